@@ -1,0 +1,402 @@
+//! The one table of diagnostic codes: stable code, default severity, title and the long
+//! explanation that `qualify check --explain CODE` prints.
+//!
+//! Codes are never reused or renumbered; a retired code keeps its row.
+//! `Q00xx`: rule text (syntax, names, types). `Q01xx`: contact data.
+
+use crate::diagnostic::Severity;
+
+macro_rules! codes {
+    ($(
+        $variant:ident = $code:literal, $severity:ident, $title:literal, $explanation:literal;
+    )*) => {
+        /// A stable diagnostic code.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Code {
+            $(
+                #[doc = $title]
+                $variant,
+            )*
+        }
+
+        impl Code {
+            /// Every code, in table order.
+            pub const ALL: &'static [Code] = &[$(Code::$variant),*];
+
+            /// The code as printed, e.g. `Q0004`.
+            pub fn as_str(self) -> &'static str {
+                match self { $(Code::$variant => $code,)* }
+            }
+
+            /// The severity a finding with this code has unless configured otherwise.
+            pub fn default_severity(self) -> Severity {
+                match self { $(Code::$variant => Severity::$severity,)* }
+            }
+
+            /// A short title.
+            pub fn title(self) -> &'static str {
+                match self { $(Code::$variant => $title,)* }
+            }
+
+            /// The long explanation with an example.
+            pub fn explanation(self) -> &'static str {
+                match self { $(Code::$variant => $explanation,)* }
+            }
+        }
+    };
+}
+
+impl Code {
+    /// Looks a code up by its printed form (case-insensitive, e.g. `q0004`).
+    pub fn parse(text: &str) -> Option<Code> {
+        Code::ALL
+            .iter()
+            .copied()
+            .find(|c| c.as_str().eq_ignore_ascii_case(text.trim()))
+    }
+}
+
+codes! {
+    Syntax = "Q0001", Error, "syntax error",
+r#"The rule text does not follow the grammar of the language. The message says what was
+expected at the marked place, in the language's own words.
+
+Example:
+
+    classify stage {
+      prospect two_way_contact      # `when` is missing
+    }
+
+Use instead:
+
+    classify stage {
+      prospect when two_way_contact
+    }
+
+A syntax error in one item (a `schema`, `let` or `classify`) does not hide the errors in
+the other items: each top-level item is read on its own."#;
+
+    InvalidLiteral = "Q0002", Error, "invalid literal",
+r#"A literal has the right shape but not a valid value: a date that does not exist, a
+number too large to represent, or an unknown escape in a string.
+
+Example:
+
+    let end_of_quarter = 2026-02-30
+
+Use instead:
+
+    let end_of_quarter = 2026-02-28
+
+Strings know the escapes `\"`, `\\`, `\n` and `\t`."#;
+
+    DuplicateDefinition = "Q0003", Error, "duplicate definition",
+r#"Two definitions use the same name. All `.qual` files of a rule set share one namespace,
+so a name may be defined only once across all of them; schema fields share it too, and
+so do the values of a classification.
+
+Example:
+
+    # funnel.qual
+    let fits_persona = company.size >= 50
+    # persona.qual
+    let fits_persona = seniority in ["vp", "c_level"]
+
+Use instead: keep one definition, or give the second its own name:
+
+    let fits_persona = company.size >= 50 and senior_buyer
+    let senior_buyer = seniority in ["vp", "c_level"]"#;
+
+    UnknownName = "Q0004", Error, "unknown name",
+r#"A name is used that no `let`, `classify`, schema field or quantifier variable defines.
+When a defined name is close, the help suggests it.
+
+Example:
+
+    let ready = fits_persna and able_to_buy
+
+Use instead:
+
+    let ready = fits_persona and able_to_buy"#;
+
+    Cycle = "Q0005", Error, "definitions depend on each other in a cycle",
+r#"A `let` or `classify` depends, directly or through others, on itself. Every definition
+must be computable from the contact's data, so the dependencies must form no cycle. The
+message names the whole cycle.
+
+Example:
+
+    let engaged = warm_lead or clicked
+    let warm_lead = engaged and fits_persona
+
+Use instead: define one in terms of the data, not of the other:
+
+    let engaged = clicked or replied
+    let warm_lead = engaged and fits_persona"#;
+
+    TypeMismatch = "Q0006", Error, "type mismatch",
+r#"An operator or function gets a value of a type it does not work on, such as a number
+compared with a string, or arithmetic on a date.
+
+Example:
+
+    let big_company = company.size >= "50"
+
+Use instead:
+
+    let big_company = company.size >= 50"#;
+
+    UnknownField = "Q0007", Error, "unknown field",
+r#"A field path is not declared in the schema. Fields are checked against the schema
+before anything runs, so a typo cannot silently make a condition unknown on every
+contact. When a declared field is close, the help suggests it.
+
+Example:
+
+    let big_company = compnay.size >= 50
+
+Use instead:
+
+    let big_company = company.size >= 50
+
+If the field really exists in your data, declare it in the schema."#;
+
+    UnknownEnumValue = "Q0008", Error, "unknown enumeration value",
+r#"A string is compared with a field declared as `one of …`, or a name is compared with
+a classification, but the value is not one it can have. Such a comparison could never
+be true.
+
+Example:
+
+    schema contact { id: string, seniority: one of "ic", "manager", "director" }
+    let senior = seniority == "directr"
+
+Use instead:
+
+    let senior = seniority == "director""#;
+
+    InvalidRegex = "Q0009", Error, "invalid regular expression",
+r#"The pattern after `matches` is not a valid regular expression. Patterns use the
+syntax of Rust's `regex` crate, which runs in time linear in the text (no backreferences
+or look-around).
+
+Example:
+
+    let work_email = email matches "@(gmail|yahoo"
+
+Use instead:
+
+    let work_email = email matches "@(gmail|yahoo)""#;
+
+    NotACondition = "Q0010", Error, "condition is not true or false",
+r#"A `classify` row or guard must be a condition (true, false or unknown), but the
+expression has another type.
+
+Example:
+
+    classify stage {
+      customer when purchase_count
+    }
+
+Use instead:
+
+    classify stage {
+      customer when purchase_count > 0
+    }"#;
+
+    UnknownType = "Q0011", Error, "unknown type",
+r#"A schema field has a type the language does not know. The types are `string`,
+`number`, `bool`, `date`, `datetime`, `duration`, `one of "a", "b"`, `list of TYPE` and
+nested records `{ … }`.
+
+Example:
+
+    schema contact { id: string, size: integer }
+
+Use instead:
+
+    schema contact { id: string, size: number }"#;
+
+    NoSchema = "Q0012", Warning, "no schema: fields are checked only at run time",
+r#"The rule set has no `schema`, so field names and types cannot be checked before a
+run: a typo in a field name makes its conditions unknown on every contact instead of
+failing the check. Values are still type-checked per contact at run time.
+
+Example:
+
+    let fits_persona = company.size >= 50
+
+Use instead: declare the fields the rules read:
+
+    schema contact {
+      id: string
+      company: { size: number? }
+    }
+    let fits_persona = company.size >= 50"#;
+
+    MultipleSchemas = "Q0013", Error, "more than one schema",
+r#"A rule set describes one kind of record, so it has at most one `schema`.
+
+Example:
+
+    schema contact { id: string }
+    schema lead { id: string }
+
+Use instead: merge the fields into one schema."#;
+
+    BadCall = "Q0014", Error, "unknown function or wrong arguments",
+r#"A function is called that does not exist, or with the wrong number of arguments.
+The functions are `lower(TEXT)`, `days_since(DATE_OR_DATETIME)` and `abs(NUMBER)`;
+`contains`, `starts_with`, `ends_with`, `matches`, `within`, `before` and `after` are
+written between their operands.
+
+Example:
+
+    let recent = days_since(last_touch, now) < 30
+
+Use instead:
+
+    let recent = days_since(last_touch) < 30"#;
+
+    BadOtherwise = "Q0015", Error, "classification value used in a way that cannot work",
+r#"The values a classification assigns are names, not conditions; they can be compared
+with the classification (`stage == prospect`) but not used on their own, and a value
+must not reuse the name of a `let`, a classification or a schema field.
+
+Example:
+
+    let ready = prospect and hot_lead
+
+Use instead:
+
+    let ready = stage == prospect and temperature == hot"#;
+
+    NotAList = "Q0016", Error, "not a list",
+r#"`any`, `all`, `count`, `sum`, `min`, `max` and `in` range over a list, but the
+expression is not one.
+
+Example:
+
+    let engaged = any e in company: e.kind == "call"
+
+Use instead:
+
+    let engaged = any e in events: e.kind == "call""#;
+
+    MissingId = "Q0017", Error, "schema lacks the id field",
+r#"Every contact is named by its id in every output and error, so a schema declares the
+id field (`id` unless `--id-field` names another) as a required `string` or `number`.
+
+Example:
+
+    schema contact { email: string }
+
+Use instead:
+
+    schema contact {
+      id: string
+      email: string
+    }"#;
+
+    MalformedJson = "Q0101", Error, "malformed JSON",
+r#"A contact file in JSON or JSON Lines could not be parsed. The message names the file,
+line and column. With JSON Lines, the other lines are still classified; with a JSON
+array, the contacts before the broken one are.
+
+Example (JSON Lines):
+
+    {"id": "c1", "seniority": "vp"}
+    {"id": "c2", "seniority": "vp"
+
+Use instead: close every object and string; one contact per line."#;
+
+    MalformedCsv = "Q0102", Error, "malformed CSV",
+r#"A CSV contact file could not be read: a row has a different number of cells from the
+header, a quote is not closed, or a list cell does not hold valid JSON.
+
+Example:
+
+    id,company.size,events
+    c1,120,"[{""kind"": ""call"""
+
+Use instead: quote cells that contain commas or quotes, double the quotes inside, and
+write list cells as JSON arrays."#;
+
+    WrongType = "Q0103", Error, "value of the wrong type",
+r#"A contact's value does not have the type the schema declares, e.g. text where a
+number is expected. The record is reported with its file, line, id and field path and is
+not classified: a wrong value never silently becomes missing.
+
+Example (schema says `company: { size: number? }`):
+
+    {"id": "c1", "company": {"size": "about fifty"}}
+
+Use instead:
+
+    {"id": "c1", "company": {"size": 50}}
+
+To say that a value is not known, leave the key out, write `null`, or leave the CSV cell
+empty."#;
+
+    BadEnumValue = "Q0104", Error, "value not allowed by the schema",
+r#"A contact's value is not one of the values the schema lists for the field.
+
+Example (schema says `seniority: one of "ic", "manager", "director", "vp", "c_level"?`):
+
+    {"id": "c1", "seniority": "VP"}
+
+Use instead:
+
+    {"id": "c1", "seniority": "vp"}
+
+If the value is legitimate, add it to the schema's `one of` list."#;
+
+    MissingContactId = "Q0105", Error, "contact has no id",
+r#"A contact has no value for the id field (`id` unless `--id-field` names another), so
+its results could not be told apart from others. The record is reported by file and line
+and not classified.
+
+Example:
+
+    {"name": "Ada", "seniority": "vp"}
+
+Use instead:
+
+    {"id": "c17", "name": "Ada", "seniority": "vp"}"#;
+
+    RuntimeType = "Q0106", Error, "value cannot be used by a rule",
+r#"Without a schema, fields are typed per contact at run time. A rule used a value in a
+way its type does not allow, e.g. compared text with a number. The record is reported
+and not classified.
+
+Example (no schema):
+
+    let big_company = company.size >= 50
+    {"id": "c1", "company": {"size": "large"}}
+
+Use instead: fix the value, or declare a schema so such data is rejected with a clear
+error when it is read."#;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_unique_and_well_formed() {
+        let mut seen = std::collections::HashSet::new();
+        for code in Code::ALL {
+            let text = code.as_str();
+            assert!(seen.insert(text), "{text} used twice");
+            assert!(text.len() == 5 && text.starts_with('Q'), "{text}");
+            assert!(!code.title().ends_with('.'), "{text} title ends with a period");
+            assert!(code.explanation().contains("Example"), "{text} has no example");
+        }
+    }
+
+    #[test]
+    fn parse_accepts_any_case() {
+        assert_eq!(Code::parse("q0004"), Some(Code::UnknownName));
+        assert_eq!(Code::parse("Q9999"), None);
+    }
+}

@@ -1,0 +1,445 @@
+//! pest pairs → AST. Precedence and associativity live in [`pratt`].
+
+use std::sync::OnceLock;
+
+use pest::iterators::Pair;
+use pest::pratt_parser::{Assoc, Op, PrattParser};
+
+use super::Rule;
+use crate::ast::{
+    Aggregate, BinaryOp, Classify, Expr, ExprKind, FieldDecl, Ident, Item, Let, Quantifier,
+    Row, Schema, TypeExpr, UnaryOp,
+};
+use crate::diagnostic::{Code, Diagnostic};
+use crate::source::{FileId, Span, Spanned};
+
+/// Turns pairs of one item into AST nodes; `offset` is where the item starts in its file.
+pub(super) struct Builder {
+    pub file: FileId,
+    pub offset: usize,
+}
+
+type Built<T> = Result<T, Diagnostic>;
+
+/// Operator table, lowest precedence first.
+fn pratt() -> &'static PrattParser<Rule> {
+    static PRATT: OnceLock<PrattParser<Rule>> = OnceLock::new();
+    PRATT.get_or_init(|| {
+        PrattParser::new()
+            .op(Op::infix(Rule::op_or, Assoc::Left))
+            .op(Op::infix(Rule::op_and, Assoc::Left))
+            .op(Op::prefix(Rule::op_not))
+            .op(Op::infix(Rule::op_eq, Assoc::Left)
+                | Op::infix(Rule::op_ne, Assoc::Left)
+                | Op::infix(Rule::op_lt, Assoc::Left)
+                | Op::infix(Rule::op_le, Assoc::Left)
+                | Op::infix(Rule::op_gt, Assoc::Left)
+                | Op::infix(Rule::op_ge, Assoc::Left)
+                | Op::infix(Rule::op_in, Assoc::Left)
+                | Op::infix(Rule::op_not_in, Assoc::Left)
+                | Op::infix(Rule::op_contains, Assoc::Left)
+                | Op::infix(Rule::op_starts_with, Assoc::Left)
+                | Op::infix(Rule::op_ends_with, Assoc::Left)
+                | Op::infix(Rule::op_matches, Assoc::Left)
+                | Op::infix(Rule::op_within, Assoc::Left)
+                | Op::infix(Rule::op_before, Assoc::Left)
+                | Op::infix(Rule::op_after, Assoc::Left)
+                | Op::postfix(Rule::is_missing)
+                | Op::postfix(Rule::is_present))
+            .op(Op::infix(Rule::op_coalesce, Assoc::Left))
+            .op(Op::infix(Rule::op_add, Assoc::Left) | Op::infix(Rule::op_sub, Assoc::Left))
+            .op(Op::infix(Rule::op_mul, Assoc::Left) | Op::infix(Rule::op_div, Assoc::Left))
+            .op(Op::prefix(Rule::op_neg))
+            .op(Op::postfix(Rule::field_access))
+    })
+}
+
+impl Builder {
+    fn span(&self, pair: &Pair<'_, Rule>) -> Span {
+        let s = pair.as_span();
+        Span::new(self.file, self.offset + s.start(), self.offset + s.end())
+    }
+
+    fn ident(&self, pair: Pair<'_, Rule>) -> Ident {
+        Spanned::new(pair.as_str().to_string(), self.span(&pair))
+    }
+
+    pub fn item(&self, pair: Pair<'_, Rule>) -> Built<Item> {
+        let span = self.span(&pair);
+        let rule = pair.as_rule();
+        let mut inner = pair.into_inner().filter(|p| !is_keyword(p.as_rule()));
+        let mut next = || inner.next().ok_or_else(|| internal(span));
+        match rule {
+            Rule::schema_item => {
+                let name = self.ident(next()?);
+                let fields = self.record_fields(next()?)?;
+                Ok(Item::Schema(Schema { name, fields, span }))
+            }
+            Rule::let_item => {
+                let name = self.ident(next()?);
+                let value = self.expr(next()?)?;
+                Ok(Item::Let(Let { name, value, span }))
+            }
+            Rule::classify_item => {
+                let name = self.ident(next()?);
+                let mut guard = None;
+                let mut rows = Vec::new();
+                let mut otherwise = None;
+                for part in inner {
+                    match part.as_rule() {
+                        Rule::guard => guard = Some(self.expr(self.only_child(part)?)?),
+                        Rule::classify_row => rows.push(self.row(part)?),
+                        Rule::otherwise_row => {
+                            otherwise = Some(self.ident(self.only_child(part)?))
+                        }
+                        _ => return Err(internal(self.span(&part))),
+                    }
+                }
+                Ok(Item::Classify(Classify {
+                    name,
+                    guard,
+                    rows,
+                    otherwise,
+                    span,
+                }))
+            }
+            _ => Err(internal(span)),
+        }
+    }
+
+    /// The single non-keyword child of a pair.
+    fn only_child<'i>(&self, pair: Pair<'i, Rule>) -> Built<Pair<'i, Rule>> {
+        let span = self.span(&pair);
+        pair.into_inner()
+            .find(|p| !is_keyword(p.as_rule()))
+            .ok_or_else(|| internal(span))
+    }
+
+    fn row(&self, pair: Pair<'_, Rule>) -> Built<Row> {
+        let span = self.span(&pair);
+        let mut inner = pair.into_inner().filter(|p| !is_keyword(p.as_rule()));
+        let value = self.ident(inner.next().ok_or_else(|| internal(span))?);
+        let cond = self.expr(inner.next().ok_or_else(|| internal(span))?)?;
+        Ok(Row { value, cond, span })
+    }
+
+    fn record_fields(&self, pair: Pair<'_, Rule>) -> Built<Vec<FieldDecl>> {
+        pair.into_inner().map(|f| self.field_decl(f)).collect()
+    }
+
+    fn field_decl(&self, pair: Pair<'_, Rule>) -> Built<FieldDecl> {
+        let span = self.span(&pair);
+        let mut inner = pair.into_inner();
+        let name = self.ident(inner.next().ok_or_else(|| internal(span))?);
+        let ty = self.type_expr(inner.next().ok_or_else(|| internal(span))?)?;
+        let optional = inner.next().is_some_and(|p| p.as_rule() == Rule::optional_mark);
+        Ok(FieldDecl {
+            name,
+            ty,
+            optional,
+            span,
+        })
+    }
+
+    fn type_expr(&self, pair: Pair<'_, Rule>) -> Built<TypeExpr> {
+        let span = self.span(&pair);
+        match pair.as_rule() {
+            Rule::named_type => Ok(TypeExpr::Named(self.ident(self.only_child(pair)?))),
+            Rule::record_type => Ok(TypeExpr::Record(self.record_fields(pair)?, span)),
+            Rule::list_type => Ok(TypeExpr::ListOf(
+                Box::new(self.type_expr(self.only_child(pair)?)?),
+                span,
+            )),
+            Rule::one_of_type => {
+                let values = pair
+                    .into_inner()
+                    .filter(|p| p.as_rule() == Rule::string)
+                    .map(|p| Ok(Spanned::new(self.string(&p)?, self.span(&p))))
+                    .collect::<Built<Vec<_>>>()?;
+                Ok(TypeExpr::OneOf(values, span))
+            }
+            _ => Err(internal(span)),
+        }
+    }
+
+    pub fn expr(&self, pair: Pair<'_, Rule>) -> Built<Expr> {
+        pratt()
+            .map_primary(|p| self.primary(p))
+            .map_prefix(|op, operand| {
+                let operand = operand?;
+                let span = self.span(&op).to(operand.span);
+                let op = match op.as_rule() {
+                    Rule::op_not => UnaryOp::Not,
+                    _ => UnaryOp::Neg,
+                };
+                // `-5` is a literal, so the formatter and the checker see a number
+                if let (UnaryOp::Neg, ExprKind::Number(n)) = (op, &operand.node) {
+                    return Ok(Spanned::new(ExprKind::Number(-n), span));
+                }
+                Ok(Spanned::new(ExprKind::Unary(op, Box::new(operand)), span))
+            })
+            .map_postfix(|operand, op| {
+                let operand = operand?;
+                let span = operand.span.to(self.span(&op));
+                Ok(match op.as_rule() {
+                    Rule::field_access => {
+                        let name = self.ident(self.only_child(op)?);
+                        Spanned::new(ExprKind::Field(Box::new(operand), name), span)
+                    }
+                    Rule::is_missing => {
+                        Spanned::new(ExprKind::Presence(Box::new(operand), false), span)
+                    }
+                    _ => Spanned::new(ExprKind::Presence(Box::new(operand), true), span),
+                })
+            })
+            .map_infix(|lhs, op, rhs| {
+                let (lhs, rhs) = (lhs?, rhs?);
+                let span = lhs.span.to(rhs.span);
+                let op = binary_op(op.as_rule()).ok_or_else(|| internal(self.span(&op)))?;
+                Ok(Spanned::new(
+                    ExprKind::Binary(op, Box::new(lhs), Box::new(rhs)),
+                    span,
+                ))
+            })
+            .parse(pair.into_inner())
+    }
+
+    fn primary(&self, pair: Pair<'_, Rule>) -> Built<Expr> {
+        let span = self.span(&pair);
+        let kind = match pair.as_rule() {
+            Rule::paren => {
+                // keep the parentheses' span so diagnostics underline what was written
+                let inner = self.expr(self.only_child(pair)?)?;
+                return Ok(Spanned::new(inner.node, span));
+            }
+            Rule::kw_true => ExprKind::Bool(true),
+            Rule::kw_false => ExprKind::Bool(false),
+            Rule::kw_now => ExprKind::Now,
+            Rule::ident => ExprKind::Name(pair.as_str().to_string()),
+            Rule::number => ExprKind::Number(self.number(&pair)?),
+            Rule::string => ExprKind::String(self.string(&pair)?),
+            Rule::date_lit => ExprKind::Date(pair.as_str().parse().map_err(|e| {
+                invalid_literal(span, format!("`{}` is not a valid date", pair.as_str()), e)
+            })?),
+            Rule::datetime_lit => ExprKind::DateTime(parse_datetime_literal(pair.as_str())
+                .map_err(|e| {
+                    invalid_literal(span, format!("`{}` is not a valid datetime", pair.as_str()), e)
+                })?),
+            Rule::duration_lit => {
+                let mut inner = pair.into_inner();
+                let amount_pair = inner.next().ok_or_else(|| internal(span))?;
+                let amount = self.number(&amount_pair)?;
+                let unit = inner.next().ok_or_else(|| internal(span))?;
+                ExprKind::Duration(duration(amount, unit.as_str()).ok_or_else(|| {
+                    Diagnostic::new(
+                        Code::InvalidLiteral,
+                        span,
+                        format!("duration `{}` is out of range", pair_text(&amount_pair)),
+                    )
+                    .with_label("too long")
+                })?)
+            }
+            Rule::list_lit => ExprKind::List(
+                pair.into_inner()
+                    .map(|p| self.expr(p))
+                    .collect::<Built<_>>()?,
+            ),
+            Rule::quantifier => {
+                let mut inner = pair.into_inner();
+                let kind = match inner.next().map(|p| p.as_rule()) {
+                    Some(Rule::kw_all) => Quantifier::All,
+                    _ => Quantifier::Any,
+                };
+                let mut inner = inner.filter(|p| !is_keyword(p.as_rule()));
+                let var = self.ident(inner.next().ok_or_else(|| internal(span))?);
+                let list = self.expr(inner.next().ok_or_else(|| internal(span))?)?;
+                let body = self.expr(inner.next().ok_or_else(|| internal(span))?)?;
+                ExprKind::Quantifier {
+                    kind,
+                    var,
+                    list: Box::new(list),
+                    body: Box::new(body),
+                }
+            }
+            Rule::aggregate => {
+                let mut value = None;
+                let mut var = None;
+                let mut list = None;
+                let mut filter = None;
+                let mut kind = Aggregate::Count;
+                let mut after_where = false;
+                for part in pair.into_inner() {
+                    match part.as_rule() {
+                        Rule::aggregate_fn => {
+                            kind = match part.as_str() {
+                                "sum" => Aggregate::Sum,
+                                "min" => Aggregate::Min,
+                                "max" => Aggregate::Max,
+                                _ => Aggregate::Count,
+                            }
+                        }
+                        Rule::aggregate_value => {
+                            value = Some(Box::new(self.expr(self.only_child(part)?)?))
+                        }
+                        Rule::ident => var = Some(self.ident(part)),
+                        Rule::kw_where => after_where = true,
+                        Rule::expr if after_where => filter = Some(Box::new(self.expr(part)?)),
+                        Rule::expr => list = Some(Box::new(self.expr(part)?)),
+                        _ => {}
+                    }
+                }
+                ExprKind::Aggregate {
+                    kind,
+                    value,
+                    var: var.ok_or_else(|| internal(span))?,
+                    list: list.ok_or_else(|| internal(span))?,
+                    filter,
+                }
+            }
+            Rule::call => {
+                let mut inner = pair.into_inner();
+                let name = self.ident(inner.next().ok_or_else(|| internal(span))?);
+                let args = inner.map(|p| self.expr(p)).collect::<Built<_>>()?;
+                ExprKind::Call(name, args)
+            }
+            _ => return Err(internal(span)),
+        };
+        Ok(Spanned::new(kind, span))
+    }
+
+    fn number(&self, pair: &Pair<'_, Rule>) -> Built<f64> {
+        let text: String = pair.as_str().chars().filter(|&c| c != '_').collect();
+        match text.parse::<f64>() {
+            Ok(n) if n.is_finite() => Ok(n),
+            _ => Err(Diagnostic::new(
+                Code::InvalidLiteral,
+                self.span(pair),
+                format!("number `{}` is too large", pair.as_str()),
+            )),
+        }
+    }
+
+    fn string(&self, pair: &Pair<'_, Rule>) -> Built<String> {
+        let raw = pair.as_str();
+        let body = &raw[1..raw.len() - 1];
+        let mut out = String::with_capacity(body.len());
+        let mut chars = body.char_indices();
+        while let Some((i, c)) = chars.next() {
+            if c != '\\' {
+                out.push(c);
+                continue;
+            }
+            match chars.next() {
+                Some((_, '"')) => out.push('"'),
+                Some((_, '\\')) => out.push('\\'),
+                Some((_, 'n')) => out.push('\n'),
+                Some((_, 't')) => out.push('\t'),
+                Some((j, other)) => {
+                    let start = self.span(pair).start as usize + 1 + i;
+                    let end = self.span(pair).start as usize + 1 + j + other.len_utf8();
+                    return Err(Diagnostic::new(
+                        Code::InvalidLiteral,
+                        Span::new(self.file, start, end),
+                        format!("unknown escape `\\{other}` in a string"),
+                    )
+                    .with_label("unknown escape")
+                    .with_help(r#"the escapes are `\"`, `\\`, `\n` and `\t`"#));
+                }
+                None => out.push('\\'),
+            }
+        }
+        Ok(out)
+    }
+}
+
+fn pair_text(pair: &Pair<'_, Rule>) -> String {
+    pair.as_str().to_string()
+}
+
+/// Keyword pairs carry no information beyond their position in the rule.
+fn is_keyword(rule: Rule) -> bool {
+    matches!(
+        rule,
+        Rule::kw_schema
+            | Rule::kw_let
+            | Rule::kw_classify
+            | Rule::kw_when
+            | Rule::kw_otherwise
+            | Rule::kw_in
+            | Rule::kw_any
+            | Rule::kw_all
+            | Rule::kw_for
+            | Rule::kw_where
+    )
+}
+
+fn binary_op(rule: Rule) -> Option<BinaryOp> {
+    Some(match rule {
+        Rule::op_or => BinaryOp::Or,
+        Rule::op_and => BinaryOp::And,
+        Rule::op_eq => BinaryOp::Eq,
+        Rule::op_ne => BinaryOp::Ne,
+        Rule::op_lt => BinaryOp::Lt,
+        Rule::op_le => BinaryOp::Le,
+        Rule::op_gt => BinaryOp::Gt,
+        Rule::op_ge => BinaryOp::Ge,
+        Rule::op_in => BinaryOp::In,
+        Rule::op_not_in => BinaryOp::NotIn,
+        Rule::op_contains => BinaryOp::Contains,
+        Rule::op_starts_with => BinaryOp::StartsWith,
+        Rule::op_ends_with => BinaryOp::EndsWith,
+        Rule::op_matches => BinaryOp::Matches,
+        Rule::op_within => BinaryOp::Within,
+        Rule::op_before => BinaryOp::Before,
+        Rule::op_after => BinaryOp::After,
+        Rule::op_coalesce => BinaryOp::Coalesce,
+        Rule::op_add => BinaryOp::Add,
+        Rule::op_sub => BinaryOp::Sub,
+        Rule::op_mul => BinaryOp::Mul,
+        Rule::op_div => BinaryOp::Div,
+        _ => return None,
+    })
+}
+
+/// A datetime literal: RFC 3339, with UTC assumed when no offset is written.
+pub fn parse_datetime_literal(text: &str) -> Result<jiff::Timestamp, jiff::Error> {
+    let has_zone = text.ends_with('Z')
+        || text
+            .rfind(['+', '-'])
+            .is_some_and(|i| i > text.find('T').unwrap_or(usize::MAX));
+    if has_zone {
+        text.parse()
+    } else {
+        let civil: jiff::civil::DateTime = text.parse()?;
+        Ok(civil.to_zoned(jiff::tz::TimeZone::UTC)?.timestamp())
+    }
+}
+
+/// `amount unit` as an exact duration; `None` when it does not fit.
+fn duration(amount: f64, unit: &str) -> Option<jiff::SignedDuration> {
+    let seconds_per_unit = match unit.trim_end_matches('s') {
+        "second" => 1.0,
+        "minute" => 60.0,
+        "hour" => 3_600.0,
+        "day" => 86_400.0,
+        "week" => 604_800.0,
+        _ => return None,
+    };
+    let seconds = amount * seconds_per_unit;
+    // jiff durations hold up to i64 seconds; stay well inside so arithmetic cannot overflow
+    (seconds.abs() < 1e15).then(|| jiff::SignedDuration::from_secs_f64(seconds))
+}
+
+fn invalid_literal(span: Span, message: String, error: jiff::Error) -> Diagnostic {
+    Diagnostic::new(Code::InvalidLiteral, span, message).with_label(error.to_string())
+}
+
+/// A pairing the grammar guarantees did not hold: a bug in qualify, reported as a diagnostic
+/// rather than a panic.
+fn internal(span: Span) -> Diagnostic {
+    Diagnostic::new(
+        Code::Syntax,
+        span,
+        "internal error: unexpected parse tree (please report this)",
+    )
+}

@@ -1,0 +1,165 @@
+//! From `.qual` text to the AST: the only module that knows pest.
+//!
+//! A file is split into its top-level items (a line starting with `schema`, `let` or
+//! `classify` starts one) and each item is parsed on its own, so a syntax error in one item
+//! does not hide the errors in the others.
+
+mod build;
+mod expected;
+
+use pest::Parser as _;
+
+use crate::ast::{BrokenItem, File, Item};
+use crate::diagnostic::{Code, Diagnostic};
+use crate::source::{FileId, SourceFile, Span, Spanned};
+
+#[derive(pest_derive::Parser)]
+#[grammar = "../grammar/qualify.pest"]
+struct QualParser;
+
+/// The words that start a top-level item.
+const ITEM_KEYWORDS: [&str; 5] = ["schema", "let", "classify", "score", "import"];
+
+/// Parses one rule file; returns every item that parsed and a diagnostic for each that did
+/// not.
+pub fn parse_file(id: FileId, source: &SourceFile) -> (File, Vec<Diagnostic>) {
+    pest::set_error_detail(true);
+    let text: &str = &source.text;
+    let mut file = File {
+        file: id,
+        items: Vec::new(),
+        broken: Vec::new(),
+    };
+    let mut diagnostics = Vec::new();
+    for (start, end) in item_chunks(text) {
+        let chunk = &text[start..end];
+        let first_word = chunk.trim_start().split(|c: char| !c.is_ascii_alphanumeric()).next();
+        if let Some(reserved @ ("score" | "import")) = first_word {
+            let at = start + (chunk.len() - chunk.trim_start().len());
+            diagnostics.push(reserved_item(Span::new(id, at, at + reserved.len()), reserved));
+            file.broken.push(broken_item(id, chunk, start, end));
+            continue;
+        }
+        match QualParser::parse(Rule::item_chunk, chunk) {
+            Ok(mut pairs) => {
+                let builder = build::Builder {
+                    file: id,
+                    offset: start,
+                };
+                let item_pair = pairs.next().and_then(|p| p.into_inner().next());
+                match item_pair.map(|p| builder.item(p)) {
+                    Some(Ok(item)) => file.items.push(item),
+                    Some(Err(d)) => {
+                        file.broken.push(broken_item(id, chunk, start, end));
+                        diagnostics.push(d);
+                    }
+                    None => {}
+                }
+            }
+            Err(error) => {
+                diagnostics.push(expected::syntax_diagnostic(id, text, start, chunk, &error));
+                file.broken.push(broken_item(id, chunk, start, end));
+            }
+        }
+    }
+    (file, diagnostics)
+}
+
+/// Byte ranges of the top-level items of `text`. Text before the first item keyword (only
+/// comments, if the file is valid) joins the first chunk so that stray text is reported.
+fn item_chunks(text: &str) -> Vec<(usize, usize)> {
+    let mut starts = Vec::new();
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let trimmed = line.trim_start();
+        let indent = line.len() - trimmed.len();
+        if ITEM_KEYWORDS.iter().any(|kw| starts_with_word(trimmed, kw)) {
+            starts.push(offset + indent);
+        }
+        offset += line.len();
+    }
+    if starts.is_empty() {
+        return if text.trim().is_empty() || only_comments(text) {
+            Vec::new()
+        } else {
+            vec![(0, text.len())]
+        };
+    }
+    if !only_comments(&text[..starts[0]]) {
+        starts[0] = 0;
+    }
+    let mut chunks = Vec::with_capacity(starts.len());
+    for (i, &start) in starts.iter().enumerate() {
+        let end = starts.get(i + 1).copied().unwrap_or(text.len());
+        chunks.push((start, end));
+    }
+    chunks
+}
+
+fn only_comments(text: &str) -> bool {
+    text.lines().all(|l| {
+        let t = l.trim();
+        t.is_empty() || t.starts_with('#')
+    })
+}
+
+fn starts_with_word(text: &str, word: &str) -> bool {
+    text.strip_prefix(word).is_some_and(|rest| {
+        !rest
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
+    })
+}
+
+/// What we can tell about an item that did not parse: its name if the second word is one.
+fn broken_item(file: FileId, chunk: &str, start: usize, end: usize) -> BrokenItem {
+    let trimmed = chunk.trim_start();
+    let lead = chunk.len() - trimmed.len();
+    let mut words = trimmed.splitn(3, |c: char| c.is_whitespace());
+    let keyword = words.next().unwrap_or("");
+    let name = if ITEM_KEYWORDS.contains(&keyword) {
+        words.next().and_then(|w| {
+            let len = w
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .unwrap_or(w.len());
+            let name = &w[..len];
+            let name_start = start + lead + keyword.len() + (trimmed[keyword.len()..].len()
+                - trimmed[keyword.len()..].trim_start().len());
+            (!name.is_empty()).then(|| {
+                Spanned::new(
+                    name.to_string(),
+                    Span::new(file, name_start, name_start + name.len()),
+                )
+            })
+        })
+    } else {
+        None
+    };
+    BrokenItem {
+        name,
+        span: Span::new(file, start, end),
+    }
+}
+
+/// A diagnostic for a top-level item the language reserves for later.
+fn reserved_item(span: Span, keyword: &str) -> Diagnostic {
+    Diagnostic::new(
+        Code::Syntax,
+        span,
+        format!("`{keyword}` is reserved for a planned feature and cannot be used yet"),
+    )
+    .with_label("reserved word")
+    .with_help("write the definition with `let` and `classify` for now")
+}
+
+#[cfg(test)]
+mod tests;
+
+/// Items defined by a parsed file, by kind, for quick tests.
+impl File {
+    /// Names of the items in order.
+    pub fn item_names(&self) -> Vec<&str> {
+        self.items.iter().map(|i: &Item| i.name().as_str()).collect()
+    }
+}
