@@ -23,6 +23,8 @@ pub struct File {
 /// A top-level item that had a syntax error.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BrokenItem {
+    /// The word it started with (`schema`, `let`, `classify`, …), or `""`.
+    pub keyword: String,
     /// The name it would have defined, when that much could be read.
     pub name: Option<Ident>,
     /// Where the item was.

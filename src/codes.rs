@@ -258,7 +258,7 @@ Use instead:
 
     let recent = days_since(last_touch) < 30"#;
 
-    BadOtherwise = "Q0015", Error, "classification value used in a way that cannot work",
+    ValueMisused = "Q0015", Error, "classification value used in a way that cannot work",
 r#"The values a classification assigns are names, not conditions; they can be compared
 with the classification (`stage == prospect`) but not used on their own, and a value
 must not reuse the name of a `let`, a classification or a schema field.

@@ -1,6 +1,50 @@
-//! qualify
+//! qualify: a rule engine in which sales and marketing teams write down what their words
+//! mean — lead, prospect, opportunity, customer; hot, warm, cold — and run those
+//! definitions over CRM exports.
+//!
+//! # The pipeline
+//!
+//! | stage | module | input → output |
+//! | --- | --- | --- |
+//! | parse | [`syntax`] | `.qual` text → [`ast`] (pest stays inside `syntax`) |
+//! | check | [`check`] | AST → typed [`check::RuleSet`]: names, schema, types, cycles |
+//! | compile | `compile` | typed rule set → immutable, `Send + Sync` `Program` and its field plan |
+//! | decode | `data` | JSON / JSONL / CSV → records holding only the fields the program reads |
+//! | run | `eval` | program × record → one value per classification, three-valued |
+//!
+//! Every stage returns what it built *and* every diagnostic it found; none stops at the
+//! first. The core does no I/O and no rendering: [`cli`] reads files, renders
+//! diagnostics and maps results to exit codes.
+
 pub mod ast;
+pub mod check;
+pub mod cli;
 pub mod codes;
 pub mod diagnostic;
 pub mod source;
 pub mod syntax;
+
+use check::{CheckOptions, RuleSet};
+use diagnostic::{Diagnostic, sort_in_source_order};
+use source::SourceMap;
+
+/// Parses every file of `sources`, in order.
+pub fn parse(sources: &SourceMap) -> (Vec<ast::File>, Vec<Diagnostic>) {
+    let mut files = Vec::new();
+    let mut diagnostics = Vec::new();
+    for (id, source) in sources.iter() {
+        let (file, found) = syntax::parse_file(id, source);
+        files.push(file);
+        diagnostics.extend(found);
+    }
+    (files, diagnostics)
+}
+
+/// Parses and checks a rule set; all diagnostics of both stages, in source order.
+pub fn front_end(sources: &SourceMap, options: &CheckOptions) -> (RuleSet, Vec<Diagnostic>) {
+    let (files, mut diagnostics) = parse(sources);
+    let (rules, found) = check::check(&files, options);
+    diagnostics.extend(found);
+    sort_in_source_order(&mut diagnostics);
+    (rules, diagnostics)
+}

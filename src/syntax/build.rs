@@ -370,6 +370,9 @@ fn is_keyword(rule: Rule) -> bool {
             | Rule::kw_all
             | Rule::kw_for
             | Rule::kw_where
+            | Rule::kw_one
+            | Rule::kw_of
+            | Rule::kw_list
     )
 }
 

@@ -137,6 +137,11 @@ fn broken_item(file: FileId, chunk: &str, start: usize, end: usize) -> BrokenIte
         None
     };
     BrokenItem {
+        keyword: if ITEM_KEYWORDS.contains(&keyword) {
+            keyword.to_string()
+        } else {
+            String::new()
+        },
         name,
         span: Span::new(file, start, end),
     }

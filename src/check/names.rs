@@ -1,0 +1,202 @@
+//! Dependencies between definitions: the order to check them in, and cycles.
+
+use std::collections::HashSet;
+
+use super::{Checker, Global};
+use crate::ast::{self, ExprKind};
+use crate::diagnostic::{Code, Diagnostic};
+use crate::source::Span;
+
+impl Checker<'_> {
+    /// Names of globals an expression refers to, with where, in source order. Quantifier
+    /// variables shadow globals inside their scope.
+    fn references(&self, expr: &ast::Expr, locals: &mut Vec<String>, out: &mut Vec<(Global, Span)>) {
+        match &expr.node {
+            ExprKind::Name(name) => {
+                if !locals.contains(name) {
+                    if let Some(&g) = self.globals.get(name) {
+                        out.push((g, expr.span));
+                    }
+                }
+            }
+            ExprKind::Quantifier { var, list, body, .. } => {
+                self.references(list, locals, out);
+                locals.push(var.node.clone());
+                self.references(body, locals, out);
+                locals.pop();
+            }
+            ExprKind::Aggregate {
+                var,
+                list,
+                value,
+                filter,
+                ..
+            } => {
+                self.references(list, locals, out);
+                locals.push(var.node.clone());
+                for e in value.iter().chain(filter.iter()) {
+                    self.references(e, locals, out);
+                }
+                locals.pop();
+            }
+            ExprKind::Field(base, _) => self.references(base, locals, out),
+            ExprKind::List(items) | ExprKind::Call(_, items) => {
+                items.iter().for_each(|e| self.references(e, locals, out))
+            }
+            ExprKind::Unary(_, e) | ExprKind::Presence(e, _) => self.references(e, locals, out),
+            ExprKind::Binary(_, a, b) => {
+                self.references(a, locals, out);
+                self.references(b, locals, out);
+            }
+            _ => {}
+        }
+    }
+
+    /// Direct dependencies of a global.
+    fn dependencies(&self, global: Global) -> Vec<(Global, Span)> {
+        let mut out = Vec::new();
+        let mut locals = Vec::new();
+        match global {
+            Global::Let(id) => self.references(&self.let_asts[id].value, &mut locals, &mut out),
+            Global::Class(id) => {
+                let class = self.class_asts[id];
+                for e in class.guard.iter().chain(class.rows.iter().map(|r| &r.cond)) {
+                    self.references(e, &mut locals, &mut out);
+                }
+            }
+        }
+        out
+    }
+
+    fn name_of(&self, global: Global) -> &ast::Ident {
+        match global {
+            Global::Let(id) => &self.let_asts[id].name,
+            Global::Class(id) => &self.class_asts[id].name,
+        }
+    }
+
+    /// All globals in an order where each comes after what it uses; reports each cycle
+    /// once, naming all of its members.
+    pub(super) fn dependency_order(&mut self) -> Vec<Global> {
+        let all: Vec<Global> = (0..self.let_asts.len())
+            .map(Global::Let)
+            .chain((0..self.class_asts.len()).map(Global::Class))
+            .filter(|g| self.globals.get(&self.name_of(*g).node) == Some(g))
+            .collect();
+        let mut order = Vec::with_capacity(all.len());
+        let mut done: HashSet<Global> = HashSet::new();
+        let mut reported: HashSet<Global> = HashSet::new();
+        for &start in &all {
+            let mut path: Vec<(Global, Span)> = Vec::new();
+            self.visit(start, start_span(self.name_of(start)), &mut path, &mut done, &mut order, &mut reported);
+        }
+        order
+    }
+
+    fn visit(
+        &mut self,
+        node: Global,
+        via: Span,
+        path: &mut Vec<(Global, Span)>,
+        done: &mut HashSet<Global>,
+        order: &mut Vec<Global>,
+        reported: &mut HashSet<Global>,
+    ) {
+        if done.contains(&node) {
+            return;
+        }
+        if let Some(pos) = path.iter().position(|(g, _)| *g == node) {
+            let cycle: Vec<(Global, Span)> = path[pos..].to_vec();
+            if cycle.iter().all(|(g, _)| !reported.contains(g)) {
+                reported.extend(cycle.iter().map(|(g, _)| *g));
+                self.report_cycle(&cycle, via);
+            }
+            return;
+        }
+        path.push((node, via));
+        for (dep, span) in self.dependencies(node) {
+            self.visit(dep, span, path, done, order, reported);
+        }
+        path.pop();
+        done.insert(node);
+        order.push(node);
+    }
+
+    /// `cycle[i]` refers to `cycle[i+1]` at the span stored with `cycle[i+1]`; the last
+    /// refers back to the first at `closing`.
+    fn report_cycle(&mut self, cycle: &[(Global, Span)], closing: Span) {
+        // Start the story at the member defined first, so the message is stable.
+        let start = (0..cycle.len())
+            .min_by_key(|&i| self.name_of(cycle[i].0).span)
+            .unwrap_or(0);
+        let members: Vec<Global> = (0..cycle.len()).map(|i| cycle[(i + start) % cycle.len()].0).collect();
+        let refs: Vec<Span> = (0..cycle.len())
+            .map(|i| {
+                let next = (i + start + 1) % cycle.len();
+                if next == 0 { closing } else { cycle[next].1 }
+            })
+            .collect();
+        let names: Vec<String> = members
+            .iter()
+            .map(|g| format!("`{}`", self.name_of(*g).node))
+            .collect();
+        let first = self.name_of(members[0]).clone();
+        let chain = format!("{} → {}", names.join(" → "), names[0]);
+        let message = if members.len() == 1 {
+            format!("`{}` is defined in terms of itself", first.node)
+        } else {
+            format!("definitions depend on each other in a cycle: {chain}")
+        };
+        let mut diagnostic = Diagnostic::new(Code::Cycle, first.span, message)
+            .with_label(format!("`{}` is defined here", first.node))
+            .with_help("define one of them from the contact's data instead of from the others");
+        for (i, member) in members.iter().enumerate() {
+            let next = &members[(i + 1) % members.len()];
+            diagnostic = diagnostic.with_secondary(
+                refs[i],
+                format!(
+                    "`{}` uses `{}` here",
+                    self.name_of(*member).node,
+                    self.name_of(*next).node
+                ),
+            );
+        }
+        self.report(diagnostic);
+    }
+
+    /// Classifications in dependency order (used by the evaluator).
+    pub(super) fn class_order(&self) -> Vec<usize> {
+        let mut order = Vec::new();
+        let mut state = vec![0u8; self.class_asts.len()];
+        for id in 0..self.class_asts.len() {
+            self.class_visit(id, &mut state, &mut order);
+        }
+        order
+    }
+
+    fn class_visit(&self, id: usize, state: &mut [u8], order: &mut Vec<usize>) {
+        if state[id] != 0 {
+            return;
+        }
+        state[id] = 1;
+        // A classification depends on the classifications it uses directly or via lets.
+        let mut stack = vec![Global::Class(id)];
+        let mut seen = HashSet::new();
+        while let Some(g) = stack.pop() {
+            for (dep, _) in self.dependencies(g) {
+                if seen.insert(dep) {
+                    match dep {
+                        Global::Class(c) => self.class_visit(c, state, order),
+                        Global::Let(_) => stack.push(dep),
+                    }
+                }
+            }
+        }
+        state[id] = 2;
+        order.push(id);
+    }
+}
+
+fn start_span(name: &ast::Ident) -> Span {
+    name.span
+}

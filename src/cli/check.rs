@@ -1,0 +1,122 @@
+//! `qualify check`: parse, resolve and type-check rule sets.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+
+use clap::{Args, ValueEnum};
+
+use super::render::{self, Color};
+use super::{CliError, ExitStatus, load};
+use crate::check::CheckOptions;
+use crate::codes::Code;
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::source::SourceMap;
+
+/// Arguments of `qualify check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Rule files or directories; all of them form one rule set
+    #[arg(default_value = "rules/")]
+    pub paths: Vec<PathBuf>,
+
+    /// How to print diagnostics
+    #[arg(long, value_enum, default_value_t = CheckFormat::Human)]
+    pub format: CheckFormat,
+
+    /// Print the long explanation of a diagnostic code (e.g. Q0004) and exit
+    #[arg(long, value_name = "CODE")]
+    pub explain: Option<String>,
+
+    /// The field that names each contact
+    #[arg(long, default_value = "id", value_name = "FIELD")]
+    pub id_field: String,
+}
+
+/// Output formats of `qualify check`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CheckFormat {
+    /// Annotated source snippets for people
+    Human,
+    /// A JSON array with one object per diagnostic
+    Json,
+}
+
+/// Runs `qualify check`.
+pub fn run(args: &CheckArgs) -> Result<ExitStatus, CliError> {
+    if let Some(code) = &args.explain {
+        return explain(code);
+    }
+    let sources = load::rule_set(&args.paths)?;
+    let options = CheckOptions {
+        id_field: args.id_field.clone(),
+    };
+    let (_, diagnostics) = crate::front_end(&sources, &options);
+    let mut out = std::io::stdout().lock();
+    let text = match args.format {
+        CheckFormat::Human => {
+            let color = Color::for_stream(std::io::stdout().is_terminal());
+            let mut text = render::human(&sources, &diagnostics, color);
+            text.push_str(&summary(&sources, &diagnostics));
+            text
+        }
+        CheckFormat::Json => {
+            let json = render::json_diagnostics(&sources, &diagnostics);
+            let mut text = serde_json::to_string_pretty(&json)
+                .map_err(|e| CliError::internal(format!("cannot write JSON: {e}")))?;
+            text.push('\n');
+            text
+        }
+    };
+    out.write_all(text.as_bytes())
+        .map_err(|e| CliError::io("cannot write to standard output".to_string(), e))?;
+    Ok(if diagnostics.iter().any(Diagnostic::is_error) {
+        ExitStatus::Failed
+    } else {
+        ExitStatus::Success
+    })
+}
+
+/// The closing line: how many files, errors and warnings.
+pub fn summary(sources: &SourceMap, diagnostics: &[Diagnostic]) -> String {
+    let files = sources.iter().count();
+    let count = |s: Severity| diagnostics.iter().filter(|d| d.severity == s).count();
+    let (errors, warnings, infos) = (
+        count(Severity::Error),
+        count(Severity::Warning),
+        count(Severity::Info),
+    );
+    let plural = |n: usize, word: &str| {
+        if n == 1 {
+            format!("1 {word}")
+        } else {
+            format!("{n} {word}s")
+        }
+    };
+    let files = plural(files, "file");
+    if errors + warnings + infos == 0 {
+        return format!("checked {files}: no problems\n");
+    }
+    let mut parts = vec![plural(errors, "error"), plural(warnings, "warning")];
+    if infos > 0 {
+        parts.push(plural(infos, "note"));
+    }
+    format!("checked {files}: {}\n", parts.join(", "))
+}
+
+fn explain(code: &str) -> Result<ExitStatus, CliError> {
+    let Some(found) = Code::parse(code) else {
+        return Err(CliError::usage(format!(
+            "unknown diagnostic code `{code}`; codes look like `Q0004` (see `docs/diagnostics.md`)"
+        )));
+    };
+    let text = format!(
+        "{}: {}\n\n{}\n",
+        found.as_str(),
+        found.title(),
+        found.explanation()
+    );
+    std::io::stdout()
+        .write_all(text.as_bytes())
+        .map_err(|e| CliError::io("cannot write to standard output".to_string(), e))?;
+    Ok(ExitStatus::Success)
+}

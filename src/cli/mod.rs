@@ -1,0 +1,125 @@
+//! The command line: clap definitions, one file per subcommand, exit codes.
+//!
+//! The library core does no I/O; this module reads files, renders diagnostics, writes
+//! output and maps results to [`ExitStatus`].
+
+pub mod check;
+pub mod load;
+pub mod render;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// How a run ended; the process exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExitStatus {
+    /// 0: everything worked and nothing failed.
+    Success = 0,
+    /// 1: the rules have errors, or tests failed, or a check failed.
+    Failed = 1,
+    /// 2: the command line was wrong or a file could not be read or written.
+    Usage = 2,
+    /// 3: some contact records could not be read or classified.
+    DataErrors = 3,
+}
+
+impl From<ExitStatus> for ExitCode {
+    fn from(status: ExitStatus) -> ExitCode {
+        ExitCode::from(status as u8)
+    }
+}
+
+/// An error that stops a command before it produced its result (exit code 2).
+#[derive(Debug)]
+pub struct CliError {
+    message: String,
+    status: ExitStatus,
+}
+
+impl CliError {
+    /// A wrong argument or flag.
+    pub fn usage(message: impl Into<String>) -> CliError {
+        CliError {
+            message: message.into(),
+            status: ExitStatus::Usage,
+        }
+    }
+
+    /// A file that could not be read or written.
+    pub fn io(context: String, error: std::io::Error) -> CliError {
+        let reason = match error.kind() {
+            std::io::ErrorKind::NotFound => "no such file or directory".to_string(),
+            std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+            _ => error.to_string(),
+        };
+        CliError {
+            message: format!("{context}: {reason}"),
+            status: ExitStatus::Usage,
+        }
+    }
+
+    /// A bug in qualify.
+    pub fn internal(message: impl Into<String>) -> CliError {
+        CliError {
+            message: format!("internal error: {} (please report this)", message.into()),
+            status: ExitStatus::Usage,
+        }
+    }
+
+    /// The message shown to the user.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
+
+const EXIT_CODES: &str = "\
+Exit codes:
+  0  success: no errors (warnings do not fail a run unless denied)
+  1  the rules have errors, or a test failed
+  2  wrong usage, or a file could not be read or written
+  3  `eval`: some contact records could not be read or classified";
+
+/// qualify — what your sales words mean, as rules you can test
+#[derive(Debug, Parser)]
+#[command(name = "qualify", version, about, after_help = EXIT_CODES)]
+pub struct Cli {
+    /// The command to run
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Parse, resolve and type-check rule files
+    #[command(after_help = EXIT_CODES)]
+    Check(check::CheckArgs),
+}
+
+/// Parses the command line and runs the command; prints usage errors itself.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let status = if e.use_stderr() {
+                ExitStatus::Usage
+            } else {
+                ExitStatus::Success
+            };
+            // clap prints help and version to stdout and errors to stderr
+            let _ = e.print();
+            return status.into();
+        }
+    };
+    let result = match &cli.command {
+        Command::Check(args) => check::run(args),
+    };
+    match result {
+        Ok(status) => status.into(),
+        Err(error) => {
+            eprintln!("error: {}", error.message);
+            error.status.into()
+        }
+    }
+}

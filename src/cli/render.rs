@@ -1,0 +1,257 @@
+//! Diagnostics → text: miette's graphical report for people, JSON for programs.
+
+use std::fmt;
+
+use miette::{
+    GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan,
+};
+use serde::Serialize;
+
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::source::{SourceMap, Span};
+
+/// Whether human output uses colour.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Color {
+    /// ANSI colours.
+    Always,
+    /// Plain text (pipes, files, `NO_COLOR`, snapshots).
+    Never,
+}
+
+impl Color {
+    /// Colour only on a terminal and only without `NO_COLOR`.
+    pub fn for_stream(is_terminal: bool) -> Color {
+        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        if is_terminal && !no_color {
+            Color::Always
+        } else {
+            Color::Never
+        }
+    }
+}
+
+/// Renders diagnostics the way a person reads them, each followed by a blank line.
+pub fn human(sources: &SourceMap, diagnostics: &[Diagnostic], color: Color) -> String {
+    let theme = match color {
+        Color::Always => GraphicalTheme::unicode(),
+        Color::Never => GraphicalTheme::unicode_nocolor(),
+    };
+    let handler = GraphicalReportHandler::new_themed(theme)
+        .with_width(100)
+        .with_links(false);
+    let mut out = String::new();
+    for diagnostic in diagnostics {
+        let report = Report::new(sources, diagnostic);
+        if handler.render_report(&mut out, &report).is_err() {
+            // rendering into a String cannot fail for I/O reasons; fall back to one line
+            out.push_str(&format!("{}: {}\n", diagnostic.code.as_str(), diagnostic.message));
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// One miette diagnostic: the primary file with the labels that fall in it; labels in
+/// other files become related reports so each is shown with its own source.
+struct Report {
+    code: &'static str,
+    severity: miette::Severity,
+    message: String,
+    help: Option<String>,
+    source: NamedSource<String>,
+    labels: Vec<LabeledSpan>,
+    related: Vec<Report>,
+}
+
+impl Report {
+    fn new(sources: &SourceMap, d: &Diagnostic) -> Report {
+        let file = d.span.file;
+        let mut labels = vec![LabeledSpan::new_primary_with_span(
+            d.label.clone(),
+            source_span(d.span),
+        )];
+        let mut related = Vec::new();
+        for label in &d.labels {
+            if label.span.file == file {
+                labels.push(LabeledSpan::new_with_span(
+                    Some(label.message.clone()),
+                    source_span(label.span),
+                ));
+            } else {
+                related.push(Report {
+                    code: "",
+                    severity: miette::Severity::Advice,
+                    message: label.message.clone(),
+                    help: None,
+                    source: named_source(sources, label.span),
+                    labels: vec![LabeledSpan::new_primary_with_span(
+                        Some(label.message.clone()),
+                        source_span(label.span),
+                    )],
+                    related: Vec::new(),
+                });
+            }
+        }
+        Report {
+            code: d.code.as_str(),
+            severity: match d.severity {
+                Severity::Error => miette::Severity::Error,
+                Severity::Warning => miette::Severity::Warning,
+                Severity::Info => miette::Severity::Advice,
+            },
+            message: d.message.clone(),
+            help: d.help.clone(),
+            source: named_source(sources, d.span),
+            labels,
+            related,
+        }
+    }
+}
+
+fn named_source(sources: &SourceMap, span: Span) -> NamedSource<String> {
+    let file = sources.get(span.file);
+    NamedSource::new(file.name.clone(), file.text.to_string()).with_language("qualify")
+}
+
+fn source_span(span: Span) -> SourceSpan {
+    SourceSpan::new((span.start as usize).into(), span.len())
+}
+
+impl fmt::Debug for Report {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl fmt::Display for Report {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Report {}
+
+impl miette::Diagnostic for Report {
+    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        (!self.code.is_empty()).then(|| Box::new(self.code) as Box<dyn fmt::Display>)
+    }
+
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(self.severity)
+    }
+
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.help.as_ref().map(|h| Box::new(h) as Box<dyn fmt::Display>)
+    }
+
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        Some(&self.source)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        Some(Box::new(self.labels.iter().cloned()))
+    }
+
+    fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn miette::Diagnostic> + 'a>> {
+        if self.related.is_empty() {
+            None
+        } else {
+            Some(Box::new(self.related.iter().map(|r| r as &dyn miette::Diagnostic)))
+        }
+    }
+}
+
+/// A place in a file as JSON output shows it (1-based line and column).
+#[derive(Debug, Serialize)]
+pub struct JsonPosition {
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column in characters.
+    pub column: usize,
+}
+
+/// A secondary label in JSON output.
+#[derive(Debug, Serialize)]
+pub struct JsonLabel {
+    /// What the label says.
+    pub message: String,
+    /// File name.
+    pub file: String,
+    /// Start line.
+    pub line: usize,
+    /// Start column.
+    pub column: usize,
+    /// Where the labelled text ends.
+    pub end: JsonPosition,
+}
+
+/// One diagnostic in JSON output.
+#[derive(Debug, Serialize)]
+pub struct JsonDiagnostic {
+    /// Stable code, e.g. `Q0004`.
+    pub code: &'static str,
+    /// `error`, `warning` or `info`.
+    pub severity: &'static str,
+    /// The message.
+    pub message: String,
+    /// File name.
+    pub file: String,
+    /// Start line.
+    pub line: usize,
+    /// Start column.
+    pub column: usize,
+    /// Where the primary span ends.
+    pub end: JsonPosition,
+    /// What the primary label says.
+    pub label: Option<String>,
+    /// Secondary labels.
+    pub labels: Vec<JsonLabel>,
+    /// How to fix it.
+    pub help: Option<String>,
+}
+
+/// Converts diagnostics to their JSON form.
+pub fn json_diagnostics(sources: &SourceMap, diagnostics: &[Diagnostic]) -> Vec<JsonDiagnostic> {
+    diagnostics
+        .iter()
+        .map(|d| {
+            let file = sources.get(d.span.file);
+            let start = file.line_col(d.span.start as usize);
+            let end = file.line_col(d.span.end as usize);
+            JsonDiagnostic {
+                code: d.code.as_str(),
+                severity: d.severity.as_str(),
+                message: d.message.clone(),
+                file: file.name.clone(),
+                line: start.line,
+                column: start.column,
+                end: JsonPosition {
+                    line: end.line,
+                    column: end.column,
+                },
+                label: d.label.clone(),
+                labels: d
+                    .labels
+                    .iter()
+                    .map(|l| {
+                        let lf = sources.get(l.span.file);
+                        let s = lf.line_col(l.span.start as usize);
+                        let e = lf.line_col(l.span.end as usize);
+                        JsonLabel {
+                            message: l.message.clone(),
+                            file: lf.name.clone(),
+                            line: s.line,
+                            column: s.column,
+                            end: JsonPosition {
+                                line: e.line,
+                                column: e.column,
+                            },
+                        }
+                    })
+                    .collect(),
+                help: d.help.clone(),
+            }
+        })
+        .collect()
+}
