@@ -376,6 +376,19 @@ Example (no schema):
 
 Use instead: fix the value, or declare a schema so such data is rejected with a clear
 error when it is read."#;
+
+    MissingRequired = "Q0107", Error, "required field is missing",
+r#"A field the schema declares without `?` is absent, `null` or empty in a contact. The
+record is reported and not classified. Only fields that some rule reads are checked.
+
+Example (schema says `events: list of { kind: …, at: datetime }`):
+
+    {"id": "c1", "events": [{"kind": "call"}]}
+
+Use instead: give the value, or mark the field optional in the schema when contacts may
+lack it:
+
+    events: list of { kind: …, at: datetime? }"#;
 }
 
 #[cfg(test)]

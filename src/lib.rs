@@ -8,9 +8,9 @@
 //! | --- | --- | --- |
 //! | parse | [`syntax`] | `.qual` text → [`ast`] (pest stays inside `syntax`) |
 //! | check | [`check`] | AST → typed [`check::RuleSet`]: names, schema, types, cycles |
-//! | compile | `compile` | typed rule set → immutable, `Send + Sync` `Program` and its field plan |
-//! | decode | `data` | JSON / JSONL / CSV → records holding only the fields the program reads |
-//! | run | `eval` | program × record → one value per classification, three-valued |
+//! | compile | [`compile`] | typed rule set → immutable, `Send + Sync` [`compile::Program`] and its field plan |
+//! | decode | [`data`] | JSON / JSONL / CSV → records holding only the fields the program reads |
+//! | run | [`eval`] | program × record → one value per classification, three-valued |
 //!
 //! Every stage returns what it built *and* every diagnostic it found; none stops at the
 //! first. The core does no I/O and no rendering: [`cli`] reads files, renders
@@ -48,3 +48,6 @@ pub fn front_end(sources: &SourceMap, options: &CheckOptions) -> (RuleSet, Vec<D
     sort_in_source_order(&mut diagnostics);
     (rules, diagnostics)
 }
+pub mod compile;
+pub mod data;
+pub mod eval;

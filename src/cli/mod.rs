@@ -4,6 +4,7 @@
 //! output and maps results to [`ExitStatus`].
 
 pub mod check;
+pub mod eval;
 pub mod load;
 pub mod render;
 
@@ -95,6 +96,9 @@ pub enum Command {
     /// Parse, resolve and type-check rule files
     #[command(after_help = EXIT_CODES)]
     Check(check::CheckArgs),
+    /// Classify contacts from JSON, JSON Lines or CSV files
+    #[command(after_help = EXIT_CODES)]
+    Eval(eval::EvalArgs),
 }
 
 /// Parses the command line and runs the command; prints usage errors itself.
@@ -114,6 +118,7 @@ pub fn main() -> ExitCode {
     };
     let result = match &cli.command {
         Command::Check(args) => check::run(args),
+        Command::Eval(args) => eval::run(args),
     };
     match result {
         Ok(status) => status.into(),

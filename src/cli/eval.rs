@@ -1,0 +1,438 @@
+//! `qualify eval`: classify contacts from data files.
+
+use std::io::{BufWriter, IsTerminal, Read, Write};
+use std::path::PathBuf;
+
+use clap::{Args, ValueEnum};
+
+use super::render::{self, Color};
+use super::{CliError, ExitStatus, load};
+use crate::check::CheckOptions;
+use crate::codes::Code;
+use crate::compile::{Node, Program};
+use crate::data::{self, Contact, DataError, InputFormat};
+use crate::diagnostic::Diagnostic;
+use crate::eval::{Evaluator, RuntimeError};
+use crate::source::SourceMap;
+
+/// Arguments of `qualify eval`.
+#[derive(Debug, Args)]
+pub struct EvalArgs {
+    /// Rule file or directory
+    pub rules: PathBuf,
+
+    /// Contact files (`.json`, `.jsonl`, `.csv`); `-` reads standard input
+    #[arg(required = true)]
+    pub data: Vec<PathBuf>,
+
+    /// The evaluation instant `now`: a date (start of day, UTC) or an RFC 3339 datetime
+    /// [default: the current time]
+    #[arg(long, value_name = "DATE|DATETIME")]
+    pub as_of: Option<String>,
+
+    /// The format of the data files [default: from each file's extension]
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub input_format: Option<InputFormatArg>,
+
+    /// The field that names each contact
+    #[arg(long, default_value = "id", value_name = "FIELD")]
+    pub id_field: String,
+
+    /// Output format [default: table on a terminal, csv otherwise]
+    #[arg(long, value_enum)]
+    pub format: Option<OutputFormat>,
+
+    /// Only these classifications, in this order (comma-separated)
+    #[arg(long, value_delimiter = ',', value_name = "NAME,…")]
+    pub select: Vec<String>,
+
+    /// Print counts per value of each classification (funnel order) instead of one row
+    /// per contact
+    #[arg(long)]
+    pub summary: bool,
+
+    /// What to do with a record that cannot be read: report it and go on, or stop
+    #[arg(long, value_enum, default_value_t = OnError::Continue)]
+    pub on_error: OnError,
+}
+
+/// Input formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum InputFormatArg {
+    /// A JSON array of objects
+    Json,
+    /// One JSON object per line
+    Jsonl,
+    /// CSV with a header row; dotted headers for nested fields
+    Csv,
+}
+
+/// Output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// Aligned columns for people
+    Table,
+    /// CSV with a header row (`none` is an empty cell)
+    Csv,
+    /// One JSON array (`none` is `null`)
+    Json,
+    /// One JSON object per line (`none` is `null`)
+    Jsonl,
+}
+
+/// What to do with a bad record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OnError {
+    /// Report it on standard error, skip it and exit 3 at the end
+    Continue,
+    /// Stop at the first bad record (exit 3)
+    Fail,
+}
+
+/// Reads, checks and compiles a rule set; on errors prints them and returns `None`.
+pub fn load_program(
+    rules: &PathBuf,
+    id_field: &str,
+) -> Result<Result<(SourceMap, Program), ExitStatus>, CliError> {
+    let sources = load::rule_set(std::slice::from_ref(rules))?;
+    let options = CheckOptions {
+        id_field: id_field.to_string(),
+    };
+    let (checked, diagnostics) = crate::front_end(&sources, &options);
+    if !diagnostics.is_empty() {
+        let color = Color::for_stream(std::io::stderr().is_terminal());
+        eprint!("{}", render::human(&sources, &diagnostics, color));
+    }
+    if diagnostics.iter().any(Diagnostic::is_error) {
+        eprint!("{}", super::check::summary(&sources, &diagnostics));
+        return Ok(Err(ExitStatus::Failed));
+    }
+    let program = crate::compile::compile(&checked);
+    Ok(Ok((sources, program)))
+}
+
+/// Parses `--as-of`: a date means its start in UTC; a datetime without offset is UTC.
+pub fn parse_as_of(text: Option<&str>) -> Result<jiff::Timestamp, CliError> {
+    let Some(text) = text else {
+        return Ok(jiff::Timestamp::now());
+    };
+    data::parse_time(text)
+        .or_else(|| {
+            let civil: jiff::civil::DateTime = text.trim().parse().ok()?;
+            civil.to_zoned(jiff::tz::TimeZone::UTC).ok().map(|z| z.timestamp())
+        })
+        .ok_or_else(|| {
+            CliError::usage(format!(
+                "`--as-of {text}` is not a date (2026-11-22) or datetime (2026-11-22T09:30:00Z)"
+            ))
+        })
+}
+
+/// Reads a data file (or standard input for `-`).
+pub fn read_data(path: &PathBuf) -> Result<String, CliError> {
+    if path.as_os_str() == "-" {
+        let mut text = String::new();
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .map_err(|e| CliError::io("cannot read standard input".to_string(), e))?;
+        return Ok(text);
+    }
+    let bytes = std::fs::read(path)
+        .map_err(|e| CliError::io(format!("cannot read `{}`", path.display()), e))?;
+    String::from_utf8(bytes).map_err(|e| {
+        CliError::usage(format!(
+            "`{}` is not UTF-8 text (first bad byte at offset {}); re-export it as UTF-8",
+            path.display(),
+            e.utf8_error().valid_up_to()
+        ))
+    })
+}
+
+/// The format of a data file: the flag, else its extension.
+pub fn input_format(path: &PathBuf, flag: Option<InputFormatArg>) -> Result<InputFormat, CliError> {
+    if let Some(f) = flag {
+        return Ok(match f {
+            InputFormatArg::Json => InputFormat::Json,
+            InputFormatArg::Jsonl => InputFormat::Jsonl,
+            InputFormatArg::Csv => InputFormat::Csv,
+        });
+    }
+    if path.as_os_str() == "-" {
+        return Err(CliError::usage(
+            "reading standard input needs `--input-format json|jsonl|csv`",
+        ));
+    }
+    InputFormat::from_path(path).ok_or_else(|| {
+        CliError::usage(format!(
+            "cannot tell the format of `{}` from its extension; use `--input-format json|jsonl|csv`",
+            path.display()
+        ))
+    })
+}
+
+/// A runtime error of a rule set without schema, as a located data error.
+pub fn runtime_error(
+    sources: &SourceMap,
+    program: &Program,
+    file: &str,
+    contact: &Contact,
+    error: RuntimeError,
+) -> DataError {
+    let node = error.node as usize;
+    let field = match &program.nodes[node] {
+        Node::Field { layout, slot, .. } => {
+            Some(program.plan.records[*layout].field_path(*slot as usize))
+        }
+        _ => None,
+    };
+    let rule_text = sources.slice(program.spans[node]);
+    DataError {
+        code: Code::RuntimeType,
+        file: file.to_string(),
+        line: Some(contact.line),
+        column: None,
+        id: Some(contact.id.clone()),
+        field,
+        message: format!("in `{rule_text}`: {}", error.message),
+        fatal: false,
+    }
+}
+
+/// Runs `qualify eval`.
+pub fn run(args: &EvalArgs) -> Result<ExitStatus, CliError> {
+    let now = parse_as_of(args.as_of.as_deref())?;
+    let (sources, program) = match load_program(&args.rules, &args.id_field)? {
+        Ok(loaded) => loaded,
+        Err(status) => return Ok(status),
+    };
+    let columns = selected_columns(&program, &args.select)?;
+    let format = args.format.unwrap_or(if std::io::stdout().is_terminal() {
+        OutputFormat::Table
+    } else {
+        OutputFormat::Csv
+    });
+    // Read every input before writing anything, so a missing file fails the run cleanly.
+    let mut inputs = Vec::with_capacity(args.data.len());
+    for path in &args.data {
+        let format = input_format(path, args.input_format)?;
+        let text = read_data(path)?;
+        let name = if path.as_os_str() == "-" {
+            "<stdin>".to_string()
+        } else {
+            load::display_path(path)
+        };
+        inputs.push((name, format, text));
+    }
+
+    let mut evaluator = Evaluator::new(&program, now);
+    let mut rows: Vec<(String, Vec<Option<usize>>)> = Vec::new();
+    let mut read = 0usize;
+    let mut failed = 0usize;
+    let mut stopped = false;
+    let mut lost_rest = Vec::new();
+    'files: for (name, format, text) in &inputs {
+        for record in data::read(*format, name, text, &program.plan) {
+            let result = record.and_then(|contact| {
+                evaluator
+                    .classify(&contact.slots)
+                    .map(|values| (contact.id.clone(), values))
+                    .map_err(|e| runtime_error(&sources, &program, name, &contact, e))
+            });
+            match result {
+                Ok(row) => {
+                    read += 1;
+                    rows.push(row);
+                }
+                Err(error) => {
+                    if error.fatal {
+                        lost_rest.push(name.clone());
+                    } else {
+                        read += 1;
+                    }
+                    failed += 1;
+                    eprintln!("{error}");
+                    if args.on_error == OnError::Fail {
+                        stopped = true;
+                        break 'files;
+                    }
+                }
+            }
+        }
+    }
+
+    let stdout = std::io::stdout();
+    let mut out = BufWriter::new(stdout.lock());
+    let written = if args.summary {
+        write_summary(&mut out, &program, &columns, &rows)
+    } else {
+        write_rows(&mut out, format, &program, &columns, &rows, &args.id_field)
+    };
+    written
+        .and_then(|_| out.flush())
+        .map_err(|e| CliError::io("cannot write the results".to_string(), e))?;
+
+    let classified = rows.len();
+    let records_failed = read - classified;
+    let mut summary = format!(
+        "{read} contacts read: {classified} classified, {records_failed} failed"
+    );
+    if !lost_rest.is_empty() {
+        summary.push_str(&format!(
+            "; reading stopped early in {} (the rest of the file could not be read)",
+            lost_rest.join(", ")
+        ));
+    }
+    if stopped {
+        summary.push_str("; stopped at the first bad record (--on-error fail)");
+    }
+    eprintln!("{summary}");
+    Ok(if failed > 0 {
+        ExitStatus::DataErrors
+    } else {
+        ExitStatus::Success
+    })
+}
+
+/// Indices of the classifications to show: all, or those named with `--select`.
+fn selected_columns(program: &Program, select: &[String]) -> Result<Vec<usize>, CliError> {
+    if select.is_empty() {
+        return Ok((0..program.classes.len()).collect());
+    }
+    select
+        .iter()
+        .map(|name| {
+            program
+                .classes
+                .iter()
+                .position(|c| &c.name == name.trim())
+                .ok_or_else(|| {
+                    let names: Vec<&str> = program.classes.iter().map(|c| c.name.as_str()).collect();
+                    let hint = crate::diagnostic::did_you_mean(name, names.iter().copied())
+                        .map(|s| format!("did you mean `{s}`? "))
+                        .unwrap_or_default();
+                    CliError::usage(format!(
+                        "`--select {name}`: no classification of that name; {hint}the rules classify {}",
+                        names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
+                    ))
+                })
+        })
+        .collect()
+}
+
+type Rows = [(String, Vec<Option<usize>>)];
+
+fn value_name<'p>(program: &'p Program, class: usize, value: Option<usize>) -> Option<&'p str> {
+    value.map(|v| program.classes[class].values[v].as_str())
+}
+
+fn write_rows(
+    out: &mut impl Write,
+    format: OutputFormat,
+    program: &Program,
+    columns: &[usize],
+    rows: &Rows,
+    id_field: &str,
+) -> std::io::Result<()> {
+    match format {
+        OutputFormat::Table => {
+            let mut header = vec![id_field.to_string()];
+            header.extend(columns.iter().map(|&c| program.classes[c].name.clone()));
+            let body: Vec<Vec<String>> = rows
+                .iter()
+                .map(|(id, values)| {
+                    let mut line = vec![id.clone()];
+                    line.extend(columns.iter().map(|&c| {
+                        value_name(program, c, values[c]).unwrap_or("none").to_string()
+                    }));
+                    line
+                })
+                .collect();
+            write_table(out, &header, &body)
+        }
+        OutputFormat::Csv => {
+            let mut writer = ::csv::Writer::from_writer(out);
+            let mut header = vec![id_field.to_string()];
+            header.extend(columns.iter().map(|&c| program.classes[c].name.clone()));
+            writer.write_record(&header).map_err(std::io::Error::other)?;
+            for (id, values) in rows {
+                let mut line = vec![id.as_str()];
+                line.extend(columns.iter().map(|&c| value_name(program, c, values[c]).unwrap_or("")));
+                writer.write_record(&line).map_err(std::io::Error::other)?;
+            }
+            writer.flush()
+        }
+        OutputFormat::Json | OutputFormat::Jsonl => {
+            let objects = rows.iter().map(|(id, values)| {
+                let mut object = serde_json::Map::new();
+                object.insert(id_field.to_string(), serde_json::Value::String(id.clone()));
+                for &c in columns {
+                    let v = value_name(program, c, values[c])
+                        .map_or(serde_json::Value::Null, |s| serde_json::Value::String(s.to_string()));
+                    object.insert(program.classes[c].name.clone(), v);
+                }
+                serde_json::Value::Object(object)
+            });
+            if format == OutputFormat::Jsonl {
+                for object in objects {
+                    serde_json::to_writer(&mut *out, &object)?;
+                    out.write_all(b"\n")?;
+                }
+            } else {
+                let all: Vec<serde_json::Value> = objects.collect();
+                serde_json::to_writer_pretty(&mut *out, &all)?;
+                out.write_all(b"\n")?;
+            }
+            Ok(())
+        }
+    }
+}
+
+/// Writes rows as aligned columns under a header.
+pub fn write_table(out: &mut impl Write, header: &[String], body: &[Vec<String>]) -> std::io::Result<()> {
+    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    for line in body {
+        for (i, cell) in line.iter().enumerate() {
+            widths[i] = widths[i].max(cell.chars().count());
+        }
+    }
+    for line in std::iter::once(header).chain(body.iter().map(Vec::as_slice)) {
+        let mut text = String::new();
+        for (i, cell) in line.iter().enumerate() {
+            if i + 1 == line.len() {
+                text.push_str(cell);
+            } else {
+                let pad = widths[i] - cell.chars().count();
+                text.push_str(cell);
+                text.push_str(&" ".repeat(pad + 2));
+            }
+        }
+        writeln!(out, "{}", text.trim_end())?;
+    }
+    Ok(())
+}
+
+fn write_summary(out: &mut impl Write, program: &Program, columns: &[usize], rows: &Rows) -> std::io::Result<()> {
+    for (n, &c) in columns.iter().enumerate() {
+        let class = &program.classes[c];
+        if n > 0 {
+            writeln!(out)?;
+        }
+        let mut body = Vec::new();
+        let total = rows.len().max(1) as f64;
+        let mut shown = |label: &str, count: usize| {
+            body.push(vec![
+                label.to_string(),
+                count.to_string(),
+                format!("{:.1}%", 100.0 * count as f64 / total),
+            ]);
+        };
+        for v in class.funnel_order() {
+            let count = rows.iter().filter(|(_, values)| values[c] == Some(v)).count();
+            shown(&class.values[v], count);
+        }
+        let none = rows.iter().filter(|(_, values)| values[c].is_none()).count();
+        shown("none", none);
+        write_table(out, &[class.name.clone(), "contacts".into(), "share".into()], &body)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,608 @@
+//! Typed rule set → [`Program`]: a flat, index-addressed table of nodes with fields
+//! resolved to slots, constants folded and regexes compiled once.
+
+pub mod plan;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use crate::ast::{Aggregate, BinaryOp, Quantifier};
+use crate::check::ir::{self, Const, ExprKind, Func, RecordId, RuleSet, Type};
+use crate::eval::value::Value;
+use crate::source::Span;
+pub use plan::{FieldPlan, Layout, LayoutId, PlanField, PlanType};
+
+/// Index of a node in [`Program::nodes`].
+pub type NodeId = u32;
+
+/// A comparison.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CompareOp {
+    /// `==`
+    Eq,
+    /// `!=`
+    Ne,
+    /// `<`
+    Lt,
+    /// `<=`
+    Le,
+    /// `>`
+    Gt,
+    /// `>=`
+    Ge,
+}
+
+/// A text test.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TextOp {
+    /// `contains` (also: list contains value)
+    Contains,
+    /// `starts_with`
+    StartsWith,
+    /// `ends_with`
+    EndsWith,
+}
+
+/// Arithmetic.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ArithOp {
+    /// `+`
+    Add,
+    /// `-`
+    Sub,
+    /// `*`
+    Mul,
+    /// `/`
+    Div,
+}
+
+/// One operation of a program; children are earlier nodes.
+#[derive(Debug, Clone)]
+pub enum Node {
+    /// A constant (literals and folded sub-expressions).
+    Const(Value),
+    /// A list whose elements are computed per contact.
+    List(Vec<NodeId>),
+    /// The evaluation instant.
+    Now,
+    /// A `let`, evaluated at most once per contact.
+    Let(usize),
+    /// A classification's result for this contact.
+    Class(usize),
+    /// A field of the contact (`base` is `None`) or of a record value.
+    Field {
+        /// The record value; `None` for the contact.
+        base: Option<NodeId>,
+        /// The record's layout (for messages).
+        layout: LayoutId,
+        /// The field's slot.
+        slot: u32,
+    },
+    /// A quantifier or aggregate variable.
+    Local(u32),
+    /// `not`
+    Not(NodeId),
+    /// unary `-`
+    Neg(NodeId),
+    /// `and`
+    And(NodeId, NodeId),
+    /// `or`
+    Or(NodeId, NodeId),
+    /// `== != < <= > >=`
+    Compare(CompareOp, NodeId, NodeId),
+    /// `in`, `not in`
+    In {
+        /// The value looked for.
+        item: NodeId,
+        /// The list.
+        list: NodeId,
+        /// `not in`
+        negated: bool,
+    },
+    /// `contains`, `starts_with`, `ends_with`
+    Text(TextOp, NodeId, NodeId),
+    /// `matches`, with the index of the compiled regex.
+    Matches(NodeId, u32),
+    /// `T within D`
+    Within(NodeId, NodeId),
+    /// `T before X`
+    Before(NodeId, NodeId),
+    /// `T after X`
+    After(NodeId, NodeId),
+    /// `A ?? B`
+    Coalesce(NodeId, NodeId),
+    /// `+ - * /`
+    Arith(ArithOp, NodeId, NodeId),
+    /// `is present` (`true`) / `is missing` (`false`)
+    Presence(NodeId, bool),
+    /// `any` / `all`
+    Quantifier {
+        /// `all` rather than `any`.
+        all: bool,
+        /// The variable's level.
+        level: u32,
+        /// The list.
+        list: NodeId,
+        /// The condition.
+        body: NodeId,
+    },
+    /// `count` / `sum` / `min` / `max`
+    Aggregate {
+        /// Which aggregate.
+        kind: Aggregate,
+        /// The variable's level.
+        level: u32,
+        /// The list.
+        list: NodeId,
+        /// The aggregated value.
+        value: Option<NodeId>,
+        /// The filter.
+        filter: Option<NodeId>,
+    },
+    /// A built-in function.
+    Call(Func, NodeId),
+}
+
+/// A compiled classification.
+#[derive(Debug, Clone)]
+pub struct ClassProgram {
+    /// Its name.
+    pub name: String,
+    /// Its values, in order of first appearance.
+    pub values: Vec<String>,
+    /// Where it applies.
+    pub guard: Option<NodeId>,
+    /// `(value index, condition)` top to bottom.
+    pub rows: Vec<(usize, NodeId)>,
+    /// The `otherwise` value.
+    pub otherwise: Option<usize>,
+}
+
+impl ClassProgram {
+    /// Value indices in funnel order: the reverse of the rows (lead → customer), with the
+    /// `otherwise` value first as the least advanced.
+    pub fn funnel_order(&self) -> Vec<usize> {
+        let mut order: Vec<usize> = Vec::new();
+        if let Some(o) = self.otherwise {
+            order.push(o);
+        }
+        for &(value, _) in self.rows.iter().rev() {
+            if !order.contains(&value) {
+                order.push(value);
+            }
+        }
+        order
+    }
+}
+
+/// An immutable compiled rule set, shareable across threads.
+#[derive(Debug, Clone)]
+pub struct Program {
+    /// All nodes; children precede parents.
+    pub nodes: Vec<Node>,
+    /// Where each node was written.
+    pub spans: Vec<Span>,
+    /// Root node of each `let`.
+    pub lets: Vec<NodeId>,
+    /// Names of the `let`s.
+    pub let_names: Vec<String>,
+    /// Classifications in definition order.
+    pub classes: Vec<ClassProgram>,
+    /// Classifications in evaluation (dependency) order.
+    pub class_order: Vec<usize>,
+    /// Compiled regular expressions.
+    pub regexes: Vec<regex::Regex>,
+    /// What decoders must extract.
+    pub plan: FieldPlan,
+}
+
+/// Compiles a checked rule set that has no errors.
+pub fn compile(rules: &RuleSet) -> Program {
+    let plan_builder = PlanBuilder::new(rules);
+    let mut compiler = Compiler {
+        rules,
+        layouts: plan_builder.layouts,
+        slots: plan_builder.slots,
+        program: Program {
+            nodes: Vec::new(),
+            spans: Vec::new(),
+            lets: vec![0; rules.lets.len()],
+            let_names: rules.lets.iter().map(|l| l.name.node.clone()).collect(),
+            classes: Vec::new(),
+            class_order: rules.class_order.clone(),
+            regexes: Vec::new(),
+            plan: plan_builder.plan,
+        },
+        compiled_lets: vec![None; rules.lets.len()],
+        regex_ids: HashMap::new(),
+    };
+    for id in 0..rules.lets.len() {
+        compiler.compile_let(id);
+    }
+    for class in &rules.classes {
+        let guard = class.guard.as_ref().map(|g| compiler.expr(g));
+        let rows = class
+            .rows
+            .iter()
+            .map(|r| (r.value, compiler.expr(&r.cond)))
+            .collect();
+        compiler.program.classes.push(ClassProgram {
+            name: class.name.node.clone(),
+            values: class.values.iter().map(|v| v.node.clone()).collect(),
+            guard,
+            rows,
+            otherwise: class.otherwise,
+        });
+    }
+    compiler.program
+}
+
+/// Assigns a slot to every field the rules read.
+struct PlanBuilder {
+    plan: FieldPlan,
+    /// Layout of each ir record that is read.
+    layouts: HashMap<RecordId, LayoutId>,
+    /// Slot of each `(record, field)` that is read.
+    slots: HashMap<(RecordId, usize), u32>,
+}
+
+impl PlanBuilder {
+    fn new(rules: &RuleSet) -> PlanBuilder {
+        let mut used: Vec<(RecordId, usize)> = Vec::new();
+        if let Some(id) = rules.records[ir::ROOT].field(&rules.id_field) {
+            used.push((ir::ROOT, id));
+        }
+        let mut visit = |e: &ir::Expr| collect_fields(e, &mut used);
+        for l in &rules.lets {
+            visit(&l.expr);
+        }
+        for c in &rules.classes {
+            c.guard.iter().for_each(&mut visit);
+            c.rows.iter().for_each(|r| visit(&r.cond));
+        }
+        let mut builder = PlanBuilder {
+            plan: FieldPlan {
+                records: Vec::new(),
+                id_slot: 0,
+                id_field: rules.id_field.clone(),
+                typed: rules.has_schema,
+            },
+            layouts: HashMap::new(),
+            slots: HashMap::new(),
+        };
+        builder.layout(rules, ir::ROOT);
+        for (record, field) in used {
+            builder.add(rules, record, field);
+        }
+        if rules.records[ir::ROOT].field(&rules.id_field).is_none() {
+            // Without schema the id is still read, whatever its type.
+            builder.plan.records[0].fields.push(PlanField {
+                name: rules.id_field.clone(),
+                ty: PlanType::Dynamic,
+                optional: true,
+            });
+            let slot = builder.plan.records[0].fields.len() - 1;
+            builder.plan.records[0].by_name.insert(rules.id_field.clone(), slot);
+        }
+        builder.plan.id_slot = builder.plan.records[0].slot(&rules.id_field).unwrap_or(0);
+        builder
+    }
+
+    fn layout(&mut self, rules: &RuleSet, record: RecordId) -> LayoutId {
+        if let Some(&l) = self.layouts.get(&record) {
+            return l;
+        }
+        self.plan.records.push(Layout {
+            path: rules.records[record].path.clone(),
+            ..Layout::default()
+        });
+        let id = self.plan.records.len() - 1;
+        self.layouts.insert(record, id);
+        id
+    }
+
+    fn add(&mut self, rules: &RuleSet, record: RecordId, field: usize) -> u32 {
+        if let Some(&slot) = self.slots.get(&(record, field)) {
+            return slot;
+        }
+        let layout = self.layout(rules, record);
+        let decl = &rules.records[record].fields[field];
+        let ty = self.plan_type(rules, &decl.ty);
+        let fields = &mut self.plan.records[layout].fields;
+        fields.push(PlanField {
+            name: decl.name.clone(),
+            ty,
+            optional: decl.optional,
+        });
+        let slot = fields.len() - 1;
+        self.plan.records[layout]
+            .by_name
+            .insert(decl.name.clone(), slot);
+        self.slots.insert((record, field), slot as u32);
+        slot as u32
+    }
+
+    fn plan_type(&mut self, rules: &RuleSet, ty: &Type) -> PlanType {
+        match ty {
+            Type::Bool => PlanType::Bool,
+            Type::Number => PlanType::Number,
+            Type::String => PlanType::String,
+            Type::Enum(e) => PlanType::Enum(rules.enums[*e].clone().into()),
+            Type::Date => PlanType::Date,
+            Type::DateTime => PlanType::DateTime,
+            Type::Duration => PlanType::Duration,
+            Type::List(t) => PlanType::List(Box::new(self.plan_type(rules, t))),
+            Type::Record(r) => PlanType::Record(self.layout(rules, *r)),
+            _ => PlanType::Dynamic,
+        }
+    }
+}
+
+fn collect_fields(e: &ir::Expr, out: &mut Vec<(RecordId, usize)>) {
+    if let ExprKind::Field { record, field, .. } = &e.kind {
+        out.push((*record, *field));
+    }
+    for child in children(e) {
+        collect_fields(child, out);
+    }
+}
+
+/// The direct sub-expressions of a typed expression.
+pub fn children(e: &ir::Expr) -> Vec<&ir::Expr> {
+    match &e.kind {
+        ExprKind::Const(_)
+        | ExprKind::Now
+        | ExprKind::Let(_)
+        | ExprKind::Class(_)
+        | ExprKind::ClassValue(..)
+        | ExprKind::Local(_)
+        | ExprKind::Error => Vec::new(),
+        ExprKind::List(items) | ExprKind::Call(_, items) => items.iter().collect(),
+        ExprKind::Field { base, .. } => base.iter().map(|b| &**b).collect(),
+        ExprKind::Not(x) | ExprKind::Neg(x) | ExprKind::Presence(x, _) => vec![x],
+        ExprKind::Binary(_, a, b) => vec![a, b],
+        ExprKind::Quantifier { list, body, .. } => vec![list, body],
+        ExprKind::Aggregate {
+            list,
+            value,
+            filter,
+            ..
+        } => {
+            let mut v: Vec<&ir::Expr> = vec![list];
+            v.extend(value.iter().map(|x| &**x));
+            v.extend(filter.iter().map(|x| &**x));
+            v
+        }
+    }
+}
+
+struct Compiler<'r> {
+    rules: &'r RuleSet,
+    layouts: HashMap<RecordId, LayoutId>,
+    slots: HashMap<(RecordId, usize), u32>,
+    program: Program,
+    compiled_lets: Vec<Option<NodeId>>,
+    regex_ids: HashMap<String, u32>,
+}
+
+impl Compiler<'_> {
+    fn compile_let(&mut self, id: usize) -> NodeId {
+        if let Some(n) = self.compiled_lets[id] {
+            return n;
+        }
+        let root = self.expr(&self.rules.lets[id].expr);
+        self.compiled_lets[id] = Some(root);
+        self.program.lets[id] = root;
+        root
+    }
+
+    fn push(&mut self, node: Node, span: Span) -> NodeId {
+        self.program.nodes.push(node);
+        self.program.spans.push(span);
+        (self.program.nodes.len() - 1) as NodeId
+    }
+
+    fn is_const(&self, id: NodeId) -> bool {
+        matches!(self.program.nodes[id as usize], Node::Const(_))
+    }
+
+    /// Pushes `node`; when all its inputs are constants, replaces it by its value.
+    fn push_folded(&mut self, node: Node, inputs: &[NodeId], span: Span) -> NodeId {
+        let id = self.push(node, span);
+        if inputs.iter().all(|&i| self.is_const(i)) {
+            if let Some(value) = crate::eval::fold_constant(&self.program, id) {
+                self.program.nodes[id as usize] = Node::Const(value);
+            }
+        }
+        id
+    }
+
+    fn expr(&mut self, e: &ir::Expr) -> NodeId {
+        let span = e.span;
+        match &e.kind {
+            ExprKind::Const(c) => self.push(Node::Const(const_value(c)), span),
+            ExprKind::List(items) => {
+                let ids: Vec<NodeId> = items.iter().map(|i| self.expr(i)).collect();
+                if ids.iter().all(|&i| self.is_const(i)) {
+                    let values: Vec<Value> = ids
+                        .iter()
+                        .map(|&i| match &self.program.nodes[i as usize] {
+                            Node::Const(v) => v.clone(),
+                            _ => Value::Missing,
+                        })
+                        .collect();
+                    self.push(Node::Const(Value::List(values.into())), span)
+                } else {
+                    self.push(Node::List(ids), span)
+                }
+            }
+            ExprKind::Now => self.push(Node::Now, span),
+            ExprKind::Let(id) => {
+                let root = self.compile_let(*id);
+                match &self.program.nodes[root as usize] {
+                    Node::Const(v) => {
+                        let v = v.clone();
+                        self.push(Node::Const(v), span)
+                    }
+                    _ => self.push(Node::Let(*id), span),
+                }
+            }
+            ExprKind::Class(id) => self.push(Node::Class(*id), span),
+            ExprKind::ClassValue(_, value) => {
+                self.push(Node::Const(Value::Class(*value as u32)), span)
+            }
+            ExprKind::Field {
+                base,
+                record,
+                field,
+            } => {
+                let base = base.as_ref().map(|b| self.expr(b));
+                let layout = self.layouts.get(record).copied().unwrap_or(0);
+                let slot = self.slots.get(&(*record, *field)).copied().unwrap_or(0);
+                self.push(Node::Field { base, layout, slot }, span)
+            }
+            ExprKind::Local(level) => self.push(Node::Local(*level as u32), span),
+            ExprKind::Not(x) => {
+                let x = self.expr(x);
+                self.push_folded(Node::Not(x), &[x], span)
+            }
+            ExprKind::Neg(x) => {
+                let x = self.expr(x);
+                self.push_folded(Node::Neg(x), &[x], span)
+            }
+            ExprKind::Presence(x, present) => {
+                let x = self.expr(x);
+                self.push_folded(Node::Presence(x, *present), &[x], span)
+            }
+            ExprKind::Binary(op, a, b) => {
+                let (l, r) = (self.expr(a), self.expr(b));
+                let node = match op {
+                    BinaryOp::And => Node::And(l, r),
+                    BinaryOp::Or => Node::Or(l, r),
+                    BinaryOp::Eq => Node::Compare(CompareOp::Eq, l, r),
+                    BinaryOp::Ne => Node::Compare(CompareOp::Ne, l, r),
+                    BinaryOp::Lt => Node::Compare(CompareOp::Lt, l, r),
+                    BinaryOp::Le => Node::Compare(CompareOp::Le, l, r),
+                    BinaryOp::Gt => Node::Compare(CompareOp::Gt, l, r),
+                    BinaryOp::Ge => Node::Compare(CompareOp::Ge, l, r),
+                    BinaryOp::In => Node::In {
+                        item: l,
+                        list: r,
+                        negated: false,
+                    },
+                    BinaryOp::NotIn => Node::In {
+                        item: l,
+                        list: r,
+                        negated: true,
+                    },
+                    BinaryOp::Contains => Node::Text(TextOp::Contains, l, r),
+                    BinaryOp::StartsWith => Node::Text(TextOp::StartsWith, l, r),
+                    BinaryOp::EndsWith => Node::Text(TextOp::EndsWith, l, r),
+                    BinaryOp::Matches => {
+                        let pattern = match &b.kind {
+                            ExprKind::Const(Const::String(p)) => p.clone(),
+                            _ => String::new(),
+                        };
+                        let index = self.regex(&pattern);
+                        return self.push_folded(Node::Matches(l, index), &[l], span);
+                    }
+                    BinaryOp::Within => Node::Within(l, r),
+                    BinaryOp::Before => Node::Before(l, r),
+                    BinaryOp::After => Node::After(l, r),
+                    BinaryOp::Coalesce => Node::Coalesce(l, r),
+                    BinaryOp::Add => Node::Arith(ArithOp::Add, l, r),
+                    BinaryOp::Sub => Node::Arith(ArithOp::Sub, l, r),
+                    BinaryOp::Mul => Node::Arith(ArithOp::Mul, l, r),
+                    BinaryOp::Div => Node::Arith(ArithOp::Div, l, r),
+                };
+                self.push_folded(node, &[l, r], span)
+            }
+            ExprKind::Quantifier {
+                kind,
+                level,
+                list,
+                body,
+                ..
+            } => {
+                let list = self.expr(list);
+                let body = self.expr(body);
+                self.push(
+                    Node::Quantifier {
+                        all: *kind == Quantifier::All,
+                        level: *level as u32,
+                        list,
+                        body,
+                    },
+                    span,
+                )
+            }
+            ExprKind::Aggregate {
+                kind,
+                level,
+                list,
+                value,
+                filter,
+                ..
+            } => {
+                let list = self.expr(list);
+                let value = value.as_ref().map(|v| self.expr(v));
+                let filter = filter.as_ref().map(|f| self.expr(f));
+                self.push(
+                    Node::Aggregate {
+                        kind: *kind,
+                        level: *level as u32,
+                        list,
+                        value,
+                        filter,
+                    },
+                    span,
+                )
+            }
+            ExprKind::Call(func, args) => {
+                let arg = match args.first() {
+                    Some(a) => self.expr(a),
+                    None => self.push(Node::Const(Value::Missing), span),
+                };
+                self.push_folded(Node::Call(*func, arg), &[arg], span)
+            }
+            ExprKind::Error => self.push(Node::Const(Value::Missing), span),
+        }
+    }
+
+    fn regex(&mut self, pattern: &str) -> u32 {
+        if let Some(&i) = self.regex_ids.get(pattern) {
+            return i;
+        }
+        // The checker validated every pattern; an invalid one cannot reach here, but fall
+        // back to a pattern that never matches rather than panic.
+        let compiled = regex::Regex::new(pattern)
+            .or_else(|_| regex::Regex::new(r"[^\s\S]"))
+            .expect("the never-matching fallback pattern is valid");
+        self.program.regexes.push(compiled);
+        let index = (self.program.regexes.len() - 1) as u32;
+        self.regex_ids.insert(pattern.to_string(), index);
+        index
+    }
+}
+
+fn const_value(c: &Const) -> Value {
+    match c {
+        Const::Bool(b) => Value::Bool(*b),
+        Const::Number(n) => Value::Number(*n),
+        Const::String(s) => Value::Str(Arc::from(s.as_str())),
+        Const::Date(d) => Value::Date(*d),
+        Const::DateTime(t) => Value::DateTime(*t),
+        Const::Duration(d) => Value::Duration(*d),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn program_is_send_and_sync() {
+        fn assert_send_sync<T: Send + Sync>() {}
+        assert_send_sync::<Program>();
+    }
+}

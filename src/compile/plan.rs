@@ -1,0 +1,112 @@
+//! The field plan: which fields a program reads, their types and their slots. Decoders
+//! extract exactly these fields and skip the rest of each record.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// Index of a record layout in [`FieldPlan::records`]; `0` is the contact.
+pub type LayoutId = usize;
+
+/// The type a decoder must produce for a field.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PlanType {
+    /// true/false
+    Bool,
+    /// a number
+    Number,
+    /// text
+    String,
+    /// text from a fixed list
+    Enum(Arc<[String]>),
+    /// a calendar date
+    Date,
+    /// an instant (RFC 3339, or a plain date meaning its start in UTC)
+    DateTime,
+    /// a length of time
+    Duration,
+    /// a list of values
+    List(Box<PlanType>),
+    /// a nested record
+    Record(LayoutId),
+    /// no schema: whatever the data holds
+    Dynamic,
+}
+
+impl PlanType {
+    /// The type in the words used in data errors.
+    pub fn describe(&self) -> String {
+        match self {
+            PlanType::Bool => "true or false".into(),
+            PlanType::Number => "a number".into(),
+            PlanType::String => "text".into(),
+            PlanType::Enum(values) => {
+                let shown: Vec<String> = values.iter().map(|v| format!("\"{v}\"")).collect();
+                format!("one of {}", shown.join(", "))
+            }
+            PlanType::Date => "a date (YYYY-MM-DD)".into(),
+            PlanType::DateTime => "a datetime (RFC 3339, e.g. 2026-11-01T09:30:00Z)".into(),
+            PlanType::Duration => "a duration".into(),
+            PlanType::List(_) => "a list".into(),
+            PlanType::Record(_) => "a record".into(),
+            PlanType::Dynamic => "any value".into(),
+        }
+    }
+}
+
+/// One field a program reads.
+#[derive(Debug, Clone)]
+pub struct PlanField {
+    /// Its name in the data.
+    pub name: String,
+    /// What to decode it as.
+    pub ty: PlanType,
+    /// Whether it may be missing.
+    pub optional: bool,
+}
+
+/// The fields read from one record type, in slot order.
+#[derive(Debug, Clone, Default)]
+pub struct Layout {
+    /// Dotted path from the contact (`""` for the contact itself).
+    pub path: String,
+    /// Fields by slot.
+    pub fields: Vec<PlanField>,
+    /// Slot by field name, for decoders.
+    pub by_name: HashMap<String, usize>,
+}
+
+impl Layout {
+    /// The slot of a field, if the program reads it.
+    pub fn slot(&self, name: &str) -> Option<usize> {
+        self.by_name.get(name).copied()
+    }
+
+    /// The dotted path of a slot's field.
+    pub fn field_path(&self, slot: usize) -> String {
+        if self.path.is_empty() {
+            self.fields[slot].name.clone()
+        } else {
+            format!("{}.{}", self.path, self.fields[slot].name)
+        }
+    }
+}
+
+/// Every field a program reads, per record type.
+#[derive(Debug, Clone, Default)]
+pub struct FieldPlan {
+    /// Record layouts; `0` is the contact.
+    pub records: Vec<Layout>,
+    /// The slot of the id field in the contact.
+    pub id_slot: usize,
+    /// The id field's name.
+    pub id_field: String,
+    /// Whether the rule set has a schema (if not, values are typed at run time).
+    pub typed: bool,
+}
+
+impl FieldPlan {
+    /// The contact's layout.
+    pub fn root(&self) -> &Layout {
+        &self.records[0]
+    }
+}

@@ -1,0 +1,596 @@
+//! JSON Lines and JSON arrays, decoded with serde seeds driven by the field plan: keys the
+//! program does not read are skipped without building values.
+
+use std::cell::RefCell;
+use std::fmt;
+use std::sync::Arc;
+
+use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
+
+use super::typed::{self, FieldError, FieldPath, Segment};
+use super::{Contact, DataError};
+use crate::codes::Code;
+use crate::compile::{FieldPlan, LayoutId, PlanType};
+use crate::eval::Value;
+
+/// JSON Lines: one contact per non-blank line.
+pub fn read_lines<'a>(
+    file: &'a str,
+    text: &'a str,
+    plan: &'a FieldPlan,
+) -> impl Iterator<Item = Result<Contact, DataError>> + 'a {
+    text.lines().enumerate().filter_map(move |(i, line)| {
+        let trimmed = line.trim();
+        (!trimmed.is_empty()).then(|| decode_record(file, line, i + 1, 1, plan))
+    })
+}
+
+/// A JSON array of contacts. Elements are found by a light scanner first, so a broken
+/// element is reported with its own position and the elements before it are kept.
+pub fn read_array<'a>(
+    file: &'a str,
+    text: &'a str,
+    plan: &'a FieldPlan,
+) -> impl Iterator<Item = Result<Contact, DataError>> + 'a {
+    let mut scanner = ArrayScanner::new(text);
+    std::iter::from_fn(move || {
+        let element = scanner.next_element()?;
+        Some(match element {
+            Ok((start, end)) => {
+                let (line, column) = line_col(text, start);
+                decode_record(file, &text[start..end], line, column, plan)
+            }
+            Err((offset, message)) => {
+                let (line, column) = line_col(text, offset);
+                let mut e = DataError::new(Code::MalformedJson, file, message);
+                e.line = Some(line);
+                e.column = Some(column);
+                e.fatal = true;
+                Err(e)
+            }
+        })
+    })
+}
+
+/// 1-based line and column (in characters) of a byte offset.
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    (line, before[line_start..].chars().count() + 1)
+}
+
+/// Decodes one JSON object whose text starts at `line`/`column` of the file.
+fn decode_record(
+    file: &str,
+    json: &str,
+    line: usize,
+    column: usize,
+    plan: &FieldPlan,
+) -> Result<Contact, DataError> {
+    let failure = RefCell::new(None);
+    let seed = RecordSeed {
+        plan,
+        layout: 0,
+        path: None,
+        failure: &failure,
+    };
+    let mut de = serde_json::Deserializer::from_str(json);
+    let result = seed.deserialize(&mut de).and_then(|slots| de.end().map(|_| slots));
+    let locate = |e: &serde_json::Error, error: &mut DataError| {
+        // serde_json counts from the start of the record's text
+        error.line = Some(line + e.line().saturating_sub(1));
+        error.column = Some(if e.line() <= 1 {
+            column + e.column().saturating_sub(1)
+        } else {
+            e.column()
+        });
+    };
+    match result {
+        Ok(slots) => contact(file, line, column, plan, slots),
+        Err(e) => {
+            let mut error = match failure.into_inner() {
+                Some(FieldError {
+                    code,
+                    field,
+                    message,
+                }) => {
+                    let mut error = DataError::new(code, file, message);
+                    error.field = Some(field);
+                    error
+                }
+                None => DataError::new(Code::MalformedJson, file, json_message(&e)),
+            };
+            locate(&e, &mut error);
+            error.id = recover_id(json, &plan.id_field);
+            Err(error)
+        }
+    }
+}
+
+/// Builds the contact from decoded slots: the id, then required fields.
+fn contact(
+    file: &str,
+    line: usize,
+    column: usize,
+    plan: &FieldPlan,
+    slots: Vec<Value>,
+) -> Result<Contact, DataError> {
+    let id = match slots.get(plan.id_slot) {
+        Some(Value::Str(s)) => s.to_string(),
+        Some(Value::Number(n)) => crate::eval::value::format_number(*n),
+        Some(Value::Missing) | None => {
+            let mut e = DataError::new(
+                Code::MissingContactId,
+                file,
+                format!("the contact has no `{}`", plan.id_field),
+            );
+            e.line = Some(line);
+            e.column = Some(column);
+            return Err(e);
+        }
+        Some(other) => {
+            let mut e = DataError::new(
+                Code::WrongType,
+                file,
+                format!("expected text or a number as the id, found {}", other.kind()),
+            );
+            e.field = Some(plan.id_field.clone());
+            e.line = Some(line);
+            e.column = Some(column);
+            return Err(e);
+        }
+    };
+    if let Err(f) = typed::check_required(plan, 0, &slots, None) {
+        let mut e = DataError::new(f.code, file, f.message);
+        e.field = Some(f.field);
+        e.line = Some(line);
+        e.column = Some(column);
+        e.id = Some(id);
+        return Err(e);
+    }
+    Ok(Contact { id, line, slots })
+}
+
+/// serde_json's message without its trailing position (we print our own).
+fn json_message(e: &serde_json::Error) -> String {
+    let text = e.to_string();
+    let text = match text.rfind(" at line ") {
+        Some(i) => text[..i].to_string(),
+        None => text,
+    };
+    format!("malformed JSON: {text}")
+}
+
+/// The id of a record that failed to decode, if the text is valid JSON with an id.
+fn recover_id(json: &str, id_field: &str) -> Option<String> {
+    let value: serde_json::Value = serde_json::from_str(json).ok()?;
+    match value.get(id_field)? {
+        serde_json::Value::String(s) => Some(s.clone()),
+        serde_json::Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+/// Decodes a JSON object into the slots of a layout.
+#[derive(Clone, Copy)]
+struct RecordSeed<'a> {
+    plan: &'a FieldPlan,
+    layout: LayoutId,
+    path: Option<&'a FieldPath<'a>>,
+    failure: &'a RefCell<Option<FieldError>>,
+}
+
+impl<'de> DeserializeSeed<'de> for RecordSeed<'_> {
+    type Value = Vec<Value>;
+
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Vec<Value>, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for RecordSeed<'_> {
+    type Value = Vec<Value>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Vec<Value>, A::Error> {
+        let layout = &self.plan.records[self.layout];
+        let mut slots = vec![Value::Missing; layout.fields.len()];
+        while let Some(slot) = map.next_key_seed(KeySeed { layout })? {
+            match slot {
+                Some(slot) => {
+                    let field = &layout.fields[slot];
+                    let path = FieldPath {
+                        parent: self.path,
+                        segment: Segment::Field(&field.name),
+                    };
+                    slots[slot] = map.next_value_seed(ValueSeed {
+                        plan: self.plan,
+                        ty: &field.ty,
+                        path: &path,
+                        failure: self.failure,
+                    })?;
+                }
+                None => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        if self.layout != 0 {
+            if let Err(e) = typed::check_required(self.plan, self.layout, &slots, self.path) {
+                return Err(fail(self.failure, e));
+            }
+        }
+        Ok(slots)
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Vec<Value>, E> {
+        Err(self.not_an_object("null"))
+    }
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Vec<Value>, E> {
+        Err(self.not_an_object("true/false"))
+    }
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Vec<Value>, E> {
+        Err(self.not_an_object("a number"))
+    }
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Vec<Value>, E> {
+        Err(self.not_an_object("a number"))
+    }
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Vec<Value>, E> {
+        Err(self.not_an_object("a number"))
+    }
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<Vec<Value>, E> {
+        Err(self.not_an_object("text"))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, _: A) -> Result<Vec<Value>, A::Error> {
+        Err(self.not_an_object("a list"))
+    }
+}
+
+impl RecordSeed<'_> {
+    fn not_an_object<E: de::Error>(&self, found: &str) -> E {
+        match self.path {
+            Some(path) => fail(
+                self.failure,
+                FieldError::wrong_type(path, &PlanType::Record(self.layout), found),
+            ),
+            None => E::custom(format!("expected a contact object, found {found}")),
+        }
+    }
+}
+
+/// Records a structured field error and returns the serde error that unwinds the parse.
+fn fail<E: de::Error>(failure: &RefCell<Option<FieldError>>, error: FieldError) -> E {
+    let message = error.message.clone();
+    failure.borrow_mut().get_or_insert(error);
+    E::custom(message)
+}
+
+/// Maps a key to the slot of a field the program reads, without allocating.
+struct KeySeed<'a> {
+    layout: &'a crate::compile::Layout,
+}
+
+impl<'de> DeserializeSeed<'de> for KeySeed<'_> {
+    type Value = Option<usize>;
+
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Option<usize>, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for KeySeed<'_> {
+    type Value = Option<usize>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a field name")
+    }
+
+    fn visit_str<E: de::Error>(self, key: &str) -> Result<Option<usize>, E> {
+        Ok(self.layout.slot(key))
+    }
+}
+
+/// Decodes one field value as the plan's type says.
+#[derive(Clone, Copy)]
+struct ValueSeed<'a> {
+    plan: &'a FieldPlan,
+    ty: &'a PlanType,
+    path: &'a FieldPath<'a>,
+    failure: &'a RefCell<Option<FieldError>>,
+}
+
+impl<'de> DeserializeSeed<'de> for ValueSeed<'_> {
+    type Value = Value;
+
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        match self.ty {
+            PlanType::Record(layout) => {
+                let seed = RecordSeed {
+                    plan: self.plan,
+                    layout: *layout,
+                    path: Some(self.path),
+                    failure: self.failure,
+                };
+                d.deserialize_any(RecordOrNull(seed))
+            }
+            _ => d.deserialize_any(self),
+        }
+    }
+}
+
+impl ValueSeed<'_> {
+    fn wrong<E: de::Error>(&self, found: &str) -> E {
+        fail(self.failure, FieldError::wrong_type(self.path, self.ty, found))
+    }
+}
+
+impl<'de> Visitor<'de> for ValueSeed<'_> {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.ty.describe())
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Value, E> {
+        Ok(Value::Missing)
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Value, E> {
+        Ok(Value::Missing)
+    }
+
+    fn visit_bool<E: de::Error>(self, b: bool) -> Result<Value, E> {
+        match self.ty {
+            PlanType::Bool | PlanType::Dynamic => Ok(Value::Bool(b)),
+            _ => Err(self.wrong(&format!("{b}"))),
+        }
+    }
+
+    fn visit_i64<E: de::Error>(self, n: i64) -> Result<Value, E> {
+        self.visit_f64(n as f64)
+    }
+
+    fn visit_u64<E: de::Error>(self, n: u64) -> Result<Value, E> {
+        self.visit_f64(n as f64)
+    }
+
+    fn visit_f64<E: de::Error>(self, n: f64) -> Result<Value, E> {
+        match self.ty {
+            PlanType::Number | PlanType::Dynamic => Ok(Value::Number(n)),
+            _ => Err(self.wrong(&format!(
+                "the number {}",
+                crate::eval::value::format_number(n)
+            ))),
+        }
+    }
+
+    fn visit_str<E: de::Error>(self, s: &str) -> Result<Value, E> {
+        typed::text_value(s, self.ty, self.path).map_err(|e| fail(self.failure, e))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let element = match self.ty {
+            PlanType::List(element) => &**element,
+            PlanType::Dynamic => &PlanType::Dynamic,
+            _ => return Err(self.wrong("a list")),
+        };
+        let mut items = Vec::new();
+        loop {
+            let path = FieldPath {
+                parent: Some(self.path),
+                segment: Segment::Index(items.len()),
+            };
+            let seed = ValueSeed {
+                plan: self.plan,
+                ty: element,
+                path: &path,
+                failure: self.failure,
+            };
+            match seq.next_element_seed(seed)? {
+                Some(v) => items.push(v),
+                None => break,
+            }
+        }
+        Ok(Value::List(Arc::from(items)))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        match self.ty {
+            // Without schema, an object whose fields no rule reads is kept as an opaque
+            // record: present, but with nothing to compare.
+            PlanType::Dynamic => {
+                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(Value::Record(Arc::from(Vec::new())))
+            }
+            _ => Err(self.wrong("an object")),
+        }
+    }
+}
+
+/// A nested record, or `null` for a missing one.
+struct RecordOrNull<'a>(RecordSeed<'a>);
+
+impl<'de> Visitor<'de> for RecordOrNull<'_> {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an object")
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Value, E> {
+        Ok(Value::Missing)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Value, A::Error> {
+        self.0.visit_map(map).map(|slots| Value::Record(Arc::from(slots)))
+    }
+
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Value, E> {
+        Err(self.0.not_an_object("true/false"))
+    }
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Value, E> {
+        Err(self.0.not_an_object("a number"))
+    }
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Value, E> {
+        Err(self.0.not_an_object("a number"))
+    }
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Value, E> {
+        Err(self.0.not_an_object("a number"))
+    }
+    fn visit_str<E: de::Error>(self, s: &str) -> Result<Value, E> {
+        Err(self.0.not_an_object(&typed::found_text(s)))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, _: A) -> Result<Value, A::Error> {
+        Err(self.0.not_an_object("a list"))
+    }
+}
+
+/// Finds the byte ranges of the elements of a top-level JSON array without parsing them.
+struct ArrayScanner<'a> {
+    text: &'a str,
+    pos: usize,
+    state: ScanState,
+    /// An error found after the last element, reported after that element.
+    pending: Option<(usize, String)>,
+}
+
+#[derive(PartialEq)]
+enum ScanState {
+    Start,
+    InArray,
+    Done,
+}
+
+impl<'a> ArrayScanner<'a> {
+    fn new(text: &'a str) -> Self {
+        ArrayScanner {
+            text,
+            pos: 0,
+            state: ScanState::Start,
+            pending: None,
+        }
+    }
+
+    fn skip_ws(&mut self) {
+        let bytes = self.text.as_bytes();
+        while self.pos < bytes.len() && bytes[self.pos].is_ascii_whitespace() {
+            self.pos += 1;
+        }
+    }
+
+    fn fail(&mut self, message: &str) -> Option<Result<(usize, usize), (usize, String)>> {
+        self.state = ScanState::Done;
+        Some(Err((self.pos, format!("malformed JSON: {message}"))))
+    }
+
+    fn next_element(&mut self) -> Option<Result<(usize, usize), (usize, String)>> {
+        let bytes = self.text.as_bytes();
+        if let Some(e) = self.pending.take() {
+            return Some(Err(e));
+        }
+        if self.state == ScanState::Done {
+            return None;
+        }
+        self.skip_ws();
+        if self.state == ScanState::Start {
+            self.skip_bom();
+            self.skip_ws();
+            if bytes.get(self.pos) != Some(&b'[') {
+                return self.fail("a JSON contact file holds an array `[…]` of objects (for one object per line, use a `.jsonl` file)");
+            }
+            self.pos += 1;
+            self.state = ScanState::InArray;
+            self.skip_ws();
+            if bytes.get(self.pos) == Some(&b']') {
+                self.pos += 1;
+                return self.finish();
+            }
+        }
+        let start = self.pos;
+        let mut depth = 0usize;
+        let mut in_string = false;
+        while self.pos < bytes.len() {
+            let b = bytes[self.pos];
+            if in_string {
+                match b {
+                    b'\\' => self.pos += 1,
+                    b'"' => in_string = false,
+                    _ => {}
+                }
+            } else {
+                match b {
+                    b'"' => in_string = true,
+                    b'{' | b'[' => depth += 1,
+                    b'}' | b']' if depth > 0 => depth -= 1,
+                    b']' | b',' => {
+                        let end = self.pos;
+                        let text = self.text[start..end].trim_end();
+                        if text.is_empty() {
+                            return self.fail("expected a contact object before `,` or `]`");
+                        }
+                        self.pos += 1;
+                        if b == b']' {
+                            self.state = ScanState::Done;
+                            if let Some(Err(e)) = self.finish() {
+                                // trailing text after the array: report after this element
+                                self.pending = Some(e);
+                            }
+                        }
+                        return Some(Ok((start, start + text.len())));
+                    }
+                    _ => {}
+                }
+            }
+            self.pos += 1;
+        }
+        self.pos = start;
+        self.fail("the array is not closed: an object, string or `]` is missing")
+    }
+
+    fn skip_bom(&mut self) {
+        if self.text[self.pos..].starts_with('\u{feff}') {
+            self.pos += '\u{feff}'.len_utf8();
+        }
+    }
+
+    fn finish(&mut self) -> Option<Result<(usize, usize), (usize, String)>> {
+        self.state = ScanState::Done;
+        self.skip_ws();
+        if self.pos < self.text.len() {
+            return Some(Err((self.pos, "malformed JSON: text after the end of the array".to_string())));
+        }
+        None
+    }
+}
+
+/// Decodes a CSV cell that holds JSON (a list or record) as the plan's type says.
+pub struct CellSeed<'a>(ValueSeed<'a>);
+
+impl<'a> CellSeed<'a> {
+    /// A seed for one cell of type `ty` at `path`.
+    pub fn new(
+        plan: &'a FieldPlan,
+        ty: &'a PlanType,
+        path: &'a FieldPath<'a>,
+        failure: &'a RefCell<Option<FieldError>>,
+    ) -> CellSeed<'a> {
+        CellSeed(ValueSeed {
+            plan,
+            ty,
+            path,
+            failure,
+        })
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for CellSeed<'_> {
+    type Value = Value;
+
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        self.0.deserialize(d)
+    }
+}

@@ -1,0 +1,129 @@
+//! Runtime values. `Missing` doubles as *unknown* in conditions (three-valued logic).
+
+use std::fmt;
+use std::sync::Arc;
+
+use jiff::civil::Date;
+use jiff::{SignedDuration, Timestamp};
+
+/// A value read from a contact or computed by a rule.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub enum Value {
+    /// Absent, `null`, an empty CSV cell, or an unknown condition.
+    #[default]
+    Missing,
+    /// true / false
+    Bool(bool),
+    /// A number.
+    Number(f64),
+    /// Text.
+    Str(Arc<str>),
+    /// A calendar date.
+    Date(Date),
+    /// An instant.
+    DateTime(Timestamp),
+    /// A length of time.
+    Duration(SignedDuration),
+    /// A list.
+    List(Arc<[Value]>),
+    /// A record; fields are at the positions the program's field plan assigns.
+    Record(Arc<[Value]>),
+    /// The value of a classification, by index into its values.
+    Class(u32),
+}
+
+impl Value {
+    /// Whether the value is missing (or unknown).
+    pub fn is_missing(&self) -> bool {
+        matches!(self, Value::Missing)
+    }
+
+    /// A condition's truth: `Some(b)` for true/false, `None` for unknown.
+    pub fn truth(&self) -> Option<bool> {
+        match self {
+            Value::Bool(b) => Some(*b),
+            _ => None,
+        }
+    }
+
+    /// The kind of value, in the words used in messages.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Value::Missing => "missing",
+            Value::Bool(_) => "true/false",
+            Value::Number(_) => "number",
+            Value::Str(_) => "text",
+            Value::Date(_) => "date",
+            Value::DateTime(_) => "datetime",
+            Value::Duration(_) => "duration",
+            Value::List(_) => "list",
+            Value::Record(_) => "record",
+            Value::Class(_) => "classification value",
+        }
+    }
+}
+
+/// The instant a date stands for when compared with datetimes: its start, in UTC.
+pub fn date_start(date: Date) -> Timestamp {
+    date.to_zoned(jiff::tz::TimeZone::UTC)
+        .map(|z| z.timestamp())
+        .unwrap_or(Timestamp::UNIX_EPOCH)
+}
+
+/// Formats a number the way people write it: no `.0` on whole numbers.
+pub fn format_number(n: f64) -> String {
+    if n.fract() == 0.0 && n.abs() < 1e15 {
+        format!("{}", n as i64)
+    } else {
+        format!("{n}")
+    }
+}
+
+/// Formats a duration in the largest whole unit of the language (`30 days`, `36 hours`).
+pub fn format_duration(d: SignedDuration) -> String {
+    let secs = d.as_secs();
+    let units = [
+        (604_800, "week"),
+        (86_400, "day"),
+        (3_600, "hour"),
+        (60, "minute"),
+        (1, "second"),
+    ];
+    for (size, name) in units {
+        if secs != 0 && secs % size == 0 && d.subsec_nanos() == 0 {
+            let n = secs / size;
+            return if n.abs() == 1 {
+                format!("{n} {name}")
+            } else {
+                format!("{n} {name}s")
+            };
+        }
+    }
+    format!("{} seconds", d.as_secs_f64())
+}
+
+impl fmt::Display for Value {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Value::Missing => f.write_str("missing"),
+            Value::Bool(b) => write!(f, "{b}"),
+            Value::Number(n) => f.write_str(&format_number(*n)),
+            Value::Str(s) => write!(f, "{s:?}"),
+            Value::Date(d) => write!(f, "{d}"),
+            Value::DateTime(t) => write!(f, "{t}"),
+            Value::Duration(d) => f.write_str(&format_duration(*d)),
+            Value::List(items) => {
+                f.write_str("[")?;
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{item}")?;
+                }
+                f.write_str("]")
+            }
+            Value::Record(_) => f.write_str("{…}"),
+            Value::Class(i) => write!(f, "#{i}"),
+        }
+    }
+}
