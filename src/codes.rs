@@ -402,8 +402,14 @@ mod tests {
             let text = code.as_str();
             assert!(seen.insert(text), "{text} used twice");
             assert!(text.len() == 5 && text.starts_with('Q'), "{text}");
-            assert!(!code.title().ends_with('.'), "{text} title ends with a period");
-            assert!(code.explanation().contains("Example"), "{text} has no example");
+            assert!(
+                !code.title().ends_with('.'),
+                "{text} title ends with a period"
+            );
+            assert!(
+                code.explanation().contains("Example"),
+                "{text} has no example"
+            );
         }
     }
 

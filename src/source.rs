@@ -222,7 +222,13 @@ mod tests {
     fn line_col_counts_characters_not_bytes() {
         let file = SourceFile::new("t", "let café = größe\nx");
         let offset = "let café = gr".len();
-        assert_eq!(file.line_col(offset), LineCol { line: 1, column: 14 });
+        assert_eq!(
+            file.line_col(offset),
+            LineCol {
+                line: 1,
+                column: 14
+            }
+        );
         // an offset inside a multi-byte character rounds down to its start
         let inside = "let caf".len() + 1;
         assert_eq!(file.line_col(inside), LineCol { line: 1, column: 8 });

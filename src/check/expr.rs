@@ -1,6 +1,6 @@
 //! Typing of expressions, rows and guards.
 
-use super::ir::{self, Const, Expr, ExprKind, Func, Record, ROOT, RecordId, Type};
+use super::ir::{self, Const, Expr, ExprKind, Func, ROOT, Record, RecordId, Type};
 use super::{Checker, Global};
 use crate::ast::{self, Aggregate, BinaryOp, UnaryOp};
 use crate::diagnostic::{Code, Diagnostic, did_you_mean};
@@ -83,9 +83,11 @@ impl Checker<'_> {
             ast::ExprKind::Number(n) => {
                 typed(ExprKind::Const(Const::Number(*n)), Type::Number, span)
             }
-            ast::ExprKind::String(s) => {
-                typed(ExprKind::Const(Const::String(s.clone())), Type::String, span)
-            }
+            ast::ExprKind::String(s) => typed(
+                ExprKind::Const(Const::String(s.clone())),
+                Type::String,
+                span,
+            ),
             ast::ExprKind::Date(d) => typed(ExprKind::Const(Const::Date(*d)), Type::Date, span),
             ast::ExprKind::DateTime(t) => {
                 typed(ExprKind::Const(Const::DateTime(*t)), Type::DateTime, span)
@@ -197,7 +199,11 @@ impl Checker<'_> {
             None => {}
         }
         if let Some(Type::Class(c)) = expect {
-            if let Some(value) = self.rules.classes[*c].values.iter().position(|v| v.node == name) {
+            if let Some(value) = self.rules.classes[*c]
+                .values
+                .iter()
+                .position(|v| v.node == name)
+            {
                 return typed(ExprKind::ClassValue(*c, value), Type::Class(*c), span);
             }
         }
@@ -227,17 +233,28 @@ impl Checker<'_> {
             self.report(
                 Diagnostic::new(Code::UnknownEnumValue, span, message)
                     .with_label("not a value of this classification")
-                    .with_secondary(class.name.span, format!("`{}` is defined here", class.name.node))
+                    .with_secondary(
+                        class.name.span,
+                        format!("`{}` is defined here", class.name.node),
+                    )
                     .with_help(help),
             );
             return error(span);
         }
-        if let Some(class) = self.rules.classes.iter().find(|c| c.values.iter().any(|v| v.node == name)) {
+        if let Some(class) = self
+            .rules
+            .classes
+            .iter()
+            .find(|c| c.values.iter().any(|v| v.node == name))
+        {
             let message = format!(
                 "`{name}` is a value of `{}`, not a condition or a value on its own",
                 class.name.node
             );
-            let help = format!("compare the classification with it: `{} == {name}`", class.name.node);
+            let help = format!(
+                "compare the classification with it: `{} == {name}`",
+                class.name.node
+            );
             self.report(
                 Diagnostic::new(Code::ValueMisused, span, message)
                     .with_label("a classification value")
@@ -253,12 +270,18 @@ impl Checker<'_> {
             .iter()
             .map(|(n, _, _)| n.clone())
             .chain(self.globals.keys().cloned())
-            .chain(self.rules.records[ROOT].fields.iter().map(|f| f.name.clone()))
+            .chain(
+                self.rules.records[ROOT]
+                    .fields
+                    .iter()
+                    .map(|f| f.name.clone()),
+            )
             .collect();
         let help = did_you_mean(name, candidates.iter().map(String::as_str))
             .map(|s| format!("did you mean `{s}`?"))
             .unwrap_or_else(|| {
-                "define it with `let`, declare it as a schema field, or check the spelling".to_string()
+                "define it with `let`, declare it as a schema field, or check the spelling"
+                    .to_string()
             });
         self.report(
             Diagnostic::new(Code::UnknownName, span, format!("unknown name `{name}`"))
@@ -268,8 +291,42 @@ impl Checker<'_> {
         error(span)
     }
 
+    /// Whether `name` is defined nowhere: not a variable, definition, field or value.
+    fn is_undefined(&self, name: &str) -> bool {
+        !self.scope.iter().any(|(n, _, _)| n == name)
+            && !self.globals.contains_key(name)
+            && self.rules.records[ROOT].field(name).is_none()
+            && !self.broken_names.iter().any(|n| n == name)
+            && !self
+                .rules
+                .classes
+                .iter()
+                .any(|c| c.values.iter().any(|v| v.node == name))
+    }
+
+    fn unknown_top_field(&mut self, name: &str, span: Span) -> Expr {
+        let root = &self.rules.records[ROOT];
+        let names: Vec<&str> = root.fields.iter().map(|f| f.name.as_str()).collect();
+        let help = match did_you_mean(name, names.iter().copied()) {
+            Some(s) => format!("did you mean `{s}`?"),
+            None => format!("the contact's fields are {}", list_words(&names)),
+        };
+        self.report(
+            Diagnostic::new(Code::UnknownField, span, format!("unknown field `{name}`"))
+                .with_label("the schema declares no such field")
+                .with_help(help),
+        );
+        error(span)
+    }
+
     /// A field that a rule set without schema reads: added to its record on first use.
-    fn dynamic_field(&mut self, record: RecordId, base: Option<Expr>, name: &str, span: Span) -> Expr {
+    fn dynamic_field(
+        &mut self,
+        record: RecordId,
+        base: Option<Expr>,
+        name: &str,
+        span: Span,
+    ) -> Expr {
         let field = match self.rules.records[record].field(name) {
             Some(f) => f,
             None => {
@@ -304,6 +361,12 @@ impl Checker<'_> {
     }
 
     fn field(&mut self, base: &ast::Expr, name: &ast::Ident, span: Span) -> Expr {
+        if let ast::ExprKind::Name(head) = &base.node {
+            if self.is_undefined(head) && !self.rules.records[ROOT].dynamic {
+                // `compnay.size`: the head of a field path is a field, so say so
+                return self.unknown_top_field(head, base.span);
+            }
+        }
         let mut base = self.expr(base, None);
         if base.ty == Type::Dynamic {
             // Without schema, `x.name` tells us that `x` holds a record.
@@ -316,7 +379,8 @@ impl Checker<'_> {
                 }
                 ExprKind::Local(level) => match self.scope[level].2 {
                     Some(origin) => {
-                        let path = format!("{}[]", self.rules.field_path(origin.record, origin.field));
+                        let path =
+                            format!("{}[]", self.rules.field_path(origin.record, origin.field));
                         let new = self.new_dynamic_record(path);
                         self.rules.records[origin.record].fields[origin.field].ty =
                             Type::List(Box::new(Type::Record(new)));
@@ -367,9 +431,13 @@ impl Checker<'_> {
                     format!("`{}`", rec.path)
                 };
                 self.report(
-                    Diagnostic::new(Code::UnknownField, name.span, format!("unknown field `{path}`"))
-                        .with_label(format!("{owner} has no field `{}`", name.node))
-                        .with_help(help),
+                    Diagnostic::new(
+                        Code::UnknownField,
+                        name.span,
+                        format!("unknown field `{path}`"),
+                    )
+                    .with_label(format!("{owner} has no field `{}`", name.node))
+                    .with_help(help),
                 );
                 error(span)
             }
@@ -402,7 +470,8 @@ impl Checker<'_> {
             }
             Type::Dynamic => match list.kind {
                 ExprKind::Field { record, field, .. } => {
-                    self.rules.records[record].fields[field].ty = Type::List(Box::new(Type::Dynamic));
+                    self.rules.records[record].fields[field].ty =
+                        Type::List(Box::new(Type::Dynamic));
                     (Type::Dynamic, Some(Origin { record, field }))
                 }
                 _ => (Type::Dynamic, None),
@@ -576,7 +645,12 @@ impl Checker<'_> {
             }
             Lt | Le | Gt | Ge => {
                 if !comparable(&l.ty, &r.ty) || !orderable(&l.ty) || !orderable(&r.ty) {
-                    self.mismatch(op, &l, &r, "orders numbers, dates, datetimes, durations or text");
+                    self.mismatch(
+                        op,
+                        &l,
+                        &r,
+                        "orders numbers, dates, datetimes, durations or text",
+                    );
                 }
                 Type::Bool
             }
@@ -584,14 +658,24 @@ impl Checker<'_> {
                 match &r.ty {
                     Type::List(element) => {
                         if !comparable(&l.ty, element) {
-                            self.mismatch(op, &l, &r, "tests whether a value is one of a list of values of its type");
+                            self.mismatch(
+                                op,
+                                &l,
+                                &r,
+                                "tests whether a value is one of a list of values of its type",
+                            );
                         } else {
                             self.check_enum_list(&l.ty, &r);
                         }
                     }
                     Type::EmptyList => {}
                     t if t.is_open() => {}
-                    _ => self.mismatch(op, &l, &r, "needs a list on its right, e.g. `x in [\"a\", \"b\"]`"),
+                    _ => self.mismatch(
+                        op,
+                        &l,
+                        &r,
+                        "needs a list on its right, e.g. `x in [\"a\", \"b\"]`",
+                    ),
                 }
                 Type::Bool
             }
@@ -601,7 +685,12 @@ impl Checker<'_> {
                     (a, b) => text_or_open(a) && text_or_open(b),
                 };
                 if !ok {
-                    self.mismatch(op, &l, &r, "looks for text in text, or for a value in a list");
+                    self.mismatch(
+                        op,
+                        &l,
+                        &r,
+                        "looks for text in text, or for a value in a list",
+                    );
                 }
                 Type::Bool
             }
@@ -634,7 +723,11 @@ impl Checker<'_> {
                 if !comparable(&l.ty, &r.ty) {
                     self.mismatch(op, &l, &r, "needs a default of the same type as the value");
                 }
-                if l.ty.is_open() { r.ty.clone() } else { l.ty.clone() }
+                if l.ty.is_open() {
+                    r.ty.clone()
+                } else {
+                    l.ty.clone()
+                }
             }
             Add | Sub => match (&l.ty, &r.ty) {
                 (Type::Number, Type::Number) => Type::Number,
@@ -643,10 +736,19 @@ impl Checker<'_> {
                 (Type::Duration, t) if t.is_time() && op == Add => Type::DateTime,
                 (a, b) if a.is_time() && b.is_time() && op == Sub => Type::Duration,
                 (a, b) if a.is_open() || b.is_open() => {
-                    if a == &Type::Error || b == &Type::Error { Type::Error } else { Type::Dynamic }
+                    if a == &Type::Error || b == &Type::Error {
+                        Type::Error
+                    } else {
+                        Type::Dynamic
+                    }
                 }
                 _ => {
-                    self.mismatch(op, &l, &r, "adds or subtracts numbers, or durations to and from times");
+                    self.mismatch(
+                        op,
+                        &l,
+                        &r,
+                        "adds or subtracts numbers, or durations to and from times",
+                    );
                     Type::Error
                 }
             },
@@ -655,7 +757,11 @@ impl Checker<'_> {
                 (Type::Duration, Type::Number) => Type::Duration,
                 (Type::Number, Type::Duration) if op == Mul => Type::Duration,
                 (a, b) if a.is_open() || b.is_open() => {
-                    if a == &Type::Error || b == &Type::Error { Type::Error } else { Type::Dynamic }
+                    if a == &Type::Error || b == &Type::Error {
+                        Type::Error
+                    } else {
+                        Type::Dynamic
+                    }
                 }
                 _ => {
                     self.mismatch(op, &l, &r, "works on numbers");
@@ -678,7 +784,10 @@ impl Checker<'_> {
             (Type::Class(c), Type::String) | (Type::String, Type::Class(c)) => Some(format!(
                 "classification values are names, not text: write `{} == {}` without quotes",
                 self.rules.classes[*c].name.node,
-                self.rules.classes[*c].values.first().map_or("…", |v| v.node.as_str())
+                self.rules.classes[*c]
+                    .values
+                    .first()
+                    .map_or("…", |v| v.node.as_str())
             )),
             (t, Type::Number) if t.is_time() => {
                 Some("write a duration with its unit, e.g. `30 days`".to_string())
@@ -757,7 +866,9 @@ impl Checker<'_> {
                             format!("invalid regular expression `{p}`"),
                         )
                         .with_label(reason)
-                        .with_help("patterns use Rust `regex` syntax: no backreferences or look-around"),
+                        .with_help(
+                            "patterns use Rust `regex` syntax: no backreferences or look-around",
+                        ),
                     );
                 }
             }
@@ -769,7 +880,9 @@ impl Checker<'_> {
                     "the pattern after `matches` must be a string literal",
                 )
                 .with_label("not a literal")
-                .with_help("write the pattern in the rule, e.g. `email matches \"@example\\\\.com$\"`"),
+                .with_help(
+                    "write the pattern in the rule, e.g. `email matches \"@example\\\\.com$\"`",
+                ),
             ),
         }
     }
@@ -780,7 +893,15 @@ impl Checker<'_> {
             "days_since" => Func::DaysSince,
             "abs" => Func::Abs,
             other => {
-                let operators = ["contains", "starts_with", "ends_with", "matches", "within", "before", "after"];
+                let operators = [
+                    "contains",
+                    "starts_with",
+                    "ends_with",
+                    "matches",
+                    "within",
+                    "before",
+                    "after",
+                ];
                 let help = if operators.contains(&other) {
                     format!("`{other}` goes between its operands: `A {other} B`")
                 } else {
@@ -790,9 +911,13 @@ impl Checker<'_> {
                     }
                 };
                 self.report(
-                    Diagnostic::new(Code::BadCall, name.span, format!("unknown function `{other}`"))
-                        .with_label("not a function")
-                        .with_help(help),
+                    Diagnostic::new(
+                        Code::BadCall,
+                        name.span,
+                        format!("unknown function `{other}`"),
+                    )
+                    .with_label("not a function")
+                    .with_help(help),
                 );
                 for a in args {
                     self.expr(a, None);
@@ -816,7 +941,11 @@ impl Checker<'_> {
         let (ok, ty, wants) = match func {
             Func::Lower => (text_or_open(&arg.ty), Type::String, "text"),
             Func::DaysSince => (time_or_open(&arg.ty), Type::Number, "a date or datetime"),
-            Func::Abs => (arg.ty == Type::Number || arg.ty.is_open(), Type::Number, "a number"),
+            Func::Abs => (
+                arg.ty == Type::Number || arg.ty.is_open(),
+                Type::Number,
+                "a number",
+            ),
         };
         if !ok {
             let message = format!("`{}` takes {wants}", func.name());
@@ -857,10 +986,7 @@ fn time_or_open(t: &Type) -> bool {
 
 /// `` `a` ``, `` `a` or `b` ``, `` `a`, `b` or `c` ``.
 fn list_words(words: &[&str]) -> String {
-    let quoted: Vec<String> = words
-        .iter()
-        .map(|w| format!("`{w}`"))
-        .collect();
+    let quoted: Vec<String> = words.iter().map(|w| format!("`{w}`")).collect();
     match quoted.as_slice() {
         [] => String::new(),
         [one] => one.clone(),

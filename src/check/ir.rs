@@ -284,7 +284,8 @@ impl RuleSet {
             Type::String => "text".into(),
             Type::Enum(e) => {
                 let values = &self.enums[*e];
-                let shown: Vec<String> = values.iter().take(4).map(|v| format!("\"{v}\"")).collect();
+                let shown: Vec<String> =
+                    values.iter().take(4).map(|v| format!("\"{v}\"")).collect();
                 let more = if values.len() > 4 { ", …" } else { "" };
                 format!("one of {}{more}", shown.join(", "))
             }

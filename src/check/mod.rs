@@ -136,7 +136,13 @@ impl<'a> Checker<'a> {
     /// Registers lets and classifications, reporting duplicates with both places.
     fn collect_definitions(&mut self, files: &'a [ast::File]) {
         let mut first_seen: HashMap<String, Span> = HashMap::new();
-        for field in &self.rules.records.first().map_or(&[][..], |r| &r.fields[..]).to_vec() {
+        for field in &self
+            .rules
+            .records
+            .first()
+            .map_or(&[][..], |r| &r.fields[..])
+            .to_vec()
+        {
             if let Some(decl) = field.decl {
                 first_seen.insert(field.name.clone(), decl);
             }
@@ -192,7 +198,10 @@ impl<'a> Checker<'a> {
                             otherwise,
                             span: c.span,
                         });
-                        ("classification", Global::Class(self.rules.classes.len() - 1))
+                        (
+                            "classification",
+                            Global::Class(self.rules.classes.len() - 1),
+                        )
                     }
                 };
                 if let Some(&first) = first_seen.get(&name.node) {

@@ -10,7 +10,12 @@ use crate::source::Span;
 impl Checker<'_> {
     /// Names of globals an expression refers to, with where, in source order. Quantifier
     /// variables shadow globals inside their scope.
-    fn references(&self, expr: &ast::Expr, locals: &mut Vec<String>, out: &mut Vec<(Global, Span)>) {
+    fn references(
+        &self,
+        expr: &ast::Expr,
+        locals: &mut Vec<String>,
+        out: &mut Vec<(Global, Span)>,
+    ) {
         match &expr.node {
             ExprKind::Name(name) => {
                 if !locals.contains(name) {
@@ -19,7 +24,9 @@ impl Checker<'_> {
                     }
                 }
             }
-            ExprKind::Quantifier { var, list, body, .. } => {
+            ExprKind::Quantifier {
+                var, list, body, ..
+            } => {
                 self.references(list, locals, out);
                 locals.push(var.node.clone());
                 self.references(body, locals, out);
@@ -88,7 +95,14 @@ impl Checker<'_> {
         let mut reported: HashSet<Global> = HashSet::new();
         for &start in &all {
             let mut path: Vec<(Global, Span)> = Vec::new();
-            self.visit(start, start_span(self.name_of(start)), &mut path, &mut done, &mut order, &mut reported);
+            self.visit(
+                start,
+                start_span(self.name_of(start)),
+                &mut path,
+                &mut done,
+                &mut order,
+                &mut reported,
+            );
         }
         order
     }
@@ -129,7 +143,9 @@ impl Checker<'_> {
         let start = (0..cycle.len())
             .min_by_key(|&i| self.name_of(cycle[i].0).span)
             .unwrap_or(0);
-        let members: Vec<Global> = (0..cycle.len()).map(|i| cycle[(i + start) % cycle.len()].0).collect();
+        let members: Vec<Global> = (0..cycle.len())
+            .map(|i| cycle[(i + start) % cycle.len()].0)
+            .collect();
         let refs: Vec<Span> = (0..cycle.len())
             .map(|i| {
                 let next = (i + start + 1) % cycle.len();

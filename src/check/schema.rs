@@ -1,7 +1,7 @@
 //! The schema: record types, enumerations, the id field.
 
 use super::Checker;
-use super::ir::{Field, Record, ROOT, RecordId, Type};
+use super::ir::{Field, ROOT, Record, RecordId, Type};
 use crate::ast::{self, TypeExpr};
 use crate::diagnostic::{Code, Diagnostic, did_you_mean};
 
@@ -43,7 +43,9 @@ impl Checker<'_> {
         let root = &self.rules.records[ROOT];
         match root.field(&id_field).map(|i| &root.fields[i]) {
             None => {
-                let help = format!("add `{id_field}: string` to the schema, or name the id field with `--id-field`");
+                let help = format!(
+                    "add `{id_field}: string` to the schema, or name the id field with `--id-field`"
+                );
                 self.report(
                     Diagnostic::new(
                         Code::MissingId,
@@ -121,7 +123,9 @@ impl Checker<'_> {
                         "text" | "str" => Some("use `string`".to_string()),
                         "boolean" => Some("use `bool`".to_string()),
                         "timestamp" => Some("use `datetime`".to_string()),
-                        _ => did_you_mean(other, TYPE_NAMES).map(|s| format!("did you mean `{s}`?")),
+                        _ => {
+                            did_you_mean(other, TYPE_NAMES).map(|s| format!("did you mean `{s}`?"))
+                        }
                     };
                     self.report(
                         Diagnostic::new(Code::UnknownType, name.span, format!("unknown type `{other}`"))

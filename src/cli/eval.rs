@@ -119,7 +119,10 @@ pub fn parse_as_of(text: Option<&str>) -> Result<jiff::Timestamp, CliError> {
     data::parse_time(text)
         .or_else(|| {
             let civil: jiff::civil::DateTime = text.trim().parse().ok()?;
-            civil.to_zoned(jiff::tz::TimeZone::UTC).ok().map(|z| z.timestamp())
+            civil
+                .to_zoned(jiff::tz::TimeZone::UTC)
+                .ok()
+                .map(|z| z.timestamp())
         })
         .ok_or_else(|| {
             CliError::usage(format!(
@@ -273,9 +276,8 @@ pub fn run(args: &EvalArgs) -> Result<ExitStatus, CliError> {
 
     let classified = rows.len();
     let records_failed = read - classified;
-    let mut summary = format!(
-        "{read} contacts read: {classified} classified, {records_failed} failed"
-    );
+    let mut summary =
+        format!("{read} contacts read: {classified} classified, {records_failed} failed");
     if !lost_rest.is_empty() {
         summary.push_str(&format!(
             "; reading stopped early in {} (the rest of the file could not be read)",
@@ -342,7 +344,9 @@ fn write_rows(
                 .map(|(id, values)| {
                     let mut line = vec![id.clone()];
                     line.extend(columns.iter().map(|&c| {
-                        value_name(program, c, values[c]).unwrap_or("none").to_string()
+                        value_name(program, c, values[c])
+                            .unwrap_or("none")
+                            .to_string()
                     }));
                     line
                 })
@@ -353,10 +357,16 @@ fn write_rows(
             let mut writer = ::csv::Writer::from_writer(out);
             let mut header = vec![id_field.to_string()];
             header.extend(columns.iter().map(|&c| program.classes[c].name.clone()));
-            writer.write_record(&header).map_err(std::io::Error::other)?;
+            writer
+                .write_record(&header)
+                .map_err(std::io::Error::other)?;
             for (id, values) in rows {
                 let mut line = vec![id.as_str()];
-                line.extend(columns.iter().map(|&c| value_name(program, c, values[c]).unwrap_or("")));
+                line.extend(
+                    columns
+                        .iter()
+                        .map(|&c| value_name(program, c, values[c]).unwrap_or("")),
+                );
                 writer.write_record(&line).map_err(std::io::Error::other)?;
             }
             writer.flush()
@@ -367,7 +377,9 @@ fn write_rows(
                 object.insert(id_field.to_string(), serde_json::Value::String(id.clone()));
                 for &c in columns {
                     let v = value_name(program, c, values[c])
-                        .map_or(serde_json::Value::Null, |s| serde_json::Value::String(s.to_string()));
+                        .map_or(serde_json::Value::Null, |s| {
+                            serde_json::Value::String(s.to_string())
+                        });
                     object.insert(program.classes[c].name.clone(), v);
                 }
                 serde_json::Value::Object(object)
@@ -388,7 +400,11 @@ fn write_rows(
 }
 
 /// Writes rows as aligned columns under a header.
-pub fn write_table(out: &mut impl Write, header: &[String], body: &[Vec<String>]) -> std::io::Result<()> {
+pub fn write_table(
+    out: &mut impl Write,
+    header: &[String],
+    body: &[Vec<String>],
+) -> std::io::Result<()> {
     let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
     for line in body {
         for (i, cell) in line.iter().enumerate() {
@@ -411,7 +427,12 @@ pub fn write_table(out: &mut impl Write, header: &[String], body: &[Vec<String>]
     Ok(())
 }
 
-fn write_summary(out: &mut impl Write, program: &Program, columns: &[usize], rows: &Rows) -> std::io::Result<()> {
+fn write_summary(
+    out: &mut impl Write,
+    program: &Program,
+    columns: &[usize],
+    rows: &Rows,
+) -> std::io::Result<()> {
     for (n, &c) in columns.iter().enumerate() {
         let class = &program.classes[c];
         if n > 0 {
@@ -427,12 +448,22 @@ fn write_summary(out: &mut impl Write, program: &Program, columns: &[usize], row
             ]);
         };
         for v in class.funnel_order() {
-            let count = rows.iter().filter(|(_, values)| values[c] == Some(v)).count();
+            let count = rows
+                .iter()
+                .filter(|(_, values)| values[c] == Some(v))
+                .count();
             shown(&class.values[v], count);
         }
-        let none = rows.iter().filter(|(_, values)| values[c].is_none()).count();
+        let none = rows
+            .iter()
+            .filter(|(_, values)| values[c].is_none())
+            .count();
         shown("none", none);
-        write_table(out, &[class.name.clone(), "contacts".into(), "share".into()], &body)?;
+        write_table(
+            out,
+            &[class.name.clone(), "contacts".into(), "share".into()],
+            &body,
+        )?;
     }
     Ok(())
 }

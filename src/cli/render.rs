@@ -2,9 +2,7 @@
 
 use std::fmt;
 
-use miette::{
-    GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan,
-};
+use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan};
 use serde::Serialize;
 
 use crate::diagnostic::{Diagnostic, Severity};
@@ -45,7 +43,11 @@ pub fn human(sources: &SourceMap, diagnostics: &[Diagnostic], color: Color) -> S
         let report = Report::new(sources, diagnostic);
         if handler.render_report(&mut out, &report).is_err() {
             // rendering into a String cannot fail for I/O reasons; fall back to one line
-            out.push_str(&format!("{}: {}\n", diagnostic.code.as_str(), diagnostic.message));
+            out.push_str(&format!(
+                "{}: {}\n",
+                diagnostic.code.as_str(),
+                diagnostic.message
+            ));
         }
         out.push('\n');
     }
@@ -142,7 +144,9 @@ impl miette::Diagnostic for Report {
     }
 
     fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        self.help.as_ref().map(|h| Box::new(h) as Box<dyn fmt::Display>)
+        self.help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
     }
 
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
@@ -157,7 +161,9 @@ impl miette::Diagnostic for Report {
         if self.related.is_empty() {
             None
         } else {
-            Some(Box::new(self.related.iter().map(|r| r as &dyn miette::Diagnostic)))
+            Some(Box::new(
+                self.related.iter().map(|r| r as &dyn miette::Diagnostic),
+            ))
         }
     }
 }

@@ -282,7 +282,9 @@ impl PlanBuilder {
                 optional: true,
             });
             let slot = builder.plan.records[0].fields.len() - 1;
-            builder.plan.records[0].by_name.insert(rules.id_field.clone(), slot);
+            builder.plan.records[0]
+                .by_name
+                .insert(rules.id_field.clone(), slot);
         }
         builder.plan.id_slot = builder.plan.records[0].slot(&rules.id_field).unwrap_or(0);
         builder

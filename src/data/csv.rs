@@ -34,7 +34,11 @@ pub fn read<'a>(
     let headers = match reader.headers() {
         Ok(h) => h.clone(),
         Err(e) => {
-            let mut error = DataError::new(Code::MalformedCsv, file, format!("malformed CSV header: {e}"));
+            let mut error = DataError::new(
+                Code::MalformedCsv,
+                file,
+                format!("malformed CSV header: {e}"),
+            );
             error.line = Some(1);
             error.fatal = true;
             return Box::new(std::iter::once(Err(error)));
@@ -83,7 +87,11 @@ pub fn read<'a>(
             }
             Err(e) => {
                 let line = e.position().map(|p| p.line() as usize);
-                let mut error = DataError::new(Code::MalformedCsv, file, format!("malformed CSV: {}", csv_reason(&e)));
+                let mut error = DataError::new(
+                    Code::MalformedCsv,
+                    file,
+                    format!("malformed CSV: {}", csv_reason(&e)),
+                );
                 error.line = line;
                 Err(error)
             }
@@ -119,7 +127,11 @@ fn column(plan: &FieldPlan, header: &str) -> Option<Column> {
     })
 }
 
-fn id_cell(columns: &[Option<Column>], record: &::csv::StringRecord, plan: &FieldPlan) -> Option<String> {
+fn id_cell(
+    columns: &[Option<Column>],
+    record: &::csv::StringRecord,
+    plan: &FieldPlan,
+) -> Option<String> {
     columns.iter().zip(record.iter()).find_map(|(c, cell)| {
         let c = c.as_ref()?;
         (c.steps.len() == 1 && c.steps[0] == (0, plan.id_slot) && !cell.trim().is_empty())
@@ -232,7 +244,12 @@ fn check_required_nested(
 }
 
 /// Types one cell. Empty means missing.
-fn cell_value(plan: &FieldPlan, cell: &str, ty: &PlanType, path: &FieldPath<'_>) -> Result<Value, FieldError> {
+fn cell_value(
+    plan: &FieldPlan,
+    cell: &str,
+    ty: &PlanType,
+    path: &FieldPath<'_>,
+) -> Result<Value, FieldError> {
     let text = cell.trim();
     if text.is_empty() {
         return Ok(Value::Missing);
@@ -251,7 +268,12 @@ fn cell_value(plan: &FieldPlan, cell: &str, ty: &PlanType, path: &FieldPath<'_>)
 }
 
 /// A list or record written as JSON inside a cell.
-fn json_cell(plan: &FieldPlan, text: &str, ty: &PlanType, path: &FieldPath<'_>) -> Result<Value, FieldError> {
+fn json_cell(
+    plan: &FieldPlan,
+    text: &str,
+    ty: &PlanType,
+    path: &FieldPath<'_>,
+) -> Result<Value, FieldError> {
     let failure = RefCell::new(None);
     let seed = super::json::CellSeed::new(plan, ty, path, &failure);
     let mut de = serde_json::Deserializer::from_str(text);

@@ -76,7 +76,9 @@ fn decode_record(
         failure: &failure,
     };
     let mut de = serde_json::Deserializer::from_str(json);
-    let result = seed.deserialize(&mut de).and_then(|slots| de.end().map(|_| slots));
+    let result = seed
+        .deserialize(&mut de)
+        .and_then(|slots| de.end().map(|_| slots));
     let locate = |e: &serde_json::Error, error: &mut DataError| {
         // serde_json counts from the start of the record's text
         error.line = Some(line + e.line().saturating_sub(1));
@@ -133,7 +135,10 @@ fn contact(
             let mut e = DataError::new(
                 Code::WrongType,
                 file,
-                format!("expected text or a number as the id, found {}", other.kind()),
+                format!(
+                    "expected text or a number as the id, found {}",
+                    other.kind()
+                ),
             );
             e.field = Some(plan.id_field.clone());
             e.line = Some(line);
@@ -324,7 +329,10 @@ impl<'de> DeserializeSeed<'de> for ValueSeed<'_> {
 
 impl ValueSeed<'_> {
     fn wrong<E: de::Error>(&self, found: &str) -> E {
-        fail(self.failure, FieldError::wrong_type(self.path, self.ty, found))
+        fail(
+            self.failure,
+            FieldError::wrong_type(self.path, self.ty, found),
+        )
     }
 }
 
@@ -426,7 +434,9 @@ impl<'de> Visitor<'de> for RecordOrNull<'_> {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Value, A::Error> {
-        self.0.visit_map(map).map(|slots| Value::Record(Arc::from(slots)))
+        self.0
+            .visit_map(map)
+            .map(|slots| Value::Record(Arc::from(slots)))
     }
 
     fn visit_bool<E: de::Error>(self, _: bool) -> Result<Value, E> {
@@ -526,7 +536,7 @@ impl<'a> ArrayScanner<'a> {
                     b'"' => in_string = true,
                     b'{' | b'[' => depth += 1,
                     b'}' | b']' if depth > 0 => depth -= 1,
-                    b']' | b',' => {
+                    b']' | b',' if depth == 0 => {
                         let end = self.pos;
                         let text = self.text[start..end].trim_end();
                         if text.is_empty() {
@@ -561,7 +571,10 @@ impl<'a> ArrayScanner<'a> {
         self.state = ScanState::Done;
         self.skip_ws();
         if self.pos < self.text.len() {
-            return Some(Err((self.pos, "malformed JSON: text after the end of the array".to_string())));
+            return Some(Err((
+                self.pos,
+                "malformed JSON: text after the end of the array".to_string(),
+            )));
         }
         None
     }

@@ -127,6 +127,10 @@ pub fn parse_time(text: &str) -> Option<Timestamp> {
     if let Ok(t) = text.parse::<Timestamp>() {
         return Some(t);
     }
+    // a plain date only: `2026-11-01T09:30:00` without offset is ambiguous, not a date
+    if text.len() != 10 {
+        return None;
+    }
     let date: jiff::civil::Date = text.parse().ok()?;
     Some(crate::eval::value::date_start(date))
 }

@@ -1,0 +1,154 @@
+//! Decoding against a field plan: types, nesting, located errors.
+
+use super::*;
+use crate::source::SourceMap;
+
+fn plan(rules: &str) -> crate::compile::Program {
+    let mut sources = SourceMap::new();
+    sources.add("t.qual", rules);
+    let (checked, diagnostics) = crate::front_end(&sources, &Default::default());
+    assert!(
+        !diagnostics.iter().any(|d| d.is_error()),
+        "{diagnostics:#?}"
+    );
+    crate::compile::compile(&checked)
+}
+
+const RULES: &str = "schema contact {\n  id: string\n  company: { size: number? }?\n  \
+                     seniority: one of \"ic\", \"vp\"?\n  events: list of { kind: string, at: datetime }?\n}\n\
+                     let x = company.size > 1 and seniority == \"vp\" and any e in events: e.at within 1 day and e.kind == \"call\"\n";
+
+fn read_all(format: InputFormat, text: &str) -> Vec<Result<Contact, DataError>> {
+    let program = plan(RULES);
+    read(format, "f", text, &program.plan).collect()
+}
+
+#[test]
+fn jsonl_skips_unread_keys_and_decodes_nested_values() {
+    let rows = read_all(
+        InputFormat::Jsonl,
+        "{\"id\":\"a\",\"unused\":{\"deep\":[1,2]},\"company\":{\"size\":3},\"events\":[{\"kind\":\"call\",\"at\":\"2026-11-01T00:00:00Z\"}]}\n\n",
+    );
+    assert_eq!(rows.len(), 1);
+    let contact = rows[0].as_ref().expect("decodes");
+    assert_eq!(contact.id, "a");
+    assert!(
+        contact
+            .slots
+            .iter()
+            .any(|v| matches!(v, Value::Record(r) if r[0] == Value::Number(3.0)))
+    );
+}
+
+#[test]
+fn a_wrong_type_is_located_with_id_and_field_path() {
+    let rows = read_all(
+        InputFormat::Jsonl,
+        "{\"id\":\"a\"}\n{\"id\":\"b\",\"events\":[{\"kind\":\"call\",\"at\":\"yesterday\"}]}\n",
+    );
+    assert!(rows[0].is_ok());
+    let error = rows[1].as_ref().expect_err("fails");
+    assert_eq!(error.code, Code::WrongType);
+    assert_eq!(error.line, Some(2));
+    assert_eq!(error.id.as_deref(), Some("b"));
+    assert_eq!(error.field.as_deref(), Some("events[0].at"));
+}
+
+#[test]
+fn enum_values_are_checked_and_required_fields_enforced() {
+    let rows = read_all(
+        InputFormat::Jsonl,
+        "{\"id\":\"a\",\"seniority\":\"VP\"}\n{\"id\":\"b\",\"events\":[{\"kind\":\"call\"}]}\n{\"seniority\":\"vp\"}\n",
+    );
+    let codes: Vec<Code> = rows
+        .iter()
+        .map(|r| r.as_ref().expect_err("fails").code)
+        .collect();
+    assert_eq!(
+        codes,
+        [
+            Code::BadEnumValue,
+            Code::MissingRequired,
+            Code::MissingContactId
+        ]
+    );
+    assert!(
+        rows[0]
+            .as_ref()
+            .expect_err("fails")
+            .message
+            .contains("did you mean \"vp\"")
+    );
+}
+
+#[test]
+fn json_array_keeps_elements_before_a_broken_one_and_locates_it() {
+    let rows = read_all(
+        InputFormat::Json,
+        "[\n  {\"id\": \"a\"},\n  {\"id\": \"b\", \"company\": {\"size\": }},\n  {\"id\": \"c\"}\n]\n",
+    );
+    assert_eq!(rows.len(), 3, "{rows:#?}");
+    assert!(rows[0].is_ok() && rows[2].is_ok());
+    let error = rows[1].as_ref().expect_err("fails");
+    assert_eq!(
+        (error.code, error.line, error.id.as_deref()),
+        (Code::MalformedJson, Some(3), None)
+    );
+    assert_eq!(error.column, Some(35)); // the `}` where a value should be
+}
+
+#[test]
+fn json_that_is_not_an_array_is_one_fatal_error() {
+    let rows = read_all(InputFormat::Json, "{\"id\": \"a\"}");
+    assert_eq!(rows.len(), 1);
+    assert!(rows[0].as_ref().expect_err("fails").fatal);
+}
+
+#[test]
+fn csv_types_cells_by_schema_and_builds_nested_records() {
+    let csv = "id,company.size,seniority,events,ignored\n\
+               a,50,vp,\"[{\"\"kind\"\":\"\"call\"\",\"\"at\"\":\"\"2026-11-01\"\"}]\",zzz\n\
+               b,,,,\n\
+               c,fifty,,,\n";
+    let rows = read_all(InputFormat::Csv, csv);
+    let a = rows[0].as_ref().expect("decodes");
+    assert!(
+        a.slots
+            .iter()
+            .any(|v| matches!(v, Value::Record(r) if r[0] == Value::Number(50.0)))
+    );
+    assert!(
+        a.slots
+            .iter()
+            .any(|v| matches!(v, Value::List(l) if l.len() == 1))
+    );
+    let b = rows[1].as_ref().expect("decodes");
+    assert!(
+        b.slots
+            .iter()
+            .skip(1)
+            .all(|v| matches!(v, Value::Missing | Value::Record(_)))
+    );
+    let c = rows[2].as_ref().expect_err("fails");
+    assert_eq!(
+        (c.code, c.line, c.field.as_deref()),
+        (Code::WrongType, Some(4), Some("company.size"))
+    );
+}
+
+#[test]
+fn csv_without_id_column_is_fatal() {
+    let rows = read_all(InputFormat::Csv, "name,company.size\nx,1\n");
+    assert_eq!(rows.len(), 1);
+    let error = rows[0].as_ref().expect_err("fails");
+    assert!(error.fatal && error.code == Code::MissingContactId);
+}
+
+#[test]
+fn parse_time_accepts_rfc3339_and_plain_dates() {
+    assert!(parse_time("2026-11-01T09:30:00Z").is_some());
+    assert!(parse_time("2026-11-01T09:30:00+02:00").is_some());
+    assert_eq!(parse_time("2026-11-01"), parse_time("2026-11-01T00:00:00Z"));
+    assert!(parse_time("2026-11-01T09:30:00").is_none());
+    assert!(parse_time("soon").is_none());
+}

@@ -119,7 +119,8 @@ pub fn parse_duration(s: &str) -> Option<jiff::SignedDuration> {
     }
     let span: jiff::Span = s.parse().ok()?;
     // Calendar units (months, years) have no fixed length; only exact units are accepted.
-    span.to_duration(jiff::SpanRelativeTo::days_are_24_hours()).ok()
+    span.to_duration(jiff::SpanRelativeTo::days_are_24_hours())
+        .ok()
 }
 
 /// Checks that every required field of a decoded record is present.

@@ -142,11 +142,16 @@ impl<'p> Evaluator<'p> {
                     Some(b) => match self.eval(*b, record)? {
                         Value::Record(fields) => Ok(fields.get(slot).cloned().unwrap_or_default()),
                         Value::Missing => Ok(Value::Missing),
-                        other => Err(self.error(id, format!("expected a record, found {}", describe(&other)))),
+                        other => Err(self
+                            .error(id, format!("expected a record, found {}", describe(&other)))),
                     },
                 }
             }
-            Node::Local(level) => Ok(self.locals.get(*level as usize).cloned().unwrap_or_default()),
+            Node::Local(level) => Ok(self
+                .locals
+                .get(*level as usize)
+                .cloned()
+                .unwrap_or_default()),
             Node::Not(x) => match self.eval(*x, record)? {
                 Value::Bool(b) => Ok(Value::Bool(!b)),
                 Value::Missing => Ok(Value::Missing),
@@ -188,13 +193,16 @@ impl<'p> Evaluator<'p> {
                     return Ok(Value::Missing);
                 }
                 let ordering = match op {
-                    CompareOp::Eq | CompareOp::Ne => equal(&l, &r).map(|e| {
-                        if e { Ordering::Equal } else { Ordering::Less }
-                    }),
+                    CompareOp::Eq | CompareOp::Ne => {
+                        equal(&l, &r).map(|e| if e { Ordering::Equal } else { Ordering::Less })
+                    }
                     _ => order(&l, &r),
                 };
                 let Some(ordering) = ordering else {
-                    return Err(self.error(id, format!("cannot compare {} with {}", describe(&l), describe(&r))));
+                    return Err(self.error(
+                        id,
+                        format!("cannot compare {} with {}", describe(&l), describe(&r)),
+                    ));
                 };
                 Ok(Value::Bool(match op {
                     CompareOp::Eq => ordering == Ordering::Equal,
@@ -205,8 +213,13 @@ impl<'p> Evaluator<'p> {
                     CompareOp::Ge => ordering != Ordering::Less,
                 }))
             }
-            Node::In { item, list, negated } => {
-                let (item_value, list_value) = (self.eval(*item, record)?, self.eval(*list, record)?);
+            Node::In {
+                item,
+                list,
+                negated,
+            } => {
+                let (item_value, list_value) =
+                    (self.eval(*item, record)?, self.eval(*list, record)?);
                 let found = match (&item_value, &list_value) {
                     (Value::Missing, _) | (_, Value::Missing) => return Ok(Value::Missing),
                     (_, Value::List(items)) => {
@@ -224,11 +237,14 @@ impl<'p> Evaluator<'p> {
                                 }
                                 Some(false) => {}
                                 None => {
-                                    return Err(self.error(id, format!(
-                                        "cannot look for {} in a list of {}",
-                                        describe(&item_value),
-                                        element.kind()
-                                    )));
+                                    return Err(self.error(
+                                        id,
+                                        format!(
+                                            "cannot look for {} in a list of {}",
+                                            describe(&item_value),
+                                            element.kind()
+                                        ),
+                                    ));
                                 }
                             }
                         }
@@ -237,7 +253,10 @@ impl<'p> Evaluator<'p> {
                         }
                         found
                     }
-                    (_, other) => return Err(self.error(*list, format!("expected a list, found {}", describe(other)))),
+                    (_, other) => {
+                        return Err(self
+                            .error(*list, format!("expected a list, found {}", describe(other))));
+                    }
                 };
                 Ok(Value::Bool(found != *negated))
             }
@@ -245,9 +264,15 @@ impl<'p> Evaluator<'p> {
                 let (l, r) = (self.eval(*a, record)?, self.eval(*b, record)?);
                 match (op, &l, &r) {
                     (_, Value::Missing, _) | (_, _, Value::Missing) => Ok(Value::Missing),
-                    (TextOp::Contains, Value::Str(h), Value::Str(n)) => Ok(Value::Bool(h.contains(&**n))),
-                    (TextOp::StartsWith, Value::Str(h), Value::Str(n)) => Ok(Value::Bool(h.starts_with(&**n))),
-                    (TextOp::EndsWith, Value::Str(h), Value::Str(n)) => Ok(Value::Bool(h.ends_with(&**n))),
+                    (TextOp::Contains, Value::Str(h), Value::Str(n)) => {
+                        Ok(Value::Bool(h.contains(&**n)))
+                    }
+                    (TextOp::StartsWith, Value::Str(h), Value::Str(n)) => {
+                        Ok(Value::Bool(h.starts_with(&**n)))
+                    }
+                    (TextOp::EndsWith, Value::Str(h), Value::Str(n)) => {
+                        Ok(Value::Bool(h.ends_with(&**n)))
+                    }
                     (TextOp::Contains, Value::List(items), needle) => {
                         let mut unknown = false;
                         for element in items.iter() {
@@ -255,12 +280,28 @@ impl<'p> Evaluator<'p> {
                                 Some(true) => return Ok(Value::Bool(true)),
                                 Some(false) => {}
                                 None if element.is_missing() => unknown = true,
-                                None => return Err(self.error(id, format!("cannot look for {} in a list of {}", describe(needle), element.kind()))),
+                                None => {
+                                    return Err(self.error(
+                                        id,
+                                        format!(
+                                            "cannot look for {} in a list of {}",
+                                            describe(needle),
+                                            element.kind()
+                                        ),
+                                    ));
+                                }
                             }
                         }
-                        Ok(if unknown { Value::Missing } else { Value::Bool(false) })
+                        Ok(if unknown {
+                            Value::Missing
+                        } else {
+                            Value::Bool(false)
+                        })
                     }
-                    _ => Err(self.error(id, format!("expected text, found {} and {}", describe(&l), describe(&r)))),
+                    _ => Err(self.error(
+                        id,
+                        format!("expected text, found {} and {}", describe(&l), describe(&r)),
+                    )),
                 }
             }
             Node::Matches(a, regex) => match self.eval(*a, record)? {
@@ -276,7 +317,12 @@ impl<'p> Evaluator<'p> {
                 let span = match span {
                     Value::Duration(d) => d,
                     Value::Missing => return Ok(Value::Missing),
-                    other => return Err(self.error(*d, format!("expected a duration, found {}", describe(&other)))),
+                    other => {
+                        return Err(self.error(
+                            *d,
+                            format!("expected a duration, found {}", describe(&other)),
+                        ));
+                    }
                 };
                 let start = self.now.checked_sub(span).ok();
                 let after_start = start.is_none_or(|s| s <= time);
@@ -302,11 +348,21 @@ impl<'p> Evaluator<'p> {
                 let v = self.eval(*x, record)?;
                 Ok(Value::Bool(v.is_missing() != *present))
             }
-            Node::Quantifier { all, level, list, body } => {
+            Node::Quantifier {
+                all,
+                level,
+                list,
+                body,
+            } => {
                 let items = match self.eval(*list, record)? {
                     Value::List(items) => items,
                     Value::Missing => return Ok(Value::Missing),
-                    other => return Err(self.error(*list, format!("expected a list, found {}", describe(&other)))),
+                    other => {
+                        return Err(self.error(
+                            *list,
+                            format!("expected a list, found {}", describe(&other)),
+                        ));
+                    }
                 };
                 let level = *level as usize;
                 let mut unknown = false;
@@ -322,13 +378,28 @@ impl<'p> Evaluator<'p> {
                     }
                 }
                 self.locals.truncate(level);
-                Ok(if unknown { Value::Missing } else { Value::Bool(*all) })
+                Ok(if unknown {
+                    Value::Missing
+                } else {
+                    Value::Bool(*all)
+                })
             }
-            Node::Aggregate { kind, level, list, value, filter } => {
+            Node::Aggregate {
+                kind,
+                level,
+                list,
+                value,
+                filter,
+            } => {
                 let items = match self.eval(*list, record)? {
                     Value::List(items) => items,
                     Value::Missing => return Ok(Value::Missing),
-                    other => return Err(self.error(*list, format!("expected a list, found {}", describe(&other)))),
+                    other => {
+                        return Err(self.error(
+                            *list,
+                            format!("expected a list, found {}", describe(&other)),
+                        ));
+                    }
                 };
                 let level = *level as usize;
                 let mut count = 0usize;
@@ -353,7 +424,16 @@ impl<'p> Evaluator<'p> {
                             Some(Ordering::Less) if *kind == Aggregate::Min => v,
                             Some(Ordering::Greater) if *kind == Aggregate::Max => v,
                             Some(_) => a,
-                            None => return Err(self.error(id, format!("cannot compare {} with {}", describe(&v), describe(&a)))),
+                            None => {
+                                return Err(self.error(
+                                    id,
+                                    format!(
+                                        "cannot compare {} with {}",
+                                        describe(&v),
+                                        describe(&a)
+                                    ),
+                                ));
+                            }
                         },
                         (Some(a), Aggregate::Count) => a,
                     });
@@ -371,11 +451,16 @@ impl<'p> Evaluator<'p> {
                     (Func::Lower, Value::Str(s)) => Ok(Value::Str(Arc::from(s.to_lowercase()))),
                     (Func::Abs, Value::Number(n)) => Ok(Value::Number(n.abs())),
                     (Func::DaysSince, t) => {
-                        let Some(t) = self.time(*arg, &t)? else { return Ok(Value::Missing) };
+                        let Some(t) = self.time(*arg, &t)? else {
+                            return Ok(Value::Missing);
+                        };
                         let seconds = self.now.duration_since(t).as_secs_f64();
                         Ok(Value::Number((seconds / 86_400.0).floor()))
                     }
-                    (f, other) => Err(self.error(*arg, format!("`{}` cannot take {}", f.name(), describe(&other)))),
+                    (f, other) => Err(self.error(
+                        *arg,
+                        format!("`{}` cannot take {}", f.name(), describe(&other)),
+                    )),
                 }
             }
         }
@@ -399,9 +484,15 @@ impl<'p> Evaluator<'p> {
             Value::Missing => Ok(None),
             Value::Str(s) => match crate::data::parse_time(s) {
                 Some(t) => Ok(Some(t)),
-                None => Err(self.error(id, format!("expected a date or datetime, found {}", describe(v)))),
+                None => Err(self.error(
+                    id,
+                    format!("expected a date or datetime, found {}", describe(v)),
+                )),
             },
-            other => Err(self.error(id, format!("expected a date or datetime, found {}", describe(other)))),
+            other => Err(self.error(
+                id,
+                format!("expected a date or datetime, found {}", describe(other)),
+            )),
         }
     }
 
@@ -431,7 +522,11 @@ impl<'p> Evaluator<'p> {
             }
             (ArithOp::Add | ArithOp::Sub, t, Duration(d)) if time(t).is_some() => {
                 let t = time(t).unwrap_or(Timestamp::UNIX_EPOCH);
-                let moved = if op == ArithOp::Add { t.checked_add(*d) } else { t.checked_sub(*d) };
+                let moved = if op == ArithOp::Add {
+                    t.checked_add(*d)
+                } else {
+                    t.checked_sub(*d)
+                };
                 moved.map_or(Missing, DateTime)
             }
             (ArithOp::Add, Duration(d), t) if time(t).is_some() => {
@@ -439,16 +534,27 @@ impl<'p> Evaluator<'p> {
                 t.checked_add(*d).map_or(Missing, DateTime)
             }
             (ArithOp::Sub, a, b) if time(a).is_some() && time(b).is_some() => {
-                let (a, b) = (time(a).unwrap_or(Timestamp::UNIX_EPOCH), time(b).unwrap_or(Timestamp::UNIX_EPOCH));
+                let (a, b) = (
+                    time(a).unwrap_or(Timestamp::UNIX_EPOCH),
+                    time(b).unwrap_or(Timestamp::UNIX_EPOCH),
+                );
                 Duration(a.duration_since(b))
             }
             _ => {
-                return Err(self.error(id, format!(
-                    "cannot compute {} {} {}",
-                    describe(&l),
-                    match op { ArithOp::Add => "+", ArithOp::Sub => "-", ArithOp::Mul => "*", ArithOp::Div => "/" },
-                    describe(&r)
-                )));
+                return Err(self.error(
+                    id,
+                    format!(
+                        "cannot compute {} {} {}",
+                        describe(&l),
+                        match op {
+                            ArithOp::Add => "+",
+                            ArithOp::Sub => "-",
+                            ArithOp::Mul => "*",
+                            ArithOp::Div => "/",
+                        },
+                        describe(&r)
+                    ),
+                ));
             }
         })
     }

@@ -7,8 +7,8 @@ use pest::pratt_parser::{Assoc, Op, PrattParser};
 
 use super::Rule;
 use crate::ast::{
-    Aggregate, BinaryOp, Classify, Expr, ExprKind, FieldDecl, Ident, Item, Let, Quantifier,
-    Row, Schema, TypeExpr, UnaryOp,
+    Aggregate, BinaryOp, Classify, Expr, ExprKind, FieldDecl, Ident, Item, Let, Quantifier, Row,
+    Schema, TypeExpr, UnaryOp,
 };
 use crate::diagnostic::{Code, Diagnostic};
 use crate::source::{FileId, Span, Spanned};
@@ -89,9 +89,7 @@ impl Builder {
                     match part.as_rule() {
                         Rule::guard => guard = Some(self.expr(self.only_child(part)?)?),
                         Rule::classify_row => rows.push(self.row(part)?),
-                        Rule::otherwise_row => {
-                            otherwise = Some(self.ident(self.only_child(part)?))
-                        }
+                        Rule::otherwise_row => otherwise = Some(self.ident(self.only_child(part)?)),
                         _ => return Err(internal(self.span(&part))),
                     }
                 }
@@ -132,7 +130,9 @@ impl Builder {
         let mut inner = pair.into_inner();
         let name = self.ident(inner.next().ok_or_else(|| internal(span))?);
         let ty = self.type_expr(inner.next().ok_or_else(|| internal(span))?)?;
-        let optional = inner.next().is_some_and(|p| p.as_rule() == Rule::optional_mark);
+        let optional = inner
+            .next()
+            .is_some_and(|p| p.as_rule() == Rule::optional_mark);
         Ok(FieldDecl {
             name,
             ty,
@@ -221,10 +221,15 @@ impl Builder {
             Rule::date_lit => ExprKind::Date(pair.as_str().parse().map_err(|e| {
                 invalid_literal(span, format!("`{}` is not a valid date", pair.as_str()), e)
             })?),
-            Rule::datetime_lit => ExprKind::DateTime(parse_datetime_literal(pair.as_str())
-                .map_err(|e| {
-                    invalid_literal(span, format!("`{}` is not a valid datetime", pair.as_str()), e)
-                })?),
+            Rule::datetime_lit => {
+                ExprKind::DateTime(parse_datetime_literal(pair.as_str()).map_err(|e| {
+                    invalid_literal(
+                        span,
+                        format!("`{}` is not a valid datetime", pair.as_str()),
+                        e,
+                    )
+                })?)
+            }
             Rule::duration_lit => {
                 let mut inner = pair.into_inner();
                 let amount_pair = inner.next().ok_or_else(|| internal(span))?;

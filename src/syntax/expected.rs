@@ -37,7 +37,10 @@ pub(super) fn syntax_diagnostic(
         }
     }
     // Expression starts are reported as one phrase rather than a dozen token kinds.
-    if expected.iter().any(|w| EXPRESSION_STARTS.contains(&w.as_str())) {
+    if expected
+        .iter()
+        .any(|w| EXPRESSION_STARTS.contains(&w.as_str()))
+    {
         expected.retain(|w| !EXPRESSION_STARTS.contains(&w.as_str()));
         expected.insert("an expression".to_string());
     }
@@ -48,7 +51,12 @@ pub(super) fn syntax_diagnostic(
     }
     let (skipped, found) = found_at(&chunk[position.min(chunk.len())..]);
     // at the end of the item, point just after its last token rather than at the next item
-    let start = offset + if found.is_some() { position + skipped } else { position };
+    let start = offset
+        + if found.is_some() {
+            position + skipped
+        } else {
+            position
+        };
     let end = start + found.as_ref().map_or(0, |f| f.len());
     let span = Span::new(file, start, end.min(text.len()));
     let list = join_alternatives(&expected);
@@ -132,8 +140,12 @@ fn describe(rule: Rule) -> Option<&'static str> {
         Rule::duration_unit => "a time unit (`days`, `weeks`, `hours`, …)",
         Rule::expr | Rule::aggregate_value | Rule::paren | Rule::list_lit => "an expression",
         Rule::quantifier | Rule::aggregate | Rule::call => "an expression",
-        Rule::schema_item | Rule::let_item | Rule::classify_item | Rule::kw_schema
-        | Rule::kw_let | Rule::kw_classify => "`schema`, `let` or `classify`",
+        Rule::schema_item
+        | Rule::let_item
+        | Rule::classify_item
+        | Rule::kw_schema
+        | Rule::kw_let
+        | Rule::kw_classify => "`schema`, `let` or `classify`",
         Rule::record_type => "`{`",
         Rule::field_decl => "a field",
         Rule::one_of_type | Rule::list_type | Rule::named_type => "a type",

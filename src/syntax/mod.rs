@@ -33,10 +33,16 @@ pub fn parse_file(id: FileId, source: &SourceFile) -> (File, Vec<Diagnostic>) {
     let mut diagnostics = Vec::new();
     for (start, end) in item_chunks(text) {
         let chunk = &text[start..end];
-        let first_word = chunk.trim_start().split(|c: char| !c.is_ascii_alphanumeric()).next();
+        let first_word = chunk
+            .trim_start()
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .next();
         if let Some(reserved @ ("score" | "import")) = first_word {
             let at = start + (chunk.len() - chunk.trim_start().len());
-            diagnostics.push(reserved_item(Span::new(id, at, at + reserved.len()), reserved));
+            diagnostics.push(reserved_item(
+                Span::new(id, at, at + reserved.len()),
+                reserved,
+            ));
             file.broken.push(broken_item(id, chunk, start, end));
             continue;
         }
@@ -124,8 +130,10 @@ fn broken_item(file: FileId, chunk: &str, start: usize, end: usize) -> BrokenIte
                 .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
                 .unwrap_or(w.len());
             let name = &w[..len];
-            let name_start = start + lead + keyword.len() + (trimmed[keyword.len()..].len()
-                - trimmed[keyword.len()..].trim_start().len());
+            let name_start = start
+                + lead
+                + keyword.len()
+                + (trimmed[keyword.len()..].len() - trimmed[keyword.len()..].trim_start().len());
             (!name.is_empty()).then(|| {
                 Spanned::new(
                     name.to_string(),
@@ -165,6 +173,9 @@ mod tests;
 impl File {
     /// Names of the items in order.
     pub fn item_names(&self) -> Vec<&str> {
-        self.items.iter().map(|i: &Item| i.name().as_str()).collect()
+        self.items
+            .iter()
+            .map(|i: &Item| i.name().as_str())
+            .collect()
     }
 }

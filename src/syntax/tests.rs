@@ -36,12 +36,16 @@ fn coalesce_binds_tighter_than_comparison() {
     let ExprKind::Binary(BinaryOp::Ge, lhs, _) = let_expr("budget ?? 0 >= 1000") else {
         panic!("comparison is not at the top")
     };
-    assert!(matches!(lhs.node, ExprKind::Binary(BinaryOp::Coalesce, _, _)));
+    assert!(matches!(
+        lhs.node,
+        ExprKind::Binary(BinaryOp::Coalesce, _, _)
+    ));
 }
 
 #[test]
 fn quantifier_body_extends_to_the_right() {
-    let ExprKind::Quantifier { body, .. } = let_expr("any e in events: e.kind == \"call\" and e.at within 30 days")
+    let ExprKind::Quantifier { body, .. } =
+        let_expr("any e in events: e.kind == \"call\" and e.at within 30 days")
     else {
         panic!("not a quantifier")
     };
@@ -54,7 +58,10 @@ fn literals() {
     assert_eq!(let_expr("-3"), ExprKind::Number(-3.0));
     assert_eq!(let_expr("\"a\\\"b\""), ExprKind::String("a\"b".into()));
     assert!(matches!(let_expr("2026-11-01"), ExprKind::Date(_)));
-    assert!(matches!(let_expr("2026-11-01T09:30:00Z"), ExprKind::DateTime(_)));
+    assert!(matches!(
+        let_expr("2026-11-01T09:30:00Z"),
+        ExprKind::DateTime(_)
+    ));
     assert_eq!(
         let_expr("2 weeks"),
         ExprKind::Duration(jiff::SignedDuration::from_hours(24 * 14))
@@ -67,7 +74,12 @@ fn a_syntax_error_does_not_hide_later_items() {
     let (file, errors) = parse("let a = (1\nlet b = 2\nclassify s {\n  x when\n}\nlet c = 3\n");
     assert_eq!(file.item_names(), ["b", "c"]);
     assert_eq!(errors.len(), 2, "{errors:?}");
-    let broken: Vec<_> = file.broken.iter().filter_map(|b| b.name.as_ref()).map(|n| n.node.as_str()).collect();
+    let broken: Vec<_> = file
+        .broken
+        .iter()
+        .filter_map(|b| b.name.as_ref())
+        .map(|n| n.node.as_str())
+        .collect();
     assert_eq!(broken, ["a", "s"]);
 }
 
