@@ -198,14 +198,13 @@ impl Checker<'_> {
             Some(&Global::Class(id)) => return typed(ExprKind::Class(id), Type::Class(id), span),
             None => {}
         }
-        if let Some(Type::Class(c)) = expect {
-            if let Some(value) = self.rules.classes[*c]
+        if let Some(Type::Class(c)) = expect
+            && let Some(value) = self.rules.classes[*c]
                 .values
                 .iter()
                 .position(|v| v.node == name)
-            {
-                return typed(ExprKind::ClassValue(*c, value), Type::Class(*c), span);
-            }
+        {
+            return typed(ExprKind::ClassValue(*c, value), Type::Class(*c), span);
         }
         if let Some(field) = self.rules.records[ROOT].field(name) {
             let ty = self.rules.records[ROOT].fields[field].ty.clone();
@@ -361,11 +360,12 @@ impl Checker<'_> {
     }
 
     fn field(&mut self, base: &ast::Expr, name: &ast::Ident, span: Span) -> Expr {
-        if let ast::ExprKind::Name(head) = &base.node {
-            if self.is_undefined(head) && !self.rules.records[ROOT].dynamic {
-                // `compnay.size`: the head of a field path is a field, so say so
-                return self.unknown_top_field(head, base.span);
-            }
+        if let ast::ExprKind::Name(head) = &base.node
+            && self.is_undefined(head)
+            && !self.rules.records[ROOT].dynamic
+        {
+            // `compnay.size`: the head of a field path is a field, so say so
+            return self.unknown_top_field(head, base.span);
         }
         let mut base = self.expr(base, None);
         if base.ty == Type::Dynamic {

@@ -17,7 +17,7 @@ pub type EnumId = usize;
 pub const ROOT: RecordId = 0;
 
 /// The type of a value.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub enum Type {
     /// true or false (or unknown)
     Bool,
@@ -44,6 +44,7 @@ pub enum Type {
     /// an empty list literal, whose element type is open
     EmptyList,
     /// the type of an expression that already has an error (suppresses follow-on errors)
+    #[default]
     Error,
 }
 
@@ -267,12 +268,6 @@ pub struct RuleSet {
     pub has_schema: bool,
     /// The field that names each contact.
     pub id_field: String,
-}
-
-impl Default for Type {
-    fn default() -> Self {
-        Type::Error
-    }
 }
 
 impl RuleSet {

@@ -18,10 +18,10 @@ impl Checker<'_> {
     ) {
         match &expr.node {
             ExprKind::Name(name) => {
-                if !locals.contains(name) {
-                    if let Some(&g) = self.globals.get(name) {
-                        out.push((g, expr.span));
-                    }
+                if !locals.contains(name)
+                    && let Some(&g) = self.globals.get(name)
+                {
+                    out.push((g, expr.span));
                 }
             }
             ExprKind::Quantifier {

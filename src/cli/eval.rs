@@ -152,7 +152,10 @@ pub fn read_data(path: &PathBuf) -> Result<String, CliError> {
 }
 
 /// The format of a data file: the flag, else its extension.
-pub fn input_format(path: &PathBuf, flag: Option<InputFormatArg>) -> Result<InputFormat, CliError> {
+pub fn input_format(
+    path: &std::path::Path,
+    flag: Option<InputFormatArg>,
+) -> Result<InputFormat, CliError> {
     if let Some(f) = flag {
         return Ok(match f {
             InputFormatArg::Json => InputFormat::Json,
@@ -239,7 +242,7 @@ pub fn run(args: &EvalArgs) -> Result<ExitStatus, CliError> {
                 evaluator
                     .classify(&contact.slots)
                     .map(|values| (contact.id.clone(), values))
-                    .map_err(|e| runtime_error(&sources, &program, name, &contact, e))
+                    .map_err(|e| Box::new(runtime_error(&sources, &program, name, &contact, e)))
             });
             match result {
                 Ok(row) => {
@@ -306,7 +309,7 @@ fn selected_columns(program: &Program, select: &[String]) -> Result<Vec<usize>, 
             program
                 .classes
                 .iter()
-                .position(|c| &c.name == name.trim())
+                .position(|c| c.name == name.trim())
                 .ok_or_else(|| {
                     let names: Vec<&str> = program.classes.iter().map(|c| c.name.as_str()).collect();
                     let hint = crate::diagnostic::did_you_mean(name, names.iter().copied())
@@ -323,7 +326,7 @@ fn selected_columns(program: &Program, select: &[String]) -> Result<Vec<usize>, 
 
 type Rows = [(String, Vec<Option<usize>>)];
 
-fn value_name<'p>(program: &'p Program, class: usize, value: Option<usize>) -> Option<&'p str> {
+fn value_name(program: &Program, class: usize, value: Option<usize>) -> Option<&str> {
     value.map(|v| program.classes[class].values[v].as_str())
 }
 

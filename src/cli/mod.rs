@@ -17,7 +17,7 @@ use clap::{Parser, Subcommand};
 pub enum ExitStatus {
     /// 0: everything worked and nothing failed.
     Success = 0,
-    /// 1: the rules have errors, or tests failed, or a check failed.
+    /// 1: the rules have errors.
     Failed = 1,
     /// 2: the command line was wrong or a file could not be read or written.
     Usage = 2,
@@ -76,8 +76,8 @@ impl CliError {
 
 const EXIT_CODES: &str = "\
 Exit codes:
-  0  success: no errors (warnings do not fail a run unless denied)
-  1  the rules have errors, or a test failed
+  0  success (warnings alone do not fail a run)
+  1  the rules have errors
   2  wrong usage, or a file could not be read or written
   3  `eval`: some contact records could not be read or classified";
 

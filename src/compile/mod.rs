@@ -411,10 +411,10 @@ impl Compiler<'_> {
     /// Pushes `node`; when all its inputs are constants, replaces it by its value.
     fn push_folded(&mut self, node: Node, inputs: &[NodeId], span: Span) -> NodeId {
         let id = self.push(node, span);
-        if inputs.iter().all(|&i| self.is_const(i)) {
-            if let Some(value) = crate::eval::fold_constant(&self.program, id) {
-                self.program.nodes[id as usize] = Node::Const(value);
-            }
+        if inputs.iter().all(|&i| self.is_const(i))
+            && let Some(value) = crate::eval::fold_constant(&self.program, id)
+        {
+            self.program.nodes[id as usize] = Node::Const(value);
         }
         id
     }

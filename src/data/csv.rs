@@ -26,7 +26,7 @@ pub fn read<'a>(
     file: &'a str,
     text: &'a str,
     plan: &'a FieldPlan,
-) -> Box<dyn Iterator<Item = Result<Contact, DataError>> + 'a> {
+) -> Box<dyn Iterator<Item = Result<Contact, Box<DataError>>> + 'a> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut reader = ::csv::ReaderBuilder::new()
         .flexible(true)
@@ -41,7 +41,7 @@ pub fn read<'a>(
             );
             error.line = Some(1);
             error.fatal = true;
-            return Box::new(std::iter::once(Err(error)));
+            return Box::new(std::iter::once(Err(Box::new(error))));
         }
     };
     let columns: Vec<Option<Column>> = headers.iter().map(|h| column(plan, h)).collect();
@@ -60,7 +60,7 @@ pub fn read<'a>(
         );
         error.line = Some(1);
         error.fatal = true;
-        return Box::new(std::iter::once(Err(error)));
+        return Box::new(std::iter::once(Err(Box::new(error))));
     }
     let width = headers.len();
     let mut records = reader.into_records();
@@ -80,7 +80,7 @@ pub fn read<'a>(
                     );
                     e.line = Some(line);
                     e.id = id_cell(&columns, &record, plan);
-                    Err(e)
+                    Err(Box::new(e))
                 } else {
                     decode_row(file, line, plan, &columns, &record)
                 }
@@ -93,7 +93,7 @@ pub fn read<'a>(
                     format!("malformed CSV: {}", csv_reason(&e)),
                 );
                 error.line = line;
-                Err(error)
+                Err(Box::new(error))
             }
         })
     }))
@@ -179,7 +179,7 @@ fn decode_row(
     plan: &FieldPlan,
     columns: &[Option<Column>],
     record: &::csv::StringRecord,
-) -> Result<Contact, DataError> {
+) -> Result<Contact, Box<DataError>> {
     let mut root = Partial::new(plan, 0);
     let id = id_cell(columns, record, plan);
     let located = |f: FieldError| {
@@ -187,7 +187,7 @@ fn decode_row(
         e.field = Some(f.field);
         e.line = Some(line);
         e.id = id.clone();
-        e
+        Box::new(e)
     };
     for (column, cell) in columns.iter().zip(record.iter()) {
         let Some(column) = column else { continue };
@@ -218,7 +218,7 @@ fn decode_row(
             format!("the `{}` cell is empty", plan.id_field),
         );
         e.line = Some(line);
-        return Err(e);
+        return Err(Box::new(e));
     };
     check_required_nested(plan, 0, &slots, None).map_err(located)?;
     Ok(Contact { id, line, slots })
@@ -309,10 +309,10 @@ fn dynamic_cell(plan: &FieldPlan, text: &str, path: &FieldPath<'_>) -> Value {
         "false" => return Value::Bool(false),
         _ => {}
     }
-    if text.starts_with('[') {
-        if let Ok(v) = json_cell(plan, text, &PlanType::Dynamic, path) {
-            return v;
-        }
+    if text.starts_with('[')
+        && let Ok(v) = json_cell(plan, text, &PlanType::Dynamic, path)
+    {
+        return v;
     }
     Value::Str(Arc::from(text))
 }

@@ -18,7 +18,7 @@ pub fn read_lines<'a>(
     file: &'a str,
     text: &'a str,
     plan: &'a FieldPlan,
-) -> impl Iterator<Item = Result<Contact, DataError>> + 'a {
+) -> impl Iterator<Item = Result<Contact, Box<DataError>>> + 'a {
     text.lines().enumerate().filter_map(move |(i, line)| {
         let trimmed = line.trim();
         (!trimmed.is_empty()).then(|| decode_record(file, line, i + 1, 1, plan))
@@ -31,7 +31,7 @@ pub fn read_array<'a>(
     file: &'a str,
     text: &'a str,
     plan: &'a FieldPlan,
-) -> impl Iterator<Item = Result<Contact, DataError>> + 'a {
+) -> impl Iterator<Item = Result<Contact, Box<DataError>>> + 'a {
     let mut scanner = ArrayScanner::new(text);
     std::iter::from_fn(move || {
         let element = scanner.next_element()?;
@@ -46,7 +46,7 @@ pub fn read_array<'a>(
                 e.line = Some(line);
                 e.column = Some(column);
                 e.fatal = true;
-                Err(e)
+                Err(Box::new(e))
             }
         })
     })
@@ -67,7 +67,7 @@ fn decode_record(
     line: usize,
     column: usize,
     plan: &FieldPlan,
-) -> Result<Contact, DataError> {
+) -> Result<Contact, Box<DataError>> {
     let failure = RefCell::new(None);
     let seed = RecordSeed {
         plan,
@@ -105,7 +105,7 @@ fn decode_record(
             };
             locate(&e, &mut error);
             error.id = recover_id(json, &plan.id_field);
-            Err(error)
+            Err(Box::new(error))
         }
     }
 }
@@ -117,7 +117,7 @@ fn contact(
     column: usize,
     plan: &FieldPlan,
     slots: Vec<Value>,
-) -> Result<Contact, DataError> {
+) -> Result<Contact, Box<DataError>> {
     let id = match slots.get(plan.id_slot) {
         Some(Value::Str(s)) => s.to_string(),
         Some(Value::Number(n)) => crate::eval::value::format_number(*n),
@@ -129,7 +129,7 @@ fn contact(
             );
             e.line = Some(line);
             e.column = Some(column);
-            return Err(e);
+            return Err(Box::new(e));
         }
         Some(other) => {
             let mut e = DataError::new(
@@ -143,7 +143,7 @@ fn contact(
             e.field = Some(plan.id_field.clone());
             e.line = Some(line);
             e.column = Some(column);
-            return Err(e);
+            return Err(Box::new(e));
         }
     };
     if let Err(f) = typed::check_required(plan, 0, &slots, None) {
@@ -152,7 +152,7 @@ fn contact(
         e.line = Some(line);
         e.column = Some(column);
         e.id = Some(id);
-        return Err(e);
+        return Err(Box::new(e));
     }
     Ok(Contact { id, line, slots })
 }
@@ -224,10 +224,10 @@ impl<'de> Visitor<'de> for RecordSeed<'_> {
                 }
             }
         }
-        if self.layout != 0 {
-            if let Err(e) = typed::check_required(self.plan, self.layout, &slots, self.path) {
-                return Err(fail(self.failure, e));
-            }
+        if self.layout != 0
+            && let Err(e) = typed::check_required(self.plan, self.layout, &slots, self.path)
+        {
+            return Err(fail(self.failure, e));
         }
         Ok(slots)
     }

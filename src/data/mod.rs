@@ -112,7 +112,7 @@ pub fn read<'a>(
     file: &'a str,
     text: &'a str,
     plan: &'a FieldPlan,
-) -> Box<dyn Iterator<Item = Result<Contact, DataError>> + 'a> {
+) -> Box<dyn Iterator<Item = Result<Contact, Box<DataError>>> + 'a> {
     match format {
         InputFormat::Jsonl => Box::new(json::read_lines(file, text, plan)),
         InputFormat::Json => Box::new(json::read_array(file, text, plan)),

@@ -18,7 +18,7 @@ const RULES: &str = "schema contact {\n  id: string\n  company: { size: number? 
                      seniority: one of \"ic\", \"vp\"?\n  events: list of { kind: string, at: datetime }?\n}\n\
                      let x = company.size > 1 and seniority == \"vp\" and any e in events: e.at within 1 day and e.kind == \"call\"\n";
 
-fn read_all(format: InputFormat, text: &str) -> Vec<Result<Contact, DataError>> {
+fn read_all(format: InputFormat, text: &str) -> Vec<Result<Contact, Box<DataError>>> {
     let program = plan(RULES);
     read(format, "f", text, &program.plan).collect()
 }

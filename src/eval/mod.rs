@@ -406,10 +406,10 @@ impl<'p> Evaluator<'p> {
                 let mut acc: Option<Value> = None;
                 for item in items.iter() {
                     self.bind_local(level, item.clone());
-                    if let Some(f) = filter {
-                        if self.condition(*f, record)? != Some(true) {
-                            continue;
-                        }
+                    if let Some(f) = filter
+                        && self.condition(*f, record)? != Some(true)
+                    {
+                        continue;
                     }
                     count += 1;
                     let Some(v) = value else { continue };

@@ -1,0 +1,113 @@
+//! Data-driven tests: every file under `tests/cases/<stage>/` is one case with one insta
+//! snapshot. A new test is a new file; accept reviewed changes with `cargo insta review`.
+
+use std::path::Path;
+use std::process::Command;
+
+use qualify::check::CheckOptions;
+use qualify::cli::render::{self, Color};
+use qualify::source::SourceMap;
+
+/// Renders diagnostics without colour, as the snapshots store them.
+fn rendered(sources: &SourceMap, diagnostics: &[qualify::diagnostic::Diagnostic]) -> String {
+    let codes: Vec<&str> = diagnostics.iter().map(|d| d.code.as_str()).collect();
+    format!(
+        "codes: {codes:?}\n\n{}",
+        render::human(sources, diagnostics, Color::Never)
+    )
+}
+
+/// A case file's path relative to `tests/`, as diagnostics show it.
+fn relative(path: &Path) -> String {
+    let tests = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests");
+    path.strip_prefix(&tests)
+        .unwrap_or(path)
+        .to_string_lossy()
+        .replace('\\', "/")
+}
+
+fn read(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+#[test]
+fn parse() {
+    insta::glob!("cases/parse/*.qual", |path| {
+        let mut sources = SourceMap::new();
+        sources.add(relative(path), read(path));
+        let (_, diagnostics) = qualify::parse(&sources);
+        insta::assert_snapshot!(rendered(&sources, &diagnostics));
+    });
+}
+
+/// A check case is a `.qual` file, or a directory of them forming one rule set.
+#[test]
+fn check() {
+    insta::glob!("cases/check/*", |path| {
+        let mut sources = SourceMap::new();
+        let mut files: Vec<_> = if path.is_dir() {
+            std::fs::read_dir(path)
+                .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+                .map(|e| e.expect("directory entry").path())
+                .filter(|p| p.extension().is_some_and(|x| x == "qual"))
+                .collect()
+        } else {
+            vec![path.to_path_buf()]
+        };
+        files.sort();
+        for file in &files {
+            sources.add(relative(file), read(file));
+        }
+        let (_, diagnostics) = qualify::front_end(&sources, &CheckOptions::default());
+        insta::assert_snapshot!(rendered(&sources, &diagnostics));
+    });
+}
+
+/// An eval case is a directory with `rules.qual`, one `contacts.*` file and an `args` file
+/// holding the rest of the command line (e.g. `--as-of 2026-11-22`). The snapshot holds the
+/// real binary's exit code, standard output and standard error.
+#[test]
+fn eval() {
+    insta::glob!("cases/eval/*/rules.qual", |path| {
+        let dir = path.parent().expect("case directory");
+        let data = std::fs::read_dir(dir)
+            .expect("case directory")
+            .map(|e| e.expect("entry").path())
+            .find(|p| p.file_stem().is_some_and(|s| s == "contacts"))
+            .unwrap_or_else(|| panic!("{}: no contacts.* file", dir.display()));
+        let args_file = dir.join("args");
+        let extra = if args_file.exists() {
+            read(&args_file)
+        } else {
+            String::new()
+        };
+        let output = run_binary(
+            ["eval", &relative(path), &relative(&data), "--format", "csv"]
+                .into_iter()
+                .map(String::from)
+                .chain(extra.split_whitespace().map(String::from)),
+        );
+        insta::assert_snapshot!(output);
+    });
+}
+
+/// Runs the `qualify` binary from `tests/` and renders what it did.
+pub fn run_binary(args: impl IntoIterator<Item = String>) -> String {
+    let args: Vec<String> = args.into_iter().collect();
+    let output = Command::new(env!("CARGO_BIN_EXE_qualify"))
+        .args(&args)
+        .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests"))
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("the qualify binary runs");
+    format!(
+        "$ qualify {}\nexit: {}\n--- stdout\n{}--- stderr\n{}",
+        args.join(" "),
+        output
+            .status
+            .code()
+            .map_or("signal".to_string(), |c| c.to_string()),
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
