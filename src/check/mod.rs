@@ -272,3 +272,6 @@ impl<'a> Checker<'a> {
         self.diagnostics.extend(clashes);
     }
 }
+
+#[cfg(test)]
+mod tests;
