@@ -51,3 +51,4 @@ pub fn front_end(sources: &SourceMap, options: &CheckOptions) -> (RuleSet, Vec<D
 pub mod compile;
 pub mod data;
 pub mod eval;
+pub mod explain;

@@ -22,7 +22,10 @@ fn a_let_cycle_is_reported_once_naming_every_member_in_definition_order() {
     let found = diagnostics(&[SCHEMA, "let b = c and true\nlet a = b\nlet c = a\n"]);
     assert_eq!(
         found,
-        [(Code::Cycle, "definitions depend on each other in a cycle: `b` → `c` → `a` → `b`".to_string())]
+        [(
+            Code::Cycle,
+            "definitions depend on each other in a cycle: `b` → `c` → `a` → `b`".to_string()
+        )]
     );
 }
 
@@ -48,7 +51,11 @@ fn definitions_are_order_independent_and_classifications_are_ordered_by_use() {
     let (parsed, _) = crate::parse(&sources);
     let (rules, found) = check(&parsed, &CheckOptions::default());
     assert!(found.is_empty(), "{found:#?}");
-    let order: Vec<&str> = rules.class_order.iter().map(|&c| rules.classes[c].name.node.as_str()).collect();
+    let order: Vec<&str> = rules
+        .class_order
+        .iter()
+        .map(|&c| rules.classes[c].name.node.as_str())
+        .collect();
     assert_eq!(order, ["s", "t"]);
 }
 
@@ -73,12 +80,17 @@ fn errors_of_all_files_are_reported_in_source_order() {
         "let b = n > \"x\"\nlet c = undefined_thing\n",
     ]);
     let codes: Vec<Code> = found.iter().map(|f| f.0).collect();
-    assert_eq!(codes, [Code::UnknownName, Code::TypeMismatch, Code::UnknownName]);
+    assert_eq!(
+        codes,
+        [Code::UnknownName, Code::TypeMismatch, Code::UnknownName]
+    );
 }
 
 #[test]
 fn without_schema_fields_are_dynamic_with_one_warning() {
-    let found = diagnostics(&["let big = company.size > 50\nlet any_call = any e in events: e.kind == \"call\"\n"]);
+    let found = diagnostics(&[
+        "let big = company.size > 50\nlet any_call = any e in events: e.kind == \"call\"\n",
+    ]);
     assert_eq!(found.len(), 1);
     assert_eq!(found[0].0, Code::NoSchema);
 }

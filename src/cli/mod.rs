@@ -5,6 +5,7 @@
 
 pub mod check;
 pub mod eval;
+pub mod explain;
 pub mod load;
 pub mod render;
 
@@ -99,6 +100,9 @@ pub enum Command {
     /// Classify contacts from JSON, JSON Lines or CSV files
     #[command(after_help = EXIT_CODES)]
     Eval(eval::EvalArgs),
+    /// Explain why one contact got its values, condition by condition
+    #[command(after_help = EXIT_CODES)]
+    Explain(explain::ExplainArgs),
 }
 
 /// Parses the command line and runs the command; prints usage errors itself.
@@ -119,6 +123,7 @@ pub fn main() -> ExitCode {
     let result = match &cli.command {
         Command::Check(args) => check::run(args),
         Command::Eval(args) => eval::run(args),
+        Command::Explain(args) => explain::run(args),
     };
     match result {
         Ok(status) => status.into(),

@@ -55,9 +55,15 @@ fn pratt() -> &'static PrattParser<Rule> {
 }
 
 impl Builder {
+    /// The pair's span without the whitespace and comments pest lets a rule end with.
     fn span(&self, pair: &Pair<'_, Rule>) -> Span {
         let s = pair.as_span();
-        Span::new(self.file, self.offset + s.start(), self.offset + s.end())
+        let len = content_len(pair.as_str());
+        Span::new(
+            self.file,
+            self.offset + s.start(),
+            self.offset + s.start() + len,
+        )
     }
 
     fn ident(&self, pair: Pair<'_, Rule>) -> Ident {
@@ -355,6 +361,36 @@ impl Builder {
         }
         Ok(out)
     }
+}
+
+/// The length of `text` without trailing whitespace and `#` comments.
+fn content_len(text: &str) -> usize {
+    let mut end = text.len();
+    loop {
+        let trimmed = text[..end].trim_end();
+        end = trimmed.len();
+        let line_start = trimmed.rfind('\n').map_or(0, |i| i + 1);
+        match comment_start(&trimmed[line_start..]) {
+            Some(i) => end = line_start + i,
+            None => return end,
+        }
+    }
+}
+
+/// Where a `#` comment starts in one line, ignoring `#` inside strings.
+fn comment_start(line: &str) -> Option<usize> {
+    let mut in_string = false;
+    let mut escaped = false;
+    for (i, c) in line.char_indices() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' if in_string => escaped = true,
+            '"' => in_string = !in_string,
+            '#' if !in_string => return Some(i),
+            _ => {}
+        }
+    }
+    None
 }
 
 fn pair_text(pair: &Pair<'_, Rule>) -> String {
