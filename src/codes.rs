@@ -389,6 +389,83 @@ Use instead: give the value, or mark the field optional in the schema when conta
 lack it:
 
     events: list of { kind: …, at: datetime? }"#;
+
+    MalformedTestFile = "Q0201", Error, "malformed test file",
+r#"A test file (`*.yaml` under the rule set's directory) is not valid YAML or does not
+have the expected shape. A test file holds an optional default `as_of` and a list of
+`cases`; each case has a `name`, an optional `as_of`, the `contact` inline (or `from: FILE`
+with `id:`), and `expect:` naming the classifications it asserts.
+
+Example:
+
+    cases:
+      - name: conference meeting makes a prospect
+        contact: {id: t1}
+        expekt: {stage: prospect}
+
+Use instead:
+
+    as_of: 2026-11-22
+    cases:
+      - name: conference meeting makes a prospect
+        contact: {id: t1}
+        expect: {stage: prospect}"#;
+
+    MissingAsOf = "Q0202", Error, "test case without `as_of`",
+r#"A test case must pin the evaluation instant, so that it gives the same result today
+and next year: rules such as `e.at within 30 days` depend on `now`. Set `as_of` once at the
+top of the file, or on the case.
+
+Example:
+
+    cases:
+      - name: recent call is hot
+        contact: {id: t1, urgency: now}
+        expect: {temperature: hot}
+
+Use instead:
+
+    as_of: 2026-11-22
+    cases:
+      - name: recent call is hot
+        contact: {id: t1, urgency: now}
+        expect: {temperature: hot}"#;
+
+    UnknownExpectation = "Q0203", Error, "expectation names no classification or value",
+r#"`expect:` names a classification the rules do not define, or a value the
+classification cannot take. `none` means that no row matched.
+
+Example:
+
+    expect: {stage: prospekt}
+
+Use instead:
+
+    expect: {stage: prospect}"#;
+
+    TestContactNotFound = "Q0204", Error, "test contact not found",
+r#"A case reads its contact `from:` a data file, but the file cannot be read or has no
+contact with the given `id`. The path is relative to the test file.
+
+Example:
+
+    - name: example lead
+      from: ../examples/contacts.jsonl
+      id: c99
+
+Use instead: name an id that exists in the file, or write the contact inline."#;
+
+    BadTestContact = "Q0205", Error, "test contact does not fit the schema",
+r#"A case's contact has a value the schema does not allow (wrong type, unknown enum value,
+missing required field, no id). The message names the field.
+
+Example (schema says `company: { size: number? }`):
+
+    contact: {id: t1, company: {size: fifty}}
+
+Use instead:
+
+    contact: {id: t1, company: {size: 50}}"#;
 }
 
 #[cfg(test)]

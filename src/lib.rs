@@ -52,3 +52,4 @@ pub mod compile;
 pub mod data;
 pub mod eval;
 pub mod explain;
+pub mod suite;

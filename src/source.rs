@@ -150,6 +150,21 @@ impl SourceFile {
         }
     }
 
+    /// The byte offset of a 1-based line and column (in characters); clamped to the text.
+    pub fn offset(&self, line: usize, column: usize) -> usize {
+        let Some(&start) = self.line_starts.get(line.saturating_sub(1)) else {
+            return self.text.len();
+        };
+        let start = start as usize;
+        let rest = &self.text[start..];
+        let line_text = &rest[..rest.find('\n').unwrap_or(rest.len())];
+        start
+            + line_text
+                .char_indices()
+                .nth(column.saturating_sub(1))
+                .map_or(line_text.len(), |(i, _)| i)
+    }
+
     /// The text of a span.
     pub fn slice(&self, span: Span) -> &str {
         self.text

@@ -8,6 +8,7 @@ pub mod eval;
 pub mod explain;
 pub mod load;
 pub mod render;
+pub mod test;
 
 use std::process::ExitCode;
 
@@ -18,7 +19,7 @@ use clap::{Parser, Subcommand};
 pub enum ExitStatus {
     /// 0: everything worked and nothing failed.
     Success = 0,
-    /// 1: the rules have errors.
+    /// 1: the rules have errors, or a test case failed.
     Failed = 1,
     /// 2: the command line was wrong or a file could not be read or written.
     Usage = 2,
@@ -78,7 +79,7 @@ impl CliError {
 const EXIT_CODES: &str = "\
 Exit codes:
   0  success (warnings alone do not fail a run)
-  1  the rules have errors
+  1  the rules have errors, or a test case failed
   2  wrong usage, or a file could not be read or written
   3  `eval`: some contact records could not be read or classified";
 
@@ -103,6 +104,9 @@ pub enum Command {
     /// Explain why one contact got its values, condition by condition
     #[command(after_help = EXIT_CODES)]
     Explain(explain::ExplainArgs),
+    /// Run the test contacts kept beside the rules (`*.yaml`)
+    #[command(after_help = EXIT_CODES)]
+    Test(test::TestArgs),
 }
 
 /// Parses the command line and runs the command; prints usage errors itself.
@@ -124,6 +128,7 @@ pub fn main() -> ExitCode {
         Command::Check(args) => check::run(args),
         Command::Eval(args) => eval::run(args),
         Command::Explain(args) => explain::run(args),
+        Command::Test(args) => test::run(args),
     };
     match result {
         Ok(status) => status.into(),

@@ -353,10 +353,11 @@ impl<'a, 'p> Explainer<'a, 'p> {
                     "needs"
                 };
                 Some(format!(
-                    "`{}` is {}, {verb} `{op_text} {}`",
+                    "`{}` is {}, {verb} `{op_text} {}`{}",
                     self.text(subject),
                     self.show(subject, &subject_value),
-                    self.text(other)
+                    self.text(other),
+                    self.value_if_named(other)?
                 ))
             }
             Node::In {
@@ -372,10 +373,11 @@ impl<'a, 'p> Explainer<'a, 'p> {
                     (false, true) => "is in",
                 };
                 Some(format!(
-                    "`{}` is {}, which {verb} `{}`",
+                    "`{}` is {}, which {verb} `{}`{}",
                     self.text(*item),
                     self.show(*item, &item_value),
-                    self.text(*list)
+                    self.text(*list),
+                    self.value_if_named(*list)?
                 ))
             }
             Node::Quantifier {
@@ -390,6 +392,21 @@ impl<'a, 'p> Explainer<'a, 'p> {
                 self.show(node, value)
             )),
             _ => self.plain_reads(reads),
+        })
+    }
+
+    /// ` (50)` when a node is written as a name (`min_company_size`) rather than as its
+    /// value, so explanations show the threshold itself.
+    fn value_if_named(&mut self, node: NodeId) -> Result<String, RuntimeError> {
+        let value = self.evaluator.eval(node, self.record)?;
+        let shown = match &value {
+            Value::List(items) => value_list(items),
+            other => self.show(node, other),
+        };
+        Ok(if shown == self.text(node) {
+            String::new()
+        } else {
+            format!(" ({shown})")
         })
     }
 
@@ -480,6 +497,13 @@ impl<'a, 'p> Explainer<'a, 'p> {
             ),
         }))
     }
+}
+
+/// A short list as written in rules: `["director", "vp"]`; long lists are cut.
+fn value_list(items: &[Value]) -> String {
+    let shown: Vec<String> = items.iter().take(8).map(Value::to_string).collect();
+    let more = if items.len() > 8 { ", …" } else { "" };
+    format!("[{}{more}]", shown.join(", "))
 }
 
 /// Collapses runs of whitespace (rules span lines) into single spaces.

@@ -1,0 +1,444 @@
+//! `qualify test`: run the test contacts kept beside the rules.
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+use clap::{Args, ValueEnum};
+
+use super::eval::{load_program, read_data};
+use super::explain::{condition_tree, unmet_lines};
+use super::render::{self, Color};
+use super::{CliError, ExitStatus, load};
+use crate::data::InputFormat;
+use crate::diagnostic::Diagnostic;
+use crate::suite::{self, CaseResult, ContactFiles, Coverage, FileCoverage, Mismatch};
+
+/// Arguments of `qualify test`.
+#[derive(Debug, Args)]
+pub struct TestArgs {
+    /// Rule set directories; each one's test files are the `*.yaml` files below it
+    #[arg(default_value = "rules/")]
+    pub paths: Vec<PathBuf>,
+
+    /// Run only the cases whose name contains this text
+    #[arg(long, value_name = "TEXT")]
+    pub filter: Option<String>,
+
+    /// Output format
+    #[arg(long, value_enum, default_value_t = TestFormat::Human)]
+    pub format: TestFormat,
+
+    /// Report which rows and conditions the cases reach, per rule file
+    #[arg(long)]
+    pub coverage: bool,
+
+    /// Fail (exit 1) when coverage is below this percentage; implies --coverage
+    #[arg(long, value_name = "PERCENT", value_parser = percent)]
+    pub min_coverage: Option<f64>,
+
+    /// The field that names each contact
+    #[arg(long, default_value = "id", value_name = "FIELD")]
+    pub id_field: String,
+}
+
+fn percent(text: &str) -> Result<f64, String> {
+    let n: f64 = text
+        .trim_end_matches('%')
+        .parse()
+        .map_err(|_| format!("`{text}` is not a percentage"))?;
+    if (0.0..=100.0).contains(&n) {
+        Ok(n)
+    } else {
+        Err(format!("`{text}` is not between 0 and 100"))
+    }
+}
+
+/// Output formats of `qualify test`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TestFormat {
+    /// A line per case, explanations for failures
+    Human,
+    /// One JSON document with every case
+    Json,
+    /// JUnit XML, as CI systems read it
+    Junit,
+}
+
+/// Reads `from:` files relative to the test file.
+struct DiskFiles;
+
+impl ContactFiles for DiskFiles {
+    fn read(
+        &mut self,
+        test_file: &str,
+        path: &str,
+    ) -> Result<(String, String, InputFormat), String> {
+        let full = Path::new(test_file)
+            .parent()
+            .unwrap_or(Path::new(""))
+            .join(path);
+        let format = InputFormat::from_path(&full)
+            .ok_or_else(|| "the extension is not .json, .jsonl or .csv".to_string())?;
+        let text = read_data(&full).map_err(|e| e.message().to_string())?;
+        Ok((load::display_path(&full), text, format))
+    }
+}
+
+/// The `*.yaml`/`*.yml` files below a rule set directory, in path order.
+fn test_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), CliError> {
+    let entries = std::fs::read_dir(dir)
+        .map_err(|e| CliError::io(format!("cannot read directory `{}`", dir.display()), e))?;
+    for entry in entries {
+        let path = entry
+            .map_err(|e| CliError::io(format!("cannot read directory `{}`", dir.display()), e))?
+            .path();
+        if path.is_dir() {
+            test_files(&path, out)?;
+        } else if path.extension().is_some_and(|e| e == "yaml" || e == "yml") {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// Runs `qualify test`.
+pub fn run(args: &TestArgs) -> Result<ExitStatus, CliError> {
+    let mut results = Vec::new();
+    let mut coverage_reports = Vec::new();
+    let mut diagnostics_seen = false;
+    for path in &args.paths {
+        if !path.is_dir() {
+            return Err(CliError::usage(format!(
+                "`{}` is not a directory: `qualify test` takes rule set directories, whose `*.yaml` files hold the test cases",
+                path.display()
+            )));
+        }
+        let (mut sources, program) = match load_program(path, &args.id_field)? {
+            Ok(loaded) => loaded,
+            Err(status) => return Ok(status),
+        };
+        let rule_files = sources.iter().count();
+        let mut files = Vec::new();
+        test_files(path, &mut files)?;
+        files.sort();
+        if files.is_empty() {
+            return Err(CliError::usage(format!(
+                "no test files (`*.yaml`) under `{}`; see docs/testing.md",
+                path.display()
+            )));
+        }
+        let mut coverage = Coverage::default();
+        let mut diagnostics: Vec<Diagnostic> = Vec::new();
+        for file in &files {
+            let text = std::fs::read_to_string(file)
+                .map_err(|e| CliError::io(format!("cannot read `{}`", file.display()), e))?;
+            let id = sources.add(load::display_path(file), text);
+            let (cases, found) = suite::load(&sources, id, &program, &mut DiskFiles);
+            diagnostics.extend(found);
+            for case in cases {
+                if args
+                    .filter
+                    .as_ref()
+                    .is_some_and(|f| !case.name.contains(f.as_str()))
+                {
+                    continue;
+                }
+                results.push((
+                    sources.get(id).name.clone(),
+                    suite::run(&program, &sources, &case, &mut coverage),
+                    sources.get(id).line_col(case.span.start as usize).line,
+                ));
+            }
+        }
+        if !diagnostics.is_empty() {
+            diagnostics_seen = true;
+            let color = Color::for_stream(std::io::stderr().is_terminal());
+            eprint!("{}", render::human(&sources, &diagnostics, color));
+        }
+        if args.coverage || args.min_coverage.is_some() {
+            let mut report = coverage.report(&program, &sources);
+            report.retain(|f| {
+                sources
+                    .iter()
+                    .take(rule_files)
+                    .any(|(_, s)| s.name == f.file)
+            });
+            coverage_reports.extend(report);
+        }
+    }
+    let passed = results.iter().filter(|(_, r, _)| r.passed()).count();
+    let failed = results.len() - passed;
+    let total_coverage = total(&coverage_reports);
+    let below = match (args.min_coverage, total_coverage) {
+        (Some(min), Some(got)) => got + 1e-9 < min,
+        _ => false,
+    };
+    let text = match args.format {
+        TestFormat::Human => human(
+            &results,
+            &coverage_reports,
+            args.min_coverage,
+            passed,
+            failed,
+        ),
+        TestFormat::Json => json(&results, &coverage_reports, passed, failed)?,
+        TestFormat::Junit => junit(&results, passed, failed),
+    };
+    std::io::stdout()
+        .write_all(text.as_bytes())
+        .map_err(|e| CliError::io("cannot write to standard output".to_string(), e))?;
+    Ok(if failed > 0 || diagnostics_seen || below {
+        ExitStatus::Failed
+    } else {
+        ExitStatus::Success
+    })
+}
+
+type Results = [(String, CaseResult, usize)];
+
+fn total(reports: &[FileCoverage]) -> Option<f64> {
+    let (covered, all) = reports
+        .iter()
+        .map(FileCoverage::covered)
+        .fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
+    (all > 0).then(|| 100.0 * covered as f64 / all as f64)
+}
+
+/// A failure's explanation for people: expected vs actual, the matched row's reasons and
+/// what the expected value's row lacks.
+pub fn mismatch_text(m: &Mismatch, indent: usize) -> String {
+    let pad = " ".repeat(indent);
+    let mut out = format!(
+        "{pad}{}: expected {}, got {}\n",
+        m.classification, m.expected, m.actual
+    );
+    let explanation = &m.explanation;
+    if let Some(guard) = &explanation.guard
+        && guard.truth != crate::explain::Truth::True
+    {
+        out.push_str(&format!(
+            "{pad}  `{}` does not apply: its guard is not true\n",
+            m.classification
+        ));
+        out.push_str(&condition_tree(guard, indent + 4));
+        return out;
+    }
+    match explanation.rows.iter().find(|r| r.matched) {
+        Some(row) => {
+            out.push_str(&format!("{pad}  {} matched because:\n", row.value));
+            out.push_str(&condition_tree(&row.condition, indent + 4));
+        }
+        None if explanation.by_otherwise => {
+            out.push_str(&format!(
+                "{pad}  no row matched, so `otherwise {}` applied\n",
+                m.actual
+            ));
+        }
+        None => out.push_str(&format!("{pad}  no row matched\n")),
+    }
+    if m.expected != "none" && !m.expected_row_unmet.is_empty() {
+        out.push_str(&format!("{pad}  {} is not reached because:\n", m.expected));
+        out.push_str(&unmet_lines(&m.expected_row_unmet, indent + 4));
+    }
+    out
+}
+
+fn human(
+    results: &Results,
+    coverage: &[FileCoverage],
+    min: Option<f64>,
+    passed: usize,
+    failed: usize,
+) -> String {
+    let mut out = String::new();
+    let mut current = "";
+    for (file, result, line) in results {
+        if file != current {
+            if !current.is_empty() {
+                out.push('\n');
+            }
+            out.push_str(&format!("{file}\n"));
+            current = file;
+        }
+        let status = if result.passed() { "PASS" } else { "FAIL" };
+        out.push_str(&format!(
+            "  {status}  {} ({file}:{line})\n",
+            result.case.name
+        ));
+        if let Some(e) = &result.runtime_error {
+            out.push_str(&format!(
+                "        a rule could not use a value of the contact: {e}\n"
+            ));
+        }
+        for m in &result.mismatches {
+            out.push_str(&mismatch_text(m, 8));
+        }
+    }
+    if !coverage.is_empty() {
+        out.push('\n');
+        out.push_str(&coverage_text(coverage, min));
+    }
+    out.push_str(&format!("\n{passed} passed, {failed} failed\n"));
+    out
+}
+
+fn coverage_text(reports: &[FileCoverage], min: Option<f64>) -> String {
+    let mut out = String::from("coverage (rows reached; conditions made true and made false)\n");
+    for f in reports {
+        let (covered, all) = f.covered();
+        let rows = f.rows.iter().filter(|r| r.reached).count();
+        let both = f
+            .conditions
+            .iter()
+            .filter(|c| c.made_true && c.made_false)
+            .count();
+        out.push_str(&format!(
+            "  {:<32} {:>5.1}%  rows {rows}/{}  conditions both ways {both}/{}\n",
+            f.file,
+            100.0 * covered as f64 / all.max(1) as f64,
+            f.rows.len(),
+            f.conditions.len()
+        ));
+    }
+    for f in reports {
+        for r in f.rows.iter().filter(|r| !r.reached) {
+            out.push_str(&format!(
+                "  row never reached: {}:{}  {}\n",
+                f.file, r.line, r.row
+            ));
+        }
+    }
+    for f in reports {
+        for c in &f.conditions {
+            let missing = match (c.made_true, c.made_false) {
+                (true, true) => continue,
+                (false, false) => "never true or false",
+                (false, true) => "never true",
+                (true, false) => "never false",
+            };
+            out.push_str(&format!(
+                "  condition {missing}: {}:{}  {}\n",
+                f.file, c.line, c.condition
+            ));
+        }
+    }
+    if let Some(t) = total(reports) {
+        match min {
+            Some(m) if t + 1e-9 < m => {
+                out.push_str(&format!("total {t:.1}%, below the minimum of {m}%\n"))
+            }
+            Some(m) => out.push_str(&format!("total {t:.1}% (minimum {m}%)\n")),
+            None => out.push_str(&format!("total {t:.1}%\n")),
+        }
+    }
+    out
+}
+
+fn json(
+    results: &Results,
+    coverage: &[FileCoverage],
+    passed: usize,
+    failed: usize,
+) -> Result<String, CliError> {
+    let cases: Vec<serde_json::Value> = results
+        .iter()
+        .map(|(file, r, line)| {
+            serde_json::json!({
+                "file": file,
+                "line": line,
+                "name": r.case.name,
+                "status": if r.passed() { "pass" } else { "fail" },
+                "runtime_error": r.runtime_error,
+                "mismatches": r.mismatches,
+            })
+        })
+        .collect();
+    let mut document = serde_json::json!({ "cases": cases, "passed": passed, "failed": failed });
+    if !coverage.is_empty() {
+        document["coverage"] =
+            serde_json::json!({ "files": coverage, "total_percent": total(coverage) });
+    }
+    let mut text = serde_json::to_string_pretty(&document)
+        .map_err(|e| CliError::internal(format!("cannot write JSON: {e}")))?;
+    text.push('\n');
+    Ok(text)
+}
+
+fn xml_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            // characters XML 1.0 cannot carry at all
+            c if (c as u32) < 0x20 && !matches!(c, '\n' | '\r' | '\t') => out.push('\u{fffd}'),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn junit(results: &Results, passed: usize, failed: usize) -> String {
+    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    out.push_str(&format!(
+        "<testsuites name=\"qualify\" tests=\"{}\" failures=\"{failed}\">\n",
+        passed + failed
+    ));
+    let mut files: Vec<&str> = Vec::new();
+    for (file, _, _) in results {
+        if !files.contains(&file.as_str()) {
+            files.push(file);
+        }
+    }
+    for file in files {
+        let cases: Vec<_> = results.iter().filter(|(f, _, _)| f == file).collect();
+        let failures = cases.iter().filter(|(_, r, _)| !r.passed()).count();
+        out.push_str(&format!(
+            "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{failures}\">\n",
+            xml_escape(file),
+            cases.len()
+        ));
+        for (_, r, line) in cases {
+            out.push_str(&format!(
+                "    <testcase name=\"{}\" classname=\"{}\" file=\"{}\" line=\"{line}\"",
+                xml_escape(&r.case.name),
+                xml_escape(file),
+                xml_escape(file)
+            ));
+            if r.passed() {
+                out.push_str("/>\n");
+                continue;
+            }
+            out.push_str(">\n");
+            let summary: Vec<String> = r
+                .mismatches
+                .iter()
+                .map(|m| {
+                    format!(
+                        "{}: expected {}, got {}",
+                        m.classification, m.expected, m.actual
+                    )
+                })
+                .chain(r.runtime_error.iter().cloned())
+                .collect();
+            let body: String = r
+                .mismatches
+                .iter()
+                .map(|m| mismatch_text(m, 0))
+                .collect::<String>()
+                + r.runtime_error.as_deref().unwrap_or("");
+            out.push_str(&format!(
+                "      <failure message=\"{}\">{}</failure>\n",
+                xml_escape(&summary.join("; ")),
+                xml_escape(&body)
+            ));
+            out.push_str("    </testcase>\n");
+        }
+        out.push_str("  </testsuite>\n");
+    }
+    out.push_str("</testsuites>\n");
+    out
+}

@@ -1,0 +1,168 @@
+//! Which rows the test cases reached and which conditions they made true and false.
+
+use std::collections::{HashMap, HashSet};
+
+use serde::Serialize;
+
+use crate::compile::{Node, NodeId, Program};
+use crate::explain::{Condition, ContactExplanation, Shape, Truth};
+use crate::source::{SourceMap, Span};
+
+/// Outcomes seen so far over all cases.
+#[derive(Debug, Default)]
+pub struct Coverage {
+    /// For each leaf condition: seen true, seen false.
+    outcomes: HashMap<NodeId, (bool, bool)>,
+    /// `(classification, row)` pairs that decided a value.
+    rows: HashSet<(usize, usize)>,
+}
+
+/// A row in the coverage report.
+#[derive(Debug, Clone, Serialize)]
+pub struct RowCoverage {
+    /// `classification = value`.
+    pub row: String,
+    /// 1-based line.
+    pub line: usize,
+    /// Whether some case got this row's value from it.
+    pub reached: bool,
+}
+
+/// A condition in the coverage report.
+#[derive(Debug, Clone, Serialize)]
+pub struct ConditionCoverage {
+    /// The condition as written.
+    pub condition: String,
+    /// 1-based line.
+    pub line: usize,
+    /// Whether some case made it true.
+    pub made_true: bool,
+    /// Whether some case made it false.
+    pub made_false: bool,
+}
+
+/// Coverage of one rule file.
+#[derive(Debug, Clone, Serialize)]
+pub struct FileCoverage {
+    /// The rule file.
+    pub file: String,
+    /// Its rows.
+    pub rows: Vec<RowCoverage>,
+    /// Its conditions (rows, guards and the `let`s they use).
+    pub conditions: Vec<ConditionCoverage>,
+}
+
+impl FileCoverage {
+    /// Covered outcomes: a reached row counts one, a condition one for true and one for false.
+    pub fn covered(&self) -> (usize, usize) {
+        let rows = self.rows.iter().filter(|r| r.reached).count();
+        let outcomes: usize = self
+            .conditions
+            .iter()
+            .map(|c| usize::from(c.made_true) + usize::from(c.made_false))
+            .sum();
+        (rows + outcomes, self.rows.len() + 2 * self.conditions.len())
+    }
+}
+
+impl Coverage {
+    /// Records what one contact's explanation shows: the rows that matched and every
+    /// condition that was evaluated (rows after the matched one are not).
+    pub fn record(&mut self, program: &Program, explained: &ContactExplanation) {
+        for (c, class) in explained.classes.iter().enumerate() {
+            if let Some(guard) = &class.guard {
+                self.condition(guard);
+                if guard.truth != Truth::True {
+                    continue;
+                }
+            }
+            for (r, row) in class.rows.iter().enumerate() {
+                if !row.evaluated {
+                    break;
+                }
+                self.condition(&row.condition);
+                if row.matched {
+                    self.rows.insert((c, r));
+                }
+            }
+            let _ = program;
+        }
+    }
+
+    fn condition(&mut self, c: &Condition) {
+        match c.shape {
+            Shape::Leaf => {
+                let entry = self.outcomes.entry(c.node).or_default();
+                match c.truth {
+                    Truth::True => entry.0 = true,
+                    Truth::False => entry.1 = true,
+                    Truth::Unknown => {}
+                }
+            }
+            _ => c.parts.iter().for_each(|p| self.condition(p)),
+        }
+    }
+
+    /// The report per rule file, in source order.
+    pub fn report(&self, program: &Program, sources: &SourceMap) -> Vec<FileCoverage> {
+        let mut files: Vec<FileCoverage> = sources
+            .iter()
+            .map(|(_, f)| FileCoverage {
+                file: f.name.clone(),
+                rows: Vec::new(),
+                conditions: Vec::new(),
+            })
+            .collect();
+        let line = |span: Span| sources.get(span.file).line_col(span.start as usize).line;
+        let mut leaves = Vec::new();
+        let mut seen = HashSet::new();
+        for (c, class) in program.classes.iter().enumerate() {
+            if let Some(g) = class.guard {
+                leaf_nodes(program, g, &mut seen, &mut leaves);
+            }
+            for (r, &(value, cond)) in class.rows.iter().enumerate() {
+                let span = program.spans[cond as usize];
+                files[span.file.0 as usize].rows.push(RowCoverage {
+                    row: format!("{} = {}", class.name, class.values[value]),
+                    line: line(span),
+                    reached: self.rows.contains(&(c, r)),
+                });
+                leaf_nodes(program, cond, &mut seen, &mut leaves);
+            }
+        }
+        leaves.sort_by_key(|&n| program.spans[n as usize]);
+        for node in leaves {
+            let span = program.spans[node as usize];
+            let (made_true, made_false) = self.outcomes.get(&node).copied().unwrap_or_default();
+            let text: Vec<&str> = sources.slice(span).split_whitespace().collect();
+            files[span.file.0 as usize]
+                .conditions
+                .push(ConditionCoverage {
+                    condition: text.join(" "),
+                    line: line(span),
+                    made_true,
+                    made_false,
+                });
+        }
+        files.retain(|f| !f.rows.is_empty() || !f.conditions.is_empty());
+        files
+    }
+}
+
+/// The leaf conditions under a node, looking through `and`, `or`, `not` and `let`s, in the
+/// same way explanations do.
+fn leaf_nodes(program: &Program, node: NodeId, seen: &mut HashSet<NodeId>, out: &mut Vec<NodeId>) {
+    match &program.nodes[node as usize] {
+        Node::And(a, b) | Node::Or(a, b) => {
+            leaf_nodes(program, *a, seen, out);
+            leaf_nodes(program, *b, seen, out);
+        }
+        Node::Not(x) => leaf_nodes(program, *x, seen, out),
+        Node::Let(l) => leaf_nodes(program, program.lets[*l], seen, out),
+        _ => {
+            if seen.insert(node) {
+                out.push(node);
+            }
+        }
+    }
+}

@@ -1,0 +1,542 @@
+//! Test contacts: YAML files of example contacts with the values each must get, run
+//! against a compiled program, with explanations for failures and coverage of rows and
+//! conditions.
+//!
+//! Loading needs the test files' text (the CLI reads them); nothing here touches the disk
+//! except through the [`ContactFiles`] callback for `from:` cases.
+
+mod coverage;
+
+use std::collections::BTreeMap;
+
+use jiff::Timestamp;
+use serde::Deserialize;
+use serde_saphyr::Spanned;
+
+use crate::codes::Code;
+use crate::compile::Program;
+use crate::data::{self, InputFormat};
+use crate::diagnostic::{Diagnostic, did_you_mean};
+use crate::eval::Evaluator;
+use crate::explain::{ClassExplanation, Condition, Explainer, unmet};
+use crate::source::{FileId, SourceMap, Span};
+
+pub use coverage::{Coverage, FileCoverage};
+
+/// One test case, ready to run.
+#[derive(Debug, Clone)]
+pub struct TestCase {
+    /// Its name.
+    pub name: String,
+    /// Where its name is written.
+    pub span: Span,
+    /// The evaluation instant.
+    pub as_of: Timestamp,
+    /// The decoded contact.
+    pub contact: data::Contact,
+    /// `(classification index, expected value index or None)` in the order written.
+    pub expect: Vec<(usize, Option<usize>)>,
+}
+
+/// Reads a data file named by a `from:` case, relative to the test file.
+pub trait ContactFiles {
+    /// The text and format of `path` (as written) relative to the test file `test_file`,
+    /// or why it cannot be read.
+    fn read(
+        &mut self,
+        test_file: &str,
+        path: &str,
+    ) -> Result<(String, String, InputFormat), String>;
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFile {
+    #[serde(default)]
+    as_of: Option<Spanned<String>>,
+    cases: Vec<RawCase>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCase {
+    name: Spanned<String>,
+    #[serde(default)]
+    as_of: Option<Spanned<String>>,
+    #[serde(default)]
+    contact: Option<Spanned<serde_json::Value>>,
+    #[serde(default)]
+    from: Option<Spanned<String>>,
+    #[serde(default)]
+    id: Option<Spanned<serde_json::Value>>,
+    expect: Spanned<BTreeMap<String, Spanned<serde_json::Value>>>,
+}
+
+/// Parses one test file against the program it tests. Every problem is a diagnostic; the
+/// cases that are sound are returned.
+pub fn load(
+    sources: &SourceMap,
+    file: FileId,
+    program: &Program,
+    files: &mut dyn ContactFiles,
+) -> (Vec<TestCase>, Vec<Diagnostic>) {
+    let source = sources.get(file);
+    let mut diagnostics = Vec::new();
+    let raw: RawFile = match serde_saphyr::from_str(&source.text) {
+        Ok(raw) => raw,
+        Err(e) => {
+            let (line, column) = e
+                .location()
+                .map_or((1, 1), |l| (l.line() as usize, l.column() as usize));
+            let start = source.offset(line, column);
+            let message = yaml_message(&e);
+            diagnostics.push(
+                Diagnostic::new(Code::MalformedTestFile, Span::new(file, start, token_end(&source.text, start)), message)
+                    .with_label("here")
+                    .with_help("a test file has `as_of:` and a list of `cases:`, each with `name`, `contact` (or `from` and `id`) and `expect`"),
+            );
+            return (Vec::new(), diagnostics);
+        }
+    };
+    let span_of = |line: u64, column: u64| {
+        let start = source.offset(line as usize, column as usize);
+        Span::new(file, start, token_end(&source.text, start))
+    };
+    let default_as_of = raw.as_of.as_ref().and_then(|a| {
+        parse_as_of(&a.value).or_else(|| {
+            diagnostics.push(bad_as_of(
+                span_of(a.referenced.line(), a.referenced.column()),
+                &a.value,
+            ));
+            None
+        })
+    });
+    let mut cases = Vec::new();
+    let mut names: Vec<(String, Span)> = Vec::new();
+    for raw_case in raw.cases {
+        let name_span = span_of(
+            raw_case.name.referenced.line(),
+            raw_case.name.referenced.column(),
+        );
+        if let Some((_, first)) = names.iter().find(|(n, _)| *n == raw_case.name.value) {
+            diagnostics.push(
+                Diagnostic::new(
+                    Code::MalformedTestFile,
+                    name_span,
+                    format!("two cases are named `{}`", raw_case.name.value),
+                )
+                .with_label("second case with this name")
+                .with_secondary(*first, "first case with this name")
+                .with_help("give each case its own name so failures can be told apart"),
+            );
+        }
+        names.push((raw_case.name.value.clone(), name_span));
+        match case(
+            program,
+            &raw_case,
+            name_span,
+            default_as_of,
+            &span_of,
+            source.name.as_str(),
+            files,
+        ) {
+            Ok(c) => cases.push(c),
+            Err(mut found) => diagnostics.append(&mut found),
+        }
+    }
+    (cases, diagnostics)
+}
+
+fn case(
+    program: &Program,
+    raw: &RawCase,
+    name_span: Span,
+    default_as_of: Option<Timestamp>,
+    span_of: &dyn Fn(u64, u64) -> Span,
+    test_file: &str,
+    files: &mut dyn ContactFiles,
+) -> Result<TestCase, Vec<Diagnostic>> {
+    let mut problems = Vec::new();
+    let as_of = match &raw.as_of {
+        Some(a) => parse_as_of(&a.value).or_else(|| {
+            problems.push(bad_as_of(
+                span_of(a.referenced.line(), a.referenced.column()),
+                &a.value,
+            ));
+            None
+        }),
+        None => default_as_of.or_else(|| {
+            problems.push(
+                Diagnostic::new(
+                    Code::MissingAsOf,
+                    name_span,
+                    format!("case `{}` has no `as_of`", raw.name.value),
+                )
+                .with_label("this case would depend on today's date")
+                .with_help("add `as_of: 2026-11-22` at the top of the file or to the case"),
+            );
+            None
+        }),
+    };
+    let expect = expectations(program, raw, span_of, &mut problems);
+    let contact = contact(
+        program,
+        raw,
+        name_span,
+        span_of,
+        test_file,
+        files,
+        &mut problems,
+    );
+    match (as_of, contact) {
+        (Some(as_of), Some(contact)) if problems.is_empty() => Ok(TestCase {
+            name: raw.name.value.clone(),
+            span: name_span,
+            as_of,
+            contact,
+            expect,
+        }),
+        _ => Err(problems),
+    }
+}
+
+fn expectations(
+    program: &Program,
+    raw: &RawCase,
+    span_of: &dyn Fn(u64, u64) -> Span,
+    problems: &mut Vec<Diagnostic>,
+) -> Vec<(usize, Option<usize>)> {
+    let mut expect = Vec::new();
+    let expect_span = span_of(raw.expect.referenced.line(), raw.expect.referenced.column());
+    if raw.expect.value.is_empty() {
+        problems.push(
+            Diagnostic::new(
+                Code::MalformedTestFile,
+                expect_span,
+                "`expect` names no classification",
+            )
+            .with_label("nothing is asserted")
+            .with_help("write e.g. `expect: {stage: prospect}`"),
+        );
+    }
+    for (name, value) in &raw.expect.value {
+        let value_span = span_of(value.referenced.line(), value.referenced.column());
+        let Some(class) = program.classes.iter().position(|c| &c.name == name) else {
+            let names: Vec<&str> = program.classes.iter().map(|c| c.name.as_str()).collect();
+            let help = did_you_mean(name, names.iter().copied())
+                .map(|s| format!("did you mean `{s}`?"))
+                .unwrap_or_else(|| format!("the rules classify {}", quote_all(&names)));
+            problems.push(
+                Diagnostic::new(
+                    Code::UnknownExpectation,
+                    expect_span,
+                    format!("the rules define no classification `{name}`"),
+                )
+                .with_label("in this `expect`")
+                .with_help(help),
+            );
+            continue;
+        };
+        let class_def = &program.classes[class];
+        let text = match &value.value {
+            serde_json::Value::String(s) => s.clone(),
+            serde_json::Value::Null => "none".to_string(),
+            other => other.to_string(),
+        };
+        if text == "none" {
+            expect.push((class, None));
+            continue;
+        }
+        match class_def.values.iter().position(|v| *v == text) {
+            Some(v) => expect.push((class, Some(v))),
+            None => {
+                let mut names: Vec<&str> = class_def.values.iter().map(String::as_str).collect();
+                names.push("none");
+                let help = did_you_mean(&text, names.iter().copied())
+                    .map(|s| format!("did you mean `{s}`?"))
+                    .unwrap_or_else(|| format!("`{name}` can be {}", quote_all(&names)));
+                problems.push(
+                    Diagnostic::new(
+                        Code::UnknownExpectation,
+                        value_span,
+                        format!("`{name}` has no value `{text}`"),
+                    )
+                    .with_label("not a value of this classification")
+                    .with_help(help),
+                );
+            }
+        }
+    }
+    expect
+}
+
+#[allow(clippy::too_many_arguments)]
+fn contact(
+    program: &Program,
+    raw: &RawCase,
+    name_span: Span,
+    span_of: &dyn Fn(u64, u64) -> Span,
+    test_file: &str,
+    files: &mut dyn ContactFiles,
+    problems: &mut Vec<Diagnostic>,
+) -> Option<data::Contact> {
+    match (&raw.contact, &raw.from) {
+        (Some(contact), None) => {
+            let span = span_of(contact.referenced.line(), contact.referenced.column());
+            let json = contact.value.to_string();
+            let first = data::read(InputFormat::Jsonl, test_file, &json, &program.plan).next();
+            match first {
+                Some(Ok(c)) => Some(c),
+                Some(Err(e)) => {
+                    problems.push(contact_problem(span, &e));
+                    None
+                }
+                None => {
+                    problems.push(
+                        Diagnostic::new(Code::BadTestContact, span, "the contact is empty")
+                            .with_label("no contact here"),
+                    );
+                    None
+                }
+            }
+        }
+        (None, Some(from)) => {
+            let span = span_of(from.referenced.line(), from.referenced.column());
+            let Some(id) = &raw.id else {
+                problems.push(
+                    Diagnostic::new(
+                        Code::MalformedTestFile,
+                        span,
+                        "a case with `from:` needs the contact's `id:`",
+                    )
+                    .with_label("which contact of this file?")
+                    .with_help("add `id: …` to the case"),
+                );
+                return None;
+            };
+            let id_text = match &id.value {
+                serde_json::Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            let (name, text, format) = match files.read(test_file, &from.value) {
+                Ok(found) => found,
+                Err(reason) => {
+                    problems.push(
+                        Diagnostic::new(
+                            Code::TestContactNotFound,
+                            span,
+                            format!("cannot read `{}`: {reason}", from.value),
+                        )
+                        .with_label("named here")
+                        .with_help("the path is relative to the test file"),
+                    );
+                    return None;
+                }
+            };
+            for record in data::read(format, &name, &text, &program.plan) {
+                match record {
+                    Ok(c) if c.id == id_text => return Some(c),
+                    Err(e) if e.id.as_deref() == Some(id_text.as_str()) => {
+                        problems.push(contact_problem(span, &e));
+                        return None;
+                    }
+                    _ => {}
+                }
+            }
+            let id_span = span_of(id.referenced.line(), id.referenced.column());
+            problems.push(
+                Diagnostic::new(
+                    Code::TestContactNotFound,
+                    id_span,
+                    format!("`{}` has no contact `{id_text}`", from.value),
+                )
+                .with_label("no such id")
+                .with_secondary(span, "in this file"),
+            );
+            None
+        }
+        (Some(contact), Some(_)) => {
+            let span = span_of(contact.referenced.line(), contact.referenced.column());
+            problems.push(
+                Diagnostic::new(
+                    Code::MalformedTestFile,
+                    span,
+                    "a case has both `contact:` and `from:`",
+                )
+                .with_label("inline contact")
+                .with_help("keep one of them"),
+            );
+            None
+        }
+        (None, None) => {
+            problems.push(
+                Diagnostic::new(
+                    Code::MalformedTestFile,
+                    name_span,
+                    format!("case `{}` has no contact", raw.name.value),
+                )
+                .with_label("this case")
+                .with_help("add `contact: {id: …, …}` or `from: FILE` with `id: …`"),
+            );
+            None
+        }
+    }
+}
+
+fn contact_problem(span: Span, e: &data::DataError) -> Diagnostic {
+    let field = e
+        .field
+        .as_ref()
+        .map(|f| format!("field `{f}`: "))
+        .unwrap_or_default();
+    Diagnostic::new(Code::BadTestContact, span, format!("{field}{}", e.message))
+        .with_label(format!("this contact ({})", e.code.as_str()))
+        .with_help(format!(
+            "`qualify check --explain {}` describes this data error",
+            e.code.as_str()
+        ))
+}
+
+fn quote_all(names: &[&str]) -> String {
+    names
+        .iter()
+        .map(|n| format!("`{n}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn bad_as_of(span: Span, text: &str) -> Diagnostic {
+    Diagnostic::new(
+        Code::MalformedTestFile,
+        span,
+        format!("`{text}` is not a date or datetime"),
+    )
+    .with_label("invalid `as_of`")
+    .with_help("write a date like `2026-11-22` or a datetime like `2026-11-22T09:30:00Z`")
+}
+
+/// A date (its start in UTC), an RFC 3339 datetime, or a datetime without offset (UTC).
+pub fn parse_as_of(text: &str) -> Option<Timestamp> {
+    data::parse_time(text).or_else(|| {
+        let civil: jiff::civil::DateTime = text.trim().parse().ok()?;
+        civil
+            .to_zoned(jiff::tz::TimeZone::UTC)
+            .ok()
+            .map(|z| z.timestamp())
+    })
+}
+
+/// The end of the token at `start`: to the end of the line, without trailing spaces.
+fn token_end(text: &str, start: usize) -> usize {
+    let rest = &text[start.min(text.len())..];
+    let line = &rest[..rest.find('\n').unwrap_or(rest.len())];
+    start + line.trim_end().len()
+}
+
+/// The YAML error's message without its location and snippet (the diagnostic has them).
+fn yaml_message(e: &serde_saphyr::Error) -> String {
+    let text = e.without_snippet().to_string();
+    let first = text.lines().next().unwrap_or("").trim();
+    let first = match first.rfind(" at line ") {
+        Some(i) => &first[..i],
+        None => first,
+    };
+    format!("malformed test file: {first}")
+}
+
+/// One expectation that did not hold, with its explanation.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Mismatch {
+    /// The classification.
+    pub classification: String,
+    /// The expected value (`none` for no value).
+    pub expected: String,
+    /// The value the rules gave.
+    pub actual: String,
+    /// Why the rules gave it.
+    pub explanation: ClassExplanation,
+    /// The conditions of the expected value's row that are not true.
+    pub expected_row_unmet: Vec<Condition>,
+}
+
+/// What happened to one case.
+#[derive(Debug, Clone)]
+pub struct CaseResult {
+    /// The case.
+    pub case: TestCase,
+    /// Failed expectations (empty when the case passed).
+    pub mismatches: Vec<Mismatch>,
+    /// A value a rule could not use (only without schema).
+    pub runtime_error: Option<String>,
+}
+
+impl CaseResult {
+    /// Whether every expectation held.
+    pub fn passed(&self) -> bool {
+        self.mismatches.is_empty() && self.runtime_error.is_none()
+    }
+}
+
+/// Runs one case, recording coverage.
+pub fn run(
+    program: &Program,
+    sources: &SourceMap,
+    case: &TestCase,
+    coverage: &mut Coverage,
+) -> CaseResult {
+    let mut evaluator = Evaluator::new(program, case.as_of);
+    let mut explainer = Explainer::new(program, sources, &mut evaluator, &case.contact.slots);
+    let explained = match explainer.contact(&case.contact.id) {
+        Ok(e) => e,
+        Err(e) => {
+            return CaseResult {
+                case: case.clone(),
+                mismatches: Vec::new(),
+                runtime_error: Some(e.message),
+            };
+        }
+    };
+    coverage.record(program, &explained);
+    let mut mismatches = Vec::new();
+    for &(class, expected) in &case.expect {
+        let explanation = &explained.classes[class];
+        let def = &program.classes[class];
+        let actual = explanation
+            .value
+            .as_ref()
+            .and_then(|v| def.values.iter().position(|x| x == v));
+        if actual == expected {
+            continue;
+        }
+        let expected_name = expected.map_or("none".to_string(), |v| def.values[v].clone());
+        let expected_row_unmet = match expected {
+            Some(v) => explanation
+                .rows
+                .iter()
+                .zip(&def.rows)
+                .filter(|(_, (value, _))| *value == v)
+                .map(|(row, _)| unmet(&row.condition))
+                .min_by_key(Vec::len)
+                .unwrap_or_default(),
+            None => Vec::new(),
+        };
+        mismatches.push(Mismatch {
+            classification: def.name.clone(),
+            expected: expected_name,
+            actual: explanation
+                .value
+                .clone()
+                .unwrap_or_else(|| "none".to_string()),
+            explanation: explanation.clone(),
+            expected_row_unmet,
+        });
+    }
+    CaseResult {
+        case: case.clone(),
+        mismatches,
+        runtime_error: None,
+    }
+}
+
+#[cfg(test)]
+mod tests;
