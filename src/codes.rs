@@ -300,8 +300,9 @@ Use instead:
 
     MalformedJson = "Q0101", Error, "malformed JSON",
 r#"A contact file in JSON or JSON Lines could not be parsed. The message names the file,
-line and column. With JSON Lines, the other lines are still classified; with a JSON
-array, the contacts before the broken one are.
+line and column. With JSON Lines, the other lines are still classified. In a JSON array,
+the other elements are still classified when the array's structure (brackets, braces and
+quotes) is intact; when it is not, reading stops there and the summary says so.
 
 Example (JSON Lines):
 

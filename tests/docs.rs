@@ -33,7 +33,9 @@ fn fenced_blocks(markdown: &str) -> Vec<(String, usize, String)> {
 }
 
 fn check_docs(file: &str) -> usize {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs").join(file);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("docs")
+        .join(file);
     let markdown = std::fs::read_to_string(&path).expect("the docs file exists");
     let mut checked = 0;
     for (tag, line, text) in fenced_blocks(&markdown) {
@@ -51,9 +53,15 @@ fn check_docs(file: &str) -> usize {
             .map(|d| format!("{}: {}", d.code.as_str(), d.message))
             .collect();
         if expect_error {
-            assert!(!errors.is_empty(), "docs/{file}:{line}: a `qual-error` block checks clean:\n{text}");
+            assert!(
+                !errors.is_empty(),
+                "docs/{file}:{line}: a `qual-error` block checks clean:\n{text}"
+            );
         } else {
-            assert!(errors.is_empty(), "docs/{file}:{line}: the example has errors {errors:#?}:\n{text}");
+            assert!(
+                errors.is_empty(),
+                "docs/{file}:{line}: the example has errors {errors:#?}:\n{text}"
+            );
         }
         checked += 1;
     }

@@ -65,9 +65,9 @@ impl Checker<'_> {
                 Diagnostic::new(
                     Code::NotACondition,
                     expr.span,
-                    format!("{what} must be a condition, but this is a {described}"),
+                    format!("{what} must be a condition, but this is {described}"),
                 )
-                .with_label(format!("this is a {described}"))
+                .with_label(format!("this is {described}"))
                 .with_help(help),
             );
         }
@@ -221,10 +221,21 @@ impl Checker<'_> {
         if self.broken_names.iter().any(|n| n == name) {
             return error(span);
         }
+        // compared with something that already has an error (e.g. a classification whose
+        // definition did not parse): the name is probably one of its values
+        if matches!(expect, Some(Type::Error))
+            || matches!(expect, Some(Type::List(t)) if **t == Type::Error)
+        {
+            return error(span);
+        }
         if let Some(Type::Class(c)) = expect {
             let class = &self.rules.classes[*c];
             let values: Vec<&str> = class.values.iter().map(|v| v.node.as_str()).collect();
             let help = match did_you_mean(name, values.iter().copied()) {
+                _ if name == "none" => format!(
+                    "a contact that gets no value has `{} is missing`; `none` is not a value",
+                    class.name.node
+                ),
                 Some(s) => format!("did you mean `{s}`?"),
                 None => format!("`{}` can be {}", class.name.node, list_words(&values)),
             };
@@ -448,10 +459,10 @@ impl Checker<'_> {
                     Diagnostic::new(
                         Code::TypeMismatch,
                         name.span,
-                        format!("a {described} has no field `{}`", name.node),
+                        format!("{described} has no field `{}`", name.node),
                     )
                     .with_label("no such field")
-                    .with_secondary(base.span, format!("this is a {described}")),
+                    .with_secondary(base.span, format!("this is {described}")),
                 );
                 error(span)
             }
@@ -484,9 +495,9 @@ impl Checker<'_> {
                     Diagnostic::new(
                         Code::NotAList,
                         list.span,
-                        format!("expected a list to range over, found a {described}"),
+                        format!("expected a list to range over, found {described}"),
                     )
-                    .with_label(format!("this is a {described}"))
+                    .with_label(format!("this is {described}"))
                     .with_help("`any`, `all`, `count`, `sum`, `min` and `max` range over a list field such as `events`"),
                 );
                 (Type::Error, None)
@@ -578,7 +589,7 @@ impl Checker<'_> {
         let described = self.rules.describe(found);
         self.report(
             Diagnostic::new(Code::TypeMismatch, span, message.to_string())
-                .with_label(format!("this is a {described}")),
+                .with_label(format!("this is {described}")),
         );
     }
 
@@ -611,9 +622,9 @@ impl Checker<'_> {
                 Diagnostic::new(
                     Code::TypeMismatch,
                     operand.span,
-                    format!("{op} needs a condition, but this is a {described}"),
+                    format!("{op} needs a condition, but this is {described}"),
                 )
-                .with_label(format!("this is a {described}"))
+                .with_label(format!("this is {described}"))
                 .with_help("write a comparison, e.g. `budget_eur >= 1000`"),
             );
         }
@@ -794,14 +805,15 @@ impl Checker<'_> {
             }
             _ => None,
         };
+        // the right operand is where the mismatch shows; the left one explains it
         self.report(
             Diagnostic::new(
                 Code::TypeMismatch,
-                l.span.to(r.span),
-                format!("`{}` {what}, but got a {lt} and a {rt}", op.symbol()),
+                r.span,
+                format!("`{}` {what}, but got {lt} and {rt}", op.symbol()),
             )
-            .with_secondary(l.span, format!("this is a {lt}"))
-            .with_secondary(r.span, format!("this is a {rt}"))
+            .with_label(format!("this is {rt}"))
+            .with_secondary(l.span, format!("this is {lt}"))
             .with_help_opt(help),
         );
     }

@@ -271,36 +271,52 @@ pub struct RuleSet {
 }
 
 impl RuleSet {
-    /// Describes a type in the words used in messages (`number`, `list of text`, …).
+    /// Describes a type in the words used in messages, with its article: `a number`,
+    /// `text`, `a list of dates`.
     pub fn describe(&self, ty: &Type) -> String {
         match ty {
-            Type::Bool => "true/false".into(),
-            Type::Number => "number".into(),
+            Type::Bool => "a condition (true/false)".into(),
+            Type::Number => "a number".into(),
             Type::String => "text".into(),
-            Type::Enum(e) => {
-                let values = &self.enums[*e];
-                let shown: Vec<String> =
-                    values.iter().take(4).map(|v| format!("\"{v}\"")).collect();
-                let more = if values.len() > 4 { ", …" } else { "" };
-                format!("one of {}{more}", shown.join(", "))
-            }
-            Type::Date => "date".into(),
-            Type::DateTime => "datetime".into(),
-            Type::Duration => "duration".into(),
-            Type::List(t) => format!("list of {}", self.describe(t)),
-            Type::Record(r) => {
-                let path = &self.records[*r].path;
-                if path.is_empty() {
-                    "contact record".into()
-                } else {
-                    format!("record `{path}`")
-                }
-            }
-            Type::Class(c) => format!("`{}` value", self.classes[*c].name.node),
-            Type::Dynamic => "value of unknown type".into(),
-            Type::EmptyList => "empty list".into(),
+            Type::Enum(e) => format!("text from {}", self.enum_values(*e)),
+            Type::Date => "a date".into(),
+            Type::DateTime => "a datetime".into(),
+            Type::Duration => "a duration".into(),
+            Type::List(t) => format!("a list of {}", self.describe_plural(t)),
+            Type::Record(r) => match self.records[*r].path.as_str() {
+                "" => "the contact record".into(),
+                path => format!("the record `{path}`"),
+            },
+            Type::Class(c) => format!("a value of `{}`", self.classes[*c].name.node),
+            Type::Dynamic => "a value of unknown type".into(),
+            Type::EmptyList => "an empty list".into(),
             Type::Error => "(error)".into(),
         }
+    }
+
+    /// The elements of a list in messages: `numbers`, `records`.
+    fn describe_plural(&self, ty: &Type) -> String {
+        match ty {
+            Type::Bool => "conditions".into(),
+            Type::Number => "numbers".into(),
+            Type::String => "text values".into(),
+            Type::Enum(e) => format!("text values from {}", self.enum_values(*e)),
+            Type::Date => "dates".into(),
+            Type::DateTime => "datetimes".into(),
+            Type::Duration => "durations".into(),
+            Type::List(t) => format!("lists of {}", self.describe_plural(t)),
+            Type::Record(_) => "records".into(),
+            Type::Class(c) => format!("values of `{}`", self.classes[*c].name.node),
+            Type::Dynamic | Type::EmptyList | Type::Error => "values".into(),
+        }
+    }
+
+    /// `` `one of "a", "b", …` `` for messages.
+    fn enum_values(&self, e: EnumId) -> String {
+        let values = &self.enums[e];
+        let shown: Vec<String> = values.iter().take(4).map(|v| format!("\"{v}\"")).collect();
+        let more = if values.len() > 4 { ", …" } else { "" };
+        format!("`one of {}{more}`", shown.join(", "))
     }
 
     /// The dotted path of a field of a record type, e.g. `company.size`.

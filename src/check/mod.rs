@@ -241,6 +241,18 @@ impl<'a> Checker<'a> {
         let mut clashes = Vec::new();
         for class in &self.rules.classes {
             for value in &class.values {
+                if value.node == "none" {
+                    clashes.push(
+                        Diagnostic::new(
+                            Code::ValueMisused,
+                            value.span,
+                            format!("`{}` cannot have a value called `none`", class.name.node),
+                        )
+                        .with_label("reserved for contacts that get no value")
+                        .with_help("`none` is what a contact gets when no row matches; choose another name"),
+                    );
+                    continue;
+                }
                 let other = match self.globals.get(&value.node) {
                     Some(Global::Let(id)) => Some(("let", self.rules.lets[*id].name.span)),
                     Some(Global::Class(id)) => {

@@ -70,11 +70,16 @@ pub fn read<'a>(
             Ok(record) => {
                 let line = record.position().map_or(0, |p| p.line() as usize);
                 if record.len() != width {
+                    let joined = if record.iter().any(|cell| cell.contains('\n')) {
+                        " (a cell spans several lines: a quote that is not closed may have joined this row with the rows after it)"
+                    } else {
+                        ""
+                    };
                     let mut e = DataError::new(
                         Code::MalformedCsv,
                         file,
                         format!(
-                            "the row has {} cells but the header has {width}",
+                            "the row has {} cells but the header has {width}{joined}",
                             record.len()
                         ),
                     );
@@ -162,7 +167,13 @@ impl Partial {
         let mut slots = self.slots;
         for (slot, child) in self.children.into_iter().enumerate() {
             let field = &plan.records[layout].fields[slot];
-            if let (Some(child), PlanType::Record(child_layout)) = (child, &field.ty) {
+            if let PlanType::Record(child_layout) = &field.ty {
+                // a required record exists even when none of its columns are in the file
+                let child = match child {
+                    Some(child) => child,
+                    None if !field.optional => Partial::new(plan, *child_layout),
+                    None => continue,
+                };
                 let values = child.finish(plan, *child_layout);
                 if !field.optional || values.iter().any(|v| !v.is_missing()) {
                     slots[slot] = Value::Record(Arc::from(values));

@@ -79,19 +79,19 @@ fn decode_record(
     let result = seed
         .deserialize(&mut de)
         .and_then(|slots| de.end().map(|_| slots));
-    let locate = |e: &serde_json::Error, error: &mut DataError| {
+    let locate = |(l, c): (usize, usize), error: &mut DataError| {
         // serde_json counts from the start of the record's text
-        error.line = Some(line + e.line().saturating_sub(1));
-        error.column = Some(if e.line() <= 1 {
-            column + e.column().saturating_sub(1)
+        error.line = Some(line + l.saturating_sub(1));
+        error.column = Some(if l <= 1 {
+            column + c.saturating_sub(1)
         } else {
-            e.column()
+            c
         });
     };
     match result {
         Ok(slots) => contact(file, line, column, plan, slots),
         Err(e) => {
-            let mut error = match failure.into_inner() {
+            let (mut error, at) = match failure.into_inner() {
                 Some(FieldError {
                     code,
                     field,
@@ -99,15 +99,84 @@ fn decode_record(
                 }) => {
                     let mut error = DataError::new(code, file, message);
                     error.field = Some(field);
-                    error
+                    // serde_json stops after the value; point at its start instead
+                    (error, value_start(json, e.line(), e.column()))
                 }
-                None => DataError::new(Code::MalformedJson, file, json_message(&e)),
+                None => (
+                    DataError::new(Code::MalformedJson, file, json_message(&e)),
+                    (e.line(), e.column()),
+                ),
             };
-            locate(&e, &mut error);
+            locate(at, &mut error);
             error.id = recover_id(json, &plan.id_field);
             Err(Box::new(error))
         }
     }
+}
+
+/// The line and column where the value that ends at (`line`, `column`) of `json` starts:
+/// the opening quote of a string, the `{` or `[` of an object or list, the first letter of
+/// `null`, `true` or `false`.
+fn value_start(json: &str, line: usize, column: usize) -> (usize, usize) {
+    let line_start: usize = json
+        .split_inclusive('\n')
+        .take(line.saturating_sub(1))
+        .map(str::len)
+        .sum();
+    let Some((last, last_char)) = json[line_start.min(json.len())..]
+        .char_indices()
+        .nth(column.saturating_sub(1))
+        .map(|(i, c)| (line_start + i, c))
+    else {
+        return (line, column);
+    };
+    // scan from the start, remembering where each open value began
+    let mut stack: Vec<usize> = Vec::new();
+    let mut string_start = None;
+    let mut escaped = false;
+    let mut start = last;
+    for (i, c) in json.char_indices() {
+        if i > last {
+            break;
+        }
+        if let Some(open) = string_start {
+            match c {
+                _ if escaped => escaped = false,
+                '\\' => escaped = true,
+                '"' => {
+                    string_start = None;
+                    if i == last {
+                        start = open;
+                    }
+                }
+                _ => {}
+            }
+            continue;
+        }
+        match c {
+            '"' => string_start = Some(i),
+            '{' | '[' => stack.push(i),
+            '}' | ']' => {
+                let open = stack.pop();
+                if i == last {
+                    start = open.unwrap_or(last);
+                }
+            }
+            _ => {}
+        }
+    }
+    for word in ["null", "true", "false"] {
+        if last_char == word.as_bytes()[word.len() - 1] as char && json[..=last].ends_with(word) {
+            start = last + 1 - word.len();
+        }
+    }
+    let before = &json[..start];
+    let line_of_start = before.matches('\n').count() + 1;
+    let column_of_start = before[before.rfind('\n').map_or(0, |i| i + 1)..]
+        .chars()
+        .count()
+        + 1;
+    (line_of_start, column_of_start)
 }
 
 /// Builds the contact from decoded slots: the id, then required fields.
@@ -119,6 +188,16 @@ fn contact(
     slots: Vec<Value>,
 ) -> Result<Contact, Box<DataError>> {
     let id = match slots.get(plan.id_slot) {
+        Some(Value::Str(s)) if s.trim().is_empty() => {
+            let mut e = DataError::new(
+                Code::MissingContactId,
+                file,
+                format!("the contact's `{}` is empty", plan.id_field),
+            );
+            e.line = Some(line);
+            e.column = Some(column);
+            return Err(Box::new(e));
+        }
         Some(Value::Str(s)) => s.to_string(),
         Some(Value::Number(n)) => crate::eval::value::format_number(*n),
         Some(Value::Missing) | None => {

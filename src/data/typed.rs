@@ -99,9 +99,20 @@ pub fn text_value(s: &str, ty: &PlanType, path: &FieldPath<'_>) -> Result<Value,
             .parse::<jiff::civil::Date>()
             .map(Value::Date)
             .map_err(|_| FieldError::wrong_type(path, ty, &found_text(s))),
-        PlanType::DateTime => super::parse_time(s)
-            .map(Value::DateTime)
-            .ok_or_else(|| FieldError::wrong_type(path, ty, &found_text(s))),
+        PlanType::DateTime => super::parse_time(s).map(Value::DateTime).ok_or_else(|| {
+            if s.trim().parse::<jiff::civil::DateTime>().is_ok() {
+                FieldError {
+                    code: Code::WrongType,
+                    field: path.to_string(),
+                    message: format!(
+                        "{} has no UTC offset: add `Z` for UTC or an offset such as `+02:00`",
+                        found_text(s)
+                    ),
+                }
+            } else {
+                FieldError::wrong_type(path, ty, &found_text(s))
+            }
+        }),
         PlanType::Duration => parse_duration(s)
             .map(Value::Duration)
             .ok_or_else(|| FieldError::wrong_type(path, ty, &found_text(s))),

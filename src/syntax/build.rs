@@ -128,12 +128,15 @@ impl Builder {
     }
 
     fn record_fields(&self, pair: Pair<'_, Rule>) -> Built<Vec<FieldDecl>> {
-        pair.into_inner().map(|f| self.field_decl(f)).collect()
+        pair.into_inner()
+            .filter(|p| p.as_rule() == Rule::field_decl)
+            .map(|f| self.field_decl(f))
+            .collect()
     }
 
     fn field_decl(&self, pair: Pair<'_, Rule>) -> Built<FieldDecl> {
         let span = self.span(&pair);
-        let mut inner = pair.into_inner();
+        let mut inner = pair.into_inner().filter(|p| !is_keyword(p.as_rule()));
         let name = self.ident(inner.next().ok_or_else(|| internal(span))?);
         let ty = self.type_expr(inner.next().ok_or_else(|| internal(span))?)?;
         let optional = inner
@@ -252,6 +255,7 @@ impl Builder {
             }
             Rule::list_lit => ExprKind::List(
                 pair.into_inner()
+                    .filter(|p| p.as_rule() == Rule::expr)
                     .map(|p| self.expr(p))
                     .collect::<Built<_>>()?,
             ),
@@ -310,7 +314,10 @@ impl Builder {
             Rule::call => {
                 let mut inner = pair.into_inner();
                 let name = self.ident(inner.next().ok_or_else(|| internal(span))?);
-                let args = inner.map(|p| self.expr(p)).collect::<Built<_>>()?;
+                let args = inner
+                    .filter(|p| p.as_rule() == Rule::expr)
+                    .map(|p| self.expr(p))
+                    .collect::<Built<_>>()?;
                 ExprKind::Call(name, args)
             }
             _ => return Err(internal(span)),
@@ -414,6 +421,15 @@ fn is_keyword(rule: Rule) -> bool {
             | Rule::kw_one
             | Rule::kw_of
             | Rule::kw_list
+            | Rule::assign
+            | Rule::colon
+            | Rule::comma
+            | Rule::lbrace
+            | Rule::rbrace
+            | Rule::lparen
+            | Rule::rparen
+            | Rule::lbracket
+            | Rule::rbracket
     )
 }
 
@@ -475,7 +491,20 @@ fn duration(amount: f64, unit: &str) -> Option<jiff::SignedDuration> {
 }
 
 fn invalid_literal(span: Span, message: String, error: jiff::Error) -> Diagnostic {
-    Diagnostic::new(Code::InvalidLiteral, span, message).with_label(error.to_string())
+    // jiff's own text names its parameters ("parameter 'month'"); say it in our words
+    let detail = error.to_string();
+    let label = if detail.contains("month") {
+        "there is no such month"
+    } else if detail.contains("day") {
+        "there is no such day in that month"
+    } else if detail.contains("hour") || detail.contains("minute") || detail.contains("second") {
+        "there is no such time of day"
+    } else {
+        "not a valid calendar value"
+    };
+    Diagnostic::new(Code::InvalidLiteral, span, message)
+        .with_label(label)
+        .with_help("dates are written `YYYY-MM-DD`, datetimes `YYYY-MM-DDTHH:MM:SSZ`")
 }
 
 /// A pairing the grammar guarantees did not hold: a bug in qualify, reported as a diagnostic

@@ -20,6 +20,7 @@ pub(super) fn syntax_diagnostic(
         InputLocation::Pos(p) => p,
         InputLocation::Span((s, _)) => s,
     };
+
     let mut expected = BTreeSet::new();
     if let ErrorVariant::ParsingError { positives, .. } = &error.variant {
         for rule in positives {
@@ -37,10 +38,9 @@ pub(super) fn syntax_diagnostic(
         }
     }
     // Expression starts are reported as one phrase rather than a dozen token kinds.
-    if expected
-        .iter()
-        .any(|w| EXPRESSION_STARTS.contains(&w.as_str()))
-    {
+    // (a number can start only an expression, so its presence tells an expression apart
+    // from a place where only a name fits)
+    if expected.contains("a number") || expected.contains("an expression") {
         expected.retain(|w| !EXPRESSION_STARTS.contains(&w.as_str()));
         expected.insert("an expression".to_string());
     }
@@ -48,6 +48,11 @@ pub(super) fn syntax_diagnostic(
     if expected.iter().any(|w| OPERATORS.contains(&w.as_str())) {
         expected.retain(|w| !OPERATORS.contains(&w.as_str()));
         expected.insert("an operator".to_string());
+        // after a complete operand, only an operator (or the end) can follow; `(` (of a
+        // call) and `not` (of `not in`) are beginnings people need not be told about
+        expected.remove("an expression");
+        expected.remove("`(`");
+        expected.remove("`not`");
     }
     let (skipped, found) = found_at(&chunk[position.min(chunk.len())..]);
     // at the end of the item, point just after its last token rather than at the next item
@@ -55,7 +60,8 @@ pub(super) fn syntax_diagnostic(
         + if found.is_some() {
             position + skipped
         } else {
-            position
+            // point just after the item's last token, not at the blank lines after it
+            chunk[..position.min(chunk.len())].trim_end().len()
         };
     let end = start + found.as_ref().map_or(0, |f| f.len());
     let span = Span::new(file, start, end.min(text.len()));
@@ -71,12 +77,91 @@ pub(super) fn syntax_diagnostic(
     } else {
         format!("expected {list}")
     };
-    let diagnostic = Diagnostic::new(Code::Syntax, span, message).with_label(label);
-    match hint(&expected, found.as_deref()) {
+    let mut diagnostic = Diagnostic::new(Code::Syntax, span, message).with_label(label);
+    // at the end of an item, an unclosed bracket is the likely cause
+    let open = found
+        .is_none()
+        .then(|| unclosed_bracket(&chunk[..position.min(chunk.len())]))
+        .flatten();
+    if let Some(open) = open {
+        let at = offset + open;
+        let bracket = &chunk[open..open + 1];
+        diagnostic = diagnostic.with_secondary(
+            Span::new(file, at, at + 1),
+            format!("this `{bracket}` is not closed"),
+        );
+    }
+    let before = &chunk[..position.min(chunk.len())];
+    match hint(&expected, found.as_deref(), before) {
         Some(help) => diagnostic.with_help(help),
         None => diagnostic,
     }
 }
+
+/// The offset of the innermost bracket still open at the end of `text`, skipping strings
+/// and comments.
+fn unclosed_bracket(text: &str) -> Option<usize> {
+    let mut stack = Vec::new();
+    let mut chars = text.char_indices();
+    while let Some((i, c)) = chars.next() {
+        match c {
+            '"' => {
+                let mut escaped = false;
+                for (_, d) in chars.by_ref() {
+                    match d {
+                        _ if escaped => escaped = false,
+                        '\\' => escaped = true,
+                        '"' | '\n' => break,
+                        _ => {}
+                    }
+                }
+            }
+            '#' => {
+                for (_, d) in chars.by_ref() {
+                    if d == '\n' {
+                        break;
+                    }
+                }
+            }
+            '(' | '[' | '{' => stack.push((i, c)),
+            ')' | ']' | '}' => {
+                stack.pop();
+            }
+            _ => {}
+        }
+    }
+    stack.last().map(|&(i, _)| i)
+}
+
+/// Words the grammar reserves; they cannot be names.
+const RESERVED: &[&str] = &[
+    "schema",
+    "let",
+    "classify",
+    "when",
+    "otherwise",
+    "and",
+    "or",
+    "not",
+    "in",
+    "is",
+    "any",
+    "all",
+    "for",
+    "where",
+    "now",
+    "within",
+    "before",
+    "after",
+    "contains",
+    "starts_with",
+    "ends_with",
+    "matches",
+    "true",
+    "false",
+    "score",
+    "import",
+];
 
 const EXPRESSION_STARTS: &[&str] = &[
     "a name",
@@ -124,6 +209,7 @@ const OPERATORS: &[&str] = &[
     "`*`",
     "`/`",
     "`.`",
+    "`is`",
     "`is missing`",
     "`is present`",
 ];
@@ -146,7 +232,15 @@ fn describe(rule: Rule) -> Option<&'static str> {
         | Rule::kw_schema
         | Rule::kw_let
         | Rule::kw_classify => "`schema`, `let` or `classify`",
-        Rule::record_type => "`{`",
+        Rule::record_type | Rule::lbrace => "`{`",
+        Rule::rbrace => "`}`",
+        Rule::assign => "`=`",
+        Rule::colon => "`:`",
+        Rule::comma => "`,`",
+        Rule::lparen => "`(`",
+        Rule::rparen => "`)`",
+        Rule::lbracket => "`[`",
+        Rule::rbracket => "`]`",
         Rule::field_decl => "a field",
         Rule::one_of_type | Rule::list_type | Rule::named_type => "a type",
         Rule::optional_mark => "`?`",
@@ -261,7 +355,39 @@ fn join_alternatives(words: &BTreeSet<String>) -> String {
 }
 
 /// Help for mistakes people make often.
-fn hint(expected: &BTreeSet<String>, found: Option<&str>) -> Option<String> {
+fn hint(expected: &BTreeSet<String>, found: Option<&str>, before: &str) -> Option<String> {
+    let wants_name = expected.contains("a name") || expected.contains("an expression");
+    if let Some(word) = found {
+        if word.starts_with('"') && !word[1..].contains('"') {
+            return Some(
+                "this string is not closed: add a `\"` before the end of the line".to_string(),
+            );
+        }
+        if [
+            "contains",
+            "starts_with",
+            "ends_with",
+            "matches",
+            "within",
+            "before",
+            "after",
+        ]
+        .contains(&word)
+            && wants_name
+        {
+            return Some(format!(
+                "`{word}` goes between its operands, e.g. `role {word} \"sales\"`"
+            ));
+        }
+        if RESERVED.contains(&word) && expected.contains("a name") {
+            return Some(format!(
+                "`{word}` is a reserved word of the language and cannot be used as a name"
+            ));
+        }
+        if before.contains("otherwise") && expected.contains("`}`") {
+            return Some("`otherwise` must be the last line of a `classify`".to_string());
+        }
+    }
     match found {
         Some("=") if expected.contains("an operator") => {
             Some("compare with `==`; a single `=` only appears in `let NAME = …`".to_string())
