@@ -111,3 +111,48 @@ pub fn run_binary(args: impl IntoIterator<Item = String>) -> String {
         String::from_utf8_lossy(&output.stderr)
     )
 }
+
+/// Extra command-line arguments of a case directory (its `args` file), if any.
+fn case_args(dir: &Path) -> Vec<String> {
+    let file = dir.join("args");
+    if file.exists() {
+        read(&file).split_whitespace().map(String::from).collect()
+    } else {
+        Vec::new()
+    }
+}
+
+/// A `qualify test` case is a directory holding a rule set and its `*.yaml` test files,
+/// plus an optional `args` file (e.g. `--coverage`, `--format junit`).
+#[test]
+fn test() {
+    insta::glob!("cases/test/*", |path| {
+        assert!(
+            path.is_dir(),
+            "{}: a test case is a directory",
+            path.display()
+        );
+        let args = ["test".to_string(), relative(path)]
+            .into_iter()
+            .chain(case_args(path));
+        insta::assert_snapshot!(run_binary(args));
+    });
+}
+
+/// A `qualify explain` case is a directory with `rules.qual`, one `contacts.*` file and an
+/// `args` file naming the contact (`--id c1 --as-of 2026-11-22`, maybe `--format json`).
+#[test]
+fn explain() {
+    insta::glob!("cases/explain/*/rules.qual", |path| {
+        let dir = path.parent().expect("case directory");
+        let data = std::fs::read_dir(dir)
+            .expect("case directory")
+            .map(|e| e.expect("entry").path())
+            .find(|p| p.file_stem().is_some_and(|s| s == "contacts"))
+            .unwrap_or_else(|| panic!("{}: no contacts.* file", dir.display()));
+        let args = ["explain".to_string(), relative(path), relative(&data)]
+            .into_iter()
+            .chain(case_args(dir));
+        insta::assert_snapshot!(run_binary(args));
+    });
+}

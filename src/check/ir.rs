@@ -118,6 +118,8 @@ pub struct ClassDef {
     pub rows: Vec<RowDef>,
     /// The index of the `otherwise` value.
     pub otherwise: Option<usize>,
+    /// Where `otherwise` names its value.
+    pub otherwise_span: Option<Span>,
     /// The whole item.
     pub span: Span,
 }

@@ -196,6 +196,7 @@ impl<'a> Checker<'a> {
                             guard: None,
                             rows,
                             otherwise,
+                            otherwise_span: c.otherwise.as_ref().map(|o| o.span),
                             span: c.span,
                         });
                         (

@@ -13,6 +13,7 @@ use crate::compile::{Node, Program};
 use crate::data::{self, Contact, DataError, InputFormat};
 use crate::diagnostic::Diagnostic;
 use crate::eval::{Evaluator, RuntimeError};
+use crate::explain::{ClassExplanation, Condition, Explainer, Shape, Truth};
 use crate::source::SourceMap;
 
 /// Arguments of `qualify eval`.
@@ -50,6 +51,11 @@ pub struct EvalArgs {
     /// per contact
     #[arg(long)]
     pub summary: bool,
+
+    /// Add a `<name>_reason` column per classification: the matched row and the
+    /// conditions that decided it
+    #[arg(long)]
+    pub explain: bool,
 
     /// What to do with a record that cannot be read: report it and go on, or stop
     #[arg(long, value_enum, default_value_t = OnError::Continue)]
@@ -231,7 +237,7 @@ pub fn run(args: &EvalArgs) -> Result<ExitStatus, CliError> {
     }
 
     let mut evaluator = Evaluator::new(&program, now);
-    let mut rows: Vec<(String, Vec<Option<usize>>)> = Vec::new();
+    let mut rows: Vec<Row> = Vec::new();
     let mut read = 0usize;
     let mut failed = 0usize;
     let mut stopped = false;
@@ -239,10 +245,21 @@ pub fn run(args: &EvalArgs) -> Result<ExitStatus, CliError> {
     'files: for (name, format, text) in &inputs {
         for record in data::read(*format, name, text, &program.plan) {
             let result = record.and_then(|contact| {
-                evaluator
-                    .classify(&contact.slots)
-                    .map(|values| (contact.id.clone(), values))
-                    .map_err(|e| Box::new(runtime_error(&sources, &program, name, &contact, e)))
+                let located = |e| Box::new(runtime_error(&sources, &program, name, &contact, e));
+                let values = evaluator.classify(&contact.slots).map_err(located)?;
+                let mut reasons = Vec::new();
+                if args.explain {
+                    let mut explainer =
+                        Explainer::new(&program, &sources, &mut evaluator, &contact.slots);
+                    for c in 0..program.classes.len() {
+                        reasons.push(short_reason(&explainer.class(c).map_err(located)?));
+                    }
+                }
+                Ok(Row {
+                    id: contact.id.clone(),
+                    values,
+                    reasons,
+                })
             });
             match result {
                 Ok(row) => {
@@ -271,7 +288,11 @@ pub fn run(args: &EvalArgs) -> Result<ExitStatus, CliError> {
     let written = if args.summary {
         write_summary(&mut out, &program, &columns, &rows)
     } else {
-        write_rows(&mut out, format, &program, &columns, &rows, &args.id_field)
+        write_rows(
+            &mut out,
+            format,
+            result_table(&program, &columns, &rows, &args.id_field, args.explain),
+        )
     };
     written
         .and_then(|_| out.flush())
@@ -324,67 +345,84 @@ fn selected_columns(program: &Program, select: &[String]) -> Result<Vec<usize>, 
         .collect()
 }
 
-type Rows = [(String, Vec<Option<usize>>)];
+/// One classified contact.
+struct Row {
+    id: String,
+    /// Value index per classification (definition order).
+    values: Vec<Option<usize>>,
+    /// With `--explain`: the short reason per classification.
+    reasons: Vec<String>,
+}
 
-fn value_name(program: &Program, class: usize, value: Option<usize>) -> Option<&str> {
-    value.map(|v| program.classes[class].values[v].as_str())
+/// The results as a header and cells (`None` is no value), whatever the output format.
+fn result_table(
+    program: &Program,
+    columns: &[usize],
+    rows: &[Row],
+    id_field: &str,
+    explain: bool,
+) -> (Vec<String>, Vec<Vec<Option<String>>>) {
+    let mut header = vec![id_field.to_string()];
+    for &c in columns {
+        header.push(program.classes[c].name.clone());
+        if explain {
+            header.push(format!("{}_reason", program.classes[c].name));
+        }
+    }
+    let cells = rows
+        .iter()
+        .map(|row| {
+            let mut line = vec![Some(row.id.clone())];
+            for &c in columns {
+                line.push(row.values[c].map(|v| program.classes[c].values[v].clone()));
+                if explain {
+                    line.push(row.reasons.get(c).cloned());
+                }
+            }
+            line
+        })
+        .collect();
+    (header, cells)
 }
 
 fn write_rows(
     out: &mut impl Write,
     format: OutputFormat,
-    program: &Program,
-    columns: &[usize],
-    rows: &Rows,
-    id_field: &str,
+    (header, cells): (Vec<String>, Vec<Vec<Option<String>>>),
 ) -> std::io::Result<()> {
     match format {
         OutputFormat::Table => {
-            let mut header = vec![id_field.to_string()];
-            header.extend(columns.iter().map(|&c| program.classes[c].name.clone()));
-            let body: Vec<Vec<String>> = rows
-                .iter()
-                .map(|(id, values)| {
-                    let mut line = vec![id.clone()];
-                    line.extend(columns.iter().map(|&c| {
-                        value_name(program, c, values[c])
-                            .unwrap_or("none")
-                            .to_string()
-                    }));
-                    line
+            let body: Vec<Vec<String>> = cells
+                .into_iter()
+                .map(|line| {
+                    line.into_iter()
+                        .map(|c| c.unwrap_or_else(|| "none".into()))
+                        .collect()
                 })
                 .collect();
             write_table(out, &header, &body)
         }
         OutputFormat::Csv => {
             let mut writer = ::csv::Writer::from_writer(out);
-            let mut header = vec![id_field.to_string()];
-            header.extend(columns.iter().map(|&c| program.classes[c].name.clone()));
             writer
                 .write_record(&header)
                 .map_err(std::io::Error::other)?;
-            for (id, values) in rows {
-                let mut line = vec![id.as_str()];
-                line.extend(
-                    columns
-                        .iter()
-                        .map(|&c| value_name(program, c, values[c]).unwrap_or("")),
-                );
+            for line in cells {
+                let line: Vec<String> = line.into_iter().map(Option::unwrap_or_default).collect();
                 writer.write_record(&line).map_err(std::io::Error::other)?;
             }
             writer.flush()
         }
         OutputFormat::Json | OutputFormat::Jsonl => {
-            let objects = rows.iter().map(|(id, values)| {
-                let mut object = serde_json::Map::new();
-                object.insert(id_field.to_string(), serde_json::Value::String(id.clone()));
-                for &c in columns {
-                    let v = value_name(program, c, values[c])
-                        .map_or(serde_json::Value::Null, |s| {
-                            serde_json::Value::String(s.to_string())
-                        });
-                    object.insert(program.classes[c].name.clone(), v);
-                }
+            let objects = cells.into_iter().map(|line| {
+                let object: serde_json::Map<String, serde_json::Value> = header
+                    .iter()
+                    .cloned()
+                    .zip(
+                        line.into_iter()
+                            .map(|c| c.map_or(serde_json::Value::Null, serde_json::Value::String)),
+                    )
+                    .collect();
                 serde_json::Value::Object(object)
             });
             if format == OutputFormat::Jsonl {
@@ -399,6 +437,42 @@ fn write_rows(
             }
             Ok(())
         }
+    }
+}
+
+/// The matched row and the conditions that decided it, in one line.
+fn short_reason(class: &ClassExplanation) -> String {
+    if let Some(guard) = &class.guard {
+        if guard.truth != Truth::True {
+            return format!("guard `{}` is {}", guard.text, guard.truth.word());
+        }
+    }
+    match class.rows.iter().find(|r| r.matched) {
+        Some(row) => format!("{}: {}", row.value, deciding(&row.condition)),
+        None if class.by_otherwise => "no row matched (otherwise)".to_string(),
+        None => "no row matched".to_string(),
+    }
+}
+
+/// The parts of a true condition that made it true.
+fn deciding(c: &Condition) -> String {
+    match c.shape {
+        Shape::And => c
+            .parts
+            .iter()
+            .map(|p| p.text.clone())
+            .collect::<Vec<_>>()
+            .join(" and "),
+        Shape::Or => c
+            .parts
+            .iter()
+            .find(|p| p.truth == Truth::True)
+            .map_or_else(|| c.text.clone(), deciding),
+        Shape::Named => match c.parts.first() {
+            Some(d) if d.shape != Shape::Leaf => format!("{} ({})", c.text, deciding(d)),
+            _ => c.text.clone(),
+        },
+        Shape::Not | Shape::Leaf => c.text.clone(),
     }
 }
 
@@ -434,7 +508,7 @@ fn write_summary(
     out: &mut impl Write,
     program: &Program,
     columns: &[usize],
-    rows: &Rows,
+    rows: &[Row],
 ) -> std::io::Result<()> {
     for (n, &c) in columns.iter().enumerate() {
         let class = &program.classes[c];
@@ -451,16 +525,10 @@ fn write_summary(
             ]);
         };
         for v in class.funnel_order() {
-            let count = rows
-                .iter()
-                .filter(|(_, values)| values[c] == Some(v))
-                .count();
+            let count = rows.iter().filter(|row| row.values[c] == Some(v)).count();
             shown(&class.values[v], count);
         }
-        let none = rows
-            .iter()
-            .filter(|(_, values)| values[c].is_none())
-            .count();
+        let none = rows.iter().filter(|row| row.values[c].is_none()).count();
         shown("none", none);
         write_table(
             out,

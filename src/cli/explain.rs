@@ -212,9 +212,14 @@ pub fn condition_tree(condition: &Condition, indent: usize) -> String {
 }
 
 fn with_note(head: &str, c: &Condition) -> String {
+    let within = c
+        .within
+        .as_ref()
+        .map(|w| format!(" (part of `{w}`)"))
+        .unwrap_or_default();
     match &c.note {
-        Some(note) => format!("{head} — {note}"),
-        None => head.to_string(),
+        Some(note) => format!("{head}{within} — {note}"),
+        None => format!("{head}{within}"),
     }
 }
 

@@ -283,21 +283,34 @@ fn human(
 }
 
 fn coverage_text(reports: &[FileCoverage], min: Option<f64>) -> String {
-    let mut out = String::from("coverage (rows reached; conditions made true and made false)\n");
+    let mut out = String::from(
+        "coverage: rows that decided a value, and conditions made both true and false\n",
+    );
+    let width = reports
+        .iter()
+        .map(|f| f.file.chars().count())
+        .max()
+        .unwrap_or(0);
     for f in reports {
         let (covered, all) = f.covered();
-        let rows = f.rows.iter().filter(|r| r.reached).count();
-        let both = f
-            .conditions
-            .iter()
-            .filter(|c| c.made_true && c.made_false)
-            .count();
+        let mut parts = Vec::new();
+        if !f.rows.is_empty() {
+            let rows = f.rows.iter().filter(|r| r.reached).count();
+            parts.push(format!("rows {rows}/{}", f.rows.len()));
+        }
+        if !f.conditions.is_empty() {
+            let both = f
+                .conditions
+                .iter()
+                .filter(|c| c.made_true && c.made_false)
+                .count();
+            parts.push(format!("conditions {both}/{}", f.conditions.len()));
+        }
         out.push_str(&format!(
-            "  {:<32} {:>5.1}%  rows {rows}/{}  conditions both ways {both}/{}\n",
+            "  {:<width$}  {:>5.1}%  {}\n",
             f.file,
             100.0 * covered as f64 / all.max(1) as f64,
-            f.rows.len(),
-            f.conditions.len()
+            parts.join(", ")
         ));
     }
     for f in reports {

@@ -156,6 +156,8 @@ pub struct ClassProgram {
     pub rows: Vec<(usize, NodeId)>,
     /// The `otherwise` value.
     pub otherwise: Option<usize>,
+    /// Where `otherwise` is written.
+    pub otherwise_span: Option<Span>,
 }
 
 impl ClassProgram {
@@ -232,6 +234,7 @@ pub fn compile(rules: &RuleSet) -> Program {
             guard,
             rows,
             otherwise: class.otherwise,
+            otherwise_span: class.otherwise_span,
         });
     }
     compiler.program

@@ -87,6 +87,12 @@ pub struct Condition {
     pub note: Option<String>,
     /// Parts: operands of `and`/`or`/`not`, or the definition of a `let`.
     pub parts: Vec<Condition>,
+    /// In a list of unmet conditions: the named condition (`let`) this one belongs to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub within: Option<String>,
+    /// Whether `text` already names the `let` this condition defines.
+    #[serde(skip)]
+    pub named: bool,
 }
 
 /// How one row fared.
@@ -237,6 +243,8 @@ impl<'a, 'p> Explainer<'a, 'p> {
             reads: Vec::new(),
             note: None,
             parts: Vec::new(),
+            within: None,
+            named: false,
         };
         match &program.nodes[node as usize] {
             Node::And(a, b) | Node::Or(a, b) => {
@@ -398,6 +406,11 @@ impl<'a, 'p> Explainer<'a, 'p> {
     /// ` (50)` when a node is written as a name (`min_company_size`) rather than as its
     /// value, so explanations show the threshold itself.
     fn value_if_named(&mut self, node: NodeId) -> Result<String, RuntimeError> {
+        let text = self.text(node);
+        // only a name stands for a hidden value; a literal already shows it
+        if !text.chars().all(|c| c.is_alphanumeric() || c == '_') {
+            return Ok(String::new());
+        }
         let value = self.evaluator.eval(node, self.record)?;
         let shown = match &value {
             Value::List(items) => value_list(items),
@@ -596,9 +609,16 @@ pub fn unmet(condition: &Condition) -> Vec<Condition> {
             Some(definition) if definition.shape == Shape::Leaf => {
                 let mut named = definition.clone();
                 named.text = format!("{} ({})", condition.text, definition.text);
+                named.named = true;
                 vec![named]
             }
-            Some(definition) => unmet(definition),
+            Some(definition) => {
+                let mut inner = unmet(definition);
+                for c in inner.iter_mut().filter(|c| !c.named) {
+                    c.within.get_or_insert_with(|| condition.text.clone());
+                }
+                inner
+            }
             None => vec![condition.clone()],
         },
         Shape::Not | Shape::Leaf => vec![Condition {

@@ -85,7 +85,10 @@ impl Coverage {
                     self.rows.insert((c, r));
                 }
             }
-            let _ = program;
+            if class.by_otherwise {
+                // `otherwise` counts as the row after the last one
+                self.rows.insert((c, program.classes[c].rows.len()));
+            }
         }
     }
 
@@ -128,6 +131,13 @@ impl Coverage {
                     reached: self.rows.contains(&(c, r)),
                 });
                 leaf_nodes(program, cond, &mut seen, &mut leaves);
+            }
+            if let (Some(value), Some(span)) = (class.otherwise, class.otherwise_span) {
+                files[span.file.0 as usize].rows.push(RowCoverage {
+                    row: format!("{} = {} (otherwise)", class.name, class.values[value]),
+                    line: line(span),
+                    reached: self.rows.contains(&(c, class.rows.len())),
+                });
             }
         }
         leaves.sort_by_key(|&n| program.spans[n as usize]);
