@@ -2,7 +2,8 @@
 //! explanation that `qualify check --explain CODE` prints.
 //!
 //! Codes are never reused or renumbered; a retired code keeps its row.
-//! `Q00xx`: rule text (syntax, names, types). `Q01xx`: contact data.
+//! `Q00xx`: rule text (syntax, names, types). `Q01xx`: contact data. `Q02xx`: test
+//! files. `Q1xxx`: lints, whose explanation is the lint's own documentation.
 
 use crate::diagnostic::Severity;
 
@@ -38,8 +39,9 @@ macro_rules! codes {
                 match self { $(Code::$variant => $title,)* }
             }
 
-            /// The long explanation with an example.
-            pub fn explanation(self) -> &'static str {
+            /// The long explanation written in this table (empty for lints, whose
+            /// documentation lives with the lint).
+            fn table_explanation(self) -> &'static str {
                 match self { $(Code::$variant => $explanation,)* }
             }
         }
@@ -47,6 +49,15 @@ macro_rules! codes {
 }
 
 impl Code {
+    /// The long explanation with an example: from this table, or for a lint its
+    /// documentation.
+    pub fn explanation(self) -> String {
+        match crate::lint::by_code(self) {
+            Some(lint) => lint.documentation(),
+            None => self.table_explanation().to_string(),
+        }
+    }
+
     /// Looks a code up by its printed form (case-insensitive, e.g. `q0004`).
     pub fn parse(text: &str) -> Option<Code> {
         Code::ALL
@@ -467,6 +478,18 @@ Example (schema says `company: { size: number? }`):
 Use instead:
 
     contact: {id: t1, company: {size: 50}}"#;
+
+    UnreachableRow = "Q1001", Warning, "row can never decide a value", "";
+    Contradiction = "Q1002", Warning, "condition can never be true", "";
+    Tautology = "Q1003", Warning, "condition is always true", "";
+    RedundantCondition = "Q1004", Warning, "redundant condition", "";
+    UnusedLet = "Q1005", Warning, "unused `let`", "";
+    UnusedField = "Q1006", Info, "schema field no rule reads", "";
+    UnknownProneNegation = "Q1007", Warning, "`not` over a condition on an optional field", "";
+    DuplicateListValue = "Q1008", Warning, "value listed twice", "";
+    ShadowedVariable = "Q1009", Warning, "variable hides another name", "";
+    MissingOtherwise = "Q1010", Info, "rows do not cover every contact", "";
+    NonSnakeCase = "Q1011", Warning, "name is not snake_case", "";
 }
 
 #[cfg(test)]

@@ -11,6 +11,9 @@
 //! | compile | [`compile`] | typed rule set → immutable, `Send + Sync` [`compile::Program`] and its field plan |
 //! | decode | [`data`] | JSON / JSONL / CSV → records holding only the fields the program reads |
 //! | run | [`eval`] | program × record → one value per classification, three-valued |
+//! | lint | [`lint`] | typed rule set + program → findings (unreachable rows, contradictions, …) |
+//! | explain | [`explain`] | program × record → why each value, what is missing |
+//! | format | [`fmt`] | AST + source → canonical text, comments kept |
 //!
 //! Every stage returns what it built *and* every diagnostic it found; none stops at the
 //! first. The core does no I/O and no rendering: [`cli`] reads files, renders
@@ -40,6 +43,44 @@ pub fn parse(sources: &SourceMap) -> (Vec<ast::File>, Vec<Diagnostic>) {
     (files, diagnostics)
 }
 
+/// Everything `qualify check` learns about a rule set.
+pub struct Analysis {
+    /// The parsed files.
+    pub files: Vec<ast::File>,
+    /// The typed rule set.
+    pub rules: RuleSet,
+    /// The compiled program, when the rule set has no errors.
+    pub program: Option<compile::Program>,
+    /// Every diagnostic of every stage, levels applied, in source order.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Parses, checks and — when there are no errors — compiles and lints a rule set.
+pub fn analyze(sources: &SourceMap, options: &CheckOptions, lints: &lint::LintConfig) -> Analysis {
+    let (files, mut diagnostics) = parse(sources);
+    let (rules, found) = check::check(&files, options);
+    diagnostics.extend(found);
+    let program = (!diagnostics.iter().any(Diagnostic::is_error)).then(|| compile::compile(&rules));
+    if let Some(program) = &program {
+        let context = lint::Context {
+            sources,
+            files: &files,
+            rules: &rules,
+            program,
+        };
+        diagnostics.extend(lint::run(&context, lints));
+    }
+    let mut diagnostics = lints.apply(diagnostics);
+    sort_in_source_order(&mut diagnostics);
+    diagnostics.dedup();
+    Analysis {
+        files,
+        rules,
+        program,
+        diagnostics,
+    }
+}
+
 /// Parses and checks a rule set; all diagnostics of both stages, in source order.
 pub fn front_end(sources: &SourceMap, options: &CheckOptions) -> (RuleSet, Vec<Diagnostic>) {
     let (files, mut diagnostics) = parse(sources);
@@ -52,4 +93,5 @@ pub mod compile;
 pub mod data;
 pub mod eval;
 pub mod explain;
+pub mod lint;
 pub mod suite;

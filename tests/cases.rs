@@ -156,3 +156,27 @@ fn explain() {
         insta::assert_snapshot!(run_binary(args));
     });
 }
+
+/// A lint case is a `.qual` file (or a directory of them) run through the whole check,
+/// lints included, with default levels.
+#[test]
+fn lint() {
+    insta::glob!("cases/lint/*", |path| {
+        let mut sources = SourceMap::new();
+        let mut files: Vec<_> = if path.is_dir() {
+            std::fs::read_dir(path)
+                .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+                .map(|e| e.expect("directory entry").path())
+                .filter(|p| p.extension().is_some_and(|x| x == "qual"))
+                .collect()
+        } else {
+            vec![path.to_path_buf()]
+        };
+        files.sort();
+        for file in &files {
+            sources.add(relative(file), read(file));
+        }
+        let analysis = qualify::analyze(&sources, &CheckOptions::default(), &Default::default());
+        insta::assert_snapshot!(rendered(&sources, &analysis.diagnostics));
+    });
+}

@@ -1,7 +1,7 @@
-//! `qualify check`: parse, resolve and type-check rule sets.
+//! `qualify check`: parse, resolve, type-check and lint rule sets.
 
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
 
@@ -10,6 +10,7 @@ use super::{CliError, ExitStatus, load};
 use crate::check::CheckOptions;
 use crate::codes::Code;
 use crate::diagnostic::{Diagnostic, Severity};
+use crate::lint::{Level, LintConfig};
 use crate::source::SourceMap;
 
 /// Arguments of `qualify check`.
@@ -30,6 +31,18 @@ pub struct CheckArgs {
     /// The field that names each contact
     #[arg(long, default_value = "id", value_name = "FIELD")]
     pub id_field: String,
+
+    /// Report these lints (names or codes) as warnings; repeatable, comma-separated
+    #[arg(long, value_name = "LINT", value_delimiter = ',')]
+    pub warn: Vec<String>,
+
+    /// Report these lints as errors; `--deny warnings` fails on every warning
+    #[arg(long, value_name = "LINT", value_delimiter = ',')]
+    pub deny: Vec<String>,
+
+    /// Do not report these lints
+    #[arg(long, value_name = "LINT", value_delimiter = ',')]
+    pub allow: Vec<String>,
 }
 
 /// Output formats of `qualify check`.
@@ -39,6 +52,10 @@ pub enum CheckFormat {
     Human,
     /// A JSON array with one object per diagnostic
     Json,
+    /// GitHub Actions workflow commands, shown inline on pull requests
+    Github,
+    /// SARIF 2.1.0, for code scanning tools
+    Sarif,
 }
 
 /// Runs `qualify check`.
@@ -50,7 +67,8 @@ pub fn run(args: &CheckArgs) -> Result<ExitStatus, CliError> {
     let options = CheckOptions {
         id_field: args.id_field.clone(),
     };
-    let (_, diagnostics) = crate::front_end(&sources, &options);
+    let config = lint_config(&args.paths, &args.allow, &args.warn, &args.deny)?;
+    let diagnostics = crate::analyze(&sources, &options, &config).diagnostics;
     let mut out = std::io::stdout().lock();
     let text = match args.format {
         CheckFormat::Human => {
@@ -66,6 +84,13 @@ pub fn run(args: &CheckArgs) -> Result<ExitStatus, CliError> {
             text.push('\n');
             text
         }
+        CheckFormat::Github => render::github(&sources, &diagnostics),
+        CheckFormat::Sarif => {
+            let mut text = serde_json::to_string_pretty(&render::sarif(&sources, &diagnostics))
+                .map_err(|e| CliError::internal(format!("cannot write SARIF: {e}")))?;
+            text.push('\n');
+            text
+        }
     };
     out.write_all(text.as_bytes())
         .map_err(|e| CliError::io("cannot write to standard output".to_string(), e))?;
@@ -74,6 +99,41 @@ pub fn run(args: &CheckArgs) -> Result<ExitStatus, CliError> {
     } else {
         ExitStatus::Success
     })
+}
+
+/// Lint levels: `qualify.toml` beside the (first) rule path, then the flags.
+pub fn lint_config(
+    paths: &[PathBuf],
+    allow: &[String],
+    warn: &[String],
+    deny: &[String],
+) -> Result<LintConfig, CliError> {
+    let root = paths.first().map(|p| {
+        if p.is_dir() {
+            p.clone()
+        } else {
+            p.parent().map(Path::to_path_buf).unwrap_or_default()
+        }
+    });
+    let mut config = LintConfig::default();
+    if let Some(file) = root.map(|r| r.join("qualify.toml")).filter(|f| f.is_file()) {
+        let text = std::fs::read_to_string(&file)
+            .map_err(|e| CliError::io(format!("cannot read `{}`", file.display()), e))?;
+        config = LintConfig::from_toml(&text)
+            .map_err(|e| CliError::usage(format!("`{}`: {e}", load::display_path(&file))))?;
+    }
+    for (selectors, level) in [
+        (allow, Level::Allow),
+        (warn, Level::Warn),
+        (deny, Level::Deny),
+    ] {
+        for selector in selectors {
+            config
+                .set(selector.trim(), level)
+                .map_err(CliError::usage)?;
+        }
+    }
+    Ok(config)
 }
 
 /// The closing line: how many files, errors and warnings.

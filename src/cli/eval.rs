@@ -442,10 +442,10 @@ fn write_rows(
 
 /// The matched row and the conditions that decided it, in one line.
 fn short_reason(class: &ClassExplanation) -> String {
-    if let Some(guard) = &class.guard {
-        if guard.truth != Truth::True {
-            return format!("guard `{}` is {}", guard.text, guard.truth.word());
-        }
+    if let Some(guard) = &class.guard
+        && guard.truth != Truth::True
+    {
+        return format!("guard `{}` is {}", guard.text, guard.truth.word());
     }
     match class.rows.iter().find(|r| r.matched) {
         Some(row) => format!("{}: {}", row.value, deciding(&row.condition)),

@@ -175,7 +175,12 @@ pub fn class_tree(class: &ClassExplanation) -> String {
             &format!("{} {} — {verdict}", mark(row.condition.truth), row.value),
             2,
         );
-        tree.below(&row.condition, 4);
+        if row.condition.shape == Shape::Named {
+            // a row that names a `let`: show the name, then its definition
+            tree.line(&row.condition, 4);
+        } else {
+            tree.below(&row.condition, 4);
+        }
     }
     if class.by_otherwise {
         tree.push(
@@ -184,7 +189,7 @@ pub fn class_tree(class: &ClassExplanation) -> String {
         );
     }
     for next in class.next.iter().rev() {
-        tree.push(&format!("to be {}, it still needs:", next.value), 2);
+        tree.push(&format!("to get {}, it would also need:", next.value), 2);
         for c in &next.unmet {
             tree.push(&with_note(&format!("{} {}", mark(c.truth), c.text), c), 4);
         }

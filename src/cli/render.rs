@@ -261,3 +261,143 @@ pub fn json_diagnostics(sources: &SourceMap, diagnostics: &[Diagnostic]) -> Vec<
         })
         .collect()
 }
+
+/// GitHub Actions workflow commands: one `::error`/`::warning`/`::notice` line per
+/// diagnostic, which GitHub shows on the pull request's diff.
+pub fn github(sources: &SourceMap, diagnostics: &[Diagnostic]) -> String {
+    let mut out = String::new();
+    for d in diagnostics {
+        let file = sources.get(d.span.file);
+        let start = file.line_col(d.span.start as usize);
+        let end = file.line_col(d.span.end as usize);
+        let level = match d.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Info => "notice",
+        };
+        let mut message = d.message.clone();
+        if let Some(help) = &d.help {
+            message.push_str("\nhelp: ");
+            message.push_str(help);
+        }
+        out.push_str(&format!(
+            "::{level} file={},line={},col={},endLine={},endColumn={},title={}::{}\n",
+            escape_property(&file.name),
+            start.line,
+            start.column,
+            end.line,
+            end.column,
+            escape_property(&format!("{} {}", d.code.as_str(), d.code.title())),
+            escape_data(&message)
+        ));
+    }
+    out
+}
+
+/// Escapes the message of a workflow command.
+fn escape_data(text: &str) -> String {
+    text.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+/// Escapes a property value of a workflow command.
+fn escape_property(text: &str) -> String {
+    escape_data(text).replace(':', "%3A").replace(',', "%2C")
+}
+
+/// A SARIF 2.1.0 log with one run of qualify.
+pub fn sarif(sources: &SourceMap, diagnostics: &[Diagnostic]) -> serde_json::Value {
+    use serde_json::json;
+    let mut codes: Vec<crate::codes::Code> = diagnostics.iter().map(|d| d.code).collect();
+    codes.sort();
+    codes.dedup();
+    let rules: Vec<serde_json::Value> = codes
+        .iter()
+        .map(|code| {
+            let name = crate::lint::by_code(*code).map_or_else(
+                || code.title().replace(' ', "-").replace('`', ""),
+                |l| l.name.to_string(),
+            );
+            json!({
+                "id": code.as_str(),
+                "name": name,
+                "shortDescription": { "text": code.title() },
+                "fullDescription": { "text": code.explanation() },
+                "help": { "text": format!("qualify check --explain {}", code.as_str()) },
+                "defaultConfiguration": { "level": sarif_level(code.default_severity()) },
+            })
+        })
+        .collect();
+    let region = |span: crate::source::Span| {
+        let file = sources.get(span.file);
+        let start = file.line_col(span.start as usize);
+        let end = file.line_col(span.end as usize);
+        json!({
+            "startLine": start.line,
+            "startColumn": start.column,
+            "endLine": end.line,
+            "endColumn": end.column,
+        })
+    };
+    let location = |span: crate::source::Span| {
+        json!({
+            "physicalLocation": {
+                "artifactLocation": { "uri": sources.get(span.file).name },
+                "region": region(span),
+            }
+        })
+    };
+    let results: Vec<serde_json::Value> = diagnostics
+        .iter()
+        .map(|d| {
+            let mut text = d.message.clone();
+            if let Some(help) = &d.help {
+                text.push_str("\nhelp: ");
+                text.push_str(help);
+            }
+            let related: Vec<serde_json::Value> = d
+                .labels
+                .iter()
+                .enumerate()
+                .map(|(i, l)| {
+                    let mut loc = location(l.span);
+                    loc["id"] = json!(i);
+                    loc["message"] = json!({ "text": l.message });
+                    loc
+                })
+                .collect();
+            let mut result = json!({
+                "ruleId": d.code.as_str(),
+                "ruleIndex": codes.iter().position(|c| *c == d.code).unwrap_or(0),
+                "level": sarif_level(d.severity),
+                "message": { "text": text },
+                "locations": [location(d.span)],
+            });
+            if !related.is_empty() {
+                result["relatedLocations"] = json!(related);
+            }
+            result
+        })
+        .collect();
+    json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": { "driver": {
+                "name": "qualify",
+                "version": env!("CARGO_PKG_VERSION"),
+                "rules": rules,
+            }},
+            "results": results,
+        }],
+    })
+}
+
+fn sarif_level(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+        Severity::Info => "note",
+    }
+}

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
 
-use super::eval::{load_program, read_data};
+use super::eval::load_program;
 use super::explain::{condition_tree, unmet_lines};
 use super::render::{self, Color};
 use super::{CliError, ExitStatus, load};
@@ -79,7 +79,11 @@ impl ContactFiles for DiskFiles {
             .join(path);
         let format = InputFormat::from_path(&full)
             .ok_or_else(|| "the extension is not .json, .jsonl or .csv".to_string())?;
-        let text = read_data(&full).map_err(|e| e.message().to_string())?;
+        let text = std::fs::read_to_string(&full).map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => "no such file".to_string(),
+            std::io::ErrorKind::InvalidData => "not UTF-8 text".to_string(),
+            _ => e.to_string(),
+        })?;
         Ok((load::display_path(&full), text, format))
     }
 }
@@ -166,6 +170,14 @@ pub fn run(args: &TestArgs) -> Result<ExitStatus, CliError> {
             coverage_reports.extend(report);
         }
     }
+    if let Some(filter) = &args.filter
+        && results.is_empty()
+        && !diagnostics_seen
+    {
+        return Err(CliError::usage(format!(
+            "no test case name contains `{filter}`"
+        )));
+    }
     let passed = results.iter().filter(|(_, r, _)| r.passed()).count();
     let failed = results.len() - passed;
     let total_coverage = total(&coverage_reports);
@@ -178,8 +190,8 @@ pub fn run(args: &TestArgs) -> Result<ExitStatus, CliError> {
             &results,
             &coverage_reports,
             args.min_coverage,
-            passed,
-            failed,
+            (passed, failed),
+            diagnostics_seen,
         ),
         TestFormat::Json => json(&results, &coverage_reports, passed, failed)?,
         TestFormat::Junit => junit(&results, passed, failed),
@@ -237,7 +249,7 @@ pub fn mismatch_text(m: &Mismatch, indent: usize) -> String {
         None => out.push_str(&format!("{pad}  no row matched\n")),
     }
     if m.expected != "none" && !m.expected_row_unmet.is_empty() {
-        out.push_str(&format!("{pad}  {} is not reached because:\n", m.expected));
+        out.push_str(&format!("{pad}  {} did not match because:\n", m.expected));
         out.push_str(&unmet_lines(&m.expected_row_unmet, indent + 4));
     }
     out
@@ -247,8 +259,8 @@ fn human(
     results: &Results,
     coverage: &[FileCoverage],
     min: Option<f64>,
-    passed: usize,
-    failed: usize,
+    (passed, failed): (usize, usize),
+    file_errors: bool,
 ) -> String {
     let mut out = String::new();
     let mut current = "";
@@ -277,6 +289,11 @@ fn human(
     if !coverage.is_empty() {
         out.push('\n');
         out.push_str(&coverage_text(coverage, min));
+    }
+    if file_errors {
+        out.push_str(
+            "\nsome test files have errors (shown above); the cases they affect did not run\n",
+        );
     }
     out.push_str(&format!("\n{passed} passed, {failed} failed\n"));
     out
@@ -316,7 +333,7 @@ fn coverage_text(reports: &[FileCoverage], min: Option<f64>) -> String {
     for f in reports {
         for r in f.rows.iter().filter(|r| !r.reached) {
             out.push_str(&format!(
-                "  row never reached: {}:{}  {}\n",
+                "  row never matched: {}:{}  {}\n",
                 f.file, r.line, r.row
             ));
         }

@@ -575,7 +575,7 @@ pub fn fold_constant(program: &Program, id: NodeId) -> Option<Value> {
 }
 
 /// Whether two present values are equal; `None` when they cannot be compared.
-fn equal(a: &Value, b: &Value) -> Option<bool> {
+pub(crate) fn equal(a: &Value, b: &Value) -> Option<bool> {
     match (a, b) {
         (Value::Bool(x), Value::Bool(y)) => Some(x == y),
         (Value::Class(x), Value::Class(y)) => Some(x == y),
@@ -595,7 +595,7 @@ fn equal(a: &Value, b: &Value) -> Option<bool> {
 }
 
 /// The order of two present values; `None` when they cannot be compared.
-fn order(a: &Value, b: &Value) -> Option<Ordering> {
+pub(crate) fn order(a: &Value, b: &Value) -> Option<Ordering> {
     let time = |v: &Value| match v {
         Value::DateTime(t) => Some(*t),
         Value::Date(d) => Some(date_start(*d)),

@@ -413,6 +413,8 @@ impl<'a, 'p> Explainer<'a, 'p> {
         }
         let value = self.evaluator.eval(node, self.record)?;
         let shown = match &value {
+            // a classification value is written by its name already
+            Value::Class(_) => return Ok(String::new()),
             Value::List(items) => value_list(items),
             other => self.show(node, other),
         };

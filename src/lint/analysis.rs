@@ -1,0 +1,533 @@
+//! Three-valued reasoning over conditions, for the lints that must be sound: a condition
+//! is modelled as `and`/`or`/`not` over atoms; atoms that compare the same value (a field,
+//! a classification) with constants share one variable whose domain covers every region
+//! those constants cut out, plus *missing*. Any other atom is an independent variable that
+//! may be true, false or unknown. A search over these variables looks for a witness
+//! contact; it reports "no witness" only after trying every case, and gives up (claiming
+//! nothing) past a fixed budget.
+//!
+//! What the analysis cannot see: relations between different fields, anything inside a
+//! quantifier other than its own condition, text operations (`contains`, `matches`),
+//! arithmetic, and time relative to `now` (`within`). Those atoms are independent unknowns,
+//! which can only make the lints report less, never wrongly.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use crate::compile::{CompareOp, Node, NodeId, Program};
+use crate::eval::value::date_start;
+use crate::eval::{Value, equal, order};
+
+/// A set of truth values: bit 0 true, bit 1 false, bit 2 unknown.
+pub type TruthSet = u8;
+/// True.
+pub const T: TruthSet = 1;
+/// False.
+pub const F: TruthSet = 2;
+/// Unknown.
+pub const U: TruthSet = 4;
+
+fn and3(a: TruthSet, b: TruthSet) -> TruthSet {
+    let mut out = 0;
+    if a & T != 0 && b & T != 0 {
+        out |= T;
+    }
+    if a & F != 0 || b & F != 0 {
+        out |= F;
+    }
+    if (a & U != 0 && b & (T | U) != 0) || (b & U != 0 && a & (T | U) != 0) {
+        out |= U;
+    }
+    out
+}
+
+fn not3(a: TruthSet) -> TruthSet {
+    (a & U) | ((a & T) << 1) | ((a & F) >> 1)
+}
+
+fn or3(a: TruthSet, b: TruthSet) -> TruthSet {
+    not3(and3(not3(a), not3(b)))
+}
+
+/// A condition in the analysis.
+#[derive(Debug, Clone)]
+pub enum Formula {
+    /// both
+    And(Box<Formula>, Box<Formula>),
+    /// either
+    Or(Box<Formula>, Box<Formula>),
+    /// negation
+    Not(Box<Formula>),
+    /// the truth of an atom for each value of its variable's domain
+    Atom { var: usize, table: Arc<[TruthSet]> },
+    /// a constant truth
+    Const(TruthSet),
+}
+
+/// The variables and how to build formulas over them, for one program.
+pub struct Model<'p> {
+    program: &'p Program,
+    /// Variable keys (structural text of the term or atom).
+    keys: Vec<String>,
+    /// Domain size of each variable.
+    sizes: Vec<usize>,
+    /// Domain values of each variable (empty for opaque atoms, whose domain is T/F/U).
+    domains: Vec<Vec<Value>>,
+    by_key: HashMap<String, usize>,
+}
+
+/// The outcome of a search.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Search {
+    /// A witness exists.
+    Found,
+    /// No witness exists (every case was tried).
+    None,
+    /// The budget ran out; nothing is claimed.
+    GaveUp,
+}
+
+impl<'p> Model<'p> {
+    /// A model for a program; domains are built from every constant the program
+    /// compares each value with.
+    pub fn new(program: &'p Program) -> Model<'p> {
+        let mut model = Model {
+            program,
+            keys: Vec::new(),
+            sizes: Vec::new(),
+            domains: Vec::new(),
+            by_key: HashMap::new(),
+        };
+        let mut constants: HashMap<String, Vec<Value>> = HashMap::new();
+        for id in 0..program.nodes.len() {
+            model.collect_constants(id as NodeId, &mut constants);
+        }
+        let mut keys: Vec<String> = constants.keys().cloned().collect();
+        keys.sort(); // variables in a stable order, so searches are reproducible
+        for key in keys {
+            let domain = match key
+                .strip_prefix("class")
+                .and_then(|c| c.parse::<usize>().ok())
+            {
+                // a classification may take any of its values, not only the mentioned ones
+                Some(c) => std::iter::once(Value::Missing)
+                    .chain((0..program.classes[c].values.len() as u32).map(Value::Class))
+                    .collect(),
+                None => domain_for(&constants[&key]),
+            };
+            model.add_var(key, domain);
+        }
+        model
+    }
+
+    fn add_var(&mut self, key: String, domain: Vec<Value>) -> usize {
+        let id = self.keys.len();
+        self.sizes
+            .push(if domain.is_empty() { 3 } else { domain.len() });
+        self.domains.push(domain);
+        self.by_key.insert(key.clone(), id);
+        self.keys.push(key);
+        id
+    }
+
+    /// The variable of an opaque atom (domain true/false/unknown).
+    fn opaque(&mut self, key: String) -> usize {
+        match self.by_key.get(&key) {
+            Some(&v) => v,
+            None => self.add_var(key, Vec::new()),
+        }
+    }
+
+    fn collect_constants(&self, id: NodeId, out: &mut HashMap<String, Vec<Value>>) {
+        let nodes = &self.program.nodes;
+        let mut add = |term: NodeId, value: &Value| {
+            if let Some(key) = self.term_key(term) {
+                out.entry(key).or_default().push(value.clone());
+            }
+        };
+        match &nodes[id as usize] {
+            Node::Compare(_, a, b) => match (&nodes[*a as usize], &nodes[*b as usize]) {
+                (_, Node::Const(c)) => add(*a, c),
+                (Node::Const(c), _) => add(*b, c),
+                _ => {}
+            },
+            Node::In { item, list, .. } => {
+                if let Node::Const(Value::List(items)) = &nodes[*list as usize] {
+                    for v in items.iter() {
+                        add(*item, v);
+                    }
+                    // make sure the term gets a variable even for `x in []`
+                    if items.is_empty() {
+                        add(*item, &Value::Missing);
+                    }
+                }
+            }
+            Node::Presence(x, _) => add(*x, &Value::Missing),
+            _ => {}
+        }
+    }
+
+    /// The key of a value-producing node that can be a shared variable: a field (of the
+    /// contact or of a quantifier variable), a classification, or a non-condition `let`.
+    fn term_key(&self, id: NodeId) -> Option<String> {
+        match &self.program.nodes[id as usize] {
+            Node::Field { base, slot, layout } => {
+                let base = match base {
+                    None => "contact".to_string(),
+                    Some(b) => self.term_key(*b)?,
+                };
+                Some(format!("{base}.{layout}:{slot}"))
+            }
+            Node::Local(level) => Some(format!("local{level}")),
+            Node::Class(c) => Some(format!("class{c}")),
+            Node::Let(l) => Some(format!("let{l}")),
+            _ => None,
+        }
+    }
+
+    /// Builds the formula of a condition node, expanding `let`s.
+    pub fn formula(&mut self, id: NodeId) -> Formula {
+        let program = self.program;
+        match &program.nodes[id as usize] {
+            Node::And(a, b) => Formula::And(Box::new(self.formula(*a)), Box::new(self.formula(*b))),
+            Node::Or(a, b) => Formula::Or(Box::new(self.formula(*a)), Box::new(self.formula(*b))),
+            Node::Not(x) => Formula::Not(Box::new(self.formula(*x))),
+            Node::Let(l) => self.formula(program.lets[*l]),
+            Node::Const(Value::Bool(true)) => Formula::Const(T),
+            Node::Const(Value::Bool(false)) => Formula::Const(F),
+            Node::Const(Value::Missing) => Formula::Const(U),
+            Node::Compare(op, a, b) => {
+                let (term, constant, flipped) =
+                    match (&program.nodes[*a as usize], &program.nodes[*b as usize]) {
+                        (_, Node::Const(c)) => (*a, c.clone(), false),
+                        (Node::Const(c), _) => (*b, c.clone(), true),
+                        _ => return self.opaque_atom(id),
+                    };
+                let op = *op;
+                self.atom(id, term, move |v| compare_truth(op, v, &constant, flipped))
+            }
+            Node::In {
+                item,
+                list,
+                negated,
+            } => {
+                let Node::Const(Value::List(items)) = &program.nodes[*list as usize] else {
+                    return self.opaque_atom(id);
+                };
+                let (items, negated) = (items.clone(), *negated);
+                self.atom(id, *item, move |v| {
+                    let t = in_truth(v, &items);
+                    if negated { not3(t) } else { t }
+                })
+            }
+            Node::Presence(x, present) => {
+                let present = *present;
+                self.atom(
+                    id,
+                    *x,
+                    move |v| if v.is_missing() != present { T } else { F },
+                )
+            }
+            Node::Field { .. } | Node::Class(_) => self.atom(id, id, |v| match v {
+                Value::Bool(true) => T,
+                Value::Bool(false) => F,
+                _ => U,
+            }),
+            _ => self.opaque_atom(id),
+        }
+    }
+
+    fn atom(&mut self, id: NodeId, term: NodeId, truth: impl Fn(&Value) -> TruthSet) -> Formula {
+        let Some(key) = self.term_key(term) else {
+            return self.opaque_atom(id);
+        };
+        let var = match self.by_key.get(&key) {
+            Some(&v) => v,
+            // a value used only as a condition (`decision_maker`): true, false or missing
+            None => self.add_var(
+                key,
+                vec![Value::Missing, Value::Bool(true), Value::Bool(false)],
+            ),
+        };
+        let table: Vec<TruthSet> = self.domains[var].iter().map(truth).collect();
+        if table.is_empty() {
+            return self.opaque_atom(id);
+        }
+        Formula::Atom {
+            var,
+            table: table.into(),
+        }
+    }
+
+    fn opaque_atom(&mut self, id: NodeId) -> Formula {
+        let key = format!("atom:{}", structural_key(self.program, id));
+        let var = self.opaque(key);
+        Formula::Atom {
+            var,
+            table: Arc::from([T, F, U]),
+        }
+    }
+
+    /// Looks for an assignment under which `goal` holds for the truth sets of `formulas`.
+    /// `goal` answers `Some(true)` when every completion of a partial assignment is a
+    /// witness, `Some(false)` when none is, `None` when it cannot tell yet.
+    pub fn search(
+        &self,
+        formulas: &[Formula],
+        goal: &dyn Fn(&[TruthSet]) -> Option<bool>,
+    ) -> Search {
+        let mut vars: Vec<usize> = Vec::new();
+        for f in formulas {
+            collect_vars(f, &mut vars);
+        }
+        let mut assignment: Vec<Option<usize>> = vec![None; self.keys.len()];
+        let mut budget = 200_000usize;
+        self.dfs(formulas, goal, &vars, 0, &mut assignment, &mut budget)
+    }
+
+    fn dfs(
+        &self,
+        formulas: &[Formula],
+        goal: &dyn Fn(&[TruthSet]) -> Option<bool>,
+        vars: &[usize],
+        next: usize,
+        assignment: &mut Vec<Option<usize>>,
+        budget: &mut usize,
+    ) -> Search {
+        if *budget == 0 {
+            return Search::GaveUp;
+        }
+        *budget -= 1;
+        let sets: Vec<TruthSet> = formulas.iter().map(|f| eval(f, assignment)).collect();
+        match goal(&sets) {
+            Some(true) => return Search::Found,
+            Some(false) => return Search::None,
+            None => {}
+        }
+        let Some(&var) = vars.get(next) else {
+            // every variable is assigned, so every set is exact and the goal decided
+            return Search::None;
+        };
+        let mut gave_up = false;
+        for value in 0..self.sizes[var] {
+            assignment[var] = Some(value);
+            match self.dfs(formulas, goal, vars, next + 1, assignment, budget) {
+                Search::Found => {
+                    assignment[var] = None;
+                    return Search::Found;
+                }
+                Search::GaveUp => gave_up = true,
+                Search::None => {}
+            }
+            if *budget == 0 {
+                gave_up = true;
+                break;
+            }
+        }
+        assignment[var] = None;
+        if gave_up {
+            Search::GaveUp
+        } else {
+            Search::None
+        }
+    }
+}
+
+fn collect_vars(f: &Formula, out: &mut Vec<usize>) {
+    match f {
+        Formula::And(a, b) | Formula::Or(a, b) => {
+            collect_vars(a, out);
+            collect_vars(b, out);
+        }
+        Formula::Not(x) => collect_vars(x, out),
+        Formula::Atom { var, .. } => {
+            if !out.contains(var) {
+                out.push(*var);
+            }
+        }
+        Formula::Const(_) => {}
+    }
+}
+
+/// The possible truth values of a formula under a partial assignment.
+pub fn eval(f: &Formula, assignment: &[Option<usize>]) -> TruthSet {
+    match f {
+        Formula::And(a, b) => and3(eval(a, assignment), eval(b, assignment)),
+        Formula::Or(a, b) => or3(eval(a, assignment), eval(b, assignment)),
+        Formula::Not(x) => not3(eval(x, assignment)),
+        Formula::Const(t) => *t,
+        Formula::Atom { var, table } => match assignment[*var] {
+            Some(i) => table[i],
+            None => table.iter().fold(0, |acc, t| acc | t),
+        },
+    }
+}
+
+fn compare_truth(op: CompareOp, v: &Value, c: &Value, flipped: bool) -> TruthSet {
+    if v.is_missing() || c.is_missing() {
+        return U;
+    }
+    let (a, b) = if flipped { (c, v) } else { (v, c) };
+    let result = match op {
+        CompareOp::Eq => equal(a, b),
+        CompareOp::Ne => equal(a, b).map(|e| !e),
+        CompareOp::Lt => order(a, b).map(|o| o.is_lt()),
+        CompareOp::Le => order(a, b).map(|o| o.is_le()),
+        CompareOp::Gt => order(a, b).map(|o| o.is_gt()),
+        CompareOp::Ge => order(a, b).map(|o| o.is_ge()),
+    };
+    match result {
+        Some(true) => T,
+        Some(false) => F,
+        // values the evaluator would reject at run time: anything may happen
+        None => T | F | U,
+    }
+}
+
+fn in_truth(v: &Value, items: &[Value]) -> TruthSet {
+    if v.is_missing() {
+        return U;
+    }
+    let mut unknown = false;
+    for item in items {
+        if item.is_missing() {
+            unknown = true;
+            continue;
+        }
+        match equal(v, item) {
+            Some(true) => return T,
+            Some(false) => {}
+            None => return T | F | U,
+        }
+    }
+    if unknown { U } else { F }
+}
+
+/// Every region that the constants cut out of the value's range, plus missing.
+fn domain_for(constants: &[Value]) -> Vec<Value> {
+    let mut domain = vec![Value::Missing];
+    let mut numbers: Vec<f64> = Vec::new();
+    let mut times: Vec<jiff::Timestamp> = Vec::new();
+    let mut texts: Vec<Arc<str>> = Vec::new();
+    let mut classes: Vec<u32> = Vec::new();
+    let mut bools = false;
+    for c in constants {
+        match c {
+            Value::Number(n) => numbers.push(*n),
+            Value::DateTime(t) => times.push(*t),
+            Value::Date(d) => times.push(date_start(*d)),
+            Value::Str(s) => texts.push(s.clone()),
+            Value::Class(i) => classes.push(*i),
+            Value::Bool(_) => bools = true,
+            _ => {}
+        }
+    }
+    numbers.sort_by(|a, b| a.total_cmp(b));
+    numbers.dedup();
+    if let (Some(first), Some(last)) = (numbers.first(), numbers.last()) {
+        domain.push(Value::Number(first - 1.0));
+        for w in numbers.windows(2) {
+            domain.push(Value::Number((w[0] + w[1]) / 2.0));
+        }
+        domain.extend(numbers.iter().map(|n| Value::Number(*n)));
+        domain.push(Value::Number(last + 1.0));
+    }
+    times.sort();
+    times.dedup();
+    let second = jiff::SignedDuration::from_secs(1);
+    for t in &times {
+        domain.push(Value::DateTime(*t));
+        if let Ok(before) = t.checked_sub(second) {
+            domain.push(Value::DateTime(before));
+        }
+        if let Ok(after) = t.checked_add(second) {
+            domain.push(Value::DateTime(after));
+        }
+    }
+    texts.sort();
+    texts.dedup();
+    if !texts.is_empty() {
+        domain.extend(texts.iter().map(|s| Value::Str(s.clone())));
+        // a text none of the rules mention
+        domain.push(Value::Str(Arc::from("\u{0}other")));
+    }
+    if bools || (numbers.is_empty() && times.is_empty() && texts.is_empty() && classes.is_empty()) {
+        domain.push(Value::Bool(true));
+        domain.push(Value::Bool(false));
+    }
+    domain
+}
+
+/// A text that identifies a node's computation (not its place): equal for the same
+/// expression written twice.
+pub fn structural_key(program: &Program, id: NodeId) -> String {
+    let node = &program.nodes[id as usize];
+    let k = |n: &NodeId| structural_key(program, *n);
+    match node {
+        Node::Const(v) => format!("{v:?}"),
+        Node::List(items) => format!("[{}]", items.iter().map(k).collect::<Vec<_>>().join(",")),
+        Node::Now => "now".into(),
+        Node::Let(l) => format!("let{l}"),
+        Node::Class(c) => format!("class{c}"),
+        Node::Field { base, layout, slot } => {
+            format!(
+                "({}).{layout}:{slot}",
+                base.as_ref().map_or("contact".to_string(), k)
+            )
+        }
+        Node::Local(l) => format!("local{l}"),
+        Node::Not(x) => format!("not({})", k(x)),
+        Node::Neg(x) => format!("neg({})", k(x)),
+        Node::And(a, b) => format!("and({},{})", k(a), k(b)),
+        Node::Or(a, b) => format!("or({},{})", k(a), k(b)),
+        Node::Compare(op, a, b) => format!("cmp{op:?}({},{})", k(a), k(b)),
+        Node::In {
+            item,
+            list,
+            negated,
+        } => format!("in{negated}({},{})", k(item), k(list)),
+        Node::Text(op, a, b) => format!("text{op:?}({},{})", k(a), k(b)),
+        Node::Matches(a, r) => format!("matches{r}({})", k(a)),
+        Node::Within(a, b) => format!("within({},{})", k(a), k(b)),
+        Node::Before(a, b) => format!("before({},{})", k(a), k(b)),
+        Node::After(a, b) => format!("after({},{})", k(a), k(b)),
+        Node::Coalesce(a, b) => format!("coalesce({},{})", k(a), k(b)),
+        Node::Arith(op, a, b) => format!("arith{op:?}({},{})", k(a), k(b)),
+        Node::Presence(x, p) => format!("presence{p}({})", k(x)),
+        Node::Quantifier {
+            all,
+            level,
+            list,
+            body,
+        } => format!("q{all}{level}({},{})", k(list), k(body)),
+        Node::Aggregate {
+            kind,
+            level,
+            list,
+            value,
+            filter,
+        } => format!(
+            "agg{kind:?}{level}({},{},{})",
+            k(list),
+            value.as_ref().map(k).unwrap_or_default(),
+            filter.as_ref().map(k).unwrap_or_default()
+        ),
+        Node::Call(f, x) => format!("call{f:?}({})", k(x)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kleene_tables_on_sets() {
+        assert_eq!(and3(T, U), U);
+        assert_eq!(and3(F, U), F);
+        assert_eq!(or3(T, U), T);
+        assert_eq!(or3(F, U), U);
+        assert_eq!(not3(U), U);
+        assert_eq!(not3(T | F), T | F);
+        assert_eq!(and3(T | F, T), T | F);
+    }
+}

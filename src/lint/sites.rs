@@ -1,0 +1,155 @@
+//! Where lints look: the conditions of rows, guards and boolean `let`s, and the nodes of
+//! each definition (without following references into other definitions).
+
+use super::Context;
+use crate::check::Type;
+use crate::compile::{Node, NodeId, Program};
+
+/// A condition written in the rules: a row's, a guard's, or a boolean `let`'s definition.
+#[derive(Debug, Clone, Copy)]
+pub struct Root {
+    /// Its node.
+    pub node: NodeId,
+    /// Whether it is a row condition (rows that only name a `let` are checked there).
+    pub row: bool,
+}
+
+/// Every written condition: rows, guards, boolean lets.
+pub fn roots(ctx: &Context<'_>) -> Vec<Root> {
+    let program = ctx.program;
+    let mut out = Vec::new();
+    for (id, l) in ctx.rules.lets.iter().enumerate() {
+        if l.expr.ty == Type::Bool {
+            out.push(Root {
+                node: program.lets[id],
+                row: false,
+            });
+        }
+    }
+    for class in &program.classes {
+        if let Some(g) = class.guard {
+            out.push(Root { node: g, row: true });
+        }
+        for &(_, cond) in &class.rows {
+            out.push(Root {
+                node: cond,
+                row: true,
+            });
+        }
+    }
+    out
+}
+
+/// Calls `f` on `node` and every node of the same definition below it, outermost first;
+/// `let` references are not followed. `f` returns whether to descend.
+pub fn walk(program: &Program, node: NodeId, f: &mut dyn FnMut(NodeId) -> bool) {
+    if !f(node) {
+        return;
+    }
+    let mut go = |n: NodeId| walk(program, n, f);
+    match &program.nodes[node as usize] {
+        Node::List(items) => items.iter().for_each(|&i| go(i)),
+        Node::Not(x)
+        | Node::Neg(x)
+        | Node::Presence(x, _)
+        | Node::Matches(x, _)
+        | Node::Call(_, x) => go(*x),
+        Node::Field { base: Some(b), .. } => go(*b),
+        Node::And(a, b)
+        | Node::Or(a, b)
+        | Node::Compare(_, a, b)
+        | Node::Text(_, a, b)
+        | Node::Within(a, b)
+        | Node::Before(a, b)
+        | Node::After(a, b)
+        | Node::Coalesce(a, b)
+        | Node::Arith(_, a, b)
+        | Node::In {
+            item: a, list: b, ..
+        } => {
+            go(*a);
+            go(*b);
+        }
+        Node::Quantifier { list, body, .. } => {
+            go(*list);
+            go(*body);
+        }
+        Node::Aggregate {
+            list,
+            value,
+            filter,
+            ..
+        } => {
+            go(*list);
+            if let Some(v) = value {
+                go(*v);
+            }
+            if let Some(c) = filter {
+                go(*c);
+            }
+        }
+        Node::Const(_)
+        | Node::Now
+        | Node::Let(_)
+        | Node::Class(_)
+        | Node::Field { base: None, .. }
+        | Node::Local(_) => {}
+    }
+}
+
+/// The operands of a chain of `and` (or of `or`), left to right, not following `let`s.
+pub fn chain(program: &Program, node: NodeId, and: bool) -> Vec<NodeId> {
+    match (&program.nodes[node as usize], and) {
+        (Node::And(a, b), true) | (Node::Or(a, b), false) => {
+            let mut parts = chain(program, *a, and);
+            parts.extend(chain(program, *b, and));
+            parts
+        }
+        _ => vec![node],
+    }
+}
+
+/// Whether a node is an `and` or `or` that starts a chain (its parent is not the same
+/// operator); `parents` maps each node to its parent within the definition.
+pub fn is_chain_head(program: &Program, node: NodeId, parent: Option<NodeId>) -> Option<bool> {
+    let and = match program.nodes[node as usize] {
+        Node::And(..) => true,
+        Node::Or(..) => false,
+        _ => return None,
+    };
+    let same_parent = parent.is_some_and(|p| {
+        matches!(
+            (&program.nodes[p as usize], and),
+            (Node::And(..), true) | (Node::Or(..), false)
+        )
+    });
+    (!same_parent).then_some(and)
+}
+
+/// Each node of a definition with its parent.
+pub fn with_parents(program: &Program, root: NodeId) -> Vec<(NodeId, Option<NodeId>)> {
+    let mut out = vec![(root, None)];
+    let mut i = 0;
+    while i < out.len() {
+        let (node, _) = out[i];
+        let mut children = Vec::new();
+        let mut first = true;
+        walk(program, node, &mut |n| {
+            if first {
+                first = false;
+                return true;
+            }
+            children.push(n);
+            false
+        });
+        out.extend(children.into_iter().map(|c| (c, Some(node))));
+        i += 1;
+    }
+    out
+}
+
+/// The source text of a node, on one line.
+pub fn text(ctx: &Context<'_>, node: NodeId) -> String {
+    let raw = ctx.sources.slice(ctx.program.spans[node as usize]);
+    raw.split_whitespace().collect::<Vec<_>>().join(" ")
+}

@@ -1,0 +1,104 @@
+use super::sites;
+use super::{Context, declare_lint};
+use crate::codes::Code;
+use crate::compile::{Node, NodeId, Program};
+use crate::diagnostic::Diagnostic;
+
+declare_lint! {
+    /// ## What it does
+    /// Finds `not` applied to a condition that reads an optional field (one declared with
+    /// `?`) without saying what a missing value means.
+    ///
+    /// ## Why is this bad?
+    /// When the field is missing, the condition is *unknown*, and `not unknown` is still
+    /// unknown. A row built on it then silently does not match contacts with the field
+    /// missing — usually the opposite of what "not" was meant to say ("not opted out"
+    /// should include people who never answered).
+    ///
+    /// ## Example
+    /// ```text
+    /// let reachable = not opted_out
+    /// ```
+    ///
+    /// ## Use instead
+    /// Decide what a missing value means:
+    /// ```text
+    /// let reachable = not (opted_out ?? false)
+    /// let reachable = opted_out is missing or not opted_out
+    /// ```
+    pub UNKNOWN_PRONE_NEGATION, Code::UnknownProneNegation, "unknown-prone-negation", check
+}
+
+fn check(ctx: &Context<'_>) -> Vec<Diagnostic> {
+    let program = ctx.program;
+    let mut out = Vec::new();
+    let mut seen = Vec::new();
+    for root in sites::roots(ctx) {
+        sites::walk(program, root.node, &mut |n| {
+            if let Node::Not(x) = program.nodes[n as usize]
+                && !seen.contains(&n)
+            {
+                seen.push(n);
+                if let Some(field) = unguarded_optional(program, x) {
+                    let name = sites::text(ctx, field);
+                    out.push(
+                            Diagnostic::new(
+                                Code::UnknownProneNegation,
+                                program.spans[n as usize],
+                                format!("`{}` is unknown when `{name}` is missing, so it does not match those contacts", sites::text(ctx, n)),
+                            )
+                            .with_label(format!("`{name}` is optional"))
+                            .with_help(format!(
+                                "say what a missing value means, e.g. `{name} is missing or …`, or use `??` to give a default"
+                            )),
+                        );
+                }
+            }
+            true
+        });
+    }
+    out
+}
+
+/// An optional field read by `node` (following `let`s) that no `??` or presence test
+/// guards; fields of quantifier variables do not count (their list decides).
+fn unguarded_optional(program: &Program, node: NodeId) -> Option<NodeId> {
+    match &program.nodes[node as usize] {
+        Node::Coalesce(..) | Node::Presence(..) => None,
+        Node::Let(l) => unguarded_optional(program, program.lets[*l]),
+        Node::Field { base, layout, slot } => {
+            let optional = program.plan.records[*layout].fields[*slot as usize].optional;
+            let on_local = base.is_some_and(|b| depends_on_local(program, b));
+            if optional && !on_local {
+                return Some(node);
+            }
+            base.and_then(|b| unguarded_optional(program, b))
+        }
+        Node::Quantifier { list, .. } | Node::Aggregate { list, .. } => {
+            unguarded_optional(program, *list)
+        }
+        _ => {
+            let mut found = None;
+            let mut first = true;
+            sites::walk(program, node, &mut |n| {
+                if first {
+                    first = false;
+                    return true;
+                }
+                if found.is_none() {
+                    found = unguarded_optional(program, n);
+                }
+                false
+            });
+            found
+        }
+    }
+}
+
+fn depends_on_local(program: &Program, node: NodeId) -> bool {
+    match &program.nodes[node as usize] {
+        Node::Local(_) => true,
+        Node::Field { base: Some(b), .. } => depends_on_local(program, *b),
+        _ => false,
+    }
+}
