@@ -93,5 +93,6 @@ pub mod compile;
 pub mod data;
 pub mod eval;
 pub mod explain;
+pub mod fmt;
 pub mod lint;
 pub mod suite;

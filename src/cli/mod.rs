@@ -6,6 +6,7 @@
 pub mod check;
 pub mod eval;
 pub mod explain;
+pub mod fmt;
 pub mod load;
 pub mod render;
 pub mod test;
@@ -79,7 +80,7 @@ impl CliError {
 const EXIT_CODES: &str = "\
 Exit codes:
   0  success (warnings alone do not fail a run)
-  1  the rules have errors, or a test case failed
+  1  the rules have errors, a test case failed, or `fmt --check` found unformatted files
   2  wrong usage, or a file could not be read or written
   3  `eval`: some contact records could not be read or classified";
 
@@ -104,6 +105,9 @@ pub enum Command {
     /// Explain why one contact got its values, condition by condition
     #[command(after_help = EXIT_CODES)]
     Explain(explain::ExplainArgs),
+    /// Rewrite rule files in the canonical layout (`--check`: only report)
+    #[command(after_help = EXIT_CODES)]
+    Fmt(fmt::FmtArgs),
     /// Run the test contacts kept beside the rules (`*.yaml`)
     #[command(after_help = EXIT_CODES)]
     Test(test::TestArgs),
@@ -129,6 +133,7 @@ pub fn main() -> ExitCode {
         Command::Eval(args) => eval::run(args),
         Command::Explain(args) => explain::run(args),
         Command::Test(args) => test::run(args),
+        Command::Fmt(args) => fmt::run(args),
     };
     match result {
         Ok(status) => status.into(),

@@ -14,7 +14,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use crate::compile::{CompareOp, Node, NodeId, Program};
+use crate::compile::{CompareOp, Node, NodeId, PlanType, Program};
 use crate::eval::value::date_start;
 use crate::eval::{Value, equal, order};
 
@@ -98,23 +98,14 @@ impl<'p> Model<'p> {
             domains: Vec::new(),
             by_key: HashMap::new(),
         };
-        let mut constants: HashMap<String, Vec<Value>> = HashMap::new();
+        let mut terms: HashMap<String, TermInfo> = HashMap::new();
         for id in 0..program.nodes.len() {
-            model.collect_constants(id as NodeId, &mut constants);
+            model.collect_constants(id as NodeId, &mut terms);
         }
-        let mut keys: Vec<String> = constants.keys().cloned().collect();
+        let mut keys: Vec<String> = terms.keys().cloned().collect();
         keys.sort(); // variables in a stable order, so searches are reproducible
         for key in keys {
-            let domain = match key
-                .strip_prefix("class")
-                .and_then(|c| c.parse::<usize>().ok())
-            {
-                // a classification may take any of its values, not only the mentioned ones
-                Some(c) => std::iter::once(Value::Missing)
-                    .chain((0..program.classes[c].values.len() as u32).map(Value::Class))
-                    .collect(),
-                None => domain_for(&constants[&key]),
-            };
+            let domain = terms[&key].domain(program);
             model.add_var(key, domain);
         }
         model
@@ -131,39 +122,94 @@ impl<'p> Model<'p> {
     }
 
     /// The variable of an opaque atom (domain true/false/unknown).
-    fn opaque(&mut self, key: String) -> usize {
+    /// The variable of an opaque atom whose truth table has `outcomes` entries.
+    fn opaque(&mut self, key: String, outcomes: usize) -> usize {
         match self.by_key.get(&key) {
             Some(&v) => v,
-            None => self.add_var(key, Vec::new()),
+            None => {
+                let id = self.add_var(key, Vec::new());
+                self.sizes[id] = outcomes;
+                id
+            }
         }
     }
 
-    fn collect_constants(&self, id: NodeId, out: &mut HashMap<String, Vec<Value>>) {
+    fn collect_constants(&self, id: NodeId, out: &mut HashMap<String, TermInfo>) {
         let nodes = &self.program.nodes;
-        let mut add = |term: NodeId, value: &Value| {
+        let mut add = |term: NodeId, value: Option<&Value>| {
             if let Some(key) = self.term_key(term) {
-                out.entry(key).or_default().push(value.clone());
+                let info = out.entry(key).or_insert_with(|| self.term_info(term));
+                if let Some(v) = value {
+                    info.constants.push(v.clone());
+                }
             }
         };
         match &nodes[id as usize] {
             Node::Compare(_, a, b) => match (&nodes[*a as usize], &nodes[*b as usize]) {
-                (_, Node::Const(c)) => add(*a, c),
-                (Node::Const(c), _) => add(*b, c),
+                (_, Node::Const(c)) => add(*a, Some(c)),
+                (Node::Const(c), _) => add(*b, Some(c)),
                 _ => {}
             },
             Node::In { item, list, .. } => {
                 if let Node::Const(Value::List(items)) = &nodes[*list as usize] {
+                    add(*item, None);
                     for v in items.iter() {
-                        add(*item, v);
-                    }
-                    // make sure the term gets a variable even for `x in []`
-                    if items.is_empty() {
-                        add(*item, &Value::Missing);
+                        add(*item, Some(v));
                     }
                 }
             }
-            Node::Presence(x, _) => add(*x, &Value::Missing),
+            Node::Presence(x, _) => add(*x, None),
+            Node::Coalesce(_, d) => {
+                if let Node::Const(c) = &nodes[*d as usize] {
+                    add(id, Some(c));
+                }
+            }
             _ => {}
+        }
+    }
+
+    /// What is known of a term's values from the schema: its type and whether it can be
+    /// missing.
+    fn term_info(&self, term: NodeId) -> TermInfo {
+        let program = self.program;
+        let (ty, required) = match &program.nodes[term as usize] {
+            Node::Field { layout, slot, .. } => {
+                let field = &program.plan.records[*layout].fields[*slot as usize];
+                (
+                    Some(field.ty.clone()),
+                    !field.optional && self.present(term),
+                )
+            }
+            // `x ?? constant` always has a value
+            Node::Coalesce(..) => (None, true),
+            _ => (None, false),
+        };
+        let class = match program.nodes[term as usize] {
+            Node::Class(c) => Some(c),
+            _ => None,
+        };
+        TermInfo {
+            constants: Vec::new(),
+            ty,
+            required,
+            class,
+        }
+    }
+
+    /// Whether a field's record is always there: the contact, or required records of it.
+    fn present(&self, node: NodeId) -> bool {
+        match &self.program.nodes[node as usize] {
+            Node::Field { base: None, .. } => true,
+            Node::Field { base: Some(b), .. } => {
+                let required = match &self.program.nodes[*b as usize] {
+                    Node::Field { layout, slot, .. } => {
+                        !self.program.plan.records[*layout].fields[*slot as usize].optional
+                    }
+                    _ => false,
+                };
+                required && self.present(*b)
+            }
+            _ => false,
         }
     }
 
@@ -181,6 +227,10 @@ impl<'p> Model<'p> {
             Node::Local(level) => Some(format!("local{level}")),
             Node::Class(c) => Some(format!("class{c}")),
             Node::Let(l) => Some(format!("let{l}")),
+            Node::Coalesce(a, d) => match &self.program.nodes[*d as usize] {
+                Node::Const(c) => Some(format!("coalesce({},{c:?})", self.term_key(*a)?)),
+                _ => None,
+            },
             _ => None,
         }
     }
@@ -228,11 +278,13 @@ impl<'p> Model<'p> {
                     move |v| if v.is_missing() != present { T } else { F },
                 )
             }
-            Node::Field { .. } | Node::Class(_) => self.atom(id, id, |v| match v {
-                Value::Bool(true) => T,
-                Value::Bool(false) => F,
-                _ => U,
-            }),
+            Node::Field { .. } | Node::Class(_) | Node::Coalesce(..) => {
+                self.atom(id, id, |v| match v {
+                    Value::Bool(true) => T,
+                    Value::Bool(false) => F,
+                    _ => U,
+                })
+            }
             _ => self.opaque_atom(id),
         }
     }
@@ -243,11 +295,12 @@ impl<'p> Model<'p> {
         };
         let var = match self.by_key.get(&key) {
             Some(&v) => v,
-            // a value used only as a condition (`decision_maker`): true, false or missing
-            None => self.add_var(
-                key,
-                vec![Value::Missing, Value::Bool(true), Value::Bool(false)],
-            ),
+            // a value used only as a condition (`decision_maker`): true or false, and
+            // missing unless the schema requires it
+            None => {
+                let domain = self.term_info(term).domain(self.program);
+                self.add_var(key, domain)
+            }
         };
         let table: Vec<TruthSet> = self.domains[var].iter().map(truth).collect();
         if table.is_empty() {
@@ -261,11 +314,15 @@ impl<'p> Model<'p> {
 
     fn opaque_atom(&mut self, id: NodeId) -> Formula {
         let key = format!("atom:{}", structural_key(self.program, id));
-        let var = self.opaque(key);
-        Formula::Atom {
-            var,
-            table: Arc::from([T, F, U]),
-        }
+        // an atom that reads no value that can be missing is never unknown
+        let table: Arc<[TruthSet]> = if may_be_unknown(self.program, id) {
+            Arc::from([T, F, U])
+        } else {
+            Arc::from([T, F])
+        };
+        // the same text always has the same table, so a shared variable fits every use
+        let var = self.opaque(key, table.len());
+        Formula::Atom { var, table }
     }
 
     /// Looks for an assignment under which `goal` holds for the truth sets of `formulas`.
@@ -305,8 +362,9 @@ impl<'p> Model<'p> {
             None => {}
         }
         let Some(&var) = vars.get(next) else {
-            // every variable is assigned, so every set is exact and the goal decided
-            return Search::None;
+            // every variable is assigned, yet the goal is undecided (a comparison the model
+            // cannot decide, such as values of different kinds): claim nothing
+            return Search::GaveUp;
         };
         let mut gave_up = false;
         for value in 0..self.sizes[var] {
@@ -357,7 +415,7 @@ pub fn eval(f: &Formula, assignment: &[Option<usize>]) -> TruthSet {
         Formula::Not(x) => not3(eval(x, assignment)),
         Formula::Const(t) => *t,
         Formula::Atom { var, table } => match assignment[*var] {
-            Some(i) => table[i],
+            Some(i) => table.get(i).copied().unwrap_or(T | F | U),
             None => table.iter().fold(0, |acc, t| acc | t),
         },
     }
@@ -403,21 +461,66 @@ fn in_truth(v: &Value, items: &[Value]) -> TruthSet {
     if unknown { U } else { F }
 }
 
-/// Every region that the constants cut out of the value's range, plus missing.
-fn domain_for(constants: &[Value]) -> Vec<Value> {
-    let mut domain = vec![Value::Missing];
+/// What the analysis knows of one term.
+struct TermInfo {
+    /// Constants it is compared with.
+    constants: Vec<Value>,
+    /// Its type in the field plan, for fields.
+    ty: Option<PlanType>,
+    /// Whether it always has a value.
+    required: bool,
+    /// The classification, for classification results.
+    class: Option<usize>,
+}
+
+impl TermInfo {
+    /// One value from every region of the term's range that makes a difference to the
+    /// atoms on it, plus missing where it can be missing.
+    fn domain(&self, program: &Program) -> Vec<Value> {
+        let mut domain = Vec::new();
+        if !self.required {
+            domain.push(Value::Missing);
+        }
+        if let Some(c) = self.class {
+            // every value may occur, not only the ones the rules mention
+            domain.extend((0..program.classes[c].values.len() as u32).map(Value::Class));
+            return domain;
+        }
+        match &self.ty {
+            Some(PlanType::Enum(values)) => {
+                domain.extend(values.iter().map(|v| Value::Str(Arc::from(v.as_str()))));
+                return domain;
+            }
+            Some(PlanType::Bool) => {
+                domain.extend([Value::Bool(true), Value::Bool(false)]);
+                return domain;
+            }
+            _ => {}
+        }
+        domain.extend(regions(&self.constants));
+        if domain.iter().all(Value::is_missing) {
+            // used only as a condition or in a presence test
+            domain.extend([Value::Bool(true), Value::Bool(false)]);
+        }
+        domain
+    }
+}
+
+/// A value in every region the constants cut out of each kind of value they belong to.
+fn regions(constants: &[Value]) -> Vec<Value> {
+    let mut out = Vec::new();
     let mut numbers: Vec<f64> = Vec::new();
     let mut times: Vec<jiff::Timestamp> = Vec::new();
+    let mut durations: Vec<jiff::SignedDuration> = Vec::new();
     let mut texts: Vec<Arc<str>> = Vec::new();
-    let mut classes: Vec<u32> = Vec::new();
     let mut bools = false;
     for c in constants {
         match c {
             Value::Number(n) => numbers.push(*n),
             Value::DateTime(t) => times.push(*t),
             Value::Date(d) => times.push(date_start(*d)),
+            Value::Duration(d) => durations.push(*d),
             Value::Str(s) => texts.push(s.clone()),
-            Value::Class(i) => classes.push(*i),
             Value::Bool(_) => bools = true,
             _ => {}
         }
@@ -425,37 +528,111 @@ fn domain_for(constants: &[Value]) -> Vec<Value> {
     numbers.sort_by(|a, b| a.total_cmp(b));
     numbers.dedup();
     if let (Some(first), Some(last)) = (numbers.first(), numbers.last()) {
-        domain.push(Value::Number(first - 1.0));
+        out.push(Value::Number(first.next_down()));
         for w in numbers.windows(2) {
-            domain.push(Value::Number((w[0] + w[1]) / 2.0));
+            let middle = w[0] + (w[1] - w[0]) / 2.0;
+            if middle > w[0] && middle < w[1] {
+                out.push(Value::Number(middle));
+            }
         }
-        domain.extend(numbers.iter().map(|n| Value::Number(*n)));
-        domain.push(Value::Number(last + 1.0));
+        out.extend(numbers.iter().map(|n| Value::Number(*n)));
+        out.push(Value::Number(last.next_up()));
     }
+    let nano = jiff::SignedDuration::from_nanos(1);
     times.sort();
     times.dedup();
-    let second = jiff::SignedDuration::from_secs(1);
-    for t in &times {
-        domain.push(Value::DateTime(*t));
-        if let Ok(before) = t.checked_sub(second) {
-            domain.push(Value::DateTime(before));
+    for (i, t) in times.iter().enumerate() {
+        out.push(Value::DateTime(*t));
+        if let Ok(before) = t.checked_sub(nano) {
+            out.push(Value::DateTime(before));
         }
-        if let Ok(after) = t.checked_add(second) {
-            domain.push(Value::DateTime(after));
+        if let Ok(after) = t.checked_add(nano) {
+            out.push(Value::DateTime(after));
+        }
+        if let Some(next) = times.get(i + 1)
+            && let Ok(middle) = t.checked_add(next.duration_since(*t) / 2)
+        {
+            out.push(Value::DateTime(middle));
+        }
+    }
+    durations.sort();
+    durations.dedup();
+    for (i, d) in durations.iter().enumerate() {
+        out.push(Value::Duration(*d));
+        if let Some(before) = d.checked_sub(nano) {
+            out.push(Value::Duration(before));
+        }
+        if let Some(after) = d.checked_add(nano) {
+            out.push(Value::Duration(after));
+        }
+        if let Some(next) = durations.get(i + 1)
+            && let Some(middle) = d.checked_add((*next - *d) / 2)
+        {
+            out.push(Value::Duration(middle));
         }
     }
     texts.sort();
     texts.dedup();
     if !texts.is_empty() {
-        domain.extend(texts.iter().map(|s| Value::Str(s.clone())));
-        // a text none of the rules mention
-        domain.push(Value::Str(Arc::from("\u{0}other")));
+        // the empty text comes before every other; `c` followed by U+0000 comes right
+        // after `c` and before every other text greater than `c`
+        out.push(Value::Str(Arc::from("")));
+        for t in &texts {
+            out.push(Value::Str(t.clone()));
+            out.push(Value::Str(Arc::from(format!("{t}\u{0}"))));
+        }
     }
-    if bools || (numbers.is_empty() && times.is_empty() && texts.is_empty() && classes.is_empty()) {
-        domain.push(Value::Bool(true));
-        domain.push(Value::Bool(false));
+    if bools {
+        out.push(Value::Bool(true));
+        out.push(Value::Bool(false));
     }
-    domain
+    out
+}
+
+/// Whether a node can have no value (or be unknown) for some contact: it reads an optional
+/// field, a classification, or something else that can be missing. Conservative: `true`
+/// whenever unsure.
+pub fn may_be_unknown(program: &Program, id: NodeId) -> bool {
+    let go = |n: &NodeId| may_be_unknown(program, *n);
+    match &program.nodes[id as usize] {
+        Node::Const(v) => v.is_missing(),
+        Node::Now | Node::Presence(..) | Node::Local(_) => false,
+        Node::Field { base, layout, slot } => {
+            program.plan.records[*layout].fields[*slot as usize].optional
+                || base.as_ref().is_some_and(go)
+        }
+        Node::Let(l) => go(&program.lets[*l]),
+        Node::Class(_) => true,
+        Node::List(items) => items.iter().any(go),
+        Node::Not(x) | Node::Neg(x) | Node::Matches(x, _) | Node::Call(_, x) => go(x),
+        Node::Coalesce(_, b) => go(b),
+        // division by zero has no value
+        Node::Arith(op, a, b) => *op == crate::compile::ArithOp::Div || go(a) || go(b),
+        Node::And(a, b)
+        | Node::Or(a, b)
+        | Node::Compare(_, a, b)
+        | Node::Text(_, a, b)
+        | Node::Within(a, b)
+        | Node::Before(a, b)
+        | Node::After(a, b)
+        | Node::In {
+            item: a, list: b, ..
+        } => go(a) || go(b),
+        Node::Quantifier { list, body, .. } => go(list) || go(body),
+        Node::Aggregate {
+            kind,
+            list,
+            value,
+            filter,
+            ..
+        } => {
+            // `sum`, `min` and `max` of nothing have no value
+            *kind != crate::ast::Aggregate::Count
+                || go(list)
+                || value.as_ref().is_some_and(go)
+                || filter.as_ref().is_some_and(go)
+        }
+    }
 }
 
 /// A text that identifies a node's computation (not its place): equal for the same

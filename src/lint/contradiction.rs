@@ -55,18 +55,29 @@ fn check(ctx: &Context<'_>) -> Vec<Diagnostic> {
 pub(super) fn sites(ctx: &Context<'_>) -> Vec<NodeId> {
     let program = ctx.program;
     let mut out = Vec::new();
-    for Root { node, row } in sites::roots(ctx) {
+    for Root {
+        node,
+        row,
+        condition,
+    } in sites::roots(ctx)
+    {
         // a row that only names a `let` is checked at the `let`
         if row && matches!(program.nodes[node as usize], Node::Let(_)) {
             continue;
         }
         for (n, parent) in sites::with_parents(program, node) {
-            let is_site = parent.is_none()
+            let in_parent = |p: NodeId| match &program.nodes[p as usize] {
+                Node::Quantifier { body, .. } => *body == n,
+                Node::Aggregate { filter, .. } => *filter == Some(n),
+                _ => false,
+            };
+            let is_site = (parent.is_none() && condition)
                 || sites::is_chain_head(program, n, parent).is_some()
                 || matches!(program.nodes[n as usize], Node::Not(_))
-                || parent.is_some_and(|p| matches!(program.nodes[p as usize], Node::Quantifier { body, .. } if body == n));
-            if is_site && !matches!(program.nodes[n as usize], Node::Const(_)) && !out.contains(&n)
-            {
+                || parent.is_some_and(in_parent);
+            // a literal `true`/`false` is only worth a word as a whole row condition
+            let literal = matches!(program.nodes[n as usize], Node::Const(_));
+            if is_site && (!literal || (row && parent.is_none())) && !out.contains(&n) {
                 out.push(n);
             }
         }

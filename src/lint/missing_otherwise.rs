@@ -67,7 +67,7 @@ fn check(ctx: &Context<'_>) -> Vec<Diagnostic> {
                 Diagnostic::new(
                     Code::MissingOtherwise,
                     name.span,
-                    format!("some contacts match no row of `{}` and get `none`", class.name),
+                    format!("`{}` has no `otherwise`, and its rows may leave some contacts without a value", class.name),
                 )
                 .with_label("no `otherwise` here")
                 .with_help("if that is intended, allow this lint in qualify.toml; otherwise add `otherwise VALUE` as the last line"),

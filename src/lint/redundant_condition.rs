@@ -81,7 +81,6 @@ fn check(ctx: &Context<'_>) -> Vec<Diagnostic> {
                             ),
                         )
                         .with_label("removing it changes no contact's result")
-                        .with_secondary(program.spans[node as usize], format!("the whole `{op}`"))
                         .with_help("remove it, or fix it if it was meant to say something else"),
                     );
                 }

@@ -103,7 +103,7 @@ fn scan<'a>(ctx: &Context<'_>, e: &'a Expr, scope: &mut Vec<&'a Ident>, out: &mu
             var.span,
             format!("`{}` hides {what}", var.node),
         )
-        .with_label("inside this quantifier the name means the variable")
+        .with_label("from here on, the name means this variable")
         .with_help("give the variable another name");
         if let Some(place) = place {
             d = d.with_secondary(place, "hidden name defined here");

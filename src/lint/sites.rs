@@ -5,35 +5,35 @@ use super::Context;
 use crate::check::Type;
 use crate::compile::{Node, NodeId, Program};
 
-/// A condition written in the rules: a row's, a guard's, or a boolean `let`'s definition.
+/// A definition written in the rules: a row's or a guard's condition, or a `let`'s value.
 #[derive(Debug, Clone, Copy)]
 pub struct Root {
     /// Its node.
     pub node: NodeId,
-    /// Whether it is a row condition (rows that only name a `let` are checked there).
+    /// Whether it is a row condition or guard (rows that only name a `let` are checked
+    /// there).
     pub row: bool,
+    /// Whether the definition itself is a condition (a `let` may define a number).
+    pub condition: bool,
 }
 
-/// Every written condition: rows, guards, boolean lets.
+/// Every definition: rows, guards, lets.
 pub fn roots(ctx: &Context<'_>) -> Vec<Root> {
     let program = ctx.program;
     let mut out = Vec::new();
     for (id, l) in ctx.rules.lets.iter().enumerate() {
-        if l.expr.ty == Type::Bool {
-            out.push(Root {
-                node: program.lets[id],
-                row: false,
-            });
-        }
+        out.push(Root {
+            node: program.lets[id],
+            row: false,
+            condition: l.expr.ty == Type::Bool,
+        });
     }
     for class in &program.classes {
-        if let Some(g) = class.guard {
-            out.push(Root { node: g, row: true });
-        }
-        for &(_, cond) in &class.rows {
+        for node in class.guard.iter().chain(class.rows.iter().map(|(_, c)| c)) {
             out.push(Root {
-                node: cond,
+                node: *node,
                 row: true,
+                condition: true,
             });
         }
     }

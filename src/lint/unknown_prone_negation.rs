@@ -1,3 +1,4 @@
+use super::analysis::{Model, Search, TruthSet, U};
 use super::sites;
 use super::{Context, declare_lint};
 use crate::codes::Code;
@@ -31,33 +32,73 @@ declare_lint! {
 
 fn check(ctx: &Context<'_>) -> Vec<Diagnostic> {
     let program = ctx.program;
+    let mut model = Model::new(program);
     let mut out = Vec::new();
     let mut seen = Vec::new();
     for root in sites::roots(ctx) {
+        let mut negations = Vec::new();
         sites::walk(program, root.node, &mut |n| {
-            if let Node::Not(x) = program.nodes[n as usize]
-                && !seen.contains(&n)
-            {
-                seen.push(n);
-                if let Some(field) = unguarded_optional(program, x) {
-                    let name = sites::text(ctx, field);
-                    out.push(
-                            Diagnostic::new(
-                                Code::UnknownProneNegation,
-                                program.spans[n as usize],
-                                format!("`{}` is unknown when `{name}` is missing, so it does not match those contacts", sites::text(ctx, n)),
-                            )
-                            .with_label(format!("`{name}` is optional"))
-                            .with_help(format!(
-                                "say what a missing value means, e.g. `{name} is missing or …`, or use `??` to give a default"
-                            )),
-                        );
-                }
+            if matches!(program.nodes[n as usize], Node::Not(_)) && !seen.contains(&n) {
+                negations.push(n);
             }
             true
         });
+        for n in negations {
+            seen.push(n);
+            let Node::Not(operand) = program.nodes[n as usize] else {
+                continue;
+            };
+            // only a `not` that can be unknown, inside a definition that then can be
+            // unknown too (`x is missing or not x` says what missing means)
+            if !can_be_unknown(&mut model, n)
+                || (root.condition && !can_be_unknown(&mut model, root.node))
+            {
+                continue;
+            }
+            let cause = unguarded_optional(program, operand);
+            let name = sites::text(ctx, cause.unwrap_or(operand));
+            let (message, label) = match cause {
+                Some(_) => (
+                    format!(
+                        "`{}` is unknown when `{name}` is missing, so it does not match those contacts",
+                        sites::text(ctx, n)
+                    ),
+                    format!("unknown when `{name}` is missing"),
+                ),
+                None => (
+                    format!(
+                        "`{}` is unknown when data that `{name}` reads is missing, so it does not match those contacts",
+                        sites::text(ctx, n)
+                    ),
+                    "can be unknown".to_string(),
+                ),
+            };
+            out.push(
+                Diagnostic::new(Code::UnknownProneNegation, program.spans[n as usize], message)
+                    .with_label(label)
+                .with_help(format!(
+                    "say what a missing value means, e.g. `{name} is missing or …`, or use `??` to give a default"
+                )),
+            );
+        }
     }
     out
+}
+
+/// Whether some contact makes the condition unknown.
+fn can_be_unknown(model: &mut Model<'_>, node: NodeId) -> bool {
+    let formula = model.formula(node);
+    let goal = |sets: &[TruthSet]| {
+        if sets[0] == U {
+            Some(true)
+        } else if sets[0] & U == 0 {
+            Some(false)
+        } else {
+            None
+        }
+    };
+    // giving up counts as "can be": the lint then speaks, as it did before the analysis
+    model.search(&[formula], &goal) != Search::None
 }
 
 /// An optional field read by `node` (following `let`s) that no `??` or presence test
