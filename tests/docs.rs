@@ -73,3 +73,19 @@ fn every_language_reference_example_checks() {
     let checked = check_docs("language.md");
     assert!(checked >= 20, "only {checked} examples in docs/language.md");
 }
+
+/// `docs/lints.md` is generated from the lints' documentation; this fails when it is stale.
+/// Regenerate with `UPDATE_DOCS=1 cargo test --test docs`.
+#[test]
+fn lint_reference_is_up_to_date() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/lints.md");
+    let generated = qualify::lint::reference_markdown();
+    if std::env::var_os("UPDATE_DOCS").is_some() {
+        std::fs::write(&path, &generated).expect("docs/lints.md is writable");
+    }
+    let on_disk = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        on_disk == generated,
+        "docs/lints.md is stale: run `UPDATE_DOCS=1 cargo test --test docs` and commit the result"
+    );
+}

@@ -222,3 +222,47 @@ pub fn run(context: &Context<'_>, config: &LintConfig) -> Vec<Diagnostic> {
 
 #[cfg(test)]
 mod tests;
+
+/// The lint reference (`docs/lints.md`), generated from the lints' own documentation.
+pub fn reference_markdown() -> String {
+    let mut out = String::from(
+        "# Lints\n\n\
+         <!-- Generated from the lint documentation in src/lint/; do not edit by hand. \
+         `UPDATE_DOCS=1 cargo test --test docs` regenerates it. -->\n\n\
+         `qualify check` runs these lints on every rule set that has no errors. Each can be set \
+         to `allow`, `warn` or `deny` in `qualify.toml` beside the rules:\n\n\
+         ```toml\n[lints]\nmissing-otherwise = \"allow\"\nunreachable-row = \"deny\"\n```\n\n\
+         or on the command line with `--allow`, `--warn` and `--deny` (names or codes; \
+         `--deny warnings` fails on any warning). `qualify check --explain CODE` prints one \
+         lint's text.\n\n| code | name | default | what it finds |\n| --- | --- | --- | --- |\n",
+    );
+    for lint in ALL {
+        out.push_str(&format!(
+            "| [{code}](#{anchor}) | `{name}` | {level} | {title} |\n",
+            code = lint.code.as_str(),
+            anchor = lint.code.as_str().to_lowercase(),
+            name = lint.name,
+            level = lint.code.default_severity().as_str(),
+            title = lint.code.title(),
+        ));
+    }
+    for lint in ALL {
+        out.push_str(&format!(
+            "\n## {}\n\n`{}` · default level: {} · {}\n\n",
+            lint.code.as_str(),
+            lint.name,
+            lint.code.default_severity().as_str(),
+            lint.code.title()
+        ));
+        // the lint's own headings become sub-headings here
+        for line in lint.documentation().lines() {
+            if let Some(rest) = line.strip_prefix("## ") {
+                out.push_str(&format!("### {rest}\n"));
+            } else {
+                out.push_str(line);
+                out.push('\n');
+            }
+        }
+    }
+    out
+}
