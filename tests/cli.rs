@@ -284,3 +284,103 @@ fn eval_reads_standard_input() {
         stderr(&output)
     );
 }
+
+#[test]
+fn reference_test_contacts_pass() {
+    let output = qualify(&["test", "rules/"]);
+    let out = stdout(&output);
+    assert_eq!(output.status.code(), Some(0), "{out}");
+    let last = out.lines().last().unwrap_or_default();
+    let passed: usize = last
+        .split(' ')
+        .next()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
+    assert!(
+        passed >= 40 && last.ends_with(" passed, 0 failed"),
+        "{last}"
+    );
+}
+
+/// Issue "test contacts": raising the persona's size threshold must make the reference
+/// tests fail with an explanation naming the threshold and the contact's value.
+#[test]
+fn changing_the_persona_threshold_fails_the_reference_tests_with_reasons() {
+    let dir = std::env::temp_dir().join(format!("qualify-threshold-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    copy_dir(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("rules")
+            .as_path(),
+        &dir,
+    );
+    let file = dir.join("qualification.qual");
+    let text = std::fs::read_to_string(&file).expect("qualification.qual");
+    assert!(text.contains("let min_company_size = 50\n"));
+    std::fs::write(
+        &file,
+        text.replace(
+            "let min_company_size = 50\n",
+            "let min_company_size = 5000\n",
+        ),
+    )
+    .expect("write");
+    let output = qualify(&["test", &dir.to_string_lossy()]);
+    let out = stdout(&output);
+    assert_eq!(output.status.code(), Some(1), "{out}");
+    assert!(out.contains("needs `>= min_company_size` (5000)"), "{out}");
+    assert!(out.contains("`company.size` is 50,"), "{out}");
+    assert!(out.contains("(part of `fits_persona`)"), "{out}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("create");
+    for entry in std::fs::read_dir(from).expect("read dir") {
+        let path = entry.expect("entry").path();
+        let target = to.join(path.file_name().expect("name"));
+        if path.is_dir() {
+            copy_dir(&path, &target);
+        } else {
+            std::fs::copy(&path, &target).expect("copy");
+        }
+    }
+}
+
+#[test]
+fn explain_on_an_example_lead_names_what_it_lacks_to_be_a_prospect() {
+    let output = qualify(&[
+        "explain",
+        "rules/",
+        "rules/examples/contacts.jsonl",
+        "--id",
+        "c02",
+        "--as-of",
+        "2026-11-22",
+    ]);
+    let out = stdout(&output);
+    assert_eq!(output.status.code(), Some(0));
+    let lacks = out
+        .split("to get prospect, it would also need:")
+        .nth(1)
+        .expect("a section for prospect");
+    let first = lacks.lines().nth(1).unwrap_or_default();
+    assert!(
+        first.contains("two_way_contact") && first.contains("none of"),
+        "{out}"
+    );
+    let json = qualify(&[
+        "explain",
+        "rules/",
+        "rules/examples/contacts.jsonl",
+        "--id",
+        "c02",
+        "--as-of",
+        "2026-11-22",
+        "--format",
+        "json",
+    ]);
+    let value: serde_json::Value = serde_json::from_slice(&json.stdout).expect("JSON");
+    assert_eq!(value["classes"][0]["value"], "lead");
+    assert_eq!(value["classes"][0]["next"][2]["value"], "prospect");
+}

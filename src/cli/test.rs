@@ -330,13 +330,23 @@ fn coverage_text(reports: &[FileCoverage], min: Option<f64>) -> String {
             parts.join(", ")
         ));
     }
+    out.push_str("rows:\n");
     for f in reports {
-        for r in f.rows.iter().filter(|r| !r.reached) {
-            out.push_str(&format!(
-                "  row never matched: {}:{}  {}\n",
-                f.file, r.line, r.row
-            ));
+        for r in &f.rows {
+            let mark = if r.reached {
+                "✓ matched      "
+            } else {
+                "✗ never matched"
+            };
+            out.push_str(&format!("  {mark}  {}  ({}:{})\n", r.row, f.file, r.line));
         }
+    }
+    let uncovered = reports
+        .iter()
+        .flat_map(|f| &f.conditions)
+        .any(|c| !(c.made_true && c.made_false));
+    if uncovered {
+        out.push_str("conditions not made both true and false:\n");
     }
     for f in reports {
         for c in &f.conditions {
