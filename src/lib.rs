@@ -18,6 +18,40 @@
 //! Every stage returns what it built *and* every diagnostic it found; none stops at the
 //! first. The core does no I/O and no rendering: [`cli`] reads files, renders
 //! diagnostics and maps results to exit codes.
+//!
+//! # Example
+//!
+//! ```
+//! use qualify::{compile::compile, data, eval::Evaluator, source::SourceMap};
+//!
+//! let mut sources = SourceMap::new();
+//! sources.add(
+//!     "funnel.qual",
+//!     r#"
+//!     schema contact { id: string, seniority: one of "ic", "vp"?, calls: number? }
+//!     classify stage {
+//!       prospect when seniority == "vp" and calls >= 1
+//!       lead     when calls is present
+//!     }
+//!     "#,
+//! );
+//! let (rules, diagnostics) = qualify::front_end(&sources, &Default::default());
+//! assert!(diagnostics.is_empty());
+//! let program = compile(&rules);
+//!
+//! let contacts = r#"{"id": "c1", "seniority": "vp", "calls": 2}
+//! {"id": "c2", "calls": 1}"#;
+//! let now = jiff::Timestamp::UNIX_EPOCH;
+//! let mut evaluator = Evaluator::new(&program, now);
+//! let mut stages = Vec::new();
+//! for contact in data::read(data::InputFormat::Jsonl, "contacts.jsonl", contacts, &program.plan) {
+//!     let contact = contact.expect("valid contact");
+//!     let values = evaluator.classify(&contact.slots).expect("typed by the schema");
+//!     stages.push(values[0].map(|v| program.classes[0].values[v].clone()));
+//! }
+//! // c2's seniority is missing: `seniority == "vp"` is unknown, so it is not a prospect
+//! assert_eq!(stages, [Some("prospect".to_string()), Some("lead".to_string())]);
+//! ```
 
 pub mod ast;
 pub mod check;
