@@ -1,7 +1,8 @@
 //! Source files and byte-range spans.
 //!
 //! Every diagnostic points into a [`SourceMap`] with a [`Span`]; line and column are
-//! computed only when something is rendered, so the front end stays cheap.
+//! computed only when something is rendered, so the front end stays cheap. Rendering
+//! (`cli::render`) hands the text to miette.
 
 use std::fmt;
 use std::sync::Arc;

@@ -116,7 +116,7 @@ impl Checker<'_> {
                 body,
             } => {
                 let list = self.expr(list, None);
-                let (element, origin) = self.element_type(&list, "quantifier");
+                let (element, origin) = self.element_type(&list);
                 self.scope.push((var.node.clone(), element, origin));
                 let level = self.scope.len() - 1;
                 let body = self.condition(body, "the condition of a quantifier");
@@ -470,7 +470,7 @@ impl Checker<'_> {
     }
 
     /// The element type of a list being ranged over, reporting a value that is not a list.
-    fn element_type(&mut self, list: &Expr, what: &str) -> (Type, Option<Origin>) {
+    fn element_type(&mut self, list: &Expr) -> (Type, Option<Origin>) {
         match &list.ty {
             Type::List(t) => {
                 let origin = match list.kind {
@@ -490,7 +490,6 @@ impl Checker<'_> {
             Type::Error | Type::EmptyList => (Type::Error, None),
             other => {
                 let described = self.rules.describe(other);
-                let _ = what;
                 self.report(
                     Diagnostic::new(
                         Code::NotAList,
@@ -515,7 +514,7 @@ impl Checker<'_> {
         span: Span,
     ) -> Expr {
         let list = self.expr(list, None);
-        let (element, origin) = self.element_type(&list, kind.keyword());
+        let (element, origin) = self.element_type(&list);
         self.scope.push((var.node.clone(), element, origin));
         let level = self.scope.len() - 1;
         let filter = filter.map(|f| Box::new(self.condition(f, "a `where` filter")));

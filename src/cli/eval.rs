@@ -122,19 +122,11 @@ pub fn parse_as_of(text: Option<&str>) -> Result<jiff::Timestamp, CliError> {
     let Some(text) = text else {
         return Ok(jiff::Timestamp::now());
     };
-    data::parse_time(text)
-        .or_else(|| {
-            let civil: jiff::civil::DateTime = text.trim().parse().ok()?;
-            civil
-                .to_zoned(jiff::tz::TimeZone::UTC)
-                .ok()
-                .map(|z| z.timestamp())
-        })
-        .ok_or_else(|| {
-            CliError::usage(format!(
-                "`--as-of {text}` is not a date (2026-11-22) or datetime (2026-11-22T09:30:00Z)"
-            ))
-        })
+    data::parse_as_of(text).ok_or_else(|| {
+        CliError::usage(format!(
+            "`--as-of {text}` is not a date (2026-11-22) or datetime (2026-11-22T09:30:00Z)"
+        ))
+    })
 }
 
 /// Reads a data file (or standard input for `-`).
@@ -300,8 +292,10 @@ pub fn run(args: &EvalArgs) -> Result<ExitStatus, CliError> {
 
     let classified = rows.len();
     let records_failed = read - classified;
-    let mut summary =
-        format!("{read} contacts read: {classified} classified, {records_failed} failed");
+    let mut summary = format!(
+        "{read} {} read: {classified} classified, {records_failed} failed",
+        if read == 1 { "contact" } else { "contacts" }
+    );
     if !lost_rest.is_empty() {
         summary.push_str(&format!(
             "; reading stopped early in {} (the rest of the file could not be read)",

@@ -45,6 +45,12 @@ pub fn run(args: &FmtArgs) -> Result<ExitStatus, CliError> {
         if formatted == *source.text {
             continue;
         }
+        if !crate::fmt::keeps_meaning(&file, &source.text, &formatted) {
+            return Err(CliError::internal(format!(
+                "formatting `{}` would change its meaning; the file was left as it is",
+                source.name
+            )));
+        }
         changed.push(source.name.clone());
         if args.check {
             let diff = similar::TextDiff::from_lines(&*source.text, &formatted)

@@ -113,6 +113,9 @@ pub enum Command {
     Test(test::TestArgs),
 }
 
+/// Stack of the thread that runs a command.
+const STACK_SIZE: usize = 512 << 20;
+
 /// Parses the command line and runs the command; prints usage errors itself.
 pub fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -128,12 +131,25 @@ pub fn main() -> ExitCode {
             return status.into();
         }
     };
-    let result = match &cli.command {
-        Command::Check(args) => check::run(args),
-        Command::Eval(args) => eval::run(args),
-        Command::Explain(args) => explain::run(args),
-        Command::Test(args) => test::run(args),
-        Command::Fmt(args) => fmt::run(args),
+    // Rule sets can nest deeply (a thousand-way `or`, long chains of `let`s); the stages
+    // walk them recursively, so they run on a thread with a generous stack. The memory is
+    // reserved, not used, unless a rule set needs it.
+    let worker = std::thread::Builder::new()
+        .name("qualify".into())
+        .stack_size(STACK_SIZE)
+        .spawn(move || match &cli.command {
+            Command::Check(args) => check::run(args),
+            Command::Eval(args) => eval::run(args),
+            Command::Explain(args) => explain::run(args),
+            Command::Test(args) => test::run(args),
+            Command::Fmt(args) => fmt::run(args),
+        });
+    let result = match worker.map(|handle| handle.join()) {
+        Ok(Ok(result)) => result,
+        Ok(Err(_)) => Err(CliError::internal("the command stopped unexpectedly")),
+        Err(e) => Err(CliError::internal(format!(
+            "cannot start the worker thread: {e}"
+        ))),
     };
     match result {
         Ok(status) => status.into(),

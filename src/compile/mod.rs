@@ -198,6 +198,18 @@ pub struct Program {
     pub plan: FieldPlan,
 }
 
+impl Program {
+    /// Whether a node is a quantifier variable or a field of one (a value that exists only
+    /// inside its quantifier or aggregate).
+    pub fn reads_variable(&self, node: NodeId) -> bool {
+        match &self.nodes[node as usize] {
+            Node::Local(_) => true,
+            Node::Field { base: Some(b), .. } => self.reads_variable(*b),
+            _ => false,
+        }
+    }
+}
+
 /// Compiles a checked rule set that has no errors.
 pub fn compile(rules: &RuleSet) -> Program {
     let plan_builder = PlanBuilder::new(rules);

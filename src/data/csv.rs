@@ -167,6 +167,10 @@ impl Partial {
         let mut slots = self.slots;
         for (slot, child) in self.children.into_iter().enumerate() {
             let field = &plan.records[layout].fields[slot];
+            // a record written whole as JSON in its own column is already decoded
+            if !slots[slot].is_missing() {
+                continue;
+            }
             if let PlanType::Record(child_layout) = &field.ty {
                 // a required record exists even when none of its columns are in the file
                 let child = match child {
@@ -296,17 +300,9 @@ fn json_cell(
             message: format!(
                 "the cell must hold {} written as JSON: {}",
                 ty.describe(),
-                strip_position(&e)
+                super::without_position(&e.to_string())
             ),
         })),
-    }
-}
-
-fn strip_position(e: &serde_json::Error) -> String {
-    let text = e.to_string();
-    match text.rfind(" at line ") {
-        Some(i) => text[..i].to_string(),
-        None => text,
     }
 }
 

@@ -19,6 +19,7 @@ pub fn read_lines<'a>(
     text: &'a str,
     plan: &'a FieldPlan,
 ) -> impl Iterator<Item = Result<Contact, Box<DataError>>> + 'a {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     text.lines().enumerate().filter_map(move |(i, line)| {
         let trimmed = line.trim();
         (!trimmed.is_empty()).then(|| decode_record(file, line, i + 1, 1, plan))
@@ -104,7 +105,7 @@ fn decode_record(
                 }
                 None => (
                     DataError::new(Code::MalformedJson, file, json_message(&e)),
-                    (e.line(), e.column()),
+                    char_position(json, e.line(), e.column()),
                 ),
             };
             locate(at, &mut error);
@@ -112,6 +113,21 @@ fn decode_record(
             Err(Box::new(error))
         }
     }
+}
+
+/// serde_json's line and byte column as a line and a column in characters.
+fn char_position(json: &str, line: usize, byte_column: usize) -> (usize, usize) {
+    let line_start: usize = json
+        .split_inclusive('\n')
+        .take(line.saturating_sub(1))
+        .map(str::len)
+        .sum();
+    let rest = &json[line_start.min(json.len())..];
+    let mut end = byte_column.saturating_sub(1).min(rest.len());
+    while !rest.is_char_boundary(end) {
+        end -= 1;
+    }
+    (line, rest[..end].chars().count() + 1)
 }
 
 /// The line and column where the value that ends at (`line`, `column`) of `json` starts:
@@ -123,11 +139,12 @@ fn value_start(json: &str, line: usize, column: usize) -> (usize, usize) {
         .take(line.saturating_sub(1))
         .map(str::len)
         .sum();
-    let Some((last, last_char)) = json[line_start.min(json.len())..]
-        .char_indices()
-        .nth(column.saturating_sub(1))
-        .map(|(i, c)| (line_start + i, c))
-    else {
+    // serde_json counts columns in bytes
+    let mut last = (line_start + column.saturating_sub(1)).min(json.len().saturating_sub(1));
+    while !json.is_char_boundary(last) {
+        last -= 1;
+    }
+    let Some(last_char) = json[last..].chars().next() else {
         return (line, column);
     };
     // scan from the start, remembering where each open value began
@@ -199,7 +216,21 @@ fn contact(
             return Err(Box::new(e));
         }
         Some(Value::Str(s)) => s.to_string(),
-        Some(Value::Number(n)) => crate::eval::value::format_number(*n),
+        // beyond 2^53 a JSON number has lost digits by the time it is read
+        Some(Value::Number(n)) if n.fract() == 0.0 && n.abs() <= 9_007_199_254_740_992.0 => {
+            crate::eval::value::format_number(*n)
+        }
+        Some(Value::Number(_)) => {
+            let mut e = DataError::new(
+                Code::WrongType,
+                file,
+                "a numeric id must be a whole number up to 9007199254740992; write larger ids as text (\"12345678901234567890\")",
+            );
+            e.field = Some(plan.id_field.clone());
+            e.line = Some(line);
+            e.column = Some(column);
+            return Err(Box::new(e));
+        }
         Some(Value::Missing) | None => {
             let mut e = DataError::new(
                 Code::MissingContactId,
@@ -238,12 +269,10 @@ fn contact(
 
 /// serde_json's message without its trailing position (we print our own).
 fn json_message(e: &serde_json::Error) -> String {
-    let text = e.to_string();
-    let text = match text.rfind(" at line ") {
-        Some(i) => text[..i].to_string(),
-        None => text,
-    };
-    format!("malformed JSON: {text}")
+    format!(
+        "malformed JSON: {}",
+        super::without_position(&e.to_string())
+    )
 }
 
 /// The id of a record that failed to decode, if the text is valid JSON with an id.

@@ -135,5 +135,26 @@ pub fn parse_time(text: &str) -> Option<Timestamp> {
     Some(crate::eval::value::date_start(date))
 }
 
+/// An evaluation instant as people write it: a date (its start in UTC), an RFC 3339
+/// datetime, or a datetime without offset (UTC).
+pub fn parse_as_of(text: &str) -> Option<Timestamp> {
+    parse_time(text).or_else(|| {
+        let civil: jiff::civil::DateTime = text.trim().parse().ok()?;
+        civil
+            .to_zoned(jiff::tz::TimeZone::UTC)
+            .ok()
+            .map(|z| z.timestamp())
+    })
+}
+
+/// An error message without the " at line L column C" a parser appended (ours names the
+/// place itself).
+pub(crate) fn without_position(message: &str) -> &str {
+    match message.rfind(" at line ") {
+        Some(i) => &message[..i],
+        None => message,
+    }
+}
+
 #[cfg(test)]
 mod tests;

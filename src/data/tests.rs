@@ -152,3 +152,49 @@ fn parse_time_accepts_rfc3339_and_plain_dates() {
     assert!(parse_time("2026-11-01T09:30:00").is_none());
     assert!(parse_time("soon").is_none());
 }
+
+#[test]
+fn a_record_given_whole_as_json_in_one_csv_cell_is_kept() {
+    let program = plan(
+        "schema contact { id: string, company: { size: number? } }\nlet big = company.size > 100\n",
+    );
+    let rows: Vec<_> = read(
+        InputFormat::Csv,
+        "f",
+        "id,company\nc1,\"{\"\"size\"\": 500}\"\n",
+        &program.plan,
+    )
+    .collect();
+    let contact = rows[0].as_ref().expect("decodes");
+    assert!(
+        contact
+            .slots
+            .iter()
+            .any(|v| matches!(v, Value::Record(r) if r[0] == Value::Number(500.0)))
+    );
+}
+
+#[test]
+fn jsonl_with_a_byte_order_mark_and_columns_counted_in_characters() {
+    let program = plan(RULES);
+    let text = "\u{feff}{\"id\":\"a\"}\n{\"id\":\"ééé\",\"company\":{\"size\":\"x\"}}\n";
+    let rows: Vec<_> = read(InputFormat::Jsonl, "f", text, &program.plan).collect();
+    assert!(rows[0].is_ok(), "{:?}", rows[0]);
+    let error = rows[1].as_ref().expect_err("wrong type");
+    // `"x"` starts at character 31, although it is byte 34
+    assert_eq!((error.line, error.column), (Some(2), Some(31)));
+}
+
+#[test]
+fn numeric_ids_beyond_exact_integers_are_refused() {
+    let program = plan("schema contact { id: number, n: number? }\nlet x = n > 1\n");
+    let rows: Vec<_> = read(
+        InputFormat::Jsonl,
+        "f",
+        "{\"id\": 12345}\n{\"id\": 12345678901234567890}\n{\"id\": 1.5}\n",
+        &program.plan,
+    )
+    .collect();
+    assert_eq!(rows[0].as_ref().expect("small id").id, "12345");
+    assert!(rows[1].is_err() && rows[2].is_err());
+}

@@ -50,6 +50,7 @@ pub struct FieldError {
 }
 
 impl FieldError {
+    /// "expected TYPE, found …" for the field at `path`.
     pub fn wrong_type(path: &FieldPath<'_>, ty: &PlanType, found: &str) -> FieldError {
         FieldError {
             code: Code::WrongType,

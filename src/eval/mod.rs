@@ -84,12 +84,12 @@ impl<'p> Evaluator<'p> {
         let class = &self.program.classes[id];
         let mut result = class.otherwise;
         let applies = match class.guard {
-            Some(g) => self.eval(g, record)?.truth() == Some(true),
+            Some(g) => self.condition(g, record)? == Some(true),
             None => true,
         };
         if applies {
             for &(value, cond) in &class.rows {
-                if self.eval(cond, record)?.truth() == Some(true) {
+                if self.condition(cond, record)? == Some(true) {
                     result = Some(value);
                     break;
                 }

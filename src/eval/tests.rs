@@ -262,3 +262,40 @@ fn constant_sub_expressions_are_folded() {
     let root = program.lets[0] as usize;
     assert!(matches!(program.nodes[root], Node::Const(Value::Number(n)) if n == 51.0));
 }
+
+#[test]
+fn dates_at_the_end_of_the_calendar_compare_as_the_last_instant() {
+    let rules = "schema contact { id: string, end: date? }\nlet active = end after now\n";
+    let at = |d: &str| {
+        value_of(
+            rules,
+            "active",
+            &format!(r#"{{"id": "c", "end": "{d}"}}"#),
+            "2026-11-22",
+        )
+    };
+    assert_eq!(at("9999-12-31"), Value::Bool(true));
+    assert_eq!(at("2026-01-01"), Value::Bool(false));
+}
+
+#[test]
+fn a_row_on_a_value_that_is_not_a_condition_is_an_error_not_a_miss() {
+    let mut sources = SourceMap::new();
+    sources.add(
+        "t.qual",
+        "classify s {\n  yes when flag\n  otherwise no\n}\n",
+    );
+    let (checked, _) = crate::front_end(&sources, &Default::default());
+    let program = crate::compile::compile(&checked);
+    let contact = crate::data::read(
+        crate::data::InputFormat::Jsonl,
+        "t",
+        r#"{"id": "c", "flag": "true"}"#,
+        &program.plan,
+    )
+    .next()
+    .expect("one")
+    .expect("decodes");
+    let mut evaluator = Evaluator::new(&program, jiff::Timestamp::UNIX_EPOCH);
+    assert!(evaluator.classify(&contact.slots).is_err());
+}

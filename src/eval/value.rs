@@ -67,7 +67,13 @@ impl Value {
 pub fn date_start(date: Date) -> Timestamp {
     date.to_zoned(jiff::tz::TimeZone::UTC)
         .map(|z| z.timestamp())
-        .unwrap_or(Timestamp::UNIX_EPOCH)
+        // dates at the ends of the calendar (9999-12-31, a common "no end date") lie past
+        // the last instant that can be represented: they compare as that instant
+        .unwrap_or(if date.year() > 0 {
+            Timestamp::MAX
+        } else {
+            Timestamp::MIN
+        })
 }
 
 /// Formats a number the way people write it: no `.0` on whole numbers.

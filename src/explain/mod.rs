@@ -232,7 +232,25 @@ impl<'a, 'p> Explainer<'a, 'p> {
 
     /// The condition tree of a node.
     pub fn condition(&mut self, node: NodeId) -> Result<Condition, RuntimeError> {
-        let value = self.evaluator.eval(node, self.record)?;
+        // Explanations look at parts the evaluator may have skipped (rows after the matched
+        // one, the right side of a decided `and`); a value a rule cannot use there is
+        // reported in the tree instead of failing the explanation.
+        let value = match self.evaluator.eval(node, self.record) {
+            Ok(v) => v,
+            Err(e) => {
+                return Ok(Condition {
+                    shape: Shape::Leaf,
+                    text: self.text(node),
+                    node,
+                    truth: Truth::Unknown,
+                    reads: Vec::new(),
+                    note: Some(format!("cannot be evaluated: {}", e.message)),
+                    parts: Vec::new(),
+                    within: None,
+                    named: false,
+                });
+            }
+        };
         let truth = Truth::of(&value);
         let program = self.program;
         let mut condition = Condition {
@@ -275,8 +293,8 @@ impl<'a, 'p> Explainer<'a, 'p> {
                 condition.parts.push(self.condition(root)?);
             }
             _ => {
-                condition.reads = self.reads(node)?;
-                condition.note = self.note(node, &value, &condition.reads)?;
+                condition.reads = self.reads(node).unwrap_or_default();
+                condition.note = self.note(node, &value, &condition.reads).unwrap_or(None);
             }
         }
         Ok(condition)
@@ -351,9 +369,14 @@ impl<'a, 'p> Explainer<'a, 'p> {
                     return Ok(self.plain_reads(reads));
                 };
                 let subject_value = self.evaluator.eval(subject, self.record)?;
-                let op_text = match &program.nodes[node as usize] {
-                    Node::Compare(op, ..) => compare_symbol(*op, subject == a).to_string(),
-                    _ => self.operator_text(node, a, b),
+                // with the value on the right, the operator reads the other way round
+                let op_text = match (&program.nodes[node as usize], subject == a) {
+                    (Node::Compare(op, ..), left) => compare_symbol(*op, left).to_string(),
+                    (_, true) => self.operator_text(node, a, b),
+                    (Node::Before(..), false) => "after".to_string(),
+                    (Node::After(..), false) => "before".to_string(),
+                    // `"chief sales officer" contains role` has no mirror word
+                    (_, false) => return Ok(self.plain_reads(reads)),
                 };
                 let verb = if value.truth() == Some(true) {
                     "meets"
@@ -551,7 +574,7 @@ fn collect_reads(program: &Program, node: NodeId, out: &mut Vec<NodeId>) {
     match &program.nodes[node as usize] {
         Node::Field { base, .. } => {
             // a field of a local variable only has a value inside its quantifier
-            if base.is_none_or(|b| !depends_on_local(program, b)) {
+            if base.is_none_or(|b| !program.reads_variable(b)) {
                 out.push(node);
             }
         }
@@ -581,14 +604,6 @@ fn collect_reads(program: &Program, node: NodeId, out: &mut Vec<NodeId>) {
             collect_reads(program, *a, out);
             collect_reads(program, *b, out);
         }
-    }
-}
-
-fn depends_on_local(program: &Program, node: NodeId) -> bool {
-    match &program.nodes[node as usize] {
-        Node::Local(_) => true,
-        Node::Field { base: Some(b), .. } => depends_on_local(program, *b),
-        _ => false,
     }
 }
 

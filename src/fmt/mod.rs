@@ -16,6 +16,27 @@ use crate::ast::{
 };
 use crate::source::SourceFile;
 
+/// Whether `formatted` parses to the same items as `original` (spans aside) and keeps
+/// every comment: the formatter's promise, checked before anything is written.
+pub fn keeps_meaning(original: &ast::File, original_text: &str, formatted: &str) -> bool {
+    let mut sources = crate::source::SourceMap::new();
+    let id = sources.add("formatted", formatted);
+    let (reparsed, diagnostics) = crate::syntax::parse_file(id, sources.get(id));
+    diagnostics.is_empty()
+        && without_spans(&original.items) == without_spans(&reparsed.items)
+        && comment_ranges(original_text).len() == comment_ranges(formatted).len()
+}
+
+/// The debug form of items with every span blanked, for comparing trees.
+pub(crate) fn without_spans(items: &[Item]) -> String {
+    static SPAN: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    // spans print as `file:start..end`; a string literal of that shape is blanked on both
+    // sides of a comparison alike
+    let span =
+        SPAN.get_or_init(|| regex::Regex::new(r"\b\d+:\d+\.\.\d+\b").expect("valid pattern"));
+    span.replace_all(&format!("{items:?}"), "_").into_owned()
+}
+
 /// Lines longer than this are broken where the layout allows.
 pub const WIDTH: usize = 100;
 
@@ -147,10 +168,13 @@ impl<'a> Formatter<'a> {
             previous_end = span.end as usize;
         }
         let gap = self.gap(previous_end, self.text.len());
+        let mut lines = gap.lines;
         if !file.items.is_empty() {
             self.end_line(gap.trailing.as_ref());
+        } else if let Some(first) = gap.trailing {
+            // a file of comments only: its first line is a comment too
+            lines.insert(0, Some((0, first)));
         }
-        let mut lines = gap.lines;
         dedup_blank(&mut lines);
         trim_blank_end(&mut lines);
         if file.items.is_empty() {
@@ -178,22 +202,28 @@ impl<'a> Formatter<'a> {
             }
             Item::Schema(s) => self.schema_has_inner_comment(&s.fields),
         };
-        if verbatim {
-            let text = self.slice(span.start as usize, span.end as usize);
-            let lines: Vec<&str> = text.lines().map(str::trim_end).collect();
-            self.out.push_str(&lines.join("\n"));
-            return;
-        }
-        match item {
-            Item::Let(l) => {
-                let head = format!("let {} = ", l.name.node);
-                let body = self.expr_at(&l.value, head.len());
-                self.out.push_str(&head);
-                self.out.push_str(&body);
+        let original = self.slice(span.start as usize, span.end as usize);
+        if !verbatim {
+            let before = self.out.len();
+            match item {
+                Item::Let(l) => {
+                    let head = format!("let {} = ", l.name.node);
+                    let body = self.expr_at(&l.value, head.len());
+                    self.out.push_str(&head);
+                    self.out.push_str(&body);
+                }
+                Item::Classify(c) => self.classify(c),
+                Item::Schema(s) => self.schema(s),
             }
-            Item::Classify(c) => self.classify(c),
-            Item::Schema(s) => self.schema(s),
+            // a comment the layout had no place for (say, between `let x =` and its value)
+            // must not vanish: keep such an item as written
+            if comment_ranges(&self.out[before..]).len() == comment_ranges(original).len() {
+                return;
+            }
+            self.out.truncate(before);
         }
+        let lines: Vec<&str> = original.lines().map(str::trim_end).collect();
+        self.out.push_str(&lines.join("\n"));
     }
 
     fn schema_has_inner_comment(&self, fields: &[FieldDecl]) -> bool {
@@ -495,31 +525,32 @@ impl<'a> Formatter<'a> {
     /// An expression on one line.
     fn expr(&self, e: &Expr) -> String {
         let inner = self.expr_inner(e);
-        if self.parenthesized(e) {
-            format!("({inner})")
-        } else {
-            inner
-        }
+        // `((x))` keeps both pairs: the tree records only the outer one's place
+        let depth = paren_depth(self.slice(e.span.start as usize, e.span.end as usize));
+        format!("{}{inner}{}", "(".repeat(depth), ")".repeat(depth))
     }
 
+    /// The literal as written, inside any parentheses around it.
+    fn raw(&self, e: &Expr) -> &'a str {
+        let mut text = self.slice(e.span.start as usize, e.span.end as usize);
+        while wrapped_in_parens(text) {
+            text = strip_parens(text).trim();
+        }
+        text
+    }
+
+    /// The literal as written, with runs of spaces (`30   days`) made single.
     fn source(&self, e: &Expr) -> String {
-        let text = self.slice(e.span.start as usize, e.span.end as usize);
-        let text = if wrapped_in_parens(text) {
-            strip_parens(text)
-        } else {
-            text
-        };
-        text.split_whitespace().collect::<Vec<_>>().join(" ")
+        self.raw(e).split_whitespace().collect::<Vec<_>>().join(" ")
     }
 
     fn expr_inner(&self, e: &Expr) -> String {
         match &e.node {
             ExprKind::Bool(b) => b.to_string(),
             ExprKind::Number(_) => self.source(e).replace(' ', ""),
-            ExprKind::String(_)
-            | ExprKind::Date(_)
-            | ExprKind::DateTime(_)
-            | ExprKind::Duration(_) => self.source(e),
+            // a string's spaces are part of its value
+            ExprKind::String(_) => self.raw(e).to_string(),
+            ExprKind::Date(_) | ExprKind::DateTime(_) | ExprKind::Duration(_) => self.source(e),
             ExprKind::Now => "now".into(),
             ExprKind::Name(n) => n.clone(),
             ExprKind::List(items) => {
@@ -689,6 +720,17 @@ fn wrapped_in_parens(text: &str) -> bool {
         }
     }
     false
+}
+
+/// How many pairs of parentheses wrap the whole of `text`.
+fn paren_depth(text: &str) -> usize {
+    let mut depth = 0;
+    let mut text = text;
+    while wrapped_in_parens(text) {
+        depth += 1;
+        text = strip_parens(text).trim();
+    }
+    depth
 }
 
 fn strip_parens(text: &str) -> &str {

@@ -121,7 +121,6 @@ impl<'p> Model<'p> {
         id
     }
 
-    /// The variable of an opaque atom (domain true/false/unknown).
     /// The variable of an opaque atom whose truth table has `outcomes` entries.
     fn opaque(&mut self, key: String, outcomes: usize) -> usize {
         match self.by_key.get(&key) {
@@ -495,6 +494,10 @@ impl TermInfo {
                 domain.extend([Value::Bool(true), Value::Bool(false)]);
                 return domain;
             }
+            Some(PlanType::Date) => {
+                domain.extend(date_regions(&self.constants));
+                return domain;
+            }
             _ => {}
         }
         domain.extend(regions(&self.constants));
@@ -504,6 +507,40 @@ impl TermInfo {
         }
         domain
     }
+}
+
+/// A date field takes whole days only: the days around each constant, and one between.
+fn date_regions(constants: &[Value]) -> Vec<Value> {
+    let mut days: Vec<jiff::civil::Date> = constants
+        .iter()
+        .filter_map(|c| match c {
+            Value::Date(d) => Some(*d),
+            Value::DateTime(t) => Some(t.to_zoned(jiff::tz::TimeZone::UTC).date()),
+            _ => None,
+        })
+        .collect();
+    days.sort();
+    days.dedup();
+    let mut out = Vec::new();
+    for (i, d) in days.iter().enumerate() {
+        out.extend(d.yesterday().ok().map(Value::Date));
+        out.push(Value::Date(*d));
+        out.extend(d.tomorrow().ok().map(Value::Date));
+        if let Some(next) = days.get(i + 1) {
+            let gap = (*next - *d).get_days();
+            if gap > 2 {
+                out.extend(
+                    d.checked_add(jiff::Span::new().days(gap / 2))
+                        .ok()
+                        .map(Value::Date),
+                );
+            }
+        }
+    }
+    if out.is_empty() {
+        out.push(Value::Date(jiff::civil::date(2000, 1, 1)));
+    }
+    out
 }
 
 /// A value in every region the constants cut out of each kind of value they belong to.
@@ -596,7 +633,9 @@ pub fn may_be_unknown(program: &Program, id: NodeId) -> bool {
     let go = |n: &NodeId| may_be_unknown(program, *n);
     match &program.nodes[id as usize] {
         Node::Const(v) => v.is_missing(),
-        Node::Now | Node::Presence(..) | Node::Local(_) => false,
+        Node::Now | Node::Presence(..) => false,
+        // a list may hold `null` elements
+        Node::Local(_) => true,
         Node::Field { base, layout, slot } => {
             program.plan.records[*layout].fields[*slot as usize].optional
                 || base.as_ref().is_some_and(go)
@@ -619,18 +658,10 @@ pub fn may_be_unknown(program: &Program, id: NodeId) -> bool {
             item: a, list: b, ..
         } => go(a) || go(b),
         Node::Quantifier { list, body, .. } => go(list) || go(body),
-        Node::Aggregate {
-            kind,
-            list,
-            value,
-            filter,
-            ..
-        } => {
-            // `sum`, `min` and `max` of nothing have no value
-            *kind != crate::ast::Aggregate::Count
-                || go(list)
-                || value.as_ref().is_some_and(go)
-                || filter.as_ref().is_some_and(go)
+        Node::Aggregate { kind, list, .. } => {
+            // `count` skips elements whose filter is unknown; `sum`, `min` and `max` of
+            // nothing have no value
+            *kind != crate::ast::Aggregate::Count || go(list)
         }
     }
 }

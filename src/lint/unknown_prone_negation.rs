@@ -109,7 +109,7 @@ fn unguarded_optional(program: &Program, node: NodeId) -> Option<NodeId> {
         Node::Let(l) => unguarded_optional(program, program.lets[*l]),
         Node::Field { base, layout, slot } => {
             let optional = program.plan.records[*layout].fields[*slot as usize].optional;
-            let on_local = base.is_some_and(|b| depends_on_local(program, b));
+            let on_local = base.is_some_and(|b| program.reads_variable(b));
             if optional && !on_local {
                 return Some(node);
             }
@@ -133,13 +133,5 @@ fn unguarded_optional(program: &Program, node: NodeId) -> Option<NodeId> {
             });
             found
         }
-    }
-}
-
-fn depends_on_local(program: &Program, node: NodeId) -> bool {
-    match &program.nodes[node as usize] {
-        Node::Local(_) => true,
-        Node::Field { base: Some(b), .. } => depends_on_local(program, *b),
-        _ => false,
     }
 }

@@ -103,7 +103,7 @@ pub fn load(
         Span::new(file, start, token_end(&source.text, start))
     };
     let default_as_of = raw.as_of.as_ref().and_then(|a| {
-        parse_as_of(&a.value).or_else(|| {
+        data::parse_as_of(&a.value).or_else(|| {
             diagnostics.push(bad_as_of(
                 span_of(a.referenced.line(), a.referenced.column()),
                 &a.value,
@@ -158,7 +158,7 @@ fn case(
 ) -> Result<TestCase, Vec<Diagnostic>> {
     let mut problems = Vec::new();
     let as_of = match &raw.as_of {
-        Some(a) => parse_as_of(&a.value).or_else(|| {
+        Some(a) => data::parse_as_of(&a.value).or_else(|| {
             problems.push(bad_as_of(
                 span_of(a.referenced.line(), a.referenced.column()),
                 &a.value,
@@ -415,17 +415,6 @@ fn bad_as_of(span: Span, text: &str) -> Diagnostic {
     .with_help("write a date like `2026-11-22` or a datetime like `2026-11-22T09:30:00Z`")
 }
 
-/// A date (its start in UTC), an RFC 3339 datetime, or a datetime without offset (UTC).
-pub fn parse_as_of(text: &str) -> Option<Timestamp> {
-    data::parse_time(text).or_else(|| {
-        let civil: jiff::civil::DateTime = text.trim().parse().ok()?;
-        civil
-            .to_zoned(jiff::tz::TimeZone::UTC)
-            .ok()
-            .map(|z| z.timestamp())
-    })
-}
-
 /// The end of the token at `start`: to the end of the line, without trailing spaces.
 fn token_end(text: &str, start: usize) -> usize {
     let rest = &text[start.min(text.len())..];
@@ -437,11 +426,7 @@ fn token_end(text: &str, start: usize) -> usize {
 fn yaml_message(e: &serde_saphyr::Error) -> String {
     let text = e.without_snippet().to_string();
     let first = text.lines().next().unwrap_or("").trim();
-    let first = match first.rfind(" at line ") {
-        Some(i) => &first[..i],
-        None => first,
-    };
-    format!("malformed test file: {first}")
+    format!("malformed test file: {}", data::without_position(first))
 }
 
 /// One expectation that did not hold, with its explanation.

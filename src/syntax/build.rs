@@ -70,6 +70,7 @@ impl Builder {
         Spanned::new(pair.as_str().to_string(), self.span(&pair))
     }
 
+    /// One top-level item.
     pub fn item(&self, pair: Pair<'_, Rule>) -> Built<Item> {
         let span = self.span(&pair);
         let rule = pair.as_rule();
@@ -171,6 +172,7 @@ impl Builder {
         }
     }
 
+    /// An expression, folded by precedence.
     pub fn expr(&self, pair: Pair<'_, Rule>) -> Built<Expr> {
         pratt()
             .map_primary(|p| self.primary(p))
@@ -248,7 +250,7 @@ impl Builder {
                     Diagnostic::new(
                         Code::InvalidLiteral,
                         span,
-                        format!("duration `{}` is out of range", pair_text(&amount_pair)),
+                        format!("duration `{}` is out of range", amount_pair.as_str()),
                     )
                     .with_label("too long")
                 })?)
@@ -371,7 +373,7 @@ impl Builder {
 }
 
 /// The length of `text` without trailing whitespace and `#` comments.
-fn content_len(text: &str) -> usize {
+pub(super) fn content_len(text: &str) -> usize {
     let mut end = text.len();
     loop {
         let trimmed = text[..end].trim_end();
@@ -398,10 +400,6 @@ fn comment_start(line: &str) -> Option<usize> {
         }
     }
     None
-}
-
-fn pair_text(pair: &Pair<'_, Rule>) -> String {
-    pair.as_str().to_string()
 }
 
 /// Keyword pairs carry no information beyond their position in the rule.

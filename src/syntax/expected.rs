@@ -61,7 +61,7 @@ pub(super) fn syntax_diagnostic(
             position + skipped
         } else {
             // point just after the item's last token, not at the blank lines after it
-            chunk[..position.min(chunk.len())].trim_end().len()
+            super::build::content_len(&chunk[..position.min(chunk.len())])
         };
     let end = start + found.as_ref().map_or(0, |f| f.len());
     let span = Span::new(file, start, end.min(text.len()));
@@ -292,7 +292,6 @@ fn describe(rule: Rule) -> Option<&'static str> {
         Rule::field_access => "`.`",
         Rule::is_missing => "`is missing`",
         Rule::is_present => "`is present`",
-        Rule::EOI => return None,
         _ => return None,
     })
 }

@@ -46,6 +46,19 @@ pub fn parse_file(id: FileId, source: &SourceFile) -> (File, Vec<Diagnostic>) {
             file.broken.push(broken_item(id, chunk, start, end));
             continue;
         }
+        if let Some(at) = too_deep(chunk) {
+            diagnostics.push(
+                Diagnostic::new(
+                    Code::Syntax,
+                    Span::new(id, start + at, start + at + 1),
+                    format!("the expression nests more than {MAX_NESTING} levels deep (brackets, `not` or `-`)"),
+                )
+                .with_label("too deep")
+                .with_help("split the expression into named parts with `let`"),
+            );
+            file.broken.push(broken_item(id, chunk, start, end));
+            continue;
+        }
         match QualParser::parse(Rule::item_chunk, chunk) {
             Ok(mut pairs) => {
                 let builder = build::Builder {
@@ -69,6 +82,57 @@ pub fn parse_file(id: FileId, source: &SourceFile) -> (File, Vec<Diagnostic>) {
         }
     }
     (file, diagnostics)
+}
+
+/// Deeper bracket nesting than this is refused before parsing: no rule needs it, and
+/// parsing and every later stage recurse on it.
+pub const MAX_NESTING: usize = 200;
+
+/// The offset of the first bracket that opens level `MAX_NESTING + 1`, skipping strings
+/// and comments; also counts prefix `not` and `-` runs, which nest the same way.
+fn too_deep(chunk: &str) -> Option<usize> {
+    let mut depth = 0usize;
+    let mut in_string = false;
+    let mut escaped = false;
+    let mut in_comment = false;
+    let mut prefix_run = 0usize;
+    let mut word = String::new();
+    for (i, c) in chunk.char_indices() {
+        if in_comment {
+            in_comment = c != '\n';
+            continue;
+        }
+        if in_string {
+            match c {
+                _ if escaped => escaped = false,
+                '\\' => escaped = true,
+                '"' | '\n' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        if c.is_ascii_alphanumeric() || c == '_' {
+            word.push(c);
+            continue;
+        }
+        if !word.is_empty() {
+            prefix_run = if word == "not" { prefix_run + 1 } else { 0 };
+            word.clear();
+        }
+        match c {
+            '"' => in_string = true,
+            '#' => in_comment = true,
+            '(' | '[' | '{' => depth += 1,
+            ')' | ']' | '}' => depth = depth.saturating_sub(1),
+            '-' => prefix_run += 1,
+            c if c.is_whitespace() => {}
+            _ => prefix_run = 0,
+        }
+        if depth > MAX_NESTING || prefix_run > MAX_NESTING {
+            return Some(i);
+        }
+    }
+    None
 }
 
 /// Byte ranges of the top-level items of `text`. Text before the first item keyword (only
@@ -169,7 +233,7 @@ fn reserved_item(span: Span, keyword: &str) -> Diagnostic {
 #[cfg(test)]
 mod tests;
 
-/// Items defined by a parsed file, by kind, for quick tests.
+/// Conveniences on a parsed file.
 impl File {
     /// Names of the items in order.
     pub fn item_names(&self) -> Vec<&str> {
