@@ -102,10 +102,21 @@ pub fn load(
         let start = source.offset(line as usize, column as usize);
         Span::new(file, start, token_end(&source.text, start))
     };
+    // where `key:` is written after a place (the YAML library locates values, not keys)
+    let key_span = |after: Span, key: &str| {
+        let from = after.start as usize;
+        let window = &source.text[from..(from + 4000).min(source.text.len())];
+        let at = find_key(window, key)?;
+        Some(Span::new(file, from + at, from + at + key.len()))
+    };
+    let span_of = Locate {
+        at: &span_of,
+        key: &key_span,
+    };
     let default_as_of = raw.as_of.as_ref().and_then(|a| {
         data::parse_as_of(&a.value).or_else(|| {
             diagnostics.push(bad_as_of(
-                span_of(a.referenced.line(), a.referenced.column()),
+                span_of.at(a.referenced.line(), a.referenced.column()),
                 &a.value,
             ));
             None
@@ -114,7 +125,7 @@ pub fn load(
     let mut cases = Vec::new();
     let mut names: Vec<(String, Span)> = Vec::new();
     for raw_case in raw.cases {
-        let name_span = span_of(
+        let name_span = span_of.at(
             raw_case.name.referenced.line(),
             raw_case.name.referenced.column(),
         );
@@ -152,7 +163,7 @@ fn case(
     raw: &RawCase,
     name_span: Span,
     default_as_of: Option<Timestamp>,
-    span_of: &dyn Fn(u64, u64) -> Span,
+    span_of: &Locate<'_>,
     test_file: &str,
     files: &mut dyn ContactFiles,
 ) -> Result<TestCase, Vec<Diagnostic>> {
@@ -160,7 +171,7 @@ fn case(
     let as_of = match &raw.as_of {
         Some(a) => data::parse_as_of(&a.value).or_else(|| {
             problems.push(bad_as_of(
-                span_of(a.referenced.line(), a.referenced.column()),
+                span_of.at(a.referenced.line(), a.referenced.column()),
                 &a.value,
             ));
             None
@@ -203,11 +214,11 @@ fn case(
 fn expectations(
     program: &Program,
     raw: &RawCase,
-    span_of: &dyn Fn(u64, u64) -> Span,
+    span_of: &Locate<'_>,
     problems: &mut Vec<Diagnostic>,
 ) -> Vec<(usize, Option<usize>)> {
     let mut expect = Vec::new();
-    let expect_span = span_of(raw.expect.referenced.line(), raw.expect.referenced.column());
+    let expect_span = span_of.at(raw.expect.referenced.line(), raw.expect.referenced.column());
     if raw.expect.value.is_empty() {
         problems.push(
             Diagnostic::new(
@@ -220,7 +231,7 @@ fn expectations(
         );
     }
     for (name, value) in &raw.expect.value {
-        let value_span = span_of(value.referenced.line(), value.referenced.column());
+        let value_span = span_of.at(value.referenced.line(), value.referenced.column());
         let Some(class) = program.classes.iter().position(|c| &c.name == name) else {
             let names: Vec<&str> = program.classes.iter().map(|c| c.name.as_str()).collect();
             let help = did_you_mean(name, names.iter().copied())
@@ -229,7 +240,7 @@ fn expectations(
             problems.push(
                 Diagnostic::new(
                     Code::UnknownExpectation,
-                    expect_span,
+                    (span_of.key)(expect_span, name).unwrap_or(expect_span),
                     format!("the rules define no classification `{name}`"),
                 )
                 .with_label("in this `expect`")
@@ -275,20 +286,28 @@ fn contact(
     program: &Program,
     raw: &RawCase,
     name_span: Span,
-    span_of: &dyn Fn(u64, u64) -> Span,
+    span_of: &Locate<'_>,
     test_file: &str,
     files: &mut dyn ContactFiles,
     problems: &mut Vec<Diagnostic>,
 ) -> Option<data::Contact> {
     match (&raw.contact, &raw.from) {
         (Some(contact), None) => {
-            let span = span_of(contact.referenced.line(), contact.referenced.column());
+            let span = span_of.at(contact.referenced.line(), contact.referenced.column());
             let json = contact.value.to_string();
             let first = data::read(InputFormat::Jsonl, test_file, &json, &program.plan).next();
             match first {
                 Some(Ok(c)) => Some(c),
                 Some(Err(e)) => {
-                    problems.push(contact_problem(span, &e));
+                    // point at the bad field when it is written in the contact
+                    let at = e
+                        .field
+                        .as_deref()
+                        .filter(|_| matches!(e.code, Code::WrongType | Code::BadEnumValue))
+                        .and_then(|path| path.rsplit('.').next())
+                        .map(|last| last.split('[').next().unwrap_or(last))
+                        .and_then(|key| (span_of.key)(span, key));
+                    problems.push(contact_problem(at.unwrap_or(span), at.is_some(), &e));
                     None
                 }
                 None => {
@@ -301,7 +320,7 @@ fn contact(
             }
         }
         (None, Some(from)) => {
-            let span = span_of(from.referenced.line(), from.referenced.column());
+            let span = span_of.at(from.referenced.line(), from.referenced.column());
             let Some(id) = &raw.id else {
                 problems.push(
                     Diagnostic::new(
@@ -337,13 +356,13 @@ fn contact(
                 match record {
                     Ok(c) if c.id == id_text => return Some(c),
                     Err(e) if e.id.as_deref() == Some(id_text.as_str()) => {
-                        problems.push(contact_problem(span, &e));
+                        problems.push(contact_problem(span, false, &e));
                         return None;
                     }
                     _ => {}
                 }
             }
-            let id_span = span_of(id.referenced.line(), id.referenced.column());
+            let id_span = span_of.at(id.referenced.line(), id.referenced.column());
             problems.push(
                 Diagnostic::new(
                     Code::TestContactNotFound,
@@ -356,7 +375,7 @@ fn contact(
             None
         }
         (Some(contact), Some(_)) => {
-            let span = span_of(contact.referenced.line(), contact.referenced.column());
+            let span = span_of.at(contact.referenced.line(), contact.referenced.column());
             problems.push(
                 Diagnostic::new(
                     Code::MalformedTestFile,
@@ -383,14 +402,22 @@ fn contact(
     }
 }
 
-fn contact_problem(span: Span, e: &data::DataError) -> Diagnostic {
+fn contact_problem(span: Span, at_field: bool, e: &data::DataError) -> Diagnostic {
     let field = e
         .field
         .as_ref()
         .map(|f| format!("field `{f}`: "))
         .unwrap_or_default();
     Diagnostic::new(Code::BadTestContact, span, format!("{field}{}", e.message))
-        .with_label(format!("this contact ({})", e.code.as_str()))
+        .with_label(format!(
+            "{} ({})",
+            if at_field {
+                "this field"
+            } else {
+                "this contact"
+            },
+            e.code.as_str()
+        ))
         .with_help(format!(
             "`qualify check --explain {}` describes this data error",
             e.code.as_str()
@@ -415,11 +442,51 @@ fn bad_as_of(span: Span, text: &str) -> Diagnostic {
     .with_help("write a date like `2026-11-22` or a datetime like `2026-11-22T09:30:00Z`")
 }
 
-/// The end of the token at `start`: to the end of the line, without trailing spaces.
+/// Finds places in a test file.
+struct Locate<'a> {
+    /// The place of a value from the YAML library's line and column.
+    at: &'a dyn Fn(u64, u64) -> Span,
+    /// Where `key:` is written after a place.
+    key: &'a dyn Fn(Span, &str) -> Option<Span>,
+}
+
+impl Locate<'_> {
+    fn at(&self, line: u64, column: u64) -> Span {
+        (self.at)(line, column)
+    }
+}
+
+/// The offset of `key` written as a mapping key (`key:`) in `text`.
+fn find_key(text: &str, key: &str) -> Option<usize> {
+    let mut from = 0;
+    while let Some(i) = text[from..].find(key) {
+        let at = from + i;
+        let before_ok = text[..at]
+            .chars()
+            .next_back()
+            .is_none_or(|c| !(c.is_alphanumeric() || c == '_'));
+        let after = text[at + key.len()..].trim_start_matches([' ', '\t']);
+        if before_ok && after.starts_with(':') {
+            return Some(at);
+        }
+        from = at + key.len();
+    }
+    None
+}
+
+/// The end of the scalar at `start`: up to a `,`, `}`, `]` or comment of a flow mapping,
+/// or the end of the line, without trailing spaces.
 fn token_end(text: &str, start: usize) -> usize {
     let rest = &text[start.min(text.len())..];
     let line = &rest[..rest.find('\n').unwrap_or(rest.len())];
-    start + line.trim_end().len()
+    let quoted = line.starts_with('"') || line.starts_with('\'');
+    let end = if quoted {
+        // a quoted scalar runs to its closing quote
+        line[1..].find(&line[..1]).map_or(line.len(), |i| i + 2)
+    } else {
+        line.find([',', '}', ']', '#']).unwrap_or(line.len())
+    };
+    start + line[..end].trim_end().len()
 }
 
 /// The YAML error's message without its location and snippet (the diagnostic has them).
