@@ -187,6 +187,29 @@ fn eval_output_formats() {
         "table",
     ]);
     insta::assert_snapshot!("eval summary", stdout(&summary));
+    let json = qualify(&[
+        "eval",
+        "rules/",
+        "rules/examples/contacts.jsonl",
+        "--as-of",
+        "2026-11-22",
+        "--summary",
+        "--format",
+        "json",
+    ]);
+    let counts: serde_json::Value = serde_json::from_slice(&json.stdout).expect("JSON summary");
+    assert_eq!(
+        counts[0],
+        serde_json::json!({"classification": "stage", "value": "lead", "contacts": 9, "share_percent": 37.5})
+    );
+    let total: u64 = counts
+        .as_array()
+        .expect("array")
+        .iter()
+        .filter(|c| c["classification"] == "stage")
+        .map(|c| c["contacts"].as_u64().unwrap_or(0))
+        .sum();
+    assert_eq!(total, 24, "every contact counted once per classification");
 }
 
 #[test]

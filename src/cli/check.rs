@@ -166,7 +166,7 @@ pub fn summary(sources: &SourceMap, diagnostics: &[Diagnostic]) -> String {
 fn explain(code: &str) -> Result<ExitStatus, CliError> {
     let Some(found) = Code::parse(code) else {
         return Err(CliError::usage(format!(
-            "unknown diagnostic code `{code}`; codes look like `Q0004` (see `docs/diagnostics.md`)"
+            "unknown diagnostic code `{code}`; codes look like `Q0004` (the list is in docs/language.md and docs/lints.md)"
         )));
     };
     let text = format!(

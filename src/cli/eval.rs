@@ -26,8 +26,8 @@ pub struct EvalArgs {
     #[arg(required = true)]
     pub data: Vec<PathBuf>,
 
-    /// The evaluation instant `now`: a date (start of day, UTC) or an RFC 3339 datetime
-    /// [default: the current time]
+    /// The evaluation instant `now`: a date (its start, UTC) or a datetime (RFC 3339; UTC
+    /// when it has no offset) [default: the current time]
     #[arg(long, value_name = "DATE|DATETIME")]
     pub as_of: Option<String>,
 
@@ -107,10 +107,10 @@ pub fn load_program(
     let (checked, diagnostics) = crate::front_end(&sources, &options);
     if !diagnostics.is_empty() {
         let color = Color::for_stream(std::io::stderr().is_terminal());
-        eprint!("{}", render::human(&sources, &diagnostics, color));
+        super::stderr_text!("{}", render::human(&sources, &diagnostics, color));
     }
     if diagnostics.iter().any(Diagnostic::is_error) {
-        eprint!("{}", super::check::summary(&sources, &diagnostics));
+        super::stderr_text!("{}", super::check::summary(&sources, &diagnostics));
         return Ok(Err(ExitStatus::Failed));
     }
     let program = crate::compile::compile(&checked);
@@ -265,7 +265,7 @@ pub fn run(args: &EvalArgs) -> Result<ExitStatus, CliError> {
                         read += 1;
                     }
                     failed += 1;
-                    eprintln!("{error}");
+                    super::stderr_line!("{error}");
                     if args.on_error == OnError::Fail {
                         stopped = true;
                         break 'files;
@@ -278,7 +278,7 @@ pub fn run(args: &EvalArgs) -> Result<ExitStatus, CliError> {
     let stdout = std::io::stdout();
     let mut out = BufWriter::new(stdout.lock());
     let written = if args.summary {
-        write_summary(&mut out, &program, &columns, &rows)
+        write_summary(&mut out, format, &program, &columns, &rows)
     } else {
         write_rows(
             &mut out,
@@ -305,7 +305,7 @@ pub fn run(args: &EvalArgs) -> Result<ExitStatus, CliError> {
     if stopped {
         summary.push_str("; stopped at the first bad record (--on-error fail)");
     }
-    eprintln!("{summary}");
+    super::stderr_line!("{summary}");
     Ok(if failed > 0 {
         ExitStatus::DataErrors
     } else {
@@ -498,37 +498,101 @@ pub fn write_table(
     Ok(())
 }
 
+/// Counts per value of each classification in funnel order, `none` last.
+fn summary_counts<'p>(
+    program: &'p Program,
+    columns: &[usize],
+    rows: &[Row],
+) -> Vec<(&'p str, String, usize)> {
+    let mut out = Vec::new();
+    for &c in columns {
+        let class = &program.classes[c];
+        for v in class.funnel_order() {
+            let count = rows.iter().filter(|row| row.values[c] == Some(v)).count();
+            out.push((class.name.as_str(), class.values[v].clone(), count));
+        }
+        let none = rows.iter().filter(|row| row.values[c].is_none()).count();
+        out.push((class.name.as_str(), "none".to_string(), none));
+    }
+    out
+}
+
+/// `--summary`: a table per classification for people; one row per value otherwise.
 fn write_summary(
     out: &mut impl Write,
+    format: OutputFormat,
     program: &Program,
     columns: &[usize],
     rows: &[Row],
 ) -> std::io::Result<()> {
-    for (n, &c) in columns.iter().enumerate() {
-        let class = &program.classes[c];
-        if n > 0 {
-            writeln!(out)?;
+    let counts = summary_counts(program, columns, rows);
+    let total = rows.len().max(1) as f64;
+    let share = |count: usize| (1000.0 * count as f64 / total).round() / 10.0;
+    match format {
+        OutputFormat::Table => {
+            for (n, &c) in columns.iter().enumerate() {
+                let name = &program.classes[c].name;
+                if n > 0 {
+                    writeln!(out)?;
+                }
+                let body: Vec<Vec<String>> = counts
+                    .iter()
+                    .filter(|(class, _, _)| class == name)
+                    .map(|(_, value, count)| {
+                        vec![
+                            value.clone(),
+                            count.to_string(),
+                            format!("{:.1}%", share(*count)),
+                        ]
+                    })
+                    .collect();
+                write_table(
+                    out,
+                    &[name.clone(), "contacts".into(), "share".into()],
+                    &body,
+                )?;
+            }
+            Ok(())
         }
-        let mut body = Vec::new();
-        let total = rows.len().max(1) as f64;
-        let mut shown = |label: &str, count: usize| {
-            body.push(vec![
-                label.to_string(),
-                count.to_string(),
-                format!("{:.1}%", 100.0 * count as f64 / total),
-            ]);
-        };
-        for v in class.funnel_order() {
-            let count = rows.iter().filter(|row| row.values[c] == Some(v)).count();
-            shown(&class.values[v], count);
+        OutputFormat::Csv => {
+            let mut writer = ::csv::Writer::from_writer(out);
+            writer
+                .write_record(["classification", "value", "contacts", "share_percent"])
+                .map_err(std::io::Error::other)?;
+            for (class, value, count) in &counts {
+                writer
+                    .write_record([
+                        class.to_string(),
+                        value.clone(),
+                        count.to_string(),
+                        format!("{:.1}", share(*count)),
+                    ])
+                    .map_err(std::io::Error::other)?;
+            }
+            writer.flush()
         }
-        let none = rows.iter().filter(|row| row.values[c].is_none()).count();
-        shown("none", none);
-        write_table(
-            out,
-            &[class.name.clone(), "contacts".into(), "share".into()],
-            &body,
-        )?;
+        OutputFormat::Json | OutputFormat::Jsonl => {
+            let objects: Vec<serde_json::Value> = counts
+                .iter()
+                .map(|(class, value, count)| {
+                    serde_json::json!({
+                        "classification": class,
+                        "value": value,
+                        "contacts": count,
+                        "share_percent": share(*count),
+                    })
+                })
+                .collect();
+            if format == OutputFormat::Jsonl {
+                for object in &objects {
+                    serde_json::to_writer(&mut *out, object)?;
+                    out.write_all(b"\n")?;
+                }
+            } else {
+                serde_json::to_writer_pretty(&mut *out, &objects)?;
+                out.write_all(b"\n")?;
+            }
+            Ok(())
+        }
     }
-    Ok(())
 }

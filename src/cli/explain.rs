@@ -72,7 +72,7 @@ pub fn run(args: &ExplainArgs) -> Result<ExitStatus, CliError> {
             }
             Ok(_) => {}
             Err(e) if e.id.as_deref() == Some(args.id.as_str()) => {
-                eprintln!("{e}");
+                super::stderr_line!("{e}");
                 return Ok(ExitStatus::DataErrors);
             }
             Err(_) => skipped += 1,
@@ -96,7 +96,7 @@ pub fn run(args: &ExplainArgs) -> Result<ExitStatus, CliError> {
     let explanation = match explanation {
         Ok(e) => e,
         Err(e) => {
-            eprintln!("{e}");
+            super::stderr_line!("{e}");
             return Ok(ExitStatus::DataErrors);
         }
     };

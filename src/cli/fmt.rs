@@ -67,8 +67,8 @@ pub fn run(args: &FmtArgs) -> Result<ExitStatus, CliError> {
     }
     if !unparsable.is_empty() {
         let color = Color::for_stream(std::io::stderr().is_terminal());
-        eprint!("{}", render::human(&sources, &unparsable, color));
-        eprintln!("files with syntax errors were not formatted");
+        super::stderr_text!("{}", render::human(&sources, &unparsable, color));
+        super::stderr_line!("files with syntax errors were not formatted");
     }
     let verb = if args.check {
         "would be reformatted"
@@ -77,7 +77,7 @@ pub fn run(args: &FmtArgs) -> Result<ExitStatus, CliError> {
     };
     let count = changed.len();
     let total = files.len();
-    eprintln!(
+    super::stderr_line!(
         "{count} of {total} file{} {verb}",
         if total == 1 { "" } else { "s" }
     );

@@ -3,6 +3,24 @@
 //! The library core does no I/O; this module reads files, renders diagnostics, writes
 //! output and maps results to [`ExitStatus`].
 
+/// Writes a line to standard error; a closed standard error is no reason to fail.
+macro_rules! stderr_line {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+pub(crate) use stderr_line;
+
+/// Writes text to standard error, ignoring a closed stream.
+macro_rules! stderr_text {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stderr(), $($arg)*);
+    }};
+}
+pub(crate) use stderr_text;
+
 pub mod check;
 pub mod eval;
 pub mod explain;
@@ -52,6 +70,13 @@ impl CliError {
 
     /// A file that could not be read or written.
     pub fn io(context: String, error: std::io::Error) -> CliError {
+        if error.kind() == std::io::ErrorKind::BrokenPipe {
+            // the reader of our output stopped early (`qualify eval … | head`): not an error
+            return CliError {
+                message: String::new(),
+                status: ExitStatus::Success,
+            };
+        }
         let reason = match error.kind() {
             std::io::ErrorKind::NotFound => "no such file or directory".to_string(),
             std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
@@ -154,7 +179,9 @@ pub fn main() -> ExitCode {
     match result {
         Ok(status) => status.into(),
         Err(error) => {
-            eprintln!("error: {}", error.message);
+            if !error.message.is_empty() {
+                stderr_line!("error: {}", error.message);
+            }
             error.status.into()
         }
     }

@@ -157,7 +157,7 @@ pub fn run(args: &TestArgs) -> Result<ExitStatus, CliError> {
         if !diagnostics.is_empty() {
             diagnostics_seen = true;
             let color = Color::for_stream(std::io::stderr().is_terminal());
-            eprint!("{}", render::human(&sources, &diagnostics, color));
+            super::stderr_text!("{}", render::human(&sources, &diagnostics, color));
         }
         if args.coverage || args.min_coverage.is_some() {
             let mut report = coverage.report(&program, &sources);
