@@ -29,7 +29,7 @@ pub struct CheckArgs {
     pub explain: Option<String>,
 
     /// The field that names each contact
-    #[arg(long, default_value = "id", value_name = "FIELD")]
+    #[arg(long, default_value = "id", value_name = "FIELD", value_parser = super::id_field)]
     pub id_field: String,
 
     /// Report these lints (names or codes) as warnings; repeatable, comma-separated

@@ -36,7 +36,7 @@ pub struct EvalArgs {
     pub input_format: Option<InputFormatArg>,
 
     /// The field that names each contact
-    #[arg(long, default_value = "id", value_name = "FIELD")]
+    #[arg(long, default_value = "id", value_name = "FIELD", value_parser = super::id_field)]
     pub id_field: String,
 
     /// Output format [default: table on a terminal, csv otherwise]
@@ -52,7 +52,7 @@ pub struct EvalArgs {
     #[arg(long)]
     pub summary: bool,
 
-    /// Add a `<name>_reason` column per classification: the matched row and the
+    /// Add a `<name>.reason` column per classification: the matched row and the
     /// conditions that decided it
     #[arg(long)]
     pub explain: bool,
@@ -230,6 +230,9 @@ pub fn run(args: &EvalArgs) -> Result<ExitStatus, CliError> {
 
     let mut evaluator = Evaluator::new(&program, now);
     let mut rows: Vec<Row> = Vec::new();
+    let mut seen_ids: std::collections::HashSet<String> = std::collections::HashSet::new();
+    let mut repeated_ids = 0usize;
+    let mut first_repeat: Option<String> = None;
     let mut read = 0usize;
     let mut failed = 0usize;
     let mut stopped = false;
@@ -256,6 +259,10 @@ pub fn run(args: &EvalArgs) -> Result<ExitStatus, CliError> {
             match result {
                 Ok(row) => {
                     read += 1;
+                    if !seen_ids.insert(row.id.clone()) {
+                        repeated_ids += 1;
+                        first_repeat.get_or_insert_with(|| row.id.clone());
+                    }
                     rows.push(row);
                 }
                 Err(error) => {
@@ -305,6 +312,13 @@ pub fn run(args: &EvalArgs) -> Result<ExitStatus, CliError> {
     if stopped {
         summary.push_str("; stopped at the first bad record (--on-error fail)");
     }
+    if let Some(id) = first_repeat {
+        // not an error (exports do repeat contacts), but results keyed by id would collide
+        super::stderr_line!(
+            "note: {repeated_ids} contact{} repeat an id seen before (the first is `{id}`)",
+            if repeated_ids == 1 { "" } else { "s" }
+        );
+    }
     super::stderr_line!("{summary}");
     Ok(if failed > 0 {
         ExitStatus::DataErrors
@@ -317,6 +331,11 @@ pub fn run(args: &EvalArgs) -> Result<ExitStatus, CliError> {
 fn selected_columns(program: &Program, select: &[String]) -> Result<Vec<usize>, CliError> {
     if select.is_empty() {
         return Ok((0..program.classes.len()).collect());
+    }
+    for (i, name) in select.iter().enumerate() {
+        if select[..i].contains(name) {
+            return Err(CliError::usage(format!("`--select` names `{name}` twice")));
+        }
     }
     select
         .iter()
@@ -360,7 +379,8 @@ fn result_table(
     for &c in columns {
         header.push(program.classes[c].name.clone());
         if explain {
-            header.push(format!("{}_reason", program.classes[c].name));
+            // a dot cannot occur in a classification name, so the column cannot collide
+            header.push(format!("{}.reason", program.classes[c].name));
         }
     }
     let cells = rows
@@ -476,8 +496,16 @@ pub fn write_table(
     header: &[String],
     body: &[Vec<String>],
 ) -> std::io::Result<()> {
+    let body: Vec<Vec<String>> = body
+        .iter()
+        .map(|line| {
+            line.iter()
+                .map(|c| data::printable(c).into_owned())
+                .collect()
+        })
+        .collect();
     let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
-    for line in body {
+    for line in &body {
         for (i, cell) in line.iter().enumerate() {
             widths[i] = widths[i].max(cell.chars().count());
         }

@@ -35,7 +35,7 @@ pub struct ExplainArgs {
     pub input_format: Option<InputFormatArg>,
 
     /// The field that names each contact
-    #[arg(long, default_value = "id", value_name = "FIELD")]
+    #[arg(long, default_value = "id", value_name = "FIELD", value_parser = super::id_field)]
     pub id_field: String,
 
     /// Output format
@@ -64,11 +64,15 @@ pub fn run(args: &ExplainArgs) -> Result<ExitStatus, CliError> {
     let name = load::display_path(&args.data);
     let mut found = None;
     let mut skipped = 0usize;
+    let mut more = 0usize;
     for record in data::read(format, &name, &text, &program.plan) {
         match record {
             Ok(contact) if contact.id == args.id => {
-                found = Some(contact);
-                break;
+                if found.is_none() {
+                    found = Some(contact);
+                } else {
+                    more += 1;
+                }
             }
             Ok(_) => {}
             Err(e) if e.id.as_deref() == Some(args.id.as_str()) => {
@@ -77,6 +81,15 @@ pub fn run(args: &ExplainArgs) -> Result<ExitStatus, CliError> {
             }
             Err(_) => skipped += 1,
         }
+    }
+    if let (Some(first), true) = (&found, more > 0) {
+        super::stderr_line!(
+            "note: {} contacts in `{name}` have {} `{}`; this explains the first (line {})",
+            more + 1,
+            args.id_field,
+            args.id,
+            first.line
+        );
     }
     let Some(contact) = found else {
         let note = if skipped > 0 {

@@ -32,8 +32,7 @@ pub fn run(args: &FmtArgs) -> Result<ExitStatus, CliError> {
     let mut changed = Vec::new();
     let mut out = std::io::stdout().lock();
     for path in &files {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| CliError::io(format!("cannot read `{}`", path.display()), e))?;
+        let text = load::read_rule_file(path)?;
         let id = sources.add(load::display_path(path), text);
         let (file, diagnostics) = crate::syntax::parse_file(id, sources.get(id));
         if !diagnostics.is_empty() {

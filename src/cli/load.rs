@@ -49,12 +49,28 @@ pub fn rule_set(paths: &[PathBuf]) -> Result<SourceMap, CliError> {
     let mut sources = SourceMap::new();
     for path in paths {
         for file in rule_files(path)? {
-            let text = std::fs::read_to_string(&file)
-                .map_err(|e| CliError::io(format!("cannot read `{}`", file.display()), e))?;
-            sources.add(display_path(&file), text);
+            sources.add(display_path(&file), read_rule_file(&file)?);
         }
     }
     Ok(sources)
+}
+
+/// The text of a rule file: UTF-8 (a leading byte-order mark is dropped), or an error that
+/// says where the first invalid byte is.
+pub fn read_rule_file(path: &Path) -> Result<String, CliError> {
+    let bytes = std::fs::read(path)
+        .map_err(|e| CliError::io(format!("cannot read `{}`", path.display()), e))?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        CliError::usage(format!(
+            "`{}` is not UTF-8 text (first bad byte at offset {}); save it as UTF-8",
+            path.display(),
+            e.utf8_error().valid_up_to()
+        ))
+    })?;
+    Ok(match text.strip_prefix('\u{feff}') {
+        Some(rest) => rest.to_string(),
+        None => text,
+    })
 }
 
 /// A path as shown in diagnostics: relative paths stay as given, with `/` separators.

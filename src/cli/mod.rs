@@ -138,6 +138,26 @@ pub enum Command {
     Test(test::TestArgs),
 }
 
+/// Validates `--id-field`: a top-level field name as written in a schema.
+pub fn id_field(text: &str) -> Result<String, String> {
+    let mut chars = text.chars();
+    let valid = chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if valid {
+        Ok(text.to_string())
+    } else if text.contains('.') {
+        Err(format!(
+            "`{text}`: the id must be a top-level field of the contact, not a nested one"
+        ))
+    } else {
+        Err(format!(
+            "`{text}` is not a field name (letters, digits and `_`)"
+        ))
+    }
+}
+
 /// Stack of the thread that runs a command.
 const STACK_SIZE: usize = 512 << 20;
 

@@ -343,7 +343,7 @@ pub fn sarif(sources: &SourceMap, diagnostics: &[Diagnostic]) -> serde_json::Val
     let location = |span: crate::source::Span| {
         json!({
             "physicalLocation": {
-                "artifactLocation": { "uri": sources.get(span.file).name },
+                                "artifactLocation": { "uri": uri_reference(&sources.get(span.file).name) },
                 "region": region(span),
             }
         })
@@ -392,6 +392,21 @@ pub fn sarif(sources: &SourceMap, diagnostics: &[Diagnostic]) -> serde_json::Val
             "results": results,
         }],
     })
+}
+
+/// A relative path as a URI reference: unreserved characters and `/` as they are, every
+/// other byte percent-encoded.
+fn uri_reference(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for b in path.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => {
+                out.push(b as char)
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
 }
 
 fn sarif_level(severity: Severity) -> &'static str {

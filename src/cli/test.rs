@@ -37,7 +37,7 @@ pub struct TestArgs {
     pub min_coverage: Option<f64>,
 
     /// The field that names each contact
-    #[arg(long, default_value = "id", value_name = "FIELD")]
+    #[arg(long, default_value = "id", value_name = "FIELD", value_parser = super::id_field)]
     pub id_field: String,
 }
 
@@ -108,6 +108,7 @@ fn test_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), CliError> {
 /// Runs `qualify test`.
 pub fn run(args: &TestArgs) -> Result<ExitStatus, CliError> {
     let mut results = Vec::new();
+    let mut problems: Vec<Problem> = Vec::new();
     let mut coverage_reports = Vec::new();
     let mut diagnostics_seen = false;
     for path in &args.paths {
@@ -119,7 +120,16 @@ pub fn run(args: &TestArgs) -> Result<ExitStatus, CliError> {
         }
         let (mut sources, program) = match load_program(path, &args.id_field)? {
             Ok(loaded) => loaded,
-            Err(status) => return Ok(status),
+            Err(_) => {
+                // the diagnostics are on standard error; reports for CI still say so
+                problems.push(Problem {
+                    file: load::display_path(path),
+                    line: 0,
+                    message: "the rules have errors, so no case ran (`qualify check` lists them)"
+                        .to_string(),
+                });
+                continue;
+            }
         };
         let rule_files = sources.iter().count();
         let mut files = Vec::new();
@@ -153,6 +163,14 @@ pub fn run(args: &TestArgs) -> Result<ExitStatus, CliError> {
                     sources.get(id).line_col(case.span.start as usize).line,
                 ));
             }
+        }
+        for d in diagnostics.iter().filter(|d| d.is_error()) {
+            let file = sources.get(d.span.file);
+            problems.push(Problem {
+                file: file.name.clone(),
+                line: file.line_col(d.span.start as usize).line,
+                message: format!("{}: {}", d.code.as_str(), d.message),
+            });
         }
         if !diagnostics.is_empty() {
             diagnostics_seen = true;
@@ -193,8 +211,8 @@ pub fn run(args: &TestArgs) -> Result<ExitStatus, CliError> {
             (passed, failed),
             diagnostics_seen,
         ),
-        TestFormat::Json => json(&results, &coverage_reports, passed, failed)?,
-        TestFormat::Junit => junit(&results, passed, failed),
+        TestFormat::Json => json(&results, &problems, &coverage_reports, passed, failed)?,
+        TestFormat::Junit => junit(&results, &problems, passed, failed),
     };
     std::io::stdout()
         .write_all(text.as_bytes())
@@ -207,6 +225,14 @@ pub fn run(args: &TestArgs) -> Result<ExitStatus, CliError> {
 }
 
 type Results = [(String, CaseResult, usize)];
+
+/// A problem that kept cases from running: rules with errors, a malformed test file.
+#[derive(Debug, serde::Serialize)]
+struct Problem {
+    file: String,
+    line: usize,
+    message: String,
+}
 
 fn total(reports: &[FileCoverage]) -> Option<f64> {
     let (covered, all) = reports
@@ -376,6 +402,7 @@ fn coverage_text(reports: &[FileCoverage], min: Option<f64>) -> String {
 
 fn json(
     results: &Results,
+    problems: &[Problem],
     coverage: &[FileCoverage],
     passed: usize,
     failed: usize,
@@ -393,7 +420,12 @@ fn json(
             })
         })
         .collect();
-    let mut document = serde_json::json!({ "cases": cases, "passed": passed, "failed": failed });
+    let mut document = serde_json::json!({
+        "cases": cases,
+        "problems": problems,
+        "passed": passed,
+        "failed": failed,
+    });
     if !coverage.is_empty() {
         document["coverage"] =
             serde_json::json!({ "files": coverage, "total_percent": total(coverage) });
@@ -421,14 +453,21 @@ fn xml_escape(text: &str) -> String {
     out
 }
 
-fn junit(results: &Results, passed: usize, failed: usize) -> String {
+/// JUnit XML. A problem that kept cases from running (rules with errors, a malformed test
+/// file) is an `<error>` test case, so CI shows it rather than a clean run.
+fn junit(results: &Results, problems: &[Problem], passed: usize, failed: usize) -> String {
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     out.push_str(&format!(
-        "<testsuites name=\"qualify\" tests=\"{}\" failures=\"{failed}\">\n",
-        passed + failed
+        "<testsuites name=\"qualify\" tests=\"{}\" failures=\"{failed}\" errors=\"{}\">\n",
+        passed + failed + problems.len(),
+        problems.len()
     ));
     let mut files: Vec<&str> = Vec::new();
-    for (file, _, _) in results {
+    for file in results
+        .iter()
+        .map(|(f, _, _)| f)
+        .chain(problems.iter().map(|p| &p.file))
+    {
         if !files.contains(&file.as_str()) {
             files.push(file);
         }
@@ -436,11 +475,24 @@ fn junit(results: &Results, passed: usize, failed: usize) -> String {
     for file in files {
         let cases: Vec<_> = results.iter().filter(|(f, _, _)| f == file).collect();
         let failures = cases.iter().filter(|(_, r, _)| !r.passed()).count();
+        let errors: Vec<&Problem> = problems.iter().filter(|p| p.file == file).collect();
         out.push_str(&format!(
-            "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{failures}\">\n",
+            "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{failures}\" errors=\"{}\">\n",
             xml_escape(file),
-            cases.len()
+            cases.len() + errors.len(),
+            errors.len()
         ));
+        for problem in errors {
+            out.push_str(&format!(
+                "    <testcase name=\"{} (line {})\" classname=\"{}\" file=\"{}\" line=\"{}\">\n      <error message=\"{}\"/>\n    </testcase>\n",
+                xml_escape("cases that did not run"),
+                problem.line,
+                xml_escape(file),
+                xml_escape(file),
+                problem.line,
+                xml_escape(&problem.message)
+            ));
+        }
         for (_, r, line) in cases {
             out.push_str(&format!(
                 "    <testcase name=\"{}\" classname=\"{}\" file=\"{}\" line=\"{line}\"",

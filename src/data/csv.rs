@@ -45,16 +45,52 @@ pub fn read<'a>(
         }
     };
     let columns: Vec<Option<Column>> = headers.iter().map(|h| column(plan, h)).collect();
+    // two columns for one field would leave one of the values unused
+    for (i, c) in columns.iter().enumerate() {
+        let Some(c) = c else { continue };
+        let same = |x: &Option<Column>| x.as_ref().is_some_and(|x| x.steps == c.steps);
+        if let Some(first) = columns[..i].iter().position(same) {
+            let mut error = DataError::new(
+                Code::MalformedCsv,
+                file,
+                format!(
+                    "the header has two columns for `{}` (columns {} and {}); keep one",
+                    c.header,
+                    first + 1,
+                    i + 1
+                ),
+            );
+            error.line = Some(1);
+            error.fatal = true;
+            return Box::new(std::iter::once(Err(Box::new(error))));
+        }
+    }
+    if headers.len() <= 1 && headers.iter().next().is_none_or(|h| h.trim().is_empty()) {
+        let mut error = DataError::new(
+            Code::MalformedCsv,
+            file,
+            "the file is empty: a CSV file starts with a header row",
+        );
+        error.line = Some(1);
+        error.fatal = true;
+        return Box::new(std::iter::once(Err(Box::new(error))));
+    }
     if !columns
         .iter()
         .flatten()
         .any(|c| c.steps.len() == 1 && c.steps[0] == (0, plan.id_slot))
     {
+        let semicolons = headers.len() == 1 && headers.iter().any(|h| h.contains(';'));
+        let hint = if semicolons {
+            " (the header looks separated by `;`: qualify reads comma-separated files)"
+        } else {
+            ""
+        };
         let mut error = DataError::new(
             Code::MissingContactId,
             file,
             format!(
-                "the header has no `{}` column, so contacts cannot be told apart",
+                "the header has no `{}` column, so contacts cannot be told apart{hint}",
                 plan.id_field
             ),
         );
@@ -265,11 +301,14 @@ fn cell_value(
     ty: &PlanType,
     path: &FieldPath<'_>,
 ) -> Result<Value, FieldError> {
-    let text = cell.trim();
-    if text.is_empty() {
+    // only an empty cell is missing; text is taken as written, other values may carry
+    // spaces around them
+    if cell.is_empty() {
         return Ok(Value::Missing);
     }
+    let text = cell.trim();
     match ty {
+        PlanType::String | PlanType::Enum(_) => typed::text_value(cell, ty, path),
         PlanType::Number => parse_number(text)
             .map(Value::Number)
             .ok_or_else(|| FieldError::wrong_type(path, ty, &typed::found_text(cell))),

@@ -74,13 +74,30 @@ impl fmt::Display for DataError {
         }
         f.write_str(": ")?;
         if let Some(id) = &self.id {
-            write!(f, "contact `{id}`: ")?;
+            write!(f, "contact `{}`: ", printable(id))?;
         }
         if let Some(field) = &self.field {
             write!(f, "field `{field}`: ")?;
         }
         f.write_str(&self.message)
     }
+}
+
+/// Text safe to print on a terminal: control characters (escape sequences, line breaks
+/// inside an id) are shown as `\u{…}` instead of acting on the screen.
+pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(char::is_control) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if c.is_control() {
+            out.push_str(&format!("\\u{{{:x}}}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 /// The layout of a contact file.

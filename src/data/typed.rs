@@ -101,7 +101,18 @@ pub fn text_value(s: &str, ty: &PlanType, path: &FieldPath<'_>) -> Result<Value,
             .map(Value::Date)
             .map_err(|_| FieldError::wrong_type(path, ty, &found_text(s))),
         PlanType::DateTime => super::parse_time(s).map(Value::DateTime).ok_or_else(|| {
-            if s.trim().parse::<jiff::civil::DateTime>().is_ok() {
+                                    let has_offset = s.trim().ends_with(['Z', 'z'])
+                || s.trim().rsplit_once('T').is_some_and(|(_, time)| time.contains(['+', '-']));
+            if has_offset && crate::syntax::civil_part_is_valid(s) {
+                FieldError {
+                    code: Code::WrongType,
+                    field: path.to_string(),
+                    message: format!(
+                        "{} lies outside the datetimes qualify can represent (years -9999 to 9999, up to 9999-12-30)",
+                        found_text(s)
+                    ),
+                }
+            } else if s.trim().parse::<jiff::civil::DateTime>().is_ok() {
                 FieldError {
                     code: Code::WrongType,
                     field: path.to_string(),

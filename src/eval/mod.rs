@@ -497,6 +497,15 @@ impl<'p> Evaluator<'p> {
     }
 
     fn arith(&self, id: NodeId, op: ArithOp, l: Value, r: Value) -> Eval {
+        // a result that is not a number (∞ − ∞ after an overflow) has no value, like
+        // division by zero
+        Ok(match self.arith_value(id, op, l, r)? {
+            Value::Number(n) if n.is_nan() => Value::Missing,
+            v => v,
+        })
+    }
+
+    fn arith_value(&self, id: NodeId, op: ArithOp, l: Value, r: Value) -> Eval {
         use Value::*;
         let time = |v: &Value| match v {
             DateTime(t) => Some(*t),

@@ -352,15 +352,37 @@ fn contact(
                     return None;
                 }
             };
+            let mut found: Option<data::Contact> = None;
             for record in data::read(format, &name, &text, &program.plan) {
                 match record {
-                    Ok(c) if c.id == id_text => return Some(c),
+                    Ok(c) if c.id == id_text => {
+                        if let Some(first) = &found {
+                            let id_span = span_of.at(id.referenced.line(), id.referenced.column());
+                            problems.push(
+                                Diagnostic::new(
+                                    Code::TestContactNotFound,
+                                    id_span,
+                                    format!(
+                                        "`{}` has more than one contact `{id_text}` (lines {} and {})",
+                                        from.value, first.line, c.line
+                                    ),
+                                )
+                                .with_label("this id is not unique")
+                                .with_help("a test case must name exactly one contact"),
+                            );
+                            return None;
+                        }
+                        found = Some(c);
+                    }
                     Err(e) if e.id.as_deref() == Some(id_text.as_str()) => {
                         problems.push(contact_problem(span, false, &e));
                         return None;
                     }
                     _ => {}
                 }
+            }
+            if found.is_some() {
+                return found;
             }
             let id_span = span_of.at(id.referenced.line(), id.referenced.column());
             problems.push(
@@ -492,8 +514,23 @@ fn token_end(text: &str, start: usize) -> usize {
 /// The YAML error's message without its location and snippet (the diagnostic has them).
 fn yaml_message(e: &serde_saphyr::Error) -> String {
     let text = e.without_snippet().to_string();
-    let first = text.lines().next().unwrap_or("").trim();
-    format!("malformed test file: {}", data::without_position(first))
+    let first = data::without_position(text.lines().next().unwrap_or("").trim());
+    // the library's advice to programmers (`set DuplicateKeyPolicy…`) means nothing to a
+    // rule author: keep the finding, say the rest in our words
+    let finding = [", set ", "; use "]
+        .iter()
+        .filter_map(|advice| first.find(advice))
+        .min()
+        .map_or(first, |i| &first[..i])
+        .trim();
+    let advice = if first.contains("multiple YAML documents") {
+        ": a test file holds one document (no `---` between parts)"
+    } else if first.contains("duplicate") {
+        ": each key may appear once in a mapping"
+    } else {
+        ""
+    };
+    format!("malformed test file: {finding}{advice}")
 }
 
 /// One expectation that did not hold, with its explanation.

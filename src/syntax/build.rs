@@ -234,11 +234,14 @@ impl Builder {
             })?),
             Rule::datetime_lit => {
                 ExprKind::DateTime(parse_datetime_literal(pair.as_str()).map_err(|e| {
-                    invalid_literal(
-                        span,
-                        format!("`{}` is not a valid datetime", pair.as_str()),
-                        e,
-                    )
+                    let message = format!("`{}` is not a valid datetime", pair.as_str());
+                    if civil_part_is_valid(pair.as_str()) {
+                        Diagnostic::new(Code::InvalidLiteral, span, message)
+                            .with_label("outside the datetimes that can be represented")
+                            .with_help("datetimes run from the year -9999 to 9999-12-30")
+                    } else {
+                        invalid_literal(span, message, e)
+                    }
                 })?)
             }
             Rule::duration_lit => {
@@ -471,6 +474,17 @@ pub fn parse_datetime_literal(text: &str) -> Result<jiff::Timestamp, jiff::Error
         let civil: jiff::civil::DateTime = text.parse()?;
         Ok(civil.to_zoned(jiff::tz::TimeZone::UTC)?.timestamp())
     }
+}
+
+/// Whether a datetime's date and time of day are valid, whatever its offset: then a parse
+/// failure means the instant is out of range.
+pub fn civil_part_is_valid(text: &str) -> bool {
+    let text = text.trim();
+    let without_zone = match text.rfind(['+', '-', 'Z', 'z']) {
+        Some(i) if text.find('T').is_some_and(|t| i > t) => &text[..i],
+        _ => text,
+    };
+    without_zone.parse::<jiff::civil::DateTime>().is_ok()
 }
 
 /// `amount unit` as an exact duration; `None` when it does not fit.

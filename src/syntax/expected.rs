@@ -378,6 +378,11 @@ fn hint(expected: &BTreeSet<String>, found: Option<&str>, before: &str) -> Optio
                 "`{word}` goes between its operands, e.g. `role {word} \"sales\"`"
             ));
         }
+        if word.starts_with(|c: char| !c.is_ascii() && c.is_alphabetic()) {
+            return Some(
+                "names are written with ASCII letters, digits and `_` (e.g. `groesse`)".to_string(),
+            );
+        }
         if RESERVED.contains(&word) && expected.contains("a name") {
             return Some(format!(
                 "`{word}` is a reserved word of the language and cannot be used as a name"

@@ -5,6 +5,8 @@
 //! does not hide the errors in the others.
 
 mod build;
+
+pub use build::civil_part_is_valid;
 mod expected;
 
 use pest::Parser as _;
