@@ -18,6 +18,20 @@ use crate::compile::{CompareOp, Node, NodeId, PlanType, Program};
 use crate::eval::value::date_start;
 use crate::eval::{Value, equal, order};
 
+/// How many formula nodes one search may evaluate before it gives up (claiming nothing).
+const SEARCH_WORK: usize = 20_000_000;
+
+fn formula_size(f: &Formula) -> usize {
+    match f {
+        Formula::And(a, b) | Formula::Or(a, b) => 1 + formula_size(a) + formula_size(b),
+        Formula::Not(x) => 1 + formula_size(x),
+        Formula::Atom { .. } | Formula::Const(_) => 1,
+    }
+}
+
+/// Values with more regions than this are not modelled (see `Model::atom`).
+const MAX_DOMAIN: usize = 256;
+
 /// A set of truth values: bit 0 true, bit 1 false, bit 2 unknown.
 pub type TruthSet = u8;
 /// True.
@@ -301,10 +315,13 @@ impl<'p> Model<'p> {
                 self.add_var(key, domain)
             }
         };
-        let table: Vec<TruthSet> = self.domains[var].iter().map(truth).collect();
-        if table.is_empty() {
+        // a value compared with thousands of constants (`id == "c0" or … or id == "c999"`)
+        // would need a table per comparison as long as its domain: treat such comparisons
+        // as independent instead, which claims less but stays sound and fast
+        if self.domains[var].is_empty() || self.domains[var].len() > MAX_DOMAIN {
             return self.opaque_atom(id);
         }
+        let table: Vec<TruthSet> = self.domains[var].iter().map(truth).collect();
         Formula::Atom {
             var,
             table: table.into(),
@@ -337,7 +354,9 @@ impl<'p> Model<'p> {
             collect_vars(f, &mut vars);
         }
         let mut assignment: Vec<Option<usize>> = vec![None; self.keys.len()];
-        let mut budget = 200_000usize;
+        // the budget counts work: every step evaluates every formula once
+        let size: usize = formulas.iter().map(formula_size).sum();
+        let mut budget = (SEARCH_WORK / size.max(1)).max(1);
         self.dfs(formulas, goal, &vars, 0, &mut assignment, &mut budget)
     }
 
