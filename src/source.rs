@@ -209,6 +209,15 @@ impl SourceMap {
     pub fn slice(&self, span: Span) -> &str {
         self.get(span.file).slice(span)
     }
+
+    /// Where a span starts and ends, as lines and columns.
+    pub fn line_cols(&self, span: Span) -> (LineCol, LineCol) {
+        let file = self.get(span.file);
+        (
+            file.line_col(span.start as usize),
+            file.line_col(span.end as usize),
+        )
+    }
 }
 
 #[cfg(test)]

@@ -40,24 +40,30 @@ fn parse() {
     });
 }
 
+/// The rule set of a case: a `.qual` file, or every `.qual` file of a directory.
+fn rule_set(path: &Path) -> SourceMap {
+    let mut files: Vec<_> = if path.is_dir() {
+        std::fs::read_dir(path)
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+            .map(|e| e.expect("directory entry").path())
+            .filter(|p| p.extension().is_some_and(|x| x == "qual"))
+            .collect()
+    } else {
+        vec![path.to_path_buf()]
+    };
+    files.sort();
+    let mut sources = SourceMap::new();
+    for file in &files {
+        sources.add(relative(file), read(file));
+    }
+    sources
+}
+
 /// A check case is a `.qual` file, or a directory of them forming one rule set.
 #[test]
 fn check() {
     insta::glob!("cases/check/*", |path| {
-        let mut sources = SourceMap::new();
-        let mut files: Vec<_> = if path.is_dir() {
-            std::fs::read_dir(path)
-                .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-                .map(|e| e.expect("directory entry").path())
-                .filter(|p| p.extension().is_some_and(|x| x == "qual"))
-                .collect()
-        } else {
-            vec![path.to_path_buf()]
-        };
-        files.sort();
-        for file in &files {
-            sources.add(relative(file), read(file));
-        }
+        let sources = rule_set(path);
         let (_, diagnostics) = qualify::front_end(&sources, &CheckOptions::default());
         insta::assert_snapshot!(rendered(&sources, &diagnostics));
     });
@@ -162,20 +168,7 @@ fn explain() {
 #[test]
 fn lint() {
     insta::glob!("cases/lint/*", |path| {
-        let mut sources = SourceMap::new();
-        let mut files: Vec<_> = if path.is_dir() {
-            std::fs::read_dir(path)
-                .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-                .map(|e| e.expect("directory entry").path())
-                .filter(|p| p.extension().is_some_and(|x| x == "qual"))
-                .collect()
-        } else {
-            vec![path.to_path_buf()]
-        };
-        files.sort();
-        for file in &files {
-            sources.add(relative(file), read(file));
-        }
+        let sources = rule_set(path);
         let analysis = qualify::analyze(&sources, &CheckOptions::default(), &Default::default());
         insta::assert_snapshot!(rendered(&sources, &analysis.diagnostics));
     });

@@ -745,13 +745,7 @@ impl Checker<'_> {
                 (t, Type::Duration) if t.is_time() => Type::DateTime,
                 (Type::Duration, t) if t.is_time() && op == Add => Type::DateTime,
                 (a, b) if a.is_time() && b.is_time() && op == Sub => Type::Duration,
-                (a, b) if a.is_open() || b.is_open() => {
-                    if a == &Type::Error || b == &Type::Error {
-                        Type::Error
-                    } else {
-                        Type::Dynamic
-                    }
-                }
+                (a, b) if a.is_open() || b.is_open() => open_result(a, b),
                 _ => {
                     self.mismatch(
                         op,
@@ -766,13 +760,7 @@ impl Checker<'_> {
                 (Type::Number, Type::Number) => Type::Number,
                 (Type::Duration, Type::Number) => Type::Duration,
                 (Type::Number, Type::Duration) if op == Mul => Type::Duration,
-                (a, b) if a.is_open() || b.is_open() => {
-                    if a == &Type::Error || b == &Type::Error {
-                        Type::Error
-                    } else {
-                        Type::Dynamic
-                    }
-                }
+                (a, b) if a.is_open() || b.is_open() => open_result(a, b),
                 _ => {
                     self.mismatch(op, &l, &r, "works on numbers");
                     Type::Error
@@ -964,6 +952,16 @@ impl Checker<'_> {
             return error(span);
         }
         typed(ExprKind::Call(func, checked), ty, span)
+    }
+}
+
+/// The type of arithmetic on an operand of open type: an error stays an error (so it is
+/// reported once); otherwise the result is known only at run time.
+fn open_result(a: &Type, b: &Type) -> Type {
+    if *a == Type::Error || *b == Type::Error {
+        Type::Error
+    } else {
+        Type::Dynamic
     }
 }
 

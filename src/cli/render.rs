@@ -223,8 +223,7 @@ pub fn json_diagnostics(sources: &SourceMap, diagnostics: &[Diagnostic]) -> Vec<
         .iter()
         .map(|d| {
             let file = sources.get(d.span.file);
-            let start = file.line_col(d.span.start as usize);
-            let end = file.line_col(d.span.end as usize);
+            let (start, end) = sources.line_cols(d.span);
             JsonDiagnostic {
                 code: d.code.as_str(),
                 severity: d.severity.as_str(),
@@ -241,12 +240,10 @@ pub fn json_diagnostics(sources: &SourceMap, diagnostics: &[Diagnostic]) -> Vec<
                     .labels
                     .iter()
                     .map(|l| {
-                        let lf = sources.get(l.span.file);
-                        let s = lf.line_col(l.span.start as usize);
-                        let e = lf.line_col(l.span.end as usize);
+                        let (s, e) = sources.line_cols(l.span);
                         JsonLabel {
                             message: l.message.clone(),
-                            file: lf.name.clone(),
+                            file: sources.get(l.span.file).name.clone(),
                             line: s.line,
                             column: s.column,
                             end: JsonPosition {
@@ -268,8 +265,7 @@ pub fn github(sources: &SourceMap, diagnostics: &[Diagnostic]) -> String {
     let mut out = String::new();
     for d in diagnostics {
         let file = sources.get(d.span.file);
-        let start = file.line_col(d.span.start as usize);
-        let end = file.line_col(d.span.end as usize);
+        let (start, end) = sources.line_cols(d.span);
         let level = match d.severity {
             Severity::Error => "error",
             Severity::Warning => "warning",
@@ -330,9 +326,7 @@ pub fn sarif(sources: &SourceMap, diagnostics: &[Diagnostic]) -> serde_json::Val
         })
         .collect();
     let region = |span: crate::source::Span| {
-        let file = sources.get(span.file);
-        let start = file.line_col(span.start as usize);
-        let end = file.line_col(span.end as usize);
+        let (start, end) = sources.line_cols(span);
         json!({
             "startLine": start.line,
             "startColumn": start.column,

@@ -199,6 +199,53 @@ pub struct Program {
 }
 
 impl Program {
+    /// Calls `f` with each direct child of a node, in written order (not following `let`
+    /// and classification references).
+    pub fn for_each_child(&self, node: NodeId, mut f: impl FnMut(NodeId)) {
+        match &self.nodes[node as usize] {
+            Node::List(items) => items.iter().for_each(|&i| f(i)),
+            Node::Not(x)
+            | Node::Neg(x)
+            | Node::Presence(x, _)
+            | Node::Matches(x, _)
+            | Node::Call(_, x)
+            | Node::Field { base: Some(x), .. } => f(*x),
+            Node::And(a, b)
+            | Node::Or(a, b)
+            | Node::Compare(_, a, b)
+            | Node::Text(_, a, b)
+            | Node::Within(a, b)
+            | Node::Before(a, b)
+            | Node::After(a, b)
+            | Node::Coalesce(a, b)
+            | Node::Arith(_, a, b)
+            | Node::In {
+                item: a, list: b, ..
+            }
+            | Node::Quantifier {
+                list: a, body: b, ..
+            } => {
+                f(*a);
+                f(*b);
+            }
+            Node::Aggregate {
+                list,
+                value,
+                filter,
+                ..
+            } => {
+                f(*list);
+                value.iter().chain(filter.iter()).for_each(|&c| f(c));
+            }
+            Node::Const(_)
+            | Node::Now
+            | Node::Let(_)
+            | Node::Class(_)
+            | Node::Field { base: None, .. }
+            | Node::Local(_) => {}
+        }
+    }
+
     /// Whether a node is a quantifier variable or a field of one (a value that exists only
     /// inside its quantifier or aggregate).
     pub fn reads_variable(&self, node: NodeId) -> bool {

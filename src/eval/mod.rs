@@ -354,15 +354,8 @@ impl<'p> Evaluator<'p> {
                 list,
                 body,
             } => {
-                let items = match self.eval(*list, record)? {
-                    Value::List(items) => items,
-                    Value::Missing => return Ok(Value::Missing),
-                    other => {
-                        return Err(self.error(
-                            *list,
-                            format!("expected a list, found {}", describe(&other)),
-                        ));
-                    }
+                let Some(items) = self.list(*list, record)? else {
+                    return Ok(Value::Missing);
                 };
                 let level = *level as usize;
                 let mut unknown = false;
@@ -391,15 +384,8 @@ impl<'p> Evaluator<'p> {
                 value,
                 filter,
             } => {
-                let items = match self.eval(*list, record)? {
-                    Value::List(items) => items,
-                    Value::Missing => return Ok(Value::Missing),
-                    other => {
-                        return Err(self.error(
-                            *list,
-                            format!("expected a list, found {}", describe(&other)),
-                        ));
-                    }
+                let Some(items) = self.list(*list, record)? else {
+                    return Ok(Value::Missing);
                 };
                 let level = *level as usize;
                 let mut count = 0usize;
@@ -463,6 +449,15 @@ impl<'p> Evaluator<'p> {
                     )),
                 }
             }
+        }
+    }
+
+    /// The elements of a list a quantifier or aggregate ranges over; `None` when missing.
+    fn list(&mut self, id: NodeId, record: &[Value]) -> Result<Option<Arc<[Value]>>, RuntimeError> {
+        match self.eval(id, record)? {
+            Value::List(items) => Ok(Some(items)),
+            Value::Missing => Ok(None),
+            other => Err(self.error(id, format!("expected a list, found {}", describe(&other)))),
         }
     }
 

@@ -582,28 +582,7 @@ fn collect_reads(program: &Program, node: NodeId, out: &mut Vec<NodeId>) {
         Node::Quantifier { list, .. } | Node::Aggregate { list, .. } => {
             collect_reads(program, *list, out)
         }
-        Node::Const(_) | Node::Now | Node::Local(_) => {}
-        Node::List(items) => items.iter().for_each(|i| collect_reads(program, *i, out)),
-        Node::Not(x)
-        | Node::Neg(x)
-        | Node::Presence(x, _)
-        | Node::Matches(x, _)
-        | Node::Call(_, x) => collect_reads(program, *x, out),
-        Node::And(a, b)
-        | Node::Or(a, b)
-        | Node::Compare(_, a, b)
-        | Node::Text(_, a, b)
-        | Node::Within(a, b)
-        | Node::Before(a, b)
-        | Node::After(a, b)
-        | Node::Coalesce(a, b)
-        | Node::Arith(_, a, b)
-        | Node::In {
-            item: a, list: b, ..
-        } => {
-            collect_reads(program, *a, out);
-            collect_reads(program, *b, out);
-        }
+        _ => program.for_each_child(node, |child| collect_reads(program, child, out)),
     }
 }
 

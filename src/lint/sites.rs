@@ -43,57 +43,8 @@ pub fn roots(ctx: &Context<'_>) -> Vec<Root> {
 /// Calls `f` on `node` and every node of the same definition below it, outermost first;
 /// `let` references are not followed. `f` returns whether to descend.
 pub fn walk(program: &Program, node: NodeId, f: &mut dyn FnMut(NodeId) -> bool) {
-    if !f(node) {
-        return;
-    }
-    let mut go = |n: NodeId| walk(program, n, f);
-    match &program.nodes[node as usize] {
-        Node::List(items) => items.iter().for_each(|&i| go(i)),
-        Node::Not(x)
-        | Node::Neg(x)
-        | Node::Presence(x, _)
-        | Node::Matches(x, _)
-        | Node::Call(_, x) => go(*x),
-        Node::Field { base: Some(b), .. } => go(*b),
-        Node::And(a, b)
-        | Node::Or(a, b)
-        | Node::Compare(_, a, b)
-        | Node::Text(_, a, b)
-        | Node::Within(a, b)
-        | Node::Before(a, b)
-        | Node::After(a, b)
-        | Node::Coalesce(a, b)
-        | Node::Arith(_, a, b)
-        | Node::In {
-            item: a, list: b, ..
-        } => {
-            go(*a);
-            go(*b);
-        }
-        Node::Quantifier { list, body, .. } => {
-            go(*list);
-            go(*body);
-        }
-        Node::Aggregate {
-            list,
-            value,
-            filter,
-            ..
-        } => {
-            go(*list);
-            if let Some(v) = value {
-                go(*v);
-            }
-            if let Some(c) = filter {
-                go(*c);
-            }
-        }
-        Node::Const(_)
-        | Node::Now
-        | Node::Let(_)
-        | Node::Class(_)
-        | Node::Field { base: None, .. }
-        | Node::Local(_) => {}
+    if f(node) {
+        program.for_each_child(node, |child| walk(program, child, f));
     }
 }
 
@@ -132,17 +83,7 @@ pub fn with_parents(program: &Program, root: NodeId) -> Vec<(NodeId, Option<Node
     let mut i = 0;
     while i < out.len() {
         let (node, _) = out[i];
-        let mut children = Vec::new();
-        let mut first = true;
-        walk(program, node, &mut |n| {
-            if first {
-                first = false;
-                return true;
-            }
-            children.push(n);
-            false
-        });
-        out.extend(children.into_iter().map(|c| (c, Some(node))));
+        program.for_each_child(node, |child| out.push((child, Some(node))));
         i += 1;
     }
     out

@@ -120,16 +120,10 @@ fn unguarded_optional(program: &Program, node: NodeId) -> Option<NodeId> {
         }
         _ => {
             let mut found = None;
-            let mut first = true;
-            sites::walk(program, node, &mut |n| {
-                if first {
-                    first = false;
-                    return true;
-                }
+            program.for_each_child(node, |child| {
                 if found.is_none() {
-                    found = unguarded_optional(program, n);
+                    found = unguarded_optional(program, child);
                 }
-                false
             });
             found
         }
