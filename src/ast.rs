@@ -295,6 +295,18 @@ impl BinaryOp {
     }
 }
 
+/// The operators written as words between their operands (`role contains "vp"`), which
+/// people sometimes call like functions.
+pub const WORD_OPERATORS: [&str; 7] = [
+    "contains",
+    "starts_with",
+    "ends_with",
+    "matches",
+    "within",
+    "before",
+    "after",
+];
+
 /// `any` or `all`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Quantifier {

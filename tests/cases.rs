@@ -76,11 +76,7 @@ fn check() {
 fn eval() {
     insta::glob!("cases/eval/*/rules.qual", |path| {
         let dir = path.parent().expect("case directory");
-        let data = std::fs::read_dir(dir)
-            .expect("case directory")
-            .map(|e| e.expect("entry").path())
-            .find(|p| p.file_stem().is_some_and(|s| s == "contacts"))
-            .unwrap_or_else(|| panic!("{}: no contacts.* file", dir.display()));
+        let data = contacts_file(dir);
         let args_file = dir.join("args");
         let extra = if args_file.exists() {
             read(&args_file)
@@ -118,6 +114,15 @@ pub fn run_binary(args: impl IntoIterator<Item = String>) -> String {
     )
 }
 
+/// The `contacts.*` file of a case directory.
+fn contacts_file(dir: &Path) -> std::path::PathBuf {
+    std::fs::read_dir(dir)
+        .expect("case directory")
+        .map(|e| e.expect("entry").path())
+        .find(|p| p.file_stem().is_some_and(|s| s == "contacts"))
+        .unwrap_or_else(|| panic!("{}: no contacts.* file", dir.display()))
+}
+
 /// Extra command-line arguments of a case directory (its `args` file), if any.
 fn case_args(dir: &Path) -> Vec<String> {
     let file = dir.join("args");
@@ -151,11 +156,7 @@ fn test() {
 fn explain() {
     insta::glob!("cases/explain/*/rules.qual", |path| {
         let dir = path.parent().expect("case directory");
-        let data = std::fs::read_dir(dir)
-            .expect("case directory")
-            .map(|e| e.expect("entry").path())
-            .find(|p| p.file_stem().is_some_and(|s| s == "contacts"))
-            .unwrap_or_else(|| panic!("{}: no contacts.* file", dir.display()));
+        let data = contacts_file(dir);
         let args = ["explain".to_string(), relative(path), relative(&data)]
             .into_iter()
             .chain(case_args(dir));

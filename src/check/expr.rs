@@ -892,16 +892,7 @@ impl Checker<'_> {
             "days_since" => Func::DaysSince,
             "abs" => Func::Abs,
             other => {
-                let operators = [
-                    "contains",
-                    "starts_with",
-                    "ends_with",
-                    "matches",
-                    "within",
-                    "before",
-                    "after",
-                ];
-                let help = if operators.contains(&other) {
+                let help = if ast::WORD_OPERATORS.contains(&other) {
                     format!("`{other}` goes between its operands: `A {other} B`")
                 } else {
                     match did_you_mean(other, ["lower", "days_since", "abs"]) {

@@ -362,18 +362,7 @@ fn hint(expected: &BTreeSet<String>, found: Option<&str>, before: &str) -> Optio
                 "this string is not closed: add a `\"` before the end of the line".to_string(),
             );
         }
-        if [
-            "contains",
-            "starts_with",
-            "ends_with",
-            "matches",
-            "within",
-            "before",
-            "after",
-        ]
-        .contains(&word)
-            && wants_name
-        {
+        if crate::ast::WORD_OPERATORS.contains(&word) && wants_name {
             return Some(format!(
                 "`{word}` goes between its operands, e.g. `role {word} \"sales\"`"
             ));
