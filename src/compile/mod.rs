@@ -470,10 +470,13 @@ impl Compiler<'_> {
         matches!(self.program.nodes[id as usize], Node::Const(_))
     }
 
-    /// Pushes `node`; when all its inputs are constants, replaces it by its value.
+    /// Pushes `node`; when all its inputs are constants, replaces it by its value — unless
+    /// it depends on `now` (`within`, `days_since`), which is known only per run.
     fn push_folded(&mut self, node: Node, inputs: &[NodeId], span: Span) -> NodeId {
+        let reads_now = matches!(node, Node::Within(..) | Node::Call(Func::DaysSince, _));
         let id = self.push(node, span);
-        if inputs.iter().all(|&i| self.is_const(i))
+        if !reads_now
+            && inputs.iter().all(|&i| self.is_const(i))
             && let Some(value) = crate::eval::fold_constant(&self.program, id)
         {
             self.program.nodes[id as usize] = Node::Const(value);

@@ -189,7 +189,18 @@ impl<'p> Evaluator<'p> {
             }
             Node::Compare(op, a, b) => {
                 let (l, r) = (self.eval(*a, record)?, self.eval(*b, record)?);
-                if l.is_missing() || r.is_missing() {
+                if l.is_missing()
+                    || r.is_missing()
+                    || has_missing_element(&l)
+                    || has_missing_element(&r)
+                {
+                    // lists that differ in length differ whatever their missing elements
+                    if let (Value::List(x), Value::List(y)) = (&l, &r)
+                        && x.len() != y.len()
+                        && matches!(op, CompareOp::Eq | CompareOp::Ne)
+                    {
+                        return Ok(Value::Bool(*op == CompareOp::Ne));
+                    }
                     return Ok(Value::Missing);
                 }
                 let ordering = match op {
@@ -576,6 +587,16 @@ impl<'p> Evaluator<'p> {
 pub fn fold_constant(program: &Program, id: NodeId) -> Option<Value> {
     let mut evaluator = Evaluator::new(program, Timestamp::UNIX_EPOCH);
     evaluator.eval(id, &[]).ok()
+}
+
+/// Whether a list holds a missing element (at any depth): comparing it is unknown.
+fn has_missing_element(v: &Value) -> bool {
+    match v {
+        Value::List(items) => items
+            .iter()
+            .any(|i| i.is_missing() || has_missing_element(i)),
+        _ => false,
+    }
 }
 
 /// Whether two present values are equal; `None` when they cannot be compared.

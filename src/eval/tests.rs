@@ -299,3 +299,44 @@ fn a_row_on_a_value_that_is_not_a_condition_is_an_error_not_a_miss() {
     let mut evaluator = Evaluator::new(&program, jiff::Timestamp::UNIX_EPOCH);
     assert!(evaluator.classify(&contact.slots).is_err());
 }
+
+#[test]
+fn time_relative_to_now_is_never_folded_at_compile_time() {
+    let rules = "schema contact { id: string }\nlet recent = 2026-01-01 within 30 days\nlet days = days_since(2026-01-01)\n";
+    assert_eq!(
+        value_of(rules, "recent", r#"{"id": "c"}"#, "2026-01-02"),
+        Value::Bool(true)
+    );
+    assert_eq!(
+        value_of(rules, "days", r#"{"id": "c"}"#, "2026-01-11"),
+        Value::Number(10.0)
+    );
+}
+
+#[test]
+fn comparing_lists_with_missing_elements_is_unknown() {
+    let rules =
+        "schema contact { id: string, tags: list of string }\nlet vip = tags == [\"vip\"]\n";
+    assert_eq!(
+        value_of(rules, "vip", r#"{"id": "c", "tags": [null]}"#, "2026-01-02"),
+        Value::Missing
+    );
+    assert_eq!(
+        value_of(
+            rules,
+            "vip",
+            r#"{"id": "c", "tags": [null, "x"]}"#,
+            "2026-01-02"
+        ),
+        Value::Bool(false)
+    );
+    assert_eq!(
+        value_of(
+            rules,
+            "vip",
+            r#"{"id": "c", "tags": ["vip"]}"#,
+            "2026-01-02"
+        ),
+        Value::Bool(true)
+    );
+}

@@ -47,6 +47,7 @@ pub fn format(source: &SourceFile, file: &ast::File) -> String {
         comments: comment_ranges(&source.text),
         out: String::new(),
         trailing_column: None,
+        buffer_column: 0,
     };
     f.file(file);
     f.out
@@ -58,6 +59,8 @@ struct Formatter<'a> {
     out: String,
     /// The column of the last end-of-line comment written, for the lines continuing it.
     trailing_column: Option<usize>,
+    /// The column at which `out` starts (not 0 while a nested record is written).
+    buffer_column: usize,
 }
 
 /// What lies between two elements.
@@ -135,8 +138,11 @@ impl<'a> Formatter<'a> {
     }
 
     fn current_column(&self) -> usize {
-        let line_start = self.out.rfind('\n').map_or(0, |i| i + 1);
-        self.out[line_start..].chars().count()
+        match self.out.rfind('\n') {
+            Some(i) => self.out[i + 1..].chars().count(),
+            // a nested record is written into a buffer of its own, which starts mid-line
+            None => self.buffer_column + self.out.chars().count(),
+        }
     }
 
     fn file(&mut self, file: &ast::File) {
@@ -379,7 +385,9 @@ impl<'a> Formatter<'a> {
             }
             TypeExpr::Record(fields, span) => {
                 let saved = std::mem::take(&mut self.out);
+                let saved_column = std::mem::replace(&mut self.buffer_column, column);
                 self.record(fields, span.start as usize, span.end as usize - 1, indent);
+                self.buffer_column = saved_column;
                 std::mem::replace(&mut self.out, saved)
             }
         }

@@ -298,3 +298,421 @@ fn laws_hold_for_generated_rule_sets() {
         "only {parsed} of 400 generated rule sets parsed"
     );
 }
+
+// ---------------------------------------------------------------------------------------
+// Comments in awkward places, CRLF line endings, tabs, blank lines, long conditions and
+// lists, nested parentheses, strings holding `#`, spaces and escapes: the three laws
+// (idempotent, same tree, every comment kept) on generated files.
+// ---------------------------------------------------------------------------------------
+
+/// The text of every comment (as `comment_ranges` finds them), trimmed and sorted.
+fn comment_texts(text: &str) -> Vec<String> {
+    let mut out: Vec<String> = comment_ranges(text)
+        .iter()
+        .map(|&(s, e)| text[s..e].trim().to_string())
+        .collect();
+    out.sort();
+    out
+}
+
+/// Which law, if any, `text` breaks.
+fn broken_law(text: &str) -> Option<String> {
+    let once = try_fmt(text)?;
+    let Some(twice) = try_fmt(&once) else {
+        return Some(format!("the formatted text does not parse:\n{once}"));
+    };
+    if once != twice {
+        return Some(format!(
+            "not idempotent:\n--- once\n{once}\n--- twice\n{twice}"
+        ));
+    }
+    if tree(text) != tree(&once) {
+        return Some(format!("the tree changed:\n{once}"));
+    }
+    if comment_texts(text) != comment_texts(&once) {
+        return Some(format!(
+            "comments changed: {:?} became {:?}:\n{once}",
+            comment_texts(text),
+            comment_texts(&once)
+        ));
+    }
+    None
+}
+
+/// An end-of-line comment, sometimes holding quotes, `#` or the word `otherwise`.
+fn eol_comment(rng: &mut Rng, n: usize) -> String {
+    let body = rng.pick(&[
+        "note",
+        "a \"quoted\" word",
+        "## double",
+        "otherwise not",
+        "{ brace }",
+        "let x = 1",
+        "trailing spaces   ",
+        "(paren",
+        "ends with backslash \\",
+    ]);
+    format!("# c{n} {body}")
+}
+
+/// A string literal with `#`, runs of spaces, escapes or parentheses inside.
+fn awkward_string(rng: &mut Rng) -> String {
+    rng.pick(&[
+        "\"#not a comment\"",
+        "\"a  #  b\"",
+        "\"x\\\"#\\\"y\"",
+        "\"back\\\\\"",
+        "\"tab\\there\"",
+        "\"line\\nbreak\"",
+        "\"(not a paren)\"",
+        "\"   \"",
+        "\"\"",
+        "\"caf\u{e9} \u{2014} #1\"",
+    ])
+    .to_string()
+}
+
+/// A random expression with the awkward literals, deeper parentheses and prefix operators.
+fn awkward_expression(rng: &mut Rng, depth: usize) -> String {
+    if depth == 0 || rng.below(4) == 0 {
+        return match rng.below(12) {
+            0 => awkward_string(rng),
+            1 => format!("role == {}", awkward_string(rng)),
+            2 => rng
+                .pick(&["- 3", "-(3)", "- -3", "5 - -3", "-b", "- b.c", "1_000.50"])
+                .to_string(),
+            3 => rng
+                .pick(&[
+                    "30\tdays",
+                    "1.5  hours",
+                    "2026-01-01",
+                    "2026-01-01T09:30:00+01:00",
+                ])
+                .to_string(),
+            4 => format!("(({}))", rng.pick(&["a", "b", "\"#\""])),
+            5 => format!(
+                "[{}]",
+                (0..rng.below(30))
+                    .map(|i| format!("\"value_{i}\""))
+                    .collect::<Vec<_>>()
+                    .join(rng.pick(&[", ", ",", " ,  "]))
+            ),
+            6 => format!("not not {}", rng.pick(&["a", "(b)", "c is missing"])),
+            7 => format!("any e in events: e.kind == {}", awkward_string(rng)),
+            8 => format!(
+                "count(e in events where e.note contains {})",
+                awkward_string(rng)
+            ),
+            9 => format!("lower( {} )", rng.pick(&["role", "\"A#B\""])),
+            10 => "role matches \"^#\\\\d+$\"".to_string(),
+            _ => expression(rng, 1),
+        };
+    }
+    let sub = |rng: &mut Rng| format!("({})", awkward_expression(rng, depth - 1));
+    match rng.below(6) {
+        0 | 1 => {
+            // long chains, so that the formatter breaks them over lines
+            let op = rng.pick(&["and", "or"]);
+            let n = 2 + rng.below(6);
+            let parts: Vec<String> = (0..n)
+                .map(|i| {
+                    if rng.below(2) == 0 {
+                        sub(rng)
+                    } else {
+                        format!("criterion_with_a_rather_long_name_{i}")
+                    }
+                })
+                .collect();
+            let sep = format!(
+                "{}{op}{}",
+                rng.pick(&[" ", "\n    ", "\t", "  "]),
+                rng.pick(&[" ", "\t"])
+            );
+            parts.join(&sep)
+        }
+        2 => format!("not {}", sub(rng)),
+        3 => format!(
+            "{} {} {}",
+            sub(rng),
+            rng.pick(&["==", "??", "+", "in", "<="]),
+            sub(rng)
+        ),
+        4 => format!("all e in events: {}", awkward_expression(rng, depth - 1)),
+        _ => format!("({})", awkward_expression(rng, depth - 1)),
+    }
+}
+
+/// A whole file with comments and blank lines wherever the grammar allows them, including
+/// a comment continued on the line after a nested record's `{`.
+fn awkward_file(rng: &mut Rng) -> String {
+    let mut n = 0;
+    let mut c = |rng: &mut Rng| {
+        n += 1;
+        eol_comment(rng, n)
+    };
+    let mut text = String::new();
+    match rng.below(3) {
+        0 => text.push_str(&format!("{}\n", c(rng))),
+        1 => text.push_str(&format!("\n\n{}\n   {}\n\n", c(rng), c(rng))),
+        _ => {}
+    }
+    // the schema
+    let ind = |rng: &mut Rng| rng.pick(&["  ", "\t", "    ", "  \t"]).to_string();
+    text.push_str(&format!(
+        "schema contact {{{}\n",
+        if rng.below(3) == 0 {
+            format!(" {}", c(rng))
+        } else {
+            String::new()
+        }
+    ));
+    text.push_str(&format!("{}id: string", ind(rng)));
+    if rng.below(2) == 0 {
+        text.push_str(&format!(",{}role: string?", rng.pick(&[" ", "\t"])));
+    }
+    text.push_str(&format!("  {}\n", c(rng)));
+    if rng.below(2) == 0 {
+        // a continuation of the comment above, indented deeper
+        text.push_str(&format!("{}{}\n", " ".repeat(12 + rng.below(10)), c(rng)));
+    }
+    if rng.below(2) == 0 {
+        text.push('\n');
+    }
+    if rng.below(2) == 0 {
+        text.push_str(&format!("{}{}\n", ind(rng), c(rng)));
+    }
+    // a multi-line `one of`, with or without a comment inside
+    let values: Vec<String> = (0..3 + rng.below(20))
+        .map(|i| format!("\"level_{i}\""))
+        .collect();
+    let inside = if rng.below(2) == 0 {
+        format!(" {}", c(rng))
+    } else {
+        String::new()
+    };
+    text.push_str(&format!(
+        "{}seniority: one of {},{inside}\n      {}?{}\n",
+        ind(rng),
+        values[..2].join(", "),
+        values[2..].join(",\n      "),
+        if rng.below(2) == 0 {
+            format!("  {}", c(rng))
+        } else {
+            String::new()
+        }
+    ));
+    // a nested record, with comments after `{`, continuing lines and before `}`
+    let after_brace = if rng.below(2) == 0 {
+        format!(" {}", c(rng))
+    } else {
+        String::new()
+    };
+    text.push_str(&format!("{}company: {{{after_brace}\n", ind(rng)));
+    if rng.below(2) == 0 {
+        text.push_str(&format!("{}{}\n", " ".repeat(10 + rng.below(6)), c(rng)));
+    }
+    text.push_str(&format!(
+        "{}  size: number?{}\n",
+        ind(rng),
+        if rng.below(2) == 0 {
+            format!("   {}", c(rng))
+        } else {
+            String::new()
+        }
+    ));
+    if rng.below(2) == 0 {
+        text.push_str(&format!("{}{}\n", " ".repeat(18 + rng.below(6)), c(rng)));
+    }
+    text.push_str(&format!("{}  industry: string?\n", ind(rng)));
+    if rng.below(2) == 0 {
+        text.push_str(&format!("{}  {}\n", ind(rng), c(rng)));
+    }
+    text.push_str(&format!(
+        "{}}}?{}\n",
+        ind(rng),
+        if rng.below(2) == 0 {
+            format!(" {}", c(rng))
+        } else {
+            String::new()
+        }
+    ));
+    text.push_str(&format!(
+        "{}events: list of {{ kind: string, at: datetime, note: string? }}\n",
+        ind(rng)
+    ));
+    if rng.below(2) == 0 {
+        text.push_str(&format!("{}\n", c(rng)));
+    }
+    text.push_str("}\n");
+    // lets
+    for i in 0..1 + rng.below(4) {
+        for _ in 0..rng.below(3) {
+            text.push_str(rng.pick(&["\n", "\t\n", "   \n"]));
+        }
+        if rng.below(3) == 0 {
+            text.push_str(&format!("{}\n", c(rng)));
+        }
+        let value = awkward_expression(rng, 3);
+        match rng.below(5) {
+            0 => text.push_str(&format!("let l{i} = {}\n  {value}", c(rng))),
+            1 => text.push_str(&format!("let l{i} =\n\t{value}")),
+            2 => text.push_str(&format!("let\tl{i}  =  {value}")),
+            _ => text.push_str(&format!("let l{i} = {value}")),
+        }
+        if rng.below(3) == 0 {
+            text.push_str(&format!("  {}", c(rng)));
+        }
+        text.push('\n');
+    }
+    // a classification
+    let guard = if rng.below(3) == 0 {
+        format!(" when {}", awkward_expression(rng, 2))
+    } else {
+        String::new()
+    };
+    text.push_str(&format!("\nclassify stage{guard} {{"));
+    if rng.below(2) == 0 {
+        text.push_str(&format!(" {}", c(rng)));
+    }
+    text.push('\n');
+    if rng.below(2) == 0 {
+        text.push_str(&format!("{}{}\n", ind(rng), c(rng)));
+    }
+    let names = ["customer", "opportunity_with_long_name", "lead", "x"];
+    for name in names.iter().take(rng.below(5)) {
+        if rng.below(3) == 0 {
+            text.push('\n');
+        }
+        if rng.below(3) == 0 {
+            text.push_str(&format!("{}{}\n", ind(rng), c(rng)));
+        }
+        text.push_str(&format!(
+            "{}{name}{}when {}",
+            ind(rng),
+            rng.pick(&[" ", "   ", "\t"]),
+            awkward_expression(rng, 3)
+        ));
+        if rng.below(2) == 0 {
+            text.push_str(&format!("  {}", c(rng)));
+            if rng.below(2) == 0 {
+                text.push_str(&format!("\n{}{}", " ".repeat(30 + rng.below(20)), c(rng)));
+            }
+        }
+        text.push('\n');
+    }
+    if rng.below(2) == 0 {
+        match rng.below(3) {
+            0 => text.push_str(&format!(
+                "{}otherwise {}\n{}other\n",
+                ind(rng),
+                c(rng),
+                ind(rng)
+            )),
+            1 => text.push_str(&format!("{}otherwise\tother  {}\n", ind(rng), c(rng))),
+            _ => text.push_str(&format!("{}otherwise other\n", ind(rng))),
+        }
+    }
+    if rng.below(2) == 0 {
+        text.push_str(&format!("{}{}\n", ind(rng), c(rng)));
+    }
+    text.push('}');
+    // comments where the layout has no place for them (the item is then kept as written)
+    if rng.below(4) == 0 {
+        let odd = match rng.below(5) {
+            0 => format!("let odd {}\n  = 1\n", c(rng)),
+            1 => format!("classify odd {}\n  when x {{\n  a when y\n}}\n", c(rng)),
+            2 => format!("classify odd when x {}\n{{\n  a when y\n}}\n", c(rng)),
+            3 => format!("let odd = [1, {}\n  2,\n  3,]\n", c(rng)),
+            _ => format!("classify odd {{\n  a when {}\n    y\n}}\n", c(rng)),
+        };
+        text.push_str(&format!("\n{odd}"));
+    }
+    // the last line: a comment, a trailing comment, with or without a final newline
+    match rng.below(4) {
+        0 => text.push_str(&format!("\n{}", c(rng))),
+        1 => text.push_str(&format!(" {}", c(rng))),
+        2 => text.push_str("\n\n\n"),
+        _ => text.push('\n'),
+    }
+    if rng.below(4) == 0 {
+        text = text.replace('\n', "\r\n");
+    }
+    text
+}
+
+/// Checks the three laws on `cases` generated files; returns how many parsed.
+fn awkward_laws(seed: u64, cases: usize) {
+    let mut rng = Rng(seed);
+    let mut parsed = 0;
+    let mut failures = Vec::new();
+    for case in 0..cases {
+        let text = awkward_file(&mut rng);
+        if try_fmt(&text).is_none() {
+            continue;
+        }
+        parsed += 1;
+        if let Some(law) = broken_law(&text) {
+            failures.push(format!("case {case}: {law}\n--- input\n{text}"));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {parsed} files break a law; the first:\n{}",
+        failures.len(),
+        failures.first().map_or("", String::as_str)
+    );
+    assert!(
+        parsed >= cases * 9 / 10,
+        "only {parsed} of {cases} generated files parsed"
+    );
+}
+
+#[test]
+fn laws_hold_for_files_with_comments_in_awkward_places() {
+    awkward_laws(0x2545_f491_4f6c_dd1d, 300);
+}
+
+#[test]
+fn comment_continuing_after_a_nested_record_brace_is_idempotent() {
+    let text =
+        "schema contact {\n  company: {  # a\n              # b\n    size: number?\n  }\n}\n";
+    assert_eq!(broken_law(text), None);
+}
+
+#[test]
+fn laws_hold_for_hand_written_awkward_files() {
+    let files = [
+        "",
+        "\n\n",
+        "# only a comment",
+        "\r\n# a\r\n\r\n\r\n   # b\r\n",
+        "\t# tabbed\n\n\n",
+        "schema contact # why\n{ id: string }\n",
+        "schema contact { id: string, # first\n  role: string? }\n",
+        "schema contact {\n  co: { size: number? } # after the record\n  ?\n}\n",
+        "schema contact {\n  co: {\n  }? # empty\n  r: { # nothing\n  }\n}\n",
+        "schema contact {\n  s: one of \"a\", # a\n    \"b\"? # b\n}\n",
+        "let x # before =\n  = 1\n",
+        "let x = 30\t\tdays # tabs inside a duration\n",
+        "let x = - -3 - - 3\n",
+        "let x = \"# not\" == \"\\\\\" # a comment after a string ending in a backslash\n",
+        "classify k # head\n  when x {\n  a when y\n}\n",
+        "classify k { a when x # one\n  otherwise # two otherwise\n  b }\n",
+        "classify k {\n  a when n > 30 # not a duration\n  days when y\n}\n",
+        "classify k {\n}\n",
+        "classify k { # only a comment\n}\n",
+        "let a = 1 # last line, no newline",
+        "let a = 1\n# last line, no newline",
+        "  let indented = 1\n",
+        "let x = # why\n\tlet_y\n",
+    ];
+    let mut checked = 0;
+    for text in files {
+        if try_fmt(text).is_none() {
+            continue;
+        }
+        checked += 1;
+        assert_eq!(broken_law(text), None, "{text:?}");
+    }
+    assert_eq!(checked, files.len(), "every hand-written file parses");
+}

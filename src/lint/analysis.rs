@@ -664,24 +664,57 @@ pub fn may_be_unknown(program: &Program, id: NodeId) -> bool {
         Node::List(items) => items.iter().any(go),
         Node::Not(x) | Node::Neg(x) | Node::Matches(x, _) | Node::Call(_, x) => go(x),
         Node::Coalesce(_, b) => go(b),
-        // division by zero has no value
-        Node::Arith(op, a, b) => *op == crate::compile::ArithOp::Div || go(a) || go(b),
+        // division by zero has no value, nor ∞ − ∞ after an overflow
+        Node::Arith(..) => true,
+        // a list may hold `null` elements: looking for a value in it can be unknown
+        Node::In { item, list, .. } => go(item) || !constant_list(program, *list),
+        Node::Text(_, a, b) => go(a) || go(b) || !is_text(program, *a),
+        // comparing lists compares their elements, which may be missing
+        Node::Compare(_, a, b) => {
+            go(a) || go(b) || holds_list(program, *a) || holds_list(program, *b)
+        }
         Node::And(a, b)
         | Node::Or(a, b)
-        | Node::Compare(_, a, b)
-        | Node::Text(_, a, b)
         | Node::Within(a, b)
         | Node::Before(a, b)
-        | Node::After(a, b)
-        | Node::In {
-            item: a, list: b, ..
-        } => go(a) || go(b),
+        | Node::After(a, b) => go(a) || go(b),
         Node::Quantifier { list, body, .. } => go(list) || go(body),
         Node::Aggregate { kind, list, .. } => {
             // `count` skips elements whose filter is unknown; `sum`, `min` and `max` of
             // nothing have no value
             *kind != crate::ast::Aggregate::Count || go(list)
         }
+    }
+}
+
+/// Whether a node is a list written in the rules with no missing element.
+fn constant_list(program: &Program, id: NodeId) -> bool {
+    matches!(&program.nodes[id as usize], Node::Const(Value::List(items)) if !items.iter().any(Value::is_missing))
+}
+
+/// Whether a node may hold a list (conservatively: anything not known to be a scalar).
+fn holds_list(program: &Program, id: NodeId) -> bool {
+    match &program.nodes[id as usize] {
+        Node::Const(v) => matches!(v, Value::List(_)),
+        Node::List(_) | Node::Let(_) | Node::Local(_) => true,
+        Node::Field { layout, slot, .. } => matches!(
+            program.plan.records[*layout].fields[*slot as usize].ty,
+            PlanType::List(_) | PlanType::Dynamic
+        ),
+        _ => false,
+    }
+}
+
+/// Whether a node is text (so `contains` on it is a text search, not a list search).
+fn is_text(program: &Program, id: NodeId) -> bool {
+    match &program.nodes[id as usize] {
+        Node::Const(v) => matches!(v, Value::Str(_)),
+        Node::Call(crate::check::ir::Func::Lower, _) => true,
+        Node::Field { layout, slot, .. } => matches!(
+            program.plan.records[*layout].fields[*slot as usize].ty,
+            PlanType::String | PlanType::Enum(_)
+        ),
+        _ => false,
     }
 }
 
