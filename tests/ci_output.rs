@@ -2,16 +2,9 @@
 //! SARIF output validated against the official schema, and `qualify fmt --check`.
 
 use std::path::Path;
-use std::process::{Command, Output};
 
-fn qualify(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_qualify"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("the qualify binary runs")
-}
+mod common;
+use common::qualify;
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()

@@ -3,14 +3,8 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
-fn qualify(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_qualify"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("the qualify binary runs")
-}
+mod common;
+use common::qualify;
 
 fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()

@@ -26,18 +26,9 @@ pub struct EvalArgs {
     #[arg(required = true)]
     pub data: Vec<PathBuf>,
 
-    /// The evaluation instant `now`: a date (its start, UTC) or a datetime (RFC 3339; UTC
-    /// when it has no offset) [default: the current time]
-    #[arg(long, value_name = "DATE|DATETIME")]
-    pub as_of: Option<String>,
-
-    /// The format of the data files [default: from each file's extension]
-    #[arg(long, value_enum, value_name = "FORMAT")]
-    pub input_format: Option<InputFormatArg>,
-
-    /// The field that names each contact
-    #[arg(long, default_value = "id", value_name = "FIELD", value_parser = super::id_field)]
-    pub id_field: String,
+    /// When and how contacts are read
+    #[command(flatten)]
+    pub reading: ReadingArgs,
 
     /// Output format [default: table on a terminal, csv otherwise]
     #[arg(long, value_enum)]
@@ -60,6 +51,23 @@ pub struct EvalArgs {
     /// What to do with a record that cannot be read: report it and go on, or stop
     #[arg(long, value_enum, default_value_t = OnError::Continue)]
     pub on_error: OnError,
+}
+
+/// The options every command that reads contacts shares (`eval`, `explain`).
+#[derive(Debug, Args)]
+pub struct ReadingArgs {
+    /// The evaluation instant `now`: a date (its start, UTC) or a datetime (RFC 3339; UTC
+    /// when it has no offset) [default: the current time]
+    #[arg(long, value_name = "DATE|DATETIME")]
+    pub as_of: Option<String>,
+
+    /// The format of the data files [default: from each file's extension]
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub input_format: Option<InputFormatArg>,
+
+    /// The field that names each contact
+    #[arg(long, default_value = "id", value_name = "FIELD", value_parser = super::id_field)]
+    pub id_field: String,
 }
 
 /// Input formats.
@@ -204,8 +212,8 @@ pub fn runtime_error(
 
 /// Runs `qualify eval`.
 pub fn run(args: &EvalArgs) -> Result<ExitStatus, CliError> {
-    let now = parse_as_of(args.as_of.as_deref())?;
-    let (sources, program) = match load_program(&args.rules, &args.id_field)? {
+    let now = parse_as_of(args.reading.as_of.as_deref())?;
+    let (sources, program) = match load_program(&args.rules, &args.reading.id_field)? {
         Ok(loaded) => loaded,
         Err(status) => return Ok(status),
     };
@@ -218,7 +226,7 @@ pub fn run(args: &EvalArgs) -> Result<ExitStatus, CliError> {
     // Read every input before writing anything, so a missing file fails the run cleanly.
     let mut inputs = Vec::with_capacity(args.data.len());
     for path in &args.data {
-        let format = input_format(path, args.input_format)?;
+        let format = input_format(path, args.reading.input_format)?;
         let text = read_data(path)?;
         let name = if path.as_os_str() == "-" {
             "<stdin>".to_string()
@@ -290,7 +298,13 @@ pub fn run(args: &EvalArgs) -> Result<ExitStatus, CliError> {
         write_rows(
             &mut out,
             format,
-            result_table(&program, &columns, &rows, &args.id_field, args.explain),
+            result_table(
+                &program,
+                &columns,
+                &rows,
+                &args.reading.id_field,
+                args.explain,
+            ),
         )
     };
     written

@@ -5,9 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 
-use super::eval::{
-    InputFormatArg, input_format, load_program, parse_as_of, read_data, runtime_error,
-};
+use super::eval::{ReadingArgs, input_format, load_program, parse_as_of, read_data, runtime_error};
 use super::{CliError, ExitStatus, load};
 use crate::data;
 use crate::eval::Evaluator;
@@ -26,17 +24,9 @@ pub struct ExplainArgs {
     #[arg(long)]
     pub id: String,
 
-    /// The evaluation instant `now` [default: the current time]
-    #[arg(long, value_name = "DATE|DATETIME")]
-    pub as_of: Option<String>,
-
-    /// The format of the data file [default: from its extension]
-    #[arg(long, value_enum, value_name = "FORMAT")]
-    pub input_format: Option<InputFormatArg>,
-
-    /// The field that names each contact
-    #[arg(long, default_value = "id", value_name = "FIELD", value_parser = super::id_field)]
-    pub id_field: String,
+    /// When and how contacts are read
+    #[command(flatten)]
+    pub reading: ReadingArgs,
 
     /// Output format
     #[arg(long, value_enum, default_value_t = ExplainFormat::Human)]
@@ -54,12 +44,12 @@ pub enum ExplainFormat {
 
 /// Runs `qualify explain`.
 pub fn run(args: &ExplainArgs) -> Result<ExitStatus, CliError> {
-    let now = parse_as_of(args.as_of.as_deref())?;
-    let (sources, program) = match load_program(&args.rules, &args.id_field)? {
+    let now = parse_as_of(args.reading.as_of.as_deref())?;
+    let (sources, program) = match load_program(&args.rules, &args.reading.id_field)? {
         Ok(loaded) => loaded,
         Err(status) => return Ok(status),
     };
-    let format = input_format(&args.data, args.input_format)?;
+    let format = input_format(&args.data, args.reading.input_format)?;
     let text = read_data(&args.data)?;
     let name = load::display_path(&args.data);
     let mut found = None;
@@ -86,7 +76,7 @@ pub fn run(args: &ExplainArgs) -> Result<ExitStatus, CliError> {
         super::stderr_line!(
             "note: {} contacts in `{name}` have {} `{}`; this explains the first (line {})",
             more + 1,
-            args.id_field,
+            args.reading.id_field,
             args.id,
             first.line
         );
@@ -99,7 +89,7 @@ pub fn run(args: &ExplainArgs) -> Result<ExitStatus, CliError> {
         };
         return Err(CliError::usage(format!(
             "no contact with {} `{}` in `{name}`{note}",
-            args.id_field, args.id
+            args.reading.id_field, args.id
         )));
     };
     let mut evaluator = Evaluator::new(&program, now);

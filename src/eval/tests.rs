@@ -1,21 +1,32 @@
 //! Truth tables and semantics of the evaluator, through the whole pipeline.
 
 use super::*;
+use crate::compile::Program;
 use crate::source::SourceMap;
 
-/// Compiles `rules` (which must check clean), decodes one JSON contact and returns the
-/// value of the `let` called `name` at `as_of`.
-fn value_of(rules: &str, name: &str, contact: &str, as_of: &str) -> Value {
+/// Compiles `rules`, which must have no errors.
+fn program_of(rules: &str) -> Program {
     let mut sources = SourceMap::new();
     sources.add("test.qual", rules);
     let (checked, diagnostics) = crate::front_end(&sources, &Default::default());
     let errors: Vec<_> = diagnostics.iter().filter(|d| d.is_error()).collect();
     assert!(errors.is_empty(), "{errors:#?}");
-    let program = crate::compile::compile(&checked);
-    let contact = crate::data::read(crate::data::InputFormat::Jsonl, "t", contact, &program.plan)
+    crate::compile::compile(&checked)
+}
+
+/// Decodes one JSON contact for `program`.
+fn contact_of(program: &Program, json: &str) -> crate::data::Contact {
+    crate::data::read(crate::data::InputFormat::Jsonl, "t", json, &program.plan)
         .next()
         .expect("one contact")
-        .expect("the contact decodes");
+        .expect("the contact decodes")
+}
+
+/// Compiles `rules` (which must check clean), decodes one JSON contact and returns the
+/// value of the `let` called `name` at `as_of`.
+fn value_of(rules: &str, name: &str, contact: &str, as_of: &str) -> Value {
+    let program = program_of(rules);
+    let contact = contact_of(&program, contact);
     let now = crate::data::parse_time(as_of).expect("as_of");
     let mut evaluator = Evaluator::new(&program, now);
     let id = program
@@ -252,13 +263,9 @@ fn in_with_missing_item_is_unknown_and_division_by_zero_is_unknown() {
 
 #[test]
 fn constant_sub_expressions_are_folded() {
-    let mut sources = SourceMap::new();
-    sources.add(
-        "t.qual",
+    let program = program_of(
         "schema contact { id: string, n: number? }\nlet limit = 10 * 5 + 1\nlet big = n > limit\n",
     );
-    let (checked, _) = crate::front_end(&sources, &Default::default());
-    let program = crate::compile::compile(&checked);
     let root = program.lets[0] as usize;
     assert!(matches!(program.nodes[root], Node::Const(Value::Number(n)) if n == 51.0));
 }
@@ -280,22 +287,9 @@ fn dates_at_the_end_of_the_calendar_compare_as_the_last_instant() {
 
 #[test]
 fn a_row_on_a_value_that_is_not_a_condition_is_an_error_not_a_miss() {
-    let mut sources = SourceMap::new();
-    sources.add(
-        "t.qual",
-        "classify s {\n  yes when flag\n  otherwise no\n}\n",
-    );
-    let (checked, _) = crate::front_end(&sources, &Default::default());
-    let program = crate::compile::compile(&checked);
-    let contact = crate::data::read(
-        crate::data::InputFormat::Jsonl,
-        "t",
-        r#"{"id": "c", "flag": "true"}"#,
-        &program.plan,
-    )
-    .next()
-    .expect("one")
-    .expect("decodes");
+    // without a schema (the only way a value can surprise a rule)
+    let program = program_of("classify s {\n  yes when flag\n  otherwise no\n}\n");
+    let contact = contact_of(&program, r#"{"id": "c", "flag": "true"}"#);
     let mut evaluator = Evaluator::new(&program, jiff::Timestamp::UNIX_EPOCH);
     assert!(evaluator.classify(&contact.slots).is_err());
 }
