@@ -31,7 +31,7 @@ fn main() {
     let (rules, diagnostics) = qualify::front_end(&sources, &Default::default());
     assert!(!diagnostics.iter().any(|d| d.is_error()));
     let program = compile(&rules);
-    let now = data::parse_as_of("2026-11-22").expect("as-of");
+    let now = qualify::semantics::time::parse_as_of("2026-11-22").expect("as-of");
 
     let examples =
         std::fs::read_to_string(root.join("rules/examples/contacts.jsonl")).expect("examples");
@@ -70,7 +70,7 @@ fn main() {
             for record in data::read(format, name, text, &program.plan) {
                 let contact = record.expect("valid contact");
                 let values = evaluator.classify(&contact.slots).expect("classifies");
-                classified += usize::from(values[0].is_some());
+                classified += usize::from(values[0].value.is_some());
             }
             assert!(classified > CONTACTS / 2);
             best = best.min(start.elapsed().as_secs_f64());

@@ -47,7 +47,7 @@
 //! for contact in data::read(data::InputFormat::Jsonl, "contacts.jsonl", contacts, &program.plan) {
 //!     let contact = contact.expect("valid contact");
 //!     let values = evaluator.classify(&contact.slots).expect("typed by the schema");
-//!     stages.push(values[0].map(|v| program.classes[0].values[v].clone()));
+//!     stages.push(values[0].value.map(|v| program.classes[0].values[v].clone()));
 //! }
 //! // c2's seniority is missing: `seniority == "vp"` is unknown, so it is not a prospect
 //! assert_eq!(stages, [Some("prospect".to_string()), Some("lead".to_string())]);
@@ -129,4 +129,6 @@ pub mod eval;
 pub mod explain;
 pub mod fmt;
 pub mod lint;
+pub mod run;
+pub mod semantics;
 pub mod suite;

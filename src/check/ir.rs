@@ -163,27 +163,7 @@ pub enum Const {
     Duration(jiff::SignedDuration),
 }
 
-/// A built-in function.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Func {
-    /// `lower(TEXT)`
-    Lower,
-    /// `days_since(TIME)`: whole days from the time to `now`
-    DaysSince,
-    /// `abs(NUMBER)`
-    Abs,
-}
-
-impl Func {
-    /// The function's name as written.
-    pub fn name(self) -> &'static str {
-        match self {
-            Func::Lower => "lower",
-            Func::DaysSince => "days_since",
-            Func::Abs => "abs",
-        }
-    }
-}
+pub use crate::semantics::Func;
 
 /// The forms a typed expression takes.
 #[derive(Debug, Clone)]

@@ -1,20 +1,15 @@
 //! `qualify eval`: classify contacts from data files.
 
-use std::io::{BufWriter, IsTerminal, Read, Write};
+use std::io::{BufWriter, IsTerminal, Write};
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 
-use super::render::{self, Color};
+use super::render;
 use super::{CliError, ExitStatus, load};
-use crate::check::CheckOptions;
-use crate::codes::Code;
-use crate::compile::{Node, Program};
-use crate::data::{self, Contact, DataError, InputFormat};
-use crate::diagnostic::Diagnostic;
-use crate::eval::{Evaluator, RuntimeError};
-use crate::explain::{ClassExplanation, Condition, Explainer, Shape, Truth};
-use crate::source::SourceMap;
+use crate::compile::Program;
+use crate::data::{self, DataError, InputFormat};
+use crate::run;
 
 /// Arguments of `qualify eval`.
 #[derive(Debug, Args)]
@@ -103,117 +98,33 @@ pub enum OnError {
     Fail,
 }
 
-/// Reads, checks and compiles a rule set; on errors prints them and returns `None`.
-pub fn load_program(
-    rules: &PathBuf,
-    id_field: &str,
-) -> Result<Result<(SourceMap, Program), ExitStatus>, CliError> {
-    let sources = load::rule_set(std::slice::from_ref(rules))?;
-    let options = CheckOptions {
-        id_field: id_field.to_string(),
-    };
-    let (checked, diagnostics) = crate::front_end(&sources, &options);
-    if !diagnostics.is_empty() {
-        let color = Color::for_stream(std::io::stderr().is_terminal());
-        super::stderr_text!("{}", render::human(&sources, &diagnostics, color));
-    }
-    if diagnostics.iter().any(Diagnostic::is_error) {
-        super::stderr_text!("{}", super::check::summary(&sources, &diagnostics));
-        return Ok(Err(ExitStatus::Failed));
-    }
-    let program = crate::compile::compile(&checked);
-    Ok(Ok((sources, program)))
-}
-
 /// Parses `--as-of`: a date means its start in UTC; a datetime without offset is UTC.
 pub fn parse_as_of(text: Option<&str>) -> Result<jiff::Timestamp, CliError> {
     let Some(text) = text else {
         return Ok(jiff::Timestamp::now());
     };
-    data::parse_as_of(text).ok_or_else(|| {
+    crate::semantics::time::parse_as_of(text).ok_or_else(|| {
         CliError::usage(format!(
             "`--as-of {text}` is not a date (2026-11-22) or datetime (2026-11-22T09:30:00Z)"
         ))
     })
 }
 
-/// Reads a data file (or standard input for `-`).
-pub fn read_data(path: &PathBuf) -> Result<String, CliError> {
-    if path.as_os_str() == "-" {
-        let mut text = String::new();
-        std::io::stdin()
-            .read_to_string(&mut text)
-            .map_err(|e| CliError::io("cannot read standard input".to_string(), e))?;
-        return Ok(text);
-    }
-    let bytes = std::fs::read(path)
-        .map_err(|e| CliError::io(format!("cannot read `{}`", path.display()), e))?;
-    String::from_utf8(bytes).map_err(|e| {
-        CliError::usage(format!(
-            "`{}` is not UTF-8 text (first bad byte at offset {}); re-export it as UTF-8",
-            path.display(),
-            e.utf8_error().valid_up_to()
-        ))
-    })
-}
-
-/// The format of a data file: the flag, else its extension.
-pub fn input_format(
-    path: &std::path::Path,
-    flag: Option<InputFormatArg>,
-) -> Result<InputFormat, CliError> {
-    if let Some(f) = flag {
-        return Ok(match f {
+impl ReadingArgs {
+    /// The `--input-format` flag as a data format.
+    pub fn input_format(&self) -> Option<InputFormat> {
+        self.input_format.map(|f| match f {
             InputFormatArg::Json => InputFormat::Json,
             InputFormatArg::Jsonl => InputFormat::Jsonl,
             InputFormatArg::Csv => InputFormat::Csv,
-        });
-    }
-    if path.as_os_str() == "-" {
-        return Err(CliError::usage(
-            "reading standard input needs `--input-format json|jsonl|csv`",
-        ));
-    }
-    InputFormat::from_path(path).ok_or_else(|| {
-        CliError::usage(format!(
-            "cannot tell the format of `{}` from its extension; use `--input-format json|jsonl|csv`",
-            path.display()
-        ))
-    })
-}
-
-/// A runtime error of a rule set without schema, as a located data error.
-pub fn runtime_error(
-    sources: &SourceMap,
-    program: &Program,
-    file: &str,
-    contact: &Contact,
-    error: RuntimeError,
-) -> DataError {
-    let node = error.node as usize;
-    let field = match &program.nodes[node] {
-        Node::Field { layout, slot, .. } => {
-            Some(program.plan.records[*layout].field_path(*slot as usize))
-        }
-        _ => None,
-    };
-    let rule_text = sources.slice(program.spans[node]);
-    DataError {
-        code: Code::RuntimeType,
-        file: file.to_string(),
-        line: Some(contact.line),
-        column: None,
-        id: Some(contact.id.clone()),
-        field,
-        message: format!("in `{rule_text}`: {}", error.message),
-        fatal: false,
+        })
     }
 }
 
 /// Runs `qualify eval`.
 pub fn run(args: &EvalArgs) -> Result<ExitStatus, CliError> {
     let now = parse_as_of(args.reading.as_of.as_deref())?;
-    let (sources, program) = match load_program(&args.rules, &args.reading.id_field)? {
+    let (sources, program) = match load::program(&args.rules, &args.reading.id_field)? {
         Ok(loaded) => loaded,
         Err(status) => return Ok(status),
     };
@@ -224,76 +135,31 @@ pub fn run(args: &EvalArgs) -> Result<ExitStatus, CliError> {
         OutputFormat::Csv
     });
     // Read every input before writing anything, so a missing file fails the run cleanly.
-    let mut inputs = Vec::with_capacity(args.data.len());
-    for path in &args.data {
-        let format = input_format(path, args.reading.input_format)?;
-        let text = read_data(path)?;
-        let name = if path.as_os_str() == "-" {
-            "<stdin>".to_string()
-        } else {
-            load::display_path(path)
-        };
-        inputs.push((name, format, text));
-    }
-
-    let mut evaluator = Evaluator::new(&program, now);
-    let mut rows: Vec<Row> = Vec::new();
-    let mut seen_ids: std::collections::HashSet<String> = std::collections::HashSet::new();
-    let mut repeated_ids = 0usize;
-    let mut first_repeat: Option<String> = None;
-    let mut read = 0usize;
-    let mut failed = 0usize;
-    let mut stopped = false;
-    let mut lost_rest = Vec::new();
-    'files: for (name, format, text) in &inputs {
-        for record in data::read(*format, name, text, &program.plan) {
-            let result = record.and_then(|contact| {
-                let located = |e| Box::new(runtime_error(&sources, &program, name, &contact, e));
-                let values = evaluator.classify(&contact.slots).map_err(located)?;
-                let mut reasons = Vec::new();
-                if args.explain {
-                    let mut explainer =
-                        Explainer::new(&program, &sources, &mut evaluator, &contact.slots);
-                    for c in 0..program.classes.len() {
-                        reasons.push(short_reason(&explainer.class(c).map_err(located)?));
-                    }
-                }
-                Ok(Row {
-                    id: contact.id.clone(),
-                    values,
-                    reasons,
-                })
-            });
-            match result {
-                Ok(row) => {
-                    read += 1;
-                    if !seen_ids.insert(row.id.clone()) {
-                        repeated_ids += 1;
-                        first_repeat.get_or_insert_with(|| row.id.clone());
-                    }
-                    rows.push(row);
-                }
-                Err(error) => {
-                    if error.fatal {
-                        lost_rest.push(name.clone());
-                    } else {
-                        read += 1;
-                    }
-                    failed += 1;
-                    super::stderr_line!("{error}");
-                    if args.on_error == OnError::Fail {
-                        stopped = true;
-                        break 'files;
-                    }
-                }
-            }
-        }
-    }
+    let files = args
+        .data
+        .iter()
+        .map(|path| load::data_file(path, args.reading.input_format()))
+        .collect::<Result<Vec<_>, _>>()?;
+    let inputs: Vec<run::Input<'_>> = files.iter().map(load::DataFile::input).collect();
+    let options = run::Options {
+        now,
+        on_error: match args.on_error {
+            OnError::Continue => run::ErrorPolicy::Continue,
+            OnError::Fail => run::ErrorPolicy::Stop,
+        },
+        reasons: args.explain,
+    };
+    let mut sink = Collect {
+        rows: Vec::new(),
+        funnel: run::Funnel::new(&program),
+        summary: args.summary,
+    };
+    let Ok(tally) = run::run(&program, &sources, &inputs, options, &mut sink);
 
     let stdout = std::io::stdout();
     let mut out = BufWriter::new(stdout.lock());
     let written = if args.summary {
-        write_summary(&mut out, format, &program, &columns, &rows)
+        write_summary(&mut out, format, &program, &columns, &sink.funnel)
     } else {
         write_rows(
             &mut out,
@@ -301,7 +167,7 @@ pub fn run(args: &EvalArgs) -> Result<ExitStatus, CliError> {
             result_table(
                 &program,
                 &columns,
-                &rows,
+                &sink.rows,
                 &args.reading.id_field,
                 args.explain,
             ),
@@ -311,34 +177,50 @@ pub fn run(args: &EvalArgs) -> Result<ExitStatus, CliError> {
         .and_then(|_| out.flush())
         .map_err(|e| CliError::io("cannot write the results".to_string(), e))?;
 
-    let classified = rows.len();
-    let records_failed = read - classified;
-    let mut summary = format!(
-        "{read} {} read: {classified} classified, {records_failed} failed",
-        if read == 1 { "contact" } else { "contacts" }
-    );
-    if !lost_rest.is_empty() {
-        summary.push_str(&format!(
-            "; reading stopped early in {} (the rest of the file could not be read)",
-            lost_rest.join(", ")
-        ));
-    }
-    if stopped {
-        summary.push_str("; stopped at the first bad record (--on-error fail)");
-    }
-    if let Some(id) = first_repeat {
+    if let Some(id) = &tally.first_repeat {
         // not an error (exports do repeat contacts), but results keyed by id would collide
         super::stderr_line!(
-            "note: {repeated_ids} contact{} repeat an id seen before (the first is `{id}`)",
-            if repeated_ids == 1 { "" } else { "s" }
+            "note: {} contact{} repeat an id seen before (the first is `{id}`)",
+            tally.repeated_ids,
+            if tally.repeated_ids == 1 { "" } else { "s" }
         );
     }
-    super::stderr_line!("{summary}");
-    Ok(if failed > 0 {
+    super::stderr_line!("{}", render::tally(&tally));
+    Ok(if tally.errors > 0 {
         ExitStatus::DataErrors
     } else {
         ExitStatus::Success
     })
+}
+
+/// Keeps the rows (or only the counts, for `--summary`) until the run ends; reports bad
+/// records on standard error as they come.
+struct Collect {
+    rows: Vec<Row>,
+    funnel: run::Funnel,
+    summary: bool,
+}
+
+impl run::Sink for Collect {
+    type Error = std::convert::Infallible;
+
+    fn classified(&mut self, record: run::Classified<'_>) -> Result<(), Self::Error> {
+        if self.summary {
+            self.funnel.add(record.outcomes);
+        } else {
+            self.rows.push(Row {
+                id: record.contact.id.clone(),
+                values: record.outcomes.iter().map(|o| o.value).collect(),
+                reasons: record.reasons.iter().map(render::reason).collect(),
+            });
+        }
+        Ok(())
+    }
+
+    fn failed(&mut self, error: &DataError) -> Result<(), Self::Error> {
+        super::stderr_line!("{error}");
+        Ok(())
+    }
 }
 
 /// Indices of the classifications to show: all, or those named with `--select`.
@@ -468,42 +350,6 @@ fn write_rows(
     }
 }
 
-/// The matched row and the conditions that decided it, in one line.
-fn short_reason(class: &ClassExplanation) -> String {
-    if let Some(guard) = &class.guard
-        && guard.truth != Truth::True
-    {
-        return format!("guard `{}` is {}", guard.text, guard.truth.word());
-    }
-    match class.rows.iter().find(|r| r.matched) {
-        Some(row) => format!("{}: {}", row.value, deciding(&row.condition)),
-        None if class.by_otherwise => "no row matched (otherwise)".to_string(),
-        None => "no row matched".to_string(),
-    }
-}
-
-/// The parts of a true condition that made it true.
-fn deciding(c: &Condition) -> String {
-    match c.shape {
-        Shape::And => c
-            .parts
-            .iter()
-            .map(|p| p.text.clone())
-            .collect::<Vec<_>>()
-            .join(" and "),
-        Shape::Or => c
-            .parts
-            .iter()
-            .find(|p| p.truth == Truth::True)
-            .map_or_else(|| c.text.clone(), deciding),
-        Shape::Named => match c.parts.first() {
-            Some(d) if d.shape != Shape::Leaf => format!("{} ({})", c.text, deciding(d)),
-            _ => c.text.clone(),
-        },
-        Shape::Not | Shape::Leaf => c.text.clone(),
-    }
-}
-
 /// Writes rows as aligned columns under a header.
 pub fn write_table(
     out: &mut impl Write,
@@ -540,21 +386,19 @@ pub fn write_table(
     Ok(())
 }
 
-/// Counts per value of each classification in funnel order, `none` last.
+/// Counts per value of the shown classifications in funnel order, `none` last.
 fn summary_counts<'p>(
     program: &'p Program,
     columns: &[usize],
-    rows: &[Row],
+    funnel: &run::Funnel,
 ) -> Vec<(&'p str, String, usize)> {
     let mut out = Vec::new();
     for &c in columns {
         let class = &program.classes[c];
-        for v in class.funnel_order() {
-            let count = rows.iter().filter(|row| row.values[c] == Some(v)).count();
-            out.push((class.name.as_str(), class.values[v].clone(), count));
+        for (value, count) in funnel.counts(program, c) {
+            let value = value.map_or_else(|| "none".to_string(), |v| class.values[v].clone());
+            out.push((class.name.as_str(), value, count));
         }
-        let none = rows.iter().filter(|row| row.values[c].is_none()).count();
-        out.push((class.name.as_str(), "none".to_string(), none));
     }
     out
 }
@@ -565,10 +409,10 @@ fn write_summary(
     format: OutputFormat,
     program: &Program,
     columns: &[usize],
-    rows: &[Row],
+    funnel: &run::Funnel,
 ) -> std::io::Result<()> {
-    let counts = summary_counts(program, columns, rows);
-    let total = rows.len().max(1) as f64;
+    let counts = summary_counts(program, columns, funnel);
+    let total = funnel.total().max(1) as f64;
     let share = |count: usize| (1000.0 * count as f64 / total).round() / 10.0;
     match format {
         OutputFormat::Table => {

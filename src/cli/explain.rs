@@ -5,11 +5,11 @@ use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 
-use super::eval::{ReadingArgs, input_format, load_program, parse_as_of, read_data, runtime_error};
+use super::eval::{ReadingArgs, parse_as_of};
 use super::{CliError, ExitStatus, load};
-use crate::data;
 use crate::eval::Evaluator;
 use crate::explain::{ClassExplanation, Condition, ContactExplanation, Explainer, Shape, Truth};
+use crate::run;
 
 /// Arguments of `qualify explain`.
 #[derive(Debug, Args)]
@@ -45,45 +45,32 @@ pub enum ExplainFormat {
 /// Runs `qualify explain`.
 pub fn run(args: &ExplainArgs) -> Result<ExitStatus, CliError> {
     let now = parse_as_of(args.reading.as_of.as_deref())?;
-    let (sources, program) = match load_program(&args.rules, &args.reading.id_field)? {
+    let (sources, program) = match load::program(&args.rules, &args.reading.id_field)? {
         Ok(loaded) => loaded,
         Err(status) => return Ok(status),
     };
-    let format = input_format(&args.data, args.reading.input_format)?;
-    let text = read_data(&args.data)?;
-    let name = load::display_path(&args.data);
-    let mut found = None;
-    let mut skipped = 0usize;
-    let mut more = 0usize;
-    for record in data::read(format, &name, &text, &program.plan) {
-        match record {
-            Ok(contact) if contact.id == args.id => {
-                if found.is_none() {
-                    found = Some(contact);
-                } else {
-                    more += 1;
-                }
-            }
-            Ok(_) => {}
-            Err(e) if e.id.as_deref() == Some(args.id.as_str()) => {
-                super::stderr_line!("{e}");
-                return Ok(ExitStatus::DataErrors);
-            }
-            Err(_) => skipped += 1,
-        }
+    let file = load::data_file(&args.data, args.reading.input_format())?;
+    let name = &file.name;
+    let found = run::find(&program, file.input(), &args.id);
+    if let Some((_, e)) = &found.error {
+        super::stderr_line!("{e}");
+        return Ok(ExitStatus::DataErrors);
     }
-    if let (Some(first), true) = (&found, more > 0) {
+    if let (Some(first), true) = (&found.first, found.more > 0) {
         super::stderr_line!(
             "note: {} contacts in `{name}` have {} `{}`; this explains the first (line {})",
-            more + 1,
+            found.more + 1,
             args.reading.id_field,
             args.id,
             first.line
         );
     }
-    let Some(contact) = found else {
-        let note = if skipped > 0 {
-            format!(" ({skipped} records could not be read; run `qualify eval` to see why)")
+    let Some(contact) = found.first else {
+        let note = if found.skipped > 0 {
+            format!(
+                " ({} records could not be read; run `qualify eval` to see why)",
+                found.skipped
+            )
         } else {
             String::new()
         };
@@ -95,7 +82,7 @@ pub fn run(args: &ExplainArgs) -> Result<ExitStatus, CliError> {
     let mut evaluator = Evaluator::new(&program, now);
     let explanation = Explainer::new(&program, &sources, &mut evaluator, &contact.slots)
         .contact(&contact.id)
-        .map_err(|e| runtime_error(&sources, &program, &name, &contact, e));
+        .map_err(|e| run::runtime_error(&sources, &program, name, &contact, e));
     let explanation = match explanation {
         Ok(e) => e,
         Err(e) => {

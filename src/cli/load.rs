@@ -1,21 +1,77 @@
-//! Reading rule sets from disk: a `.qual` file, or a directory of them.
+//! Loading from disk, for every command: rule sets (a `.qual` file or a directory of
+//! them), compiled programs, data files and standard input, and the one directory walk.
+//!
+//! The walk follows symbolic links to directories and files, visits each directory and
+//! file once (by its canonical path), so a link loop (`self -> .`) ends and a file reached
+//! twice is read once, and returns paths in order so output is stable.
 
+use std::collections::HashSet;
+use std::io::{IsTerminal, Read};
 use std::path::{Path, PathBuf};
 
-use super::CliError;
+use super::render::{self, Color};
+use super::{CliError, ExitStatus};
+use crate::check::CheckOptions;
+use crate::compile::Program;
+use crate::data::InputFormat;
+use crate::diagnostic::Diagnostic;
 use crate::source::SourceMap;
 
+/// The files with one of `extensions` below `dir` (following links, each once), in path
+/// order.
+pub fn walk(dir: &Path, extensions: &[&str]) -> Result<Vec<PathBuf>, CliError> {
+    let mut seen = HashSet::new();
+    let mut files = Vec::new();
+    collect(dir, extensions, &mut seen, &mut files)?;
+    files.sort();
+    Ok(files)
+}
+
+fn collect(
+    dir: &Path,
+    extensions: &[&str],
+    seen: &mut HashSet<PathBuf>,
+    out: &mut Vec<PathBuf>,
+) -> Result<(), CliError> {
+    let unreadable = |e| CliError::io(format!("cannot read directory `{}`", dir.display()), e);
+    if !seen.insert(std::fs::canonicalize(dir).map_err(unreadable)?) {
+        return Ok(()); // already walked: a link back up the tree, or a second link
+    }
+    let mut entries = Vec::new();
+    for entry in std::fs::read_dir(dir).map_err(unreadable)? {
+        entries.push(entry.map_err(unreadable)?.path());
+    }
+    entries.sort();
+    for path in entries {
+        // `metadata` follows links; a dangling link is skipped like any other non-file
+        let Ok(meta) = std::fs::metadata(&path) else {
+            continue;
+        };
+        if meta.is_dir() {
+            collect(&path, extensions, seen, out)?;
+        } else if path
+            .extension()
+            .is_some_and(|e| extensions.iter().any(|x| e == *x))
+        {
+            let canonical = std::fs::canonicalize(&path)
+                .map_err(|e| CliError::io(format!("cannot read `{}`", path.display()), e))?;
+            if seen.insert(canonical) {
+                out.push(path);
+            }
+        }
+    }
+    Ok(())
+}
+
 /// The `.qual` files a path names: the file itself, or every `.qual` file under the
-/// directory (recursively, in path order so diagnostics come out in a stable order).
+/// directory.
 pub fn rule_files(path: &Path) -> Result<Vec<PathBuf>, CliError> {
     let meta = std::fs::metadata(path)
         .map_err(|e| CliError::io(format!("cannot read `{}`", path.display()), e))?;
     if meta.is_file() {
         return Ok(vec![path.to_path_buf()]);
     }
-    let mut files = Vec::new();
-    collect(path, &mut files)?;
-    files.sort();
+    let files = walk(path, &["qual"])?;
     if files.is_empty() {
         return Err(CliError::usage(format!(
             "no `.qual` files in `{}`",
@@ -23,25 +79,6 @@ pub fn rule_files(path: &Path) -> Result<Vec<PathBuf>, CliError> {
         )));
     }
     Ok(files)
-}
-
-fn collect(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), CliError> {
-    let entries = std::fs::read_dir(dir)
-        .map_err(|e| CliError::io(format!("cannot read directory `{}`", dir.display()), e))?;
-    for entry in entries {
-        let entry = entry
-            .map_err(|e| CliError::io(format!("cannot read directory `{}`", dir.display()), e))?;
-        let path = entry.path();
-        let file_type = entry
-            .file_type()
-            .map_err(|e| CliError::io(format!("cannot read `{}`", path.display()), e))?;
-        if file_type.is_dir() {
-            collect(&path, out)?;
-        } else if path.extension().is_some_and(|e| e == "qual") {
-            out.push(path);
-        }
-    }
-    Ok(())
 }
 
 /// Reads every rule file of every path into one source map (one rule set).
@@ -53,6 +90,29 @@ pub fn rule_set(paths: &[PathBuf]) -> Result<SourceMap, CliError> {
         }
     }
     Ok(sources)
+}
+
+/// Reads, checks and compiles a rule set; on errors prints them (on standard error) and
+/// returns the exit status instead.
+pub fn program(
+    rules: &Path,
+    id_field: &str,
+) -> Result<Result<(SourceMap, Program), ExitStatus>, CliError> {
+    let sources = rule_set(&[rules.to_path_buf()])?;
+    let options = CheckOptions {
+        id_field: id_field.to_string(),
+    };
+    let (checked, diagnostics) = crate::front_end(&sources, &options);
+    if !diagnostics.is_empty() {
+        let color = Color::for_stream(std::io::stderr().is_terminal());
+        super::stderr_text!("{}", render::human(&sources, &diagnostics, color));
+    }
+    if diagnostics.iter().any(Diagnostic::is_error) {
+        super::stderr_text!("{}", super::check::summary(&sources, &diagnostics));
+        return Ok(Err(ExitStatus::Failed));
+    }
+    let program = crate::compile::compile(&checked);
+    Ok(Ok((sources, program)))
 }
 
 /// The text of a rule file: UTF-8 (a leading byte-order mark is dropped), or an error that
@@ -70,6 +130,76 @@ pub fn read_rule_file(path: &Path) -> Result<String, CliError> {
     Ok(match text.strip_prefix('\u{feff}') {
         Some(rest) => rest.to_string(),
         None => text,
+    })
+}
+
+/// A contact file read whole: its name in messages, its format and its text.
+#[derive(Debug)]
+pub struct DataFile {
+    /// The name used in errors (`<stdin>` for standard input).
+    pub name: String,
+    /// Its format.
+    pub format: InputFormat,
+    /// Its text.
+    pub text: String,
+}
+
+impl DataFile {
+    /// The file as a run input.
+    pub fn input(&self) -> crate::run::Input<'_> {
+        crate::run::Input {
+            name: &self.name,
+            format: self.format,
+            text: &self.text,
+        }
+    }
+}
+
+/// Reads a contact file (or standard input for `-`) in the given format, else the one its
+/// extension names.
+pub fn data_file(path: &Path, format: Option<InputFormat>) -> Result<DataFile, CliError> {
+    let format = input_format(path, format)?;
+    let stdin = path.as_os_str() == "-";
+    let text = if stdin {
+        let mut text = String::new();
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .map_err(|e| CliError::io("cannot read standard input".to_string(), e))?;
+        text
+    } else {
+        let bytes = std::fs::read(path)
+            .map_err(|e| CliError::io(format!("cannot read `{}`", path.display()), e))?;
+        String::from_utf8(bytes).map_err(|e| {
+            CliError::usage(format!(
+                "`{}` is not UTF-8 text (first bad byte at offset {}); re-export it as UTF-8",
+                path.display(),
+                e.utf8_error().valid_up_to()
+            ))
+        })?
+    };
+    let name = if stdin {
+        "<stdin>".to_string()
+    } else {
+        display_path(path)
+    };
+    Ok(DataFile { name, format, text })
+}
+
+/// The format of a data file: the flag, else its extension.
+fn input_format(path: &Path, flag: Option<InputFormat>) -> Result<InputFormat, CliError> {
+    if let Some(f) = flag {
+        return Ok(f);
+    }
+    if path.as_os_str() == "-" {
+        return Err(CliError::usage(
+            "reading standard input needs `--input-format json|jsonl|csv`",
+        ));
+    }
+    InputFormat::from_path(path).ok_or_else(|| {
+        CliError::usage(format!(
+            "cannot tell the format of `{}` from its extension; use `--input-format json|jsonl|csv`",
+            path.display()
+        ))
     })
 }
 

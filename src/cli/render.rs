@@ -410,3 +410,84 @@ fn sarif_level(severity: Severity) -> &'static str {
         Severity::Info => "note",
     }
 }
+
+/// What a rule could not do with a value, in the words of a data error.
+pub fn fault(fault: &crate::semantics::Fault) -> String {
+    use crate::semantics::Fault::*;
+    let d = describe_value;
+    match fault {
+        NotACondition(v) => format!("expected true or false, found {}", d(v)),
+        NotARecord(v) => format!("expected a record, found {}", d(v)),
+        NotAList(v) => format!("expected a list, found {}", d(v)),
+        NotText(v) => format!("expected text, found {}", d(v)),
+        NotTexts(l, r) => format!("expected text, found {} and {}", d(l), d(r)),
+        NotATime(v) => format!("expected a date or datetime, found {}", d(v)),
+        NotADuration(v) => format!("expected a duration, found {}", d(v)),
+        CannotNegate(v) => format!("cannot negate {}", d(v)),
+        CannotCompare(l, r) => format!("cannot compare {} with {}", d(l), d(r)),
+        CannotLookFor { item, element } => format!(
+            "cannot look for {} in a list of {}",
+            d(item),
+            element.kind()
+        ),
+        CannotCompute(op, l, r) => format!("cannot compute {} {} {}", d(l), op.symbol(), d(r)),
+        CannotTake(func, v) => format!("`{}` cannot take {}", func.name(), d(v)),
+    }
+}
+
+/// A value in a runtime error: its kind and, for short scalars, the value itself.
+fn describe_value(v: &crate::semantics::Value) -> String {
+    use crate::semantics::Value;
+    match v {
+        Value::Str(s) if s.chars().count() <= 40 => format!("text {s:?}"),
+        Value::Number(_) | Value::Bool(_) | Value::Date(_) | Value::DateTime(_) => {
+            format!("{} {v}", v.kind())
+        }
+        other => other.kind().to_string(),
+    }
+}
+
+/// A short reason (`eval --explain`) in one line.
+pub fn reason(reason: &crate::explain::Reason) -> String {
+    use crate::explain::Reason;
+    match reason {
+        Reason::Guard { text, truth } => format!("guard `{text}` is {}", truth.word()),
+        Reason::Row { value, deciding } => format!("{value}: {}", self::deciding(deciding)),
+        Reason::Otherwise => "no row matched (otherwise)".to_string(),
+        Reason::NoRow => "no row matched".to_string(),
+    }
+}
+
+fn deciding(d: &crate::explain::Deciding) -> String {
+    use crate::explain::Deciding;
+    match d {
+        Deciding::Text(text) => text.clone(),
+        Deciding::All(parts) => parts.join(" and "),
+        Deciding::Named { name, inner } => format!("{name} ({})", deciding(inner)),
+    }
+}
+
+/// The closing line of a run: what was read, classified and failed, and why it stopped.
+pub fn tally(tally: &crate::run::Tally) -> String {
+    let mut line = format!(
+        "{} {} read: {} classified, {} failed",
+        tally.read,
+        if tally.read == 1 {
+            "contact"
+        } else {
+            "contacts"
+        },
+        tally.classified,
+        tally.failed()
+    );
+    if !tally.lost.is_empty() {
+        line.push_str(&format!(
+            "; reading stopped early in {} (the rest of the file could not be read)",
+            tally.lost.join(", ")
+        ));
+    }
+    if tally.stopped {
+        line.push_str("; stopped at the first bad record (--on-error fail)");
+    }
+    line
+}

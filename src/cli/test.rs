@@ -5,7 +5,6 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
 
-use super::eval::load_program;
 use super::explain::{condition_tree, unmet_lines};
 use super::render::{self, Color};
 use super::{CliError, ExitStatus, load};
@@ -88,23 +87,6 @@ impl ContactFiles for DiskFiles {
     }
 }
 
-/// The `*.yaml`/`*.yml` files below a rule set directory, in path order.
-fn test_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), CliError> {
-    let entries = std::fs::read_dir(dir)
-        .map_err(|e| CliError::io(format!("cannot read directory `{}`", dir.display()), e))?;
-    for entry in entries {
-        let path = entry
-            .map_err(|e| CliError::io(format!("cannot read directory `{}`", dir.display()), e))?
-            .path();
-        if path.is_dir() {
-            test_files(&path, out)?;
-        } else if path.extension().is_some_and(|e| e == "yaml" || e == "yml") {
-            out.push(path);
-        }
-    }
-    Ok(())
-}
-
 /// Runs `qualify test`.
 pub fn run(args: &TestArgs) -> Result<ExitStatus, CliError> {
     let mut results = Vec::new();
@@ -118,7 +100,7 @@ pub fn run(args: &TestArgs) -> Result<ExitStatus, CliError> {
                 path.display()
             )));
         }
-        let (mut sources, program) = match load_program(path, &args.id_field)? {
+        let (mut sources, program) = match load::program(path, &args.id_field)? {
             Ok(loaded) => loaded,
             Err(_) => {
                 // the diagnostics are on standard error; reports for CI still say so
@@ -132,9 +114,7 @@ pub fn run(args: &TestArgs) -> Result<ExitStatus, CliError> {
             }
         };
         let rule_files = sources.iter().count();
-        let mut files = Vec::new();
-        test_files(path, &mut files)?;
-        files.sort();
+        let files = load::walk(path, &["yaml", "yml"])?;
         if files.is_empty() {
             return Err(CliError::usage(format!(
                 "no test files (`*.yaml`) under `{}`; see docs/testing.md",
@@ -226,6 +206,14 @@ pub fn run(args: &TestArgs) -> Result<ExitStatus, CliError> {
 
 type Results = [(String, CaseResult, usize)];
 
+/// The value a rule could not use in a case, in words.
+fn runtime_error(result: &CaseResult) -> Option<String> {
+    result
+        .runtime_error
+        .as_ref()
+        .map(|e| render::fault(&e.fault))
+}
+
 /// A problem that kept cases from running: rules with errors, a malformed test file.
 #[derive(Debug, serde::Serialize)]
 struct Problem {
@@ -303,7 +291,7 @@ fn human(
             "  {status}  {} ({file}:{line})\n",
             result.case.name
         ));
-        if let Some(e) = &result.runtime_error {
+        if let Some(e) = runtime_error(result) {
             out.push_str(&format!(
                 "        a rule could not use a value of the contact: {e}\n"
             ));
@@ -415,7 +403,7 @@ fn json(
                 "line": line,
                 "name": r.case.name,
                 "status": if r.passed() { "pass" } else { "fail" },
-                "runtime_error": r.runtime_error,
+                "runtime_error": runtime_error(r),
                 "mismatches": r.mismatches,
             })
         })
@@ -514,14 +502,14 @@ fn junit(results: &Results, problems: &[Problem], passed: usize, failed: usize) 
                         m.classification, m.expected, m.actual
                     )
                 })
-                .chain(r.runtime_error.iter().cloned())
+                .chain(runtime_error(r))
                 .collect();
             let body: String = r
                 .mismatches
                 .iter()
                 .map(|m| mismatch_text(m, 0))
                 .collect::<String>()
-                + r.runtime_error.as_deref().unwrap_or("");
+                + runtime_error(r).as_deref().unwrap_or("");
             out.push_str(&format!(
                 "      <failure message=\"{}\">{}</failure>\n",
                 xml_escape(&summary.join("; ")),

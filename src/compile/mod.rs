@@ -8,53 +8,14 @@ use std::sync::Arc;
 
 use crate::ast::{Aggregate, BinaryOp, Quantifier};
 use crate::check::ir::{self, Const, ExprKind, Func, RecordId, RuleSet, Type};
-use crate::eval::value::Value;
+use crate::semantics::Value;
+use crate::semantics::ops::Op;
+pub use crate::semantics::{ArithOp, CompareOp, TextOp};
 use crate::source::Span;
 pub use plan::{FieldPlan, Layout, LayoutId, PlanField, PlanType};
 
 /// Index of a node in [`Program::nodes`].
 pub type NodeId = u32;
-
-/// A comparison.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CompareOp {
-    /// `==`
-    Eq,
-    /// `!=`
-    Ne,
-    /// `<`
-    Lt,
-    /// `<=`
-    Le,
-    /// `>`
-    Gt,
-    /// `>=`
-    Ge,
-}
-
-/// A text test.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TextOp {
-    /// `contains` (also: list contains value)
-    Contains,
-    /// `starts_with`
-    StartsWith,
-    /// `ends_with`
-    EndsWith,
-}
-
-/// Arithmetic.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ArithOp {
-    /// `+`
-    Add,
-    /// `-`
-    Sub,
-    /// `*`
-    Mul,
-    /// `/`
-    Div,
-}
 
 /// One operation of a program; children are earlier nodes.
 #[derive(Debug, Clone)]
@@ -141,6 +102,75 @@ pub enum Node {
     },
     /// A built-in function.
     Call(Func, NodeId),
+}
+
+/// The operands of a node whose value follows from them alone, in written order.
+#[derive(Debug, Clone, Copy)]
+pub struct Operands {
+    ids: [NodeId; 2],
+    len: usize,
+}
+
+impl Operands {
+    fn one(a: NodeId) -> Operands {
+        Operands {
+            ids: [a, a],
+            len: 1,
+        }
+    }
+
+    fn two(a: NodeId, b: NodeId) -> Operands {
+        Operands {
+            ids: [a, b],
+            len: 2,
+        }
+    }
+
+    /// The operand nodes.
+    pub fn as_slice(&self) -> &[NodeId] {
+        &self.ids[..self.len]
+    }
+}
+
+impl Node {
+    /// The operator of a node whose value follows from its operands' values alone, with
+    /// its operands; `None` for constants, fields, variables, `let`s, classifications,
+    /// lists, quantifiers and aggregates. The evaluator and constant folding both apply
+    /// operators through this, so a node means the same in both.
+    pub fn op<'p>(&self, regexes: &'p [regex::Regex]) -> Option<(Op<'p>, Operands)> {
+        Some(match *self {
+            Node::Not(x) => (Op::Not, Operands::one(x)),
+            Node::Neg(x) => (Op::Neg, Operands::one(x)),
+            Node::Presence(x, present) => (Op::Presence(present), Operands::one(x)),
+            Node::Call(func, x) => (Op::Call(func), Operands::one(x)),
+            Node::Matches(x, regex) => {
+                (Op::Matches(regexes.get(regex as usize)?), Operands::one(x))
+            }
+            Node::And(a, b) => (Op::And, Operands::two(a, b)),
+            Node::Or(a, b) => (Op::Or, Operands::two(a, b)),
+            Node::Compare(op, a, b) => (Op::Compare(op), Operands::two(a, b)),
+            Node::In {
+                item,
+                list,
+                negated,
+            } => (Op::In { negated }, Operands::two(item, list)),
+            Node::Text(op, a, b) => (Op::Text(op), Operands::two(a, b)),
+            Node::Within(a, b) => (Op::Within, Operands::two(a, b)),
+            Node::Before(a, b) => (Op::Before, Operands::two(a, b)),
+            Node::After(a, b) => (Op::After, Operands::two(a, b)),
+            Node::Coalesce(a, b) => (Op::Coalesce, Operands::two(a, b)),
+            Node::Arith(op, a, b) => (Op::Arith(op), Operands::two(a, b)),
+            Node::Const(_)
+            | Node::List(_)
+            | Node::Now
+            | Node::Let(_)
+            | Node::Class(_)
+            | Node::Field { .. }
+            | Node::Local(_)
+            | Node::Quantifier { .. }
+            | Node::Aggregate { .. } => return None,
+        })
+    }
 }
 
 /// A compiled classification.
@@ -472,16 +502,22 @@ impl Compiler<'_> {
 
     /// Pushes `node`; when all its inputs are constants, replaces it by its value — unless
     /// it depends on `now` (`within`, `days_since`), which is known only per run.
-    fn push_folded(&mut self, node: Node, inputs: &[NodeId], span: Span) -> NodeId {
-        let reads_now = matches!(node, Node::Within(..) | Node::Call(Func::DaysSince, _));
-        let id = self.push(node, span);
-        if !reads_now
-            && inputs.iter().all(|&i| self.is_const(i))
-            && let Some(value) = crate::eval::fold_constant(&self.program, id)
-        {
-            self.program.nodes[id as usize] = Node::Const(value);
-        }
-        id
+    fn push_folded(&mut self, node: Node, span: Span) -> NodeId {
+        let folded = node.op(&self.program.regexes).and_then(|(op, operands)| {
+            let mut args = Vec::with_capacity(2);
+            for &i in operands.as_slice() {
+                match &self.program.nodes[i as usize] {
+                    Node::Const(v) => args.push(v.clone()),
+                    _ => return None,
+                }
+            }
+            if op.reads_now() {
+                return None;
+            }
+            // `now` is never read here, so any instant will do
+            op.apply(&args, jiff::Timestamp::UNIX_EPOCH).ok()
+        });
+        self.push(folded.map_or(node, Node::Const), span)
     }
 
     fn expr(&mut self, e: &ir::Expr) -> NodeId {
@@ -531,15 +567,15 @@ impl Compiler<'_> {
             ExprKind::Local(level) => self.push(Node::Local(*level as u32), span),
             ExprKind::Not(x) => {
                 let x = self.expr(x);
-                self.push_folded(Node::Not(x), &[x], span)
+                self.push_folded(Node::Not(x), span)
             }
             ExprKind::Neg(x) => {
                 let x = self.expr(x);
-                self.push_folded(Node::Neg(x), &[x], span)
+                self.push_folded(Node::Neg(x), span)
             }
             ExprKind::Presence(x, present) => {
                 let x = self.expr(x);
-                self.push_folded(Node::Presence(x, *present), &[x], span)
+                self.push_folded(Node::Presence(x, *present), span)
             }
             ExprKind::Binary(op, a, b) => {
                 let (l, r) = (self.expr(a), self.expr(b));
@@ -571,7 +607,7 @@ impl Compiler<'_> {
                             _ => String::new(),
                         };
                         let index = self.regex(&pattern);
-                        return self.push_folded(Node::Matches(l, index), &[l], span);
+                        return self.push_folded(Node::Matches(l, index), span);
                     }
                     BinaryOp::Within => Node::Within(l, r),
                     BinaryOp::Before => Node::Before(l, r),
@@ -582,7 +618,7 @@ impl Compiler<'_> {
                     BinaryOp::Mul => Node::Arith(ArithOp::Mul, l, r),
                     BinaryOp::Div => Node::Arith(ArithOp::Div, l, r),
                 };
-                self.push_folded(node, &[l, r], span)
+                self.push_folded(node, span)
             }
             ExprKind::Quantifier {
                 kind,
@@ -630,7 +666,7 @@ impl Compiler<'_> {
                     Some(a) => self.expr(a),
                     None => self.push(Node::Const(Value::Missing), span),
                 };
-                self.push_folded(Node::Call(*func, arg), &[arg], span)
+                self.push_folded(Node::Call(*func, arg), span)
             }
             ExprKind::Error => self.push(Node::Const(Value::Missing), span),
         }

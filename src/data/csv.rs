@@ -10,7 +10,7 @@ use super::typed::{self, FieldError, FieldPath, Segment};
 use super::{Contact, DataError};
 use crate::codes::Code;
 use crate::compile::{FieldPlan, LayoutId, PlanType};
-use crate::eval::Value;
+use crate::semantics::Value;
 
 /// Where a column's values go: the slots from the contact down to the field.
 #[derive(Debug, Clone)]

@@ -11,7 +11,7 @@ use super::typed::{self, FieldError, FieldPath, Segment};
 use super::{Contact, DataError};
 use crate::codes::Code;
 use crate::compile::{FieldPlan, LayoutId, PlanType};
-use crate::eval::Value;
+use crate::semantics::Value;
 
 /// JSON Lines: one contact per non-blank line.
 pub fn read_lines<'a>(
@@ -218,7 +218,7 @@ fn contact(
         Some(Value::Str(s)) => s.to_string(),
         // beyond 2^53 a JSON number has lost digits by the time it is read
         Some(Value::Number(n)) if n.fract() == 0.0 && n.abs() <= 9_007_199_254_740_992.0 => {
-            crate::eval::value::format_number(*n)
+            crate::semantics::value::format_number(*n)
         }
         Some(Value::Number(_)) => {
             let mut e = DataError::new(
@@ -479,7 +479,7 @@ impl<'de> Visitor<'de> for ValueSeed<'_> {
             PlanType::Number | PlanType::Dynamic => Ok(Value::Number(n)),
             _ => Err(self.wrong(&format!(
                 "the number {}",
-                crate::eval::value::format_number(n)
+                crate::semantics::value::format_number(n)
             ))),
         }
     }

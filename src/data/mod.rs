@@ -10,11 +10,9 @@ mod typed;
 use std::fmt;
 use std::path::Path;
 
-use jiff::Timestamp;
-
 use crate::codes::Code;
 use crate::compile::FieldPlan;
-use crate::eval::Value;
+use crate::semantics::Value;
 
 /// A decoded contact: its id and the values of the fields the program reads.
 #[derive(Debug, Clone, PartialEq)]
@@ -135,33 +133,6 @@ pub fn read<'a>(
         InputFormat::Json => Box::new(json::read_array(file, text, plan)),
         InputFormat::Csv => Box::new(csv::read(file, text, plan)),
     }
-}
-
-/// Parses a datetime as RFC 3339 (offset required, or `Z`), or a plain date meaning its
-/// start in UTC.
-pub fn parse_time(text: &str) -> Option<Timestamp> {
-    let text = text.trim();
-    if let Ok(t) = text.parse::<Timestamp>() {
-        return Some(t);
-    }
-    // a plain date only: `2026-11-01T09:30:00` without offset is ambiguous, not a date
-    if text.len() != 10 {
-        return None;
-    }
-    let date: jiff::civil::Date = text.parse().ok()?;
-    Some(crate::eval::value::date_start(date))
-}
-
-/// An evaluation instant as people write it: a date (its start in UTC), an RFC 3339
-/// datetime, or a datetime without offset (UTC).
-pub fn parse_as_of(text: &str) -> Option<Timestamp> {
-    parse_time(text).or_else(|| {
-        let civil: jiff::civil::DateTime = text.trim().parse().ok()?;
-        civil
-            .to_zoned(jiff::tz::TimeZone::UTC)
-            .ok()
-            .map(|z| z.timestamp())
-    })
 }
 
 /// An error message without the " at line L column C" a parser appended (ours names the

@@ -146,6 +146,7 @@ fn csv_without_id_column_is_fatal() {
 
 #[test]
 fn parse_time_accepts_rfc3339_and_plain_dates() {
+    use crate::semantics::time::parse_time;
     assert!(parse_time("2026-11-01T09:30:00Z").is_some());
     assert!(parse_time("2026-11-01T09:30:00+02:00").is_some());
     assert_eq!(parse_time("2026-11-01"), parse_time("2026-11-01T00:00:00Z"));

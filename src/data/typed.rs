@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use crate::codes::Code;
 use crate::compile::{FieldPlan, LayoutId, PlanType};
-use crate::eval::Value;
+use crate::semantics::Value;
 
 /// One step of a field path.
 #[derive(Debug, Clone, Copy)]
@@ -100,7 +100,7 @@ pub fn text_value(s: &str, ty: &PlanType, path: &FieldPath<'_>) -> Result<Value,
             .parse::<jiff::civil::Date>()
             .map(Value::Date)
             .map_err(|_| FieldError::wrong_type(path, ty, &found_text(s))),
-        PlanType::DateTime => super::parse_time(s).map(Value::DateTime).ok_or_else(|| {
+        PlanType::DateTime => crate::semantics::time::parse_time(s).map(Value::DateTime).ok_or_else(|| {
                                     let has_offset = s.trim().ends_with(['Z', 'z'])
                 || s.trim().rsplit_once('T').is_some_and(|(_, time)| time.contains(['+', '-']));
             if has_offset && crate::syntax::civil_part_is_valid(s) {

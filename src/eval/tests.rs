@@ -27,7 +27,7 @@ fn contact_of(program: &Program, json: &str) -> crate::data::Contact {
 fn value_of(rules: &str, name: &str, contact: &str, as_of: &str) -> Value {
     let program = program_of(rules);
     let contact = contact_of(&program, contact);
-    let now = crate::data::parse_time(as_of).expect("as_of");
+    let now = crate::semantics::time::parse_time(as_of).expect("as_of");
     let mut evaluator = Evaluator::new(&program, now);
     let id = program
         .let_names

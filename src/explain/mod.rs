@@ -7,40 +7,11 @@
 use serde::Serialize;
 
 use crate::compile::{CompareOp, Node, NodeId, Program};
-use crate::eval::value::format_number;
-use crate::eval::{Evaluator, RuntimeError, Value};
+use crate::eval::{Evaluator, Outcome, RuntimeError};
+pub use crate::semantics::Truth;
+use crate::semantics::value::format_number;
+use crate::semantics::{Decision, Value};
 use crate::source::SourceMap;
-
-/// Three-valued truth of a condition.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Truth {
-    /// It holds.
-    True,
-    /// It does not.
-    False,
-    /// Data it needs is missing.
-    Unknown,
-}
-
-impl Truth {
-    fn of(v: &Value) -> Truth {
-        match v {
-            Value::Bool(true) => Truth::True,
-            Value::Bool(false) => Truth::False,
-            _ => Truth::Unknown,
-        }
-    }
-
-    /// The word for it.
-    pub fn word(self) -> &'static str {
-        match self {
-            Truth::True => "true",
-            Truth::False => "false",
-            Truth::Unknown => "unknown",
-        }
-    }
-}
 
 /// A value the rules read, as shown in explanations.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -124,6 +95,9 @@ pub struct ClassExplanation {
     pub name: String,
     /// Its value (`None` is `none`).
     pub value: Option<String>,
+    /// The evaluator's outcome: the value's index and what decided it.
+    #[serde(skip)]
+    pub outcome: Outcome,
     /// The guard, when there is one.
     pub guard: Option<Condition>,
     /// Every row, top to bottom.
@@ -179,35 +153,28 @@ impl<'a, 'p> Explainer<'a, 'p> {
         })
     }
 
-    /// Explains one classification.
+    /// Explains one classification: the evaluator's outcome, with the condition tree of
+    /// the guard and of every row.
     pub fn class(&mut self, id: usize) -> Result<ClassExplanation, RuntimeError> {
         let program = self.program;
         let class = &program.classes[id];
-        let value = self.evaluator.class(id, self.record)?;
+        let outcome = self.evaluator.class(id, self.record)?;
         let guard = class.guard.map(|g| self.condition(g)).transpose()?;
-        let applies = guard.as_ref().is_none_or(|g| g.truth == Truth::True);
+        // rows up to the deciding one were evaluated; those above it did not match
+        let (evaluated, above) = match outcome.decision {
+            Decision::Guard => (0, 0),
+            Decision::Row(i) => (i + 1, i),
+            Decision::Otherwise | Decision::NoRow => (class.rows.len(), class.rows.len()),
+        };
         let mut rows = Vec::with_capacity(class.rows.len());
-        let mut decided = !applies;
-        let mut matched_at = None;
         for (i, &(row_value, cond)) in class.rows.iter().enumerate() {
-            let condition = self.condition(cond)?;
-            let matched = !decided && condition.truth == Truth::True;
-            if matched {
-                matched_at = Some(i);
-            }
             rows.push(RowExplanation {
                 value: class.values[row_value].clone(),
-                matched,
-                evaluated: !decided,
-                condition,
+                matched: outcome.decision == Decision::Row(i),
+                evaluated: i < evaluated,
+                condition: self.condition(cond)?,
             });
-            decided |= matched;
         }
-        let above = if applies {
-            matched_at.unwrap_or(rows.len())
-        } else {
-            0
-        };
         let next = rows[..above]
             .iter()
             .map(|r| Missing {
@@ -217,9 +184,10 @@ impl<'a, 'p> Explainer<'a, 'p> {
             .collect();
         Ok(ClassExplanation {
             name: class.name.clone(),
-            value: value.map(|v| class.values[v].clone()),
+            value: outcome.value.map(|v| class.values[v].clone()),
+            outcome,
             guard,
-            by_otherwise: applies && matched_at.is_none() && class.otherwise.is_some(),
+            by_otherwise: outcome.decision == Decision::Otherwise,
             rows,
             next,
         })
@@ -244,14 +212,18 @@ impl<'a, 'p> Explainer<'a, 'p> {
                     node,
                     truth: Truth::Unknown,
                     reads: Vec::new(),
-                    note: Some(format!("cannot be evaluated: {}", e.message)),
+                    note: Some(format!(
+                        "cannot be evaluated: {}",
+                        crate::cli::render::fault(&e.fault)
+                    )),
                     parts: Vec::new(),
                     within: None,
                     named: false,
                 });
             }
         };
-        let truth = Truth::of(&value);
+        // a value that is not a condition (a number in a comparison's place) reads as unknown
+        let truth = Truth::of(&value).unwrap_or(Truth::Unknown);
         let program = self.program;
         let mut condition = Condition {
             shape: Shape::Leaf,
@@ -621,5 +593,90 @@ pub fn unmet(condition: &Condition) -> Vec<Condition> {
             parts: Vec::new(),
             ..condition.clone()
         }],
+    }
+}
+
+/// A classification's value in one line: what `eval --explain` writes in its reason
+/// columns.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Reason {
+    /// The guard was not true.
+    Guard {
+        /// The guard as written.
+        text: String,
+        /// Its truth.
+        truth: Truth,
+    },
+    /// A row matched.
+    Row {
+        /// The row's value.
+        value: String,
+        /// What made its condition true.
+        deciding: Deciding,
+    },
+    /// No row matched; `otherwise` gave the value.
+    Otherwise,
+    /// No row matched and there is no `otherwise`.
+    NoRow,
+}
+
+/// The parts of a true condition that made it true.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Deciding {
+    /// A condition as written.
+    Text(String),
+    /// Every part of an `and`, as written.
+    All(Vec<String>),
+    /// A named condition (`let`) and what made its definition true.
+    Named {
+        /// The `let`'s name.
+        name: String,
+        /// Its definition's deciding parts.
+        inner: Box<Deciding>,
+    },
+}
+
+impl Deciding {
+    fn of(c: &Condition) -> Deciding {
+        match c.shape {
+            Shape::And => Deciding::All(c.parts.iter().map(|p| p.text.clone()).collect()),
+            Shape::Or => c
+                .parts
+                .iter()
+                .find(|p| p.truth == Truth::True)
+                .map_or_else(|| Deciding::Text(c.text.clone()), Deciding::of),
+            Shape::Named => match c.parts.first() {
+                Some(d) if d.shape != Shape::Leaf => Deciding::Named {
+                    name: c.text.clone(),
+                    inner: Box::new(Deciding::of(d)),
+                },
+                _ => Deciding::Text(c.text.clone()),
+            },
+            Shape::Not | Shape::Leaf => Deciding::Text(c.text.clone()),
+        }
+    }
+}
+
+impl ClassExplanation {
+    /// The deciding row and the conditions that made it true.
+    pub fn short_reason(&self) -> Reason {
+        match self.outcome.decision {
+            Decision::Guard => match &self.guard {
+                Some(guard) => Reason::Guard {
+                    text: guard.text.clone(),
+                    truth: guard.truth,
+                },
+                None => Reason::NoRow,
+            },
+            Decision::Row(i) => match self.rows.get(i) {
+                Some(row) => Reason::Row {
+                    value: row.value.clone(),
+                    deciding: Deciding::of(&row.condition),
+                },
+                None => Reason::NoRow,
+            },
+            Decision::Otherwise => Reason::Otherwise,
+            Decision::NoRow => Reason::NoRow,
+        }
     }
 }

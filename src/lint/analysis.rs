@@ -15,8 +15,9 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::compile::{CompareOp, Node, NodeId, PlanType, Program};
-use crate::eval::value::date_start;
-use crate::eval::{Value, equal, order};
+use crate::semantics::ops::{compare, member};
+use crate::semantics::time::date_start;
+use crate::semantics::{Truth, Value};
 
 /// How many formula nodes one search may evaluate before it gives up (claiming nothing).
 const SEARCH_WORK: usize = 20_000_000;
@@ -41,26 +42,68 @@ pub const F: TruthSet = 2;
 /// Unknown.
 pub const U: TruthSet = 4;
 
-fn and3(a: TruthSet, b: TruthSet) -> TruthSet {
-    let mut out = 0;
-    if a & T != 0 && b & T != 0 {
-        out |= T;
+/// The set holding one truth value.
+pub const fn set_of(t: Truth) -> TruthSet {
+    match t {
+        Truth::True => T,
+        Truth::False => F,
+        Truth::Unknown => U,
     }
-    if a & F != 0 || b & F != 0 {
-        out |= F;
-    }
-    if (a & U != 0 && b & (T | U) != 0) || (b & U != 0 && a & (T | U) != 0) {
-        out |= U;
-    }
-    out
 }
 
-fn not3(a: TruthSet) -> TruthSet {
-    (a & U) | ((a & T) << 1) | ((a & F) >> 1)
+/// What a set of truths allows, for row selection ([`crate::semantics::rows::decides`]).
+pub fn possible(set: TruthSet) -> crate::semantics::rows::Possible {
+    crate::semantics::rows::Possible {
+        can_hold: set & T != 0,
+        can_fail: set & (F | U) != 0,
+    }
+}
+
+/// Kleene's tables lifted to sets of truths, computed once from [`Truth`]'s own tables:
+/// `AND3[a][b]` holds every outcome of `x and y` for `x` in `a` and `y` in `b`.
+const AND3: [[TruthSet; 8]; 8] = lift(true);
+/// The same for `or`.
+const OR3: [[TruthSet; 8]; 8] = lift(false);
+
+const fn lift(and: bool) -> [[TruthSet; 8]; 8] {
+    let mut table = [[0; 8]; 8];
+    let mut a = 0;
+    while a < 8 {
+        let mut b = 0;
+        while b < 8 {
+            let mut i = 0;
+            while i < 3 {
+                let mut j = 0;
+                while j < 3 {
+                    let (x, y) = (Truth::ALL[i], Truth::ALL[j]);
+                    if a & set_of(x) != 0 && b & set_of(y) != 0 {
+                        table[a as usize][b as usize] |=
+                            set_of(if and { x.and(y) } else { x.or(y) });
+                    }
+                    j += 1;
+                }
+                i += 1;
+            }
+            b += 1;
+        }
+        a += 1;
+    }
+    table
+}
+
+fn and3(a: TruthSet, b: TruthSet) -> TruthSet {
+    AND3[a as usize & 7][b as usize & 7]
 }
 
 fn or3(a: TruthSet, b: TruthSet) -> TruthSet {
-    not3(and3(not3(a), not3(b)))
+    OR3[a as usize & 7][b as usize & 7]
+}
+
+fn not3(a: TruthSet) -> TruthSet {
+    Truth::ALL
+        .into_iter()
+        .filter(|&t| a & set_of(t) != 0)
+        .fold(0, |acc, t| acc | set_of(t.not()))
 }
 
 /// A condition in the analysis.
@@ -440,43 +483,16 @@ pub fn eval(f: &Formula, assignment: &[Option<usize>]) -> TruthSet {
 }
 
 fn compare_truth(op: CompareOp, v: &Value, c: &Value, flipped: bool) -> TruthSet {
-    if v.is_missing() || c.is_missing() {
-        return U;
-    }
     let (a, b) = if flipped { (c, v) } else { (v, c) };
-    let result = match op {
-        CompareOp::Eq => equal(a, b),
-        CompareOp::Ne => equal(a, b).map(|e| !e),
-        CompareOp::Lt => order(a, b).map(|o| o.is_lt()),
-        CompareOp::Le => order(a, b).map(|o| o.is_le()),
-        CompareOp::Gt => order(a, b).map(|o| o.is_gt()),
-        CompareOp::Ge => order(a, b).map(|o| o.is_ge()),
-    };
-    match result {
-        Some(true) => T,
-        Some(false) => F,
-        // values the evaluator would reject at run time: anything may happen
-        None => T | F | U,
-    }
+    // values the evaluator would reject at run time: anything may happen
+    compare(op, a, b).map_or(T | F | U, set_of)
 }
 
 fn in_truth(v: &Value, items: &[Value]) -> TruthSet {
     if v.is_missing() {
         return U;
     }
-    let mut unknown = false;
-    for item in items {
-        if item.is_missing() {
-            unknown = true;
-            continue;
-        }
-        match equal(v, item) {
-            Some(true) => return T,
-            Some(false) => {}
-            None => return T | F | U,
-        }
-    }
-    if unknown { U } else { F }
+    member(v, items).map_or(T | F | U, set_of)
 }
 
 /// What the analysis knows of one term.

@@ -1,7 +1,8 @@
-use super::analysis::{Model, Search, T, TruthSet};
+use super::analysis::{Model, Search, TruthSet, possible};
 use super::{Context, declare_lint};
 use crate::codes::Code;
 use crate::diagnostic::Diagnostic;
+use crate::semantics::rows::{self, Decision};
 
 declare_lint! {
     /// ## What it does
@@ -48,18 +49,10 @@ fn check(ctx: &Context<'_>) -> Vec<Diagnostic> {
         formulas.extend(class.rows.iter().map(|&(_, cond)| model.formula(cond)));
         // a contact the classification applies to and no row matches
         let uncovered = |sets: &[TruthSet]| {
-            let (guard, rows) = if has_guard {
-                (sets[0], &sets[1..])
-            } else {
-                (T, sets)
-            };
-            if guard == T && rows.iter().all(|s| s & T == 0) {
-                Some(true)
-            } else if guard & T == 0 || rows.contains(&T) {
-                Some(false)
-            } else {
-                None
-            }
+            let first = usize::from(has_guard);
+            let guard = has_guard.then(|| possible(sets[0]));
+            let row = |i: usize| possible(sets[first + i]);
+            rows::decides_with(guard, sets.len() - first, row, Decision::NoRow)
         };
         if model.search(&formulas, &uncovered) == Search::Found {
             let name = &ctx.rules.classes[c].name;

@@ -4,7 +4,8 @@
 //! matched by any of them (nor a contradiction be true, nor a tautology be anything else).
 
 use crate::codes::Code;
-use crate::eval::{Evaluator, Value};
+use crate::eval::Evaluator;
+use crate::semantics::{Decision, Value};
 use crate::source::SourceMap;
 
 struct Rng(u64);
@@ -138,12 +139,10 @@ fn reported_findings_hold_for_every_contact() {
                     .expect("decodes");
             let mut evaluator = Evaluator::new(&program, now);
             let values = evaluator.classify(&contact.slots).expect("evaluates");
-            if let Some(v) = values[0] {
-                let matched = class.rows.iter().position(|&(value, _)| value == v);
+            if let Decision::Row(r) = values[0].decision {
                 assert!(
-                    matched.is_none_or(|r| !unreachable.contains(&r)),
-                    "case {case}: row r{} was reported unreachable but {json} reaches it:\n{text}",
-                    matched.unwrap_or(0)
+                    !unreachable.contains(&r),
+                    "case {case}: row r{r} was reported unreachable but {json} reaches it:\n{text}",
                 );
             }
             for &n in &never_true {
@@ -1006,8 +1005,9 @@ fn check_findings(name: &str, text: &str, groups: &[usize], tally: &mut Tally) {
             let first = class.rows.iter().position(|&(_, cond)| {
                 evaluator.eval(cond, slots).expect("evaluates") == Value::Bool(true)
             });
+            // an independent oracle for row selection: first true row after the guard
             assert_eq!(
-                values[c],
+                values[c].value,
                 if applies {
                     first.map(|r| class.rows[r].0).or(class.otherwise)
                 } else {
@@ -1071,7 +1071,7 @@ fn check_findings(name: &str, text: &str, groups: &[usize], tally: &mut Tally) {
             });
         }
         for (c, witnessed) in &mut without_value {
-            *witnessed |= values[*c].is_none();
+            *witnessed |= values[*c].value.is_none();
         }
     }
     tally.missing_otherwise_witnessed += without_value.iter().filter(|(_, w)| *w).count();

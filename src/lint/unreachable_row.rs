@@ -1,8 +1,9 @@
-use super::analysis::{Formula, Model, Search, T, TruthSet};
+use super::analysis::{Formula, Model, Search, T, TruthSet, possible};
 use super::contradiction::never;
 use super::{Context, declare_lint};
 use crate::codes::Code;
 use crate::diagnostic::Diagnostic;
+use crate::semantics::rows::{self, Decision};
 
 declare_lint! {
     /// ## What it does
@@ -58,15 +59,11 @@ fn check(ctx: &Context<'_>) -> Vec<Diagnostic> {
             }
             let mut query = vec![formulas[r].clone()];
             query.extend(formulas[..r].iter().cloned());
+            // the row decides for some contact: it is true and every row above is not
             let reachable = |sets: &[TruthSet]| {
-                let above = &sets[1..];
-                if sets[0] == T && above.iter().all(|s| s & T == 0) {
-                    Some(true)
-                } else if sets[0] & T == 0 || above.contains(&T) {
-                    Some(false)
-                } else {
-                    None
-                }
+                // the query holds row r first, then the rows above it
+                let row = |i: usize| possible(if i < r { sets[1 + i] } else { sets[0] });
+                rows::decides_with(None, r + 1, row, Decision::Row(r))
             };
             if model.search(&query, &reachable) != Search::None {
                 continue;

@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use crate::compile::{Node, NodeId, Program};
 use crate::explain::{Condition, ContactExplanation, Shape, Truth};
+use crate::semantics::Decision;
 use crate::source::{SourceMap, Span};
 
 /// Outcomes seen so far over all cases.
@@ -13,8 +14,8 @@ use crate::source::{SourceMap, Span};
 pub struct Coverage {
     /// For each leaf condition: seen true, seen false.
     outcomes: HashMap<NodeId, (bool, bool)>,
-    /// `(classification, row)` pairs that decided a value.
-    rows: HashSet<(usize, usize)>,
+    /// `(classification, decision)` pairs seen.
+    decisions: HashSet<(usize, Decision)>,
 }
 
 /// A row in the coverage report.
@@ -66,29 +67,17 @@ impl FileCoverage {
 }
 
 impl Coverage {
-    /// Records what one contact's explanation shows: the rows that matched and every
-    /// condition that was evaluated (rows after the matched one are not).
-    pub fn record(&mut self, program: &Program, explained: &ContactExplanation) {
+    /// Records what one contact's explanation shows: the decision of each classification
+    /// and every condition that was evaluated (rows after the deciding one are not).
+    pub fn record(&mut self, explained: &ContactExplanation) {
         for (c, class) in explained.classes.iter().enumerate() {
             if let Some(guard) = &class.guard {
                 self.condition(guard);
-                if guard.truth != Truth::True {
-                    continue;
-                }
             }
-            for (r, row) in class.rows.iter().enumerate() {
-                if !row.evaluated {
-                    break;
-                }
+            for row in class.rows.iter().take_while(|r| r.evaluated) {
                 self.condition(&row.condition);
-                if row.matched {
-                    self.rows.insert((c, r));
-                }
             }
-            if class.by_otherwise {
-                // `otherwise` counts as the row after the last one
-                self.rows.insert((c, program.classes[c].rows.len()));
-            }
+            self.decisions.insert((c, class.outcome.decision));
         }
     }
 
@@ -128,7 +117,7 @@ impl Coverage {
                 files[span.file.0 as usize].rows.push(RowCoverage {
                     row: format!("{} = {}", class.name, class.values[value]),
                     line: line(span),
-                    reached: self.rows.contains(&(c, r)),
+                    reached: self.decisions.contains(&(c, Decision::Row(r))),
                 });
                 leaf_nodes(program, cond, &mut seen, &mut leaves);
             }
@@ -136,7 +125,7 @@ impl Coverage {
                 files[span.file.0 as usize].rows.push(RowCoverage {
                     row: format!("{} = {} (otherwise)", class.name, class.values[value]),
                     line: line(span),
-                    reached: self.rows.contains(&(c, class.rows.len())),
+                    reached: self.decisions.contains(&(c, Decision::Otherwise)),
                 });
             }
         }

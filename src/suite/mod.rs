@@ -17,7 +17,7 @@ use crate::codes::Code;
 use crate::compile::Program;
 use crate::data::{self, InputFormat};
 use crate::diagnostic::{Diagnostic, did_you_mean};
-use crate::eval::Evaluator;
+use crate::eval::{Evaluator, RuntimeError};
 use crate::explain::{ClassExplanation, Condition, Explainer, unmet};
 use crate::source::{FileId, SourceMap, Span};
 
@@ -114,7 +114,7 @@ pub fn load(
         key: &key_span,
     };
     let default_as_of = raw.as_of.as_ref().and_then(|a| {
-        data::parse_as_of(&a.value).or_else(|| {
+        crate::semantics::time::parse_as_of(&a.value).or_else(|| {
             diagnostics.push(bad_as_of(
                 span_of.at(a.referenced.line(), a.referenced.column()),
                 &a.value,
@@ -169,7 +169,7 @@ fn case(
 ) -> Result<TestCase, Vec<Diagnostic>> {
     let mut problems = Vec::new();
     let as_of = match &raw.as_of {
-        Some(a) => data::parse_as_of(&a.value).or_else(|| {
+        Some(a) => crate::semantics::time::parse_as_of(&a.value).or_else(|| {
             problems.push(bad_as_of(
                 span_of.at(a.referenced.line(), a.referenced.column()),
                 &a.value,
@@ -352,37 +352,42 @@ fn contact(
                     return None;
                 }
             };
-            let mut found: Option<data::Contact> = None;
-            for record in data::read(format, &name, &text, &program.plan) {
-                match record {
-                    Ok(c) if c.id == id_text => {
-                        if let Some(first) = &found {
-                            let id_span = span_of.at(id.referenced.line(), id.referenced.column());
-                            problems.push(
-                                Diagnostic::new(
-                                    Code::TestContactNotFound,
-                                    id_span,
-                                    format!(
-                                        "`{}` has more than one contact `{id_text}` (lines {} and {})",
-                                        from.value, first.line, c.line
-                                    ),
-                                )
-                                .with_label("this id is not unique")
-                                .with_help("a test case must name exactly one contact"),
-                            );
-                            return None;
-                        }
-                        found = Some(c);
-                    }
-                    Err(e) if e.id.as_deref() == Some(id_text.as_str()) => {
-                        problems.push(contact_problem(span, false, &e));
-                        return None;
-                    }
-                    _ => {}
+            let input = crate::run::Input {
+                name: &name,
+                format,
+                text: &text,
+            };
+            let found = crate::run::find(program, input, &id_text);
+            match (
+                found.first_problem(),
+                &found.first,
+                found.second,
+                &found.error,
+            ) {
+                (Some(true), Some(first), Some((line, _)), _) => {
+                    let id_span = span_of.at(id.referenced.line(), id.referenced.column());
+                    problems.push(
+                        Diagnostic::new(
+                            Code::TestContactNotFound,
+                            id_span,
+                            format!(
+                                "`{}` has more than one contact `{id_text}` (lines {} and {line})",
+                                from.value, first.line
+                            ),
+                        )
+                        .with_label("this id is not unique")
+                        .with_help("a test case must name exactly one contact"),
+                    );
+                    return None;
                 }
+                (Some(false), _, _, Some((_, e))) => {
+                    problems.push(contact_problem(span, false, e));
+                    return None;
+                }
+                _ => {}
             }
-            if found.is_some() {
-                return found;
+            if found.first.is_some() {
+                return found.first;
             }
             let id_span = span_of.at(id.referenced.line(), id.referenced.column());
             problems.push(
@@ -556,7 +561,7 @@ pub struct CaseResult {
     /// Failed expectations (empty when the case passed).
     pub mismatches: Vec<Mismatch>,
     /// A value a rule could not use (only without schema).
-    pub runtime_error: Option<String>,
+    pub runtime_error: Option<RuntimeError>,
 }
 
 impl CaseResult {
@@ -581,19 +586,16 @@ pub fn run(
             return CaseResult {
                 case: case.clone(),
                 mismatches: Vec::new(),
-                runtime_error: Some(e.message),
+                runtime_error: Some(e),
             };
         }
     };
-    coverage.record(program, &explained);
+    coverage.record(&explained);
     let mut mismatches = Vec::new();
     for &(class, expected) in &case.expect {
         let explanation = &explained.classes[class];
         let def = &program.classes[class];
-        let actual = explanation
-            .value
-            .as_ref()
-            .and_then(|v| def.values.iter().position(|x| x == v));
+        let actual = explanation.outcome.value;
         if actual == expected {
             continue;
         }

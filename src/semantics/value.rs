@@ -1,4 +1,5 @@
-//! Runtime values. `Missing` doubles as *unknown* in conditions (three-valued logic).
+//! Values: what a field holds or a rule computes. `Missing` doubles as *unknown* in
+//! conditions (three-valued logic, see [`super::truth`]).
 
 use std::fmt;
 use std::sync::Arc;
@@ -61,19 +62,6 @@ impl Value {
             Value::Class(_) => "classification value",
         }
     }
-}
-
-/// The instant a date stands for when compared with datetimes: its start, in UTC.
-pub fn date_start(date: Date) -> Timestamp {
-    date.to_zoned(jiff::tz::TimeZone::UTC)
-        .map(|z| z.timestamp())
-        // dates at the ends of the calendar (9999-12-31, a common "no end date") lie past
-        // the last instant that can be represented: they compare as that instant
-        .unwrap_or(if date.year() > 0 {
-            Timestamp::MAX
-        } else {
-            Timestamp::MIN
-        })
 }
 
 /// Formats a number the way people write it: no `.0` on whole numbers.

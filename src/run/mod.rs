@@ -1,0 +1,245 @@
+//! The batch run, shared by every command that reads contacts: records in, one outcome
+//! per classification out, with a [`Tally`] that reconciles (read = classified + failed),
+//! under an error policy, into a [`Sink`].
+//!
+//! Architecture invariant: commands (`eval` today; `diff` and `report` next) do not count,
+//! decide what a bad record costs, look for repeated ids or turn a runtime error into a
+//! data error themselves — they call [`run`] and render what their sink received. The
+//! module does no I/O: inputs arrive as text, results leave through the sink.
+
+mod find;
+
+use std::collections::HashSet;
+
+use jiff::Timestamp;
+
+use crate::codes::Code;
+use crate::compile::{Node, Program};
+use crate::data::{self, Contact, DataError, InputFormat};
+use crate::eval::{Evaluator, Outcome, RuntimeError};
+use crate::explain::{Explainer, Reason};
+use crate::source::SourceMap;
+
+pub use find::{Found, find};
+
+/// What a record that cannot be read or classified costs the run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorPolicy {
+    /// Report it and go on with the next record.
+    Continue,
+    /// Stop the run at the first one.
+    Stop,
+}
+
+/// How to run.
+#[derive(Debug, Clone, Copy)]
+pub struct Options {
+    /// The evaluation instant `now`.
+    pub now: Timestamp,
+    /// What a bad record costs.
+    pub on_error: ErrorPolicy,
+    /// Whether to give the sink a short reason per classification.
+    pub reasons: bool,
+}
+
+/// One input: a named text in a known format.
+#[derive(Debug, Clone, Copy)]
+pub struct Input<'t> {
+    /// The name used in errors (a path, or `<stdin>`).
+    pub name: &'t str,
+    /// Its format.
+    pub format: InputFormat,
+    /// Its text.
+    pub text: &'t str,
+}
+
+/// One classified contact, as the sink receives it.
+#[derive(Debug, Clone, Copy)]
+pub struct Classified<'r> {
+    /// The decoded contact.
+    pub contact: &'r Contact,
+    /// One outcome per classification, in definition order.
+    pub outcomes: &'r [Outcome],
+    /// With [`Options::reasons`]: the short reason per classification (else empty).
+    pub reasons: &'r [Reason],
+}
+
+/// Where a run's results go, in input order.
+pub trait Sink {
+    /// Why the sink cannot take more (a closed output).
+    type Error;
+    /// A contact was classified.
+    fn classified(&mut self, record: Classified<'_>) -> Result<(), Self::Error>;
+    /// A record could not be read or classified.
+    fn failed(&mut self, error: &DataError) -> Result<(), Self::Error>;
+}
+
+/// The counts of a run.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Tally {
+    /// Records read (a record whose file could not be read further is not counted).
+    pub read: usize,
+    /// Contacts classified.
+    pub classified: usize,
+    /// Errors reported, including those that stopped reading a file.
+    pub errors: usize,
+    /// Contacts whose id was seen before in the run.
+    pub repeated_ids: usize,
+    /// The first repeated id.
+    pub first_repeat: Option<String>,
+    /// Inputs whose rest could not be read after an error.
+    pub lost: Vec<String>,
+    /// Whether the run stopped at a bad record (`ErrorPolicy::Stop`).
+    pub stopped: bool,
+}
+
+impl Tally {
+    /// Records read but not classified.
+    pub fn failed(&self) -> usize {
+        self.read - self.classified
+    }
+}
+
+/// Decodes and classifies every record of `inputs` in order, giving each result to `sink`.
+pub fn run<S: Sink>(
+    program: &Program,
+    sources: &SourceMap,
+    inputs: &[Input<'_>],
+    options: Options,
+    sink: &mut S,
+) -> Result<Tally, S::Error> {
+    let mut evaluator = Evaluator::new(program, options.now);
+    let mut tally = Tally::default();
+    let mut seen: HashSet<String> = HashSet::new();
+    let mut reasons = Vec::new();
+    'inputs: for input in inputs {
+        for record in data::read(input.format, input.name, input.text, &program.plan) {
+            let result = record.and_then(|contact| {
+                let located =
+                    |e| Box::new(runtime_error(sources, program, input.name, &contact, e));
+                let outcomes = evaluator.classify(&contact.slots).map_err(located)?;
+                reasons.clear();
+                if options.reasons {
+                    let mut explainer =
+                        Explainer::new(program, sources, &mut evaluator, &contact.slots);
+                    for c in 0..program.classes.len() {
+                        reasons.push(explainer.class(c).map_err(located)?.short_reason());
+                    }
+                }
+                Ok((contact, outcomes))
+            });
+            match result {
+                Ok((contact, outcomes)) => {
+                    tally.read += 1;
+                    tally.classified += 1;
+                    if !seen.insert(contact.id.clone()) {
+                        tally.repeated_ids += 1;
+                        tally.first_repeat.get_or_insert_with(|| contact.id.clone());
+                    }
+                    sink.classified(Classified {
+                        contact: &contact,
+                        outcomes: &outcomes,
+                        reasons: &reasons,
+                    })?;
+                }
+                Err(error) => {
+                    if error.fatal {
+                        tally.lost.push(input.name.to_string());
+                    } else {
+                        tally.read += 1;
+                    }
+                    tally.errors += 1;
+                    sink.failed(&error)?;
+                    if options.on_error == ErrorPolicy::Stop {
+                        tally.stopped = true;
+                        break 'inputs;
+                    }
+                }
+            }
+        }
+    }
+    Ok(tally)
+}
+
+/// A runtime error of a rule set without schema, as a located data error of its contact.
+pub fn runtime_error(
+    sources: &SourceMap,
+    program: &Program,
+    file: &str,
+    contact: &Contact,
+    error: RuntimeError,
+) -> DataError {
+    let node = error.node as usize;
+    let field = match &program.nodes[node] {
+        Node::Field { layout, slot, .. } => {
+            Some(program.plan.records[*layout].field_path(*slot as usize))
+        }
+        _ => None,
+    };
+    let rule_text = sources.slice(program.spans[node]);
+    DataError {
+        code: Code::RuntimeType,
+        file: file.to_string(),
+        line: Some(contact.line),
+        column: None,
+        id: Some(contact.id.clone()),
+        field,
+        message: format!(
+            "in `{rule_text}`: {}",
+            crate::cli::render::fault(&error.fault)
+        ),
+        fatal: false,
+    }
+}
+
+/// Counts per value of each classification: what `eval --summary` shows.
+#[derive(Debug, Clone)]
+pub struct Funnel {
+    /// Per classification: a count per value index, then the count of no value.
+    counts: Vec<Vec<usize>>,
+    total: usize,
+}
+
+impl Funnel {
+    /// Empty counts for a program's classifications.
+    pub fn new(program: &Program) -> Funnel {
+        Funnel {
+            counts: program
+                .classes
+                .iter()
+                .map(|c| vec![0; c.values.len() + 1])
+                .collect(),
+            total: 0,
+        }
+    }
+
+    /// Counts one contact's outcomes.
+    pub fn add(&mut self, outcomes: &[Outcome]) {
+        self.total += 1;
+        for (counts, outcome) in self.counts.iter_mut().zip(outcomes) {
+            let none = counts.len() - 1;
+            counts[outcome.value.unwrap_or(none)] += 1;
+        }
+    }
+
+    /// How many contacts were counted.
+    pub fn total(&self) -> usize {
+        self.total
+    }
+
+    /// One classification's counts in funnel order (least advanced first), no value
+    /// (`None`) last.
+    pub fn counts(&self, program: &Program, class: usize) -> Vec<(Option<usize>, usize)> {
+        let counts = &self.counts[class];
+        let mut out: Vec<(Option<usize>, usize)> = program.classes[class]
+            .funnel_order()
+            .into_iter()
+            .map(|v| (Some(v), counts[v]))
+            .collect();
+        out.push((None, counts[counts.len() - 1]));
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests;
