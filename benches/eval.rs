@@ -30,7 +30,7 @@ fn main() {
     }
     let (rules, diagnostics) = qualify::front_end(&sources, &Default::default());
     assert!(!diagnostics.iter().any(|d| d.is_error()));
-    let program = compile(&rules);
+    let program = compile(&rules.expect("no errors"));
     let now = qualify::semantics::time::parse_as_of("2026-11-22").expect("as-of");
 
     let examples =

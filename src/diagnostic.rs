@@ -5,29 +5,7 @@
 
 use crate::source::Span;
 
-pub use crate::codes::Code;
-
-/// How serious a diagnostic is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Severity {
-    /// Worth knowing; never fails a run.
-    Info,
-    /// Probably a mistake; fails only under `--deny warnings`.
-    Warning,
-    /// The rule set or record cannot be used as written.
-    Error,
-}
-
-impl Severity {
-    /// The lowercase word used in output.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Info => "info",
-            Severity::Warning => "warning",
-            Severity::Error => "error",
-        }
-    }
-}
+pub use crate::codes::{Code, Severity};
 
 /// A secondary place that explains the primary one (e.g. "first defined here").
 #[derive(Debug, Clone, PartialEq)]

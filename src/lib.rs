@@ -37,7 +37,7 @@
 //! );
 //! let (rules, diagnostics) = qualify::front_end(&sources, &Default::default());
 //! assert!(diagnostics.is_empty());
-//! let program = compile(&rules);
+//! let program = compile(&rules.expect("no errors"));
 //!
 //! let contacts = r#"{"id": "c1", "seniority": "vp", "calls": 2}
 //! {"id": "c2", "calls": 1}"#;
@@ -61,7 +61,7 @@ pub mod diagnostic;
 pub mod source;
 pub mod syntax;
 
-use check::{CheckOptions, RuleSet};
+use check::{CheckOptions, CheckedRuleSet, RuleSet};
 use diagnostic::{Diagnostic, sort_in_source_order};
 use source::SourceMap;
 
@@ -94,16 +94,20 @@ pub fn analyze(sources: &SourceMap, options: &CheckOptions, lints: &lint::LintCo
     let (files, mut diagnostics) = parse(sources);
     let (rules, found) = check::check(&files, options);
     diagnostics.extend(found);
-    let program = (!diagnostics.iter().any(Diagnostic::is_error)).then(|| compile::compile(&rules));
-    if let Some(program) = &program {
-        let context = lint::Context {
-            sources,
-            files: &files,
-            rules: &rules,
-            program,
-        };
-        diagnostics.extend(lint::run(&context, lints));
-    }
+    let (rules, program) = match CheckedRuleSet::new(rules, &diagnostics) {
+        Ok(checked) => {
+            let program = compile::compile(&checked);
+            let context = lint::Context {
+                sources,
+                files: &files,
+                rules: checked.rules(),
+                program: &program,
+            };
+            diagnostics.extend(lint::run(&context, lints));
+            (checked.into_rules(), Some(program))
+        }
+        Err(rules) => (*rules, None),
+    };
     let mut diagnostics = lints.apply(diagnostics);
     sort_in_source_order(&mut diagnostics);
     diagnostics.dedup();
@@ -115,13 +119,17 @@ pub fn analyze(sources: &SourceMap, options: &CheckOptions, lints: &lint::LintCo
     }
 }
 
-/// Parses and checks a rule set; all diagnostics of both stages, in source order.
-pub fn front_end(sources: &SourceMap, options: &CheckOptions) -> (RuleSet, Vec<Diagnostic>) {
+/// Parses and checks a rule set: the checked rule set when neither stage found an error
+/// (else what was understood), and all diagnostics of both stages, in source order.
+pub fn front_end(
+    sources: &SourceMap,
+    options: &CheckOptions,
+) -> (Result<CheckedRuleSet, Box<RuleSet>>, Vec<Diagnostic>) {
     let (files, mut diagnostics) = parse(sources);
     let (rules, found) = check::check(&files, options);
     diagnostics.extend(found);
     sort_in_source_order(&mut diagnostics);
-    (rules, diagnostics)
+    (CheckedRuleSet::new(rules, &diagnostics), diagnostics)
 }
 pub mod compile;
 pub mod data;

@@ -404,7 +404,25 @@ impl Checker<'_> {
             };
             match record {
                 Some(r) => base.ty = Type::Record(r),
-                None => return typed(ExprKind::Error, Type::Dynamic, span),
+                None => {
+                    // a computed value has no record layout to decode into
+                    self.report(
+                        Diagnostic::new(
+                            Code::TypeMismatch,
+                            base.span,
+                            format!(
+                                "cannot read field `{}` of a computed value in a rule set without schema",
+                                name.node
+                            ),
+                        )
+                        .with_label("not a field of the contact or of a list element")
+                        .with_help(format!(
+                            "read the field from each source (`a.{0} ?? b.{0}`), or declare a schema",
+                            name.node
+                        )),
+                    );
+                    return error(span);
+                }
             }
         }
         match base.ty.clone() {

@@ -146,6 +146,47 @@ pub struct Expr {
     pub span: Span,
 }
 
+impl Expr {
+    /// The direct sub-expressions, in written order. This is the one walker over the
+    /// typed rule set; everything that visits it goes through here or [`Expr::walk`].
+    pub fn children(&self) -> Vec<&Expr> {
+        match &self.kind {
+            ExprKind::Const(_)
+            | ExprKind::Now
+            | ExprKind::Let(_)
+            | ExprKind::Class(_)
+            | ExprKind::ClassValue(..)
+            | ExprKind::Local(_)
+            | ExprKind::Error => Vec::new(),
+            ExprKind::List(items) | ExprKind::Call(_, items) => items.iter().collect(),
+            ExprKind::Field { base, .. } => base.iter().map(|b| &**b).collect(),
+            ExprKind::Not(x) | ExprKind::Neg(x) | ExprKind::Presence(x, _) => vec![x],
+            ExprKind::Binary(_, a, b) => vec![a, b],
+            ExprKind::Quantifier { list, body, .. } => vec![list, body],
+            ExprKind::Aggregate {
+                list,
+                value,
+                filter,
+                ..
+            } => {
+                let mut v: Vec<&Expr> = vec![list];
+                v.extend(value.iter().map(|x| &**x));
+                v.extend(filter.iter().map(|x| &**x));
+                v
+            }
+        }
+    }
+
+    /// Calls `f` on this expression and every expression below it, parents first (not
+    /// following `let` and classification references).
+    pub fn walk(&self, f: &mut impl FnMut(&Expr)) {
+        f(self);
+        for child in self.children() {
+            child.walk(f);
+        }
+    }
+}
+
 /// A constant.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Const {
@@ -253,6 +294,30 @@ pub struct RuleSet {
 }
 
 impl RuleSet {
+    /// The root of every expression the rules evaluate: each `let`, then each
+    /// classification's guard and rows, in definition order.
+    pub fn roots(&self) -> impl Iterator<Item = &Expr> {
+        let lets = self.lets.iter().map(|l| &l.expr);
+        let classes = self
+            .classes
+            .iter()
+            .flat_map(|c| c.guard.iter().chain(c.rows.iter().map(|r| &r.cond)));
+        lets.chain(classes)
+    }
+
+    /// Every field the rules read, as `(record, field)`, in the order first read.
+    pub fn fields_read(&self) -> Vec<(RecordId, usize)> {
+        let mut out = Vec::new();
+        for root in self.roots() {
+            root.walk(&mut |e| {
+                if let ExprKind::Field { record, field, .. } = &e.kind {
+                    out.push((*record, *field));
+                }
+            });
+        }
+        out
+    }
+
     /// Describes a type in the words used in messages, with its article: `a number`,
     /// `text`, `a list of dates`.
     pub fn describe(&self, ty: &Type) -> String {

@@ -63,6 +63,40 @@ pub fn check(files: &[ast::File], options: &CheckOptions) -> (RuleSet, Vec<Diagn
     (checker.rules, diagnostics)
 }
 
+/// A typed rule set without errors: the only input [`crate::compile::compile`] takes.
+///
+/// Architecture invariant: it can only be built by [`CheckedRuleSet::new`], which refuses a
+/// rule set when any diagnostic of its front end is an error or when an expression in it
+/// did not type (the checker's `Error` placeholder), so compiling never meets either.
+#[derive(Debug)]
+pub struct CheckedRuleSet(RuleSet);
+
+impl CheckedRuleSet {
+    /// The rule set, when `diagnostics` (everything its parse and check reported) holds no
+    /// error; else the rule set back, for tools that read what was understood.
+    pub fn new(rules: RuleSet, diagnostics: &[Diagnostic]) -> Result<CheckedRuleSet, Box<RuleSet>> {
+        let mut typed = true;
+        for root in rules.roots() {
+            root.walk(&mut |e| typed &= !matches!(e.kind, ir::ExprKind::Error));
+        }
+        if typed && !diagnostics.iter().any(Diagnostic::is_error) {
+            Ok(CheckedRuleSet(rules))
+        } else {
+            Err(Box::new(rules))
+        }
+    }
+
+    /// The typed rule set.
+    pub fn rules(&self) -> &RuleSet {
+        &self.0
+    }
+
+    /// The typed rule set, no longer marked as checked.
+    pub fn into_rules(self) -> RuleSet {
+        self.0
+    }
+}
+
 struct Checker<'a> {
     rules: RuleSet,
     diagnostics: Vec<Diagnostic>,

@@ -173,7 +173,7 @@ fn explain(code: &str) -> Result<ExitStatus, CliError> {
         "{}: {}\n\n{}\n",
         found.as_str(),
         found.title(),
-        found.explanation()
+        crate::lint::explanation(found)
     );
     std::io::stdout()
         .write_all(text.as_bytes())

@@ -107,10 +107,18 @@ pub fn program(
         let color = Color::for_stream(std::io::stderr().is_terminal());
         super::stderr_text!("{}", render::human(&sources, &diagnostics, color));
     }
-    if diagnostics.iter().any(Diagnostic::is_error) {
-        super::stderr_text!("{}", super::check::summary(&sources, &diagnostics));
-        return Ok(Err(ExitStatus::Failed));
-    }
+    let checked = match checked {
+        Ok(checked) => checked,
+        Err(_) if diagnostics.iter().any(Diagnostic::is_error) => {
+            super::stderr_text!("{}", super::check::summary(&sources, &diagnostics));
+            return Ok(Err(ExitStatus::Failed));
+        }
+        Err(_) => {
+            return Err(CliError::internal(
+                "the rule set has an expression without a type but no error",
+            ));
+        }
+    };
     let program = crate::compile::compile(&checked);
     Ok(Ok((sources, program)))
 }

@@ -319,7 +319,7 @@ pub fn sarif(sources: &SourceMap, diagnostics: &[Diagnostic]) -> serde_json::Val
                 "id": code.as_str(),
                 "name": name,
                 "shortDescription": { "text": code.title() },
-                "fullDescription": { "text": code.explanation() },
+                "fullDescription": { "text": crate::lint::explanation(*code) },
                 "help": { "text": format!("qualify check --explain {}", code.as_str()) },
                 "defaultConfiguration": { "level": sarif_level(code.default_severity()) },
             })

@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::ast::{Aggregate, BinaryOp, Quantifier};
+use crate::check::CheckedRuleSet;
 use crate::check::ir::{self, Const, ExprKind, Func, RecordId, RuleSet, Type};
 use crate::semantics::Value;
 use crate::semantics::ops::Op;
@@ -287,8 +288,9 @@ impl Program {
     }
 }
 
-/// Compiles a checked rule set that has no errors.
-pub fn compile(rules: &RuleSet) -> Program {
+/// Compiles a checked rule set (which has no errors, so every expression typed).
+pub fn compile(checked: &CheckedRuleSet) -> Program {
+    let rules = checked.rules();
     let plan_builder = PlanBuilder::new(rules);
     let mut compiler = Compiler {
         rules,
@@ -344,14 +346,7 @@ impl PlanBuilder {
         if let Some(id) = rules.records[ir::ROOT].field(&rules.id_field) {
             used.push((ir::ROOT, id));
         }
-        let mut visit = |e: &ir::Expr| collect_fields(e, &mut used);
-        for l in &rules.lets {
-            visit(&l.expr);
-        }
-        for c in &rules.classes {
-            c.guard.iter().for_each(&mut visit);
-            c.rows.iter().for_each(|r| visit(&r.cond));
-        }
+        used.extend(rules.fields_read());
         let mut builder = PlanBuilder {
             plan: FieldPlan {
                 records: Vec::new(),
@@ -428,44 +423,6 @@ impl PlanBuilder {
             Type::List(t) => PlanType::List(Box::new(self.plan_type(rules, t))),
             Type::Record(r) => PlanType::Record(self.layout(rules, *r)),
             _ => PlanType::Dynamic,
-        }
-    }
-}
-
-fn collect_fields(e: &ir::Expr, out: &mut Vec<(RecordId, usize)>) {
-    if let ExprKind::Field { record, field, .. } = &e.kind {
-        out.push((*record, *field));
-    }
-    for child in children(e) {
-        collect_fields(child, out);
-    }
-}
-
-/// The direct sub-expressions of a typed expression.
-pub fn children(e: &ir::Expr) -> Vec<&ir::Expr> {
-    match &e.kind {
-        ExprKind::Const(_)
-        | ExprKind::Now
-        | ExprKind::Let(_)
-        | ExprKind::Class(_)
-        | ExprKind::ClassValue(..)
-        | ExprKind::Local(_)
-        | ExprKind::Error => Vec::new(),
-        ExprKind::List(items) | ExprKind::Call(_, items) => items.iter().collect(),
-        ExprKind::Field { base, .. } => base.iter().map(|b| &**b).collect(),
-        ExprKind::Not(x) | ExprKind::Neg(x) | ExprKind::Presence(x, _) => vec![x],
-        ExprKind::Binary(_, a, b) => vec![a, b],
-        ExprKind::Quantifier { list, body, .. } => vec![list, body],
-        ExprKind::Aggregate {
-            list,
-            value,
-            filter,
-            ..
-        } => {
-            let mut v: Vec<&ir::Expr> = vec![list];
-            v.extend(value.iter().map(|x| &**x));
-            v.extend(filter.iter().map(|x| &**x));
-            v
         }
     }
 }
@@ -668,7 +625,7 @@ impl Compiler<'_> {
                 };
                 self.push_folded(Node::Call(*func, arg), span)
             }
-            ExprKind::Error => self.push(Node::Const(Value::Missing), span),
+            ExprKind::Error => unreachable!("a checked rule set has no untyped expression"),
         }
     }
 

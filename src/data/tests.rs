@@ -11,7 +11,7 @@ fn plan(rules: &str) -> crate::compile::Program {
         !diagnostics.iter().any(|d| d.is_error()),
         "{diagnostics:#?}"
     );
-    crate::compile::compile(&checked)
+    crate::compile::compile(&checked.expect("no errors"))
 }
 
 const RULES: &str = "schema contact {\n  id: string\n  company: { size: number? }?\n  \

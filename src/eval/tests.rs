@@ -11,7 +11,7 @@ fn program_of(rules: &str) -> Program {
     let (checked, diagnostics) = crate::front_end(&sources, &Default::default());
     let errors: Vec<_> = diagnostics.iter().filter(|d| d.is_error()).collect();
     assert!(errors.is_empty(), "{errors:#?}");
-    crate::compile::compile(&checked)
+    crate::compile::compile(&checked.expect("no errors"))
 }
 
 /// Decodes one JSON contact for `program`.

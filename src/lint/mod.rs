@@ -100,6 +100,15 @@ pub fn by_code(code: Code) -> Option<&'static Lint> {
     ALL.iter().find(|l| l.code == code)
 }
 
+/// The long explanation of a code with an example: for a lint its documentation, else the
+/// code table's text (`qualify check --explain CODE`).
+pub fn explanation(code: Code) -> String {
+    match by_code(code) {
+        Some(lint) => lint.documentation(),
+        None => code.table_explanation().to_string(),
+    }
+}
+
 /// How a finding is treated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Level {

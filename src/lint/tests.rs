@@ -1203,3 +1203,14 @@ fn former_false_findings_are_not_reported() {
     );
     assert_no_failures(&tally);
 }
+
+#[test]
+fn every_code_is_explained_with_an_example() {
+    for &code in Code::ALL {
+        assert!(
+            super::explanation(code).contains("Example"),
+            "{} has no example",
+            code.as_str()
+        );
+    }
+}

@@ -1,7 +1,6 @@
 use super::{Context, declare_lint};
-use crate::check::ir::{self, Expr, ExprKind, RecordId, Type};
+use crate::check::ir::{self, RecordId, Type};
 use crate::codes::Code;
-use crate::compile::children;
 use crate::diagnostic::Diagnostic;
 
 declare_lint! {
@@ -26,29 +25,12 @@ declare_lint! {
     pub UNUSED_FIELD, Code::UnusedField, "unused-field", check
 }
 
-fn fields_in(e: &Expr, out: &mut Vec<(RecordId, usize)>) {
-    if let ExprKind::Field { record, field, .. } = e.kind {
-        out.push((record, field));
-    }
-    for c in children(e) {
-        fields_in(c, out);
-    }
-}
-
 fn check(ctx: &Context<'_>) -> Vec<Diagnostic> {
     let rules = ctx.rules;
     if !rules.has_schema {
         return Vec::new();
     }
-    let mut used = Vec::new();
-    for l in &rules.lets {
-        fields_in(&l.expr, &mut used);
-    }
-    for c in &rules.classes {
-        for e in c.guard.iter().chain(c.rows.iter().map(|r| &r.cond)) {
-            fields_in(e, &mut used);
-        }
-    }
+    let used = rules.fields_read();
     let mut out = Vec::new();
     unused(ctx, ir::ROOT, &used, &mut out);
     out

@@ -1,7 +1,6 @@
 use super::{Context, declare_lint};
 use crate::check::ir::{Expr, ExprKind};
 use crate::codes::Code;
-use crate::compile::children;
 use crate::diagnostic::Diagnostic;
 
 declare_lint! {
@@ -32,12 +31,11 @@ declare_lint! {
 }
 
 fn lets_in(e: &Expr, out: &mut Vec<usize>) {
-    if let ExprKind::Let(id) = e.kind {
-        out.push(id);
-    }
-    for c in children(e) {
-        lets_in(c, out);
-    }
+    e.walk(&mut |e| {
+        if let ExprKind::Let(id) = e.kind {
+            out.push(id);
+        }
+    });
 }
 
 fn check(ctx: &Context<'_>) -> Vec<Diagnostic> {

@@ -15,7 +15,7 @@ fn program() -> (SourceMap, Program) {
         !diagnostics.iter().any(|d| d.is_error()),
         "{diagnostics:#?}"
     );
-    let program = crate::compile::compile(&checked);
+    let program = crate::compile::compile(&checked.expect("no errors"));
     (sources, program)
 }
 
