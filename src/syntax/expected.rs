@@ -102,35 +102,16 @@ pub(super) fn syntax_diagnostic(
 /// and comments.
 fn unclosed_bracket(text: &str) -> Option<usize> {
     let mut stack = Vec::new();
-    let mut chars = text.char_indices();
-    while let Some((i, c)) = chars.next() {
+    for (i, c) in super::scan::code(text) {
         match c {
-            '"' => {
-                let mut escaped = false;
-                for (_, d) in chars.by_ref() {
-                    match d {
-                        _ if escaped => escaped = false,
-                        '\\' => escaped = true,
-                        '"' | '\n' => break,
-                        _ => {}
-                    }
-                }
-            }
-            '#' => {
-                for (_, d) in chars.by_ref() {
-                    if d == '\n' {
-                        break;
-                    }
-                }
-            }
-            '(' | '[' | '{' => stack.push((i, c)),
+            '(' | '[' | '{' => stack.push(i),
             ')' | ']' | '}' => {
                 stack.pop();
             }
             _ => {}
         }
     }
-    stack.last().map(|&(i, _)| i)
+    stack.last().copied()
 }
 
 /// Words the grammar reserves; they cannot be names.
@@ -314,12 +295,9 @@ fn describe_literal(token: &str) -> Option<String> {
 /// What stands at the error position: a word or a token; `None` at the end of the item.
 /// Also returns how many bytes of whitespace and comments stand before it.
 fn found_at(text: &str) -> (usize, Option<String>) {
-    let mut rest = text.trim_start();
     // comments are not what the reader should be told about
-    while rest.starts_with('#') {
-        rest = rest.find('\n').map_or("", |i| rest[i..].trim_start());
-    }
-    let skipped = text.len() - rest.len();
+    let skipped = super::scan::skip_blank(text);
+    let rest = &text[skipped..];
     let Some(first) = rest.chars().next() else {
         return (skipped, None);
     };
@@ -328,6 +306,8 @@ fn found_at(text: &str) -> (usize, Option<String>) {
             .take_while(|c| c.is_alphanumeric() || *c == '_')
             .collect()
     } else if first == '"' {
+        // the string as shown ends at the first `"` on the line, even an escaped one
+        // (which is what messages have always quoted), not where the scanner ends it
         let line = &rest[..rest.find('\n').unwrap_or(rest.len())];
         let end = line[1..].find('"').map_or(line.len(), |i| i + 2);
         line[..end].trim_end().to_string()

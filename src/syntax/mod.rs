@@ -8,6 +8,7 @@ mod build;
 
 pub use build::civil_part_is_valid;
 mod expected;
+pub mod scan;
 
 use pest::Parser as _;
 
@@ -94,26 +95,11 @@ pub const MAX_NESTING: usize = 200;
 /// and comments; also counts prefix `not` and `-` runs, which nest the same way.
 fn too_deep(chunk: &str) -> Option<usize> {
     let mut depth = 0usize;
-    let mut in_string = false;
-    let mut escaped = false;
-    let mut in_comment = false;
     let mut prefix_run = 0usize;
     let mut word = String::new();
-    for (i, c) in chunk.char_indices() {
-        if in_comment {
-            in_comment = c != '\n';
-            continue;
-        }
-        if in_string {
-            match c {
-                _ if escaped => escaped = false,
-                '\\' => escaped = true,
-                '"' | '\n' => in_string = false,
-                _ => {}
-            }
-            continue;
-        }
-        if c.is_ascii_alphanumeric() || c == '_' {
+    for (i, c, class) in scan::scan(chunk) {
+        let code = class == scan::Class::Code;
+        if code && (c.is_ascii_alphanumeric() || c == '_') {
             word.push(c);
             continue;
         }
@@ -121,14 +107,15 @@ fn too_deep(chunk: &str) -> Option<usize> {
             prefix_run = if word == "not" { prefix_run + 1 } else { 0 };
             word.clear();
         }
-        match c {
-            '"' => in_string = true,
-            '#' => in_comment = true,
-            '(' | '[' | '{' => depth += 1,
-            ')' | ']' | '}' => depth = depth.saturating_sub(1),
-            '-' => prefix_run += 1,
-            c if c.is_whitespace() => {}
-            _ => prefix_run = 0,
+        // strings and comments end a word but, like whitespace, not a prefix run
+        if code {
+            match c {
+                '(' | '[' | '{' => depth += 1,
+                ')' | ']' | '}' => depth = depth.saturating_sub(1),
+                '-' => prefix_run += 1,
+                c if c.is_whitespace() => {}
+                _ => prefix_run = 0,
+            }
         }
         if depth > MAX_NESTING || prefix_run > MAX_NESTING {
             return Some(i);
@@ -169,10 +156,7 @@ fn item_chunks(text: &str) -> Vec<(usize, usize)> {
 }
 
 fn only_comments(text: &str) -> bool {
-    text.lines().all(|l| {
-        let t = l.trim();
-        t.is_empty() || t.starts_with('#')
-    })
+    scan::skip_blank(text) == text.len()
 }
 
 fn starts_with_word(text: &str, word: &str) -> bool {
