@@ -295,18 +295,6 @@ impl BinaryOp {
     }
 }
 
-/// The operators written as words between their operands (`role contains "vp"`), which
-/// people sometimes call like functions.
-pub const WORD_OPERATORS: [&str; 7] = [
-    "contains",
-    "starts_with",
-    "ends_with",
-    "matches",
-    "within",
-    "before",
-    "after",
-];
-
 /// `any` or `all`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Quantifier {
@@ -314,6 +302,16 @@ pub enum Quantifier {
     Any,
     /// true when every element does (true on an empty list)
     All,
+}
+
+impl Quantifier {
+    /// The keyword.
+    pub fn keyword(self) -> &'static str {
+        match self {
+            Quantifier::Any => "any",
+            Quantifier::All => "all",
+        }
+    }
 }
 
 /// An aggregate over a filtered list.

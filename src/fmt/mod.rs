@@ -11,8 +11,7 @@
 //! expression (where no line of the canonical layout could carry it) is left as written.
 
 use crate::ast::{
-    self, BinaryOp, Classify, Expr, ExprKind, FieldDecl, Item, Quantifier, Schema, TypeExpr,
-    UnaryOp,
+    self, BinaryOp, Classify, Expr, ExprKind, FieldDecl, Item, Schema, TypeExpr, UnaryOp,
 };
 use crate::source::SourceFile;
 use crate::syntax::scan::{self, comment_ranges};
@@ -498,12 +497,7 @@ impl<'a> Formatter<'a> {
                 list,
                 body,
             } => {
-                let head = format!(
-                    "{} {} in {}: ",
-                    quantifier(*kind),
-                    var.node,
-                    self.expr(list)
-                );
+                let head = format!("{} {} in {}: ", kind.keyword(), var.node, self.expr(list));
                 let body = self.broken(body, column + head.chars().count())?;
                 Some(format!("{head}{body}"))
             }
@@ -587,7 +581,7 @@ impl<'a> Formatter<'a> {
             } => {
                 format!(
                     "{} {} in {}: {}",
-                    quantifier(*kind),
+                    kind.keyword(),
                     var.node,
                     self.expr(list),
                     self.expr(body)
@@ -616,13 +610,6 @@ impl<'a> Formatter<'a> {
                 format!("{}({})", name.node, args.join(", "))
             }
         }
-    }
-}
-
-fn quantifier(kind: Quantifier) -> &'static str {
-    match kind {
-        Quantifier::Any => "any",
-        Quantifier::All => "all",
     }
 }
 

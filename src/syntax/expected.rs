@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 
 use pest::error::{Error, ErrorVariant, InputLocation};
 
-use super::Rule;
+use super::{Rule, keywords};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::source::{FileId, Span};
 
@@ -113,36 +113,6 @@ fn unclosed_bracket(text: &str) -> Option<usize> {
     }
     stack.last().copied()
 }
-
-/// Words the grammar reserves; they cannot be names.
-const RESERVED: &[&str] = &[
-    "schema",
-    "let",
-    "classify",
-    "when",
-    "otherwise",
-    "and",
-    "or",
-    "not",
-    "in",
-    "is",
-    "any",
-    "all",
-    "for",
-    "where",
-    "now",
-    "within",
-    "before",
-    "after",
-    "contains",
-    "starts_with",
-    "ends_with",
-    "matches",
-    "true",
-    "false",
-    "score",
-    "import",
-];
 
 const EXPRESSION_STARTS: &[&str] = &[
     "a name",
@@ -342,7 +312,7 @@ fn hint(expected: &BTreeSet<String>, found: Option<&str>, before: &str) -> Optio
                 "this string is not closed: add a `\"` before the end of the line".to_string(),
             );
         }
-        if crate::ast::WORD_OPERATORS.contains(&word) && wants_name {
+        if keywords::is_word_operator(word) && wants_name {
             return Some(format!(
                 "`{word}` goes between its operands, e.g. `role {word} \"sales\"`"
             ));
@@ -352,7 +322,7 @@ fn hint(expected: &BTreeSet<String>, found: Option<&str>, before: &str) -> Optio
                 "names are written with ASCII letters, digits and `_` (e.g. `groesse`)".to_string(),
             );
         }
-        if RESERVED.contains(&word) && expected.contains("a name") {
+        if keywords::is_reserved(word) && expected.contains("a name") {
             return Some(format!(
                 "`{word}` is a reserved word of the language and cannot be used as a name"
             ));

@@ -8,6 +8,7 @@ mod build;
 
 pub use build::civil_part_is_valid;
 mod expected;
+pub mod keywords;
 pub mod scan;
 
 use pest::Parser as _;
@@ -19,9 +20,6 @@ use crate::source::{FileId, SourceFile, Span, Spanned};
 #[derive(pest_derive::Parser)]
 #[grammar = "../grammar/qualify.pest"]
 struct QualParser;
-
-/// The words that start a top-level item.
-const ITEM_KEYWORDS: [&str; 5] = ["schema", "let", "classify", "score", "import"];
 
 /// Parses one rule file; returns every item that parsed and a diagnostic for each that did
 /// not.
@@ -40,7 +38,7 @@ pub fn parse_file(id: FileId, source: &SourceFile) -> (File, Vec<Diagnostic>) {
             .trim_start()
             .split(|c: char| !c.is_ascii_alphanumeric())
             .next();
-        if let Some(reserved @ ("score" | "import")) = first_word {
+        if let Some(reserved) = first_word.filter(|w| keywords::is_planned_item(w)) {
             let at = start + (chunk.len() - chunk.trim_start().len());
             diagnostics.push(reserved_item(
                 Span::new(id, at, at + reserved.len()),
@@ -132,7 +130,7 @@ fn item_chunks(text: &str) -> Vec<(usize, usize)> {
     for line in text.split_inclusive('\n') {
         let trimmed = line.trim_start();
         let indent = line.len() - trimmed.len();
-        if ITEM_KEYWORDS.iter().any(|kw| starts_with_word(trimmed, kw)) {
+        if keywords::item_keywords().any(|kw| starts_with_word(trimmed, kw)) {
             starts.push(offset + indent);
         }
         offset += line.len();
@@ -174,7 +172,7 @@ fn broken_item(file: FileId, chunk: &str, start: usize, end: usize) -> BrokenIte
     let lead = chunk.len() - trimmed.len();
     let mut words = trimmed.splitn(3, |c: char| c.is_whitespace());
     let keyword = words.next().unwrap_or("");
-    let name = if ITEM_KEYWORDS.contains(&keyword) {
+    let name = if keywords::is_item_keyword(keyword) {
         words.next().and_then(|w| {
             let len = w
                 .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
@@ -195,7 +193,7 @@ fn broken_item(file: FileId, chunk: &str, start: usize, end: usize) -> BrokenIte
         None
     };
     BrokenItem {
-        keyword: if ITEM_KEYWORDS.contains(&keyword) {
+        keyword: if keywords::is_item_keyword(keyword) {
             keyword.to_string()
         } else {
             String::new()
