@@ -52,6 +52,19 @@ impl Item {
         }
     }
 
+    /// The expressions written in the item: a `let`'s value, a classification's guard and
+    /// row conditions (none for a schema).
+    pub fn exprs(&self) -> impl Iterator<Item = &Expr> {
+        let (value, class) = match self {
+            Item::Let(l) => (Some(&l.value), None),
+            Item::Classify(c) => (None, Some(c)),
+            Item::Schema(_) => (None, None),
+        };
+        value
+            .into_iter()
+            .chain(class.into_iter().flat_map(Classify::conditions))
+    }
+
     /// The whole item.
     pub fn span(&self) -> Span {
         match self {
@@ -133,6 +146,13 @@ pub struct Classify {
     pub otherwise: Option<Ident>,
     /// The whole item.
     pub span: Span,
+}
+
+impl Classify {
+    /// The guard, then the row conditions, in order.
+    pub fn conditions(&self) -> impl Iterator<Item = &Expr> {
+        self.guard.iter().chain(self.rows.iter().map(|r| &r.cond))
+    }
 }
 
 /// `VALUE when COND`
@@ -295,18 +315,6 @@ impl BinaryOp {
     }
 }
 
-/// The operators written as words between their operands (`role contains "vp"`), which
-/// people sometimes call like functions.
-pub const WORD_OPERATORS: [&str; 7] = [
-    "contains",
-    "starts_with",
-    "ends_with",
-    "matches",
-    "within",
-    "before",
-    "after",
-];
-
 /// `any` or `all`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Quantifier {
@@ -314,6 +322,16 @@ pub enum Quantifier {
     Any,
     /// true when every element does (true on an empty list)
     All,
+}
+
+impl Quantifier {
+    /// The keyword.
+    pub fn keyword(self) -> &'static str {
+        match self {
+            Quantifier::Any => "any",
+            Quantifier::All => "all",
+        }
+    }
 }
 
 /// An aggregate over a filtered list.
@@ -341,45 +359,106 @@ impl Aggregate {
     }
 }
 
+impl ExprKind {
+    /// The variable a quantifier or aggregate binds.
+    pub fn bound_var(&self) -> Option<&Ident> {
+        match self {
+            ExprKind::Quantifier { var, .. } | ExprKind::Aggregate { var, .. } => Some(var),
+            _ => None,
+        }
+    }
+
+    /// The direct sub-expressions, each with the variable of this node in scope there
+    /// ([`ExprKind::bound_var`]), if any. The list a variable ranges over comes first
+    /// (outside the scope), then the expressions inside it: `value`, then `filter`.
+    ///
+    /// This is *the* AST walker: every traversal of expressions goes through it, so a
+    /// new form of expression is taught to all of them here.
+    pub fn children(&self) -> impl Iterator<Item = (&Expr, Option<&Ident>)> {
+        let none: [Option<&Expr>; 2] = [None, None];
+        let (items, outside, inside): (&[Expr], _, _) = match self {
+            ExprKind::List(items) | ExprKind::Call(_, items) => (items, none, none),
+            ExprKind::Field(x, _) | ExprKind::Unary(_, x) | ExprKind::Presence(x, _) => {
+                (&[], [Some(&**x), None], none)
+            }
+            ExprKind::Binary(_, a, b) => (&[], [Some(&**a), Some(&**b)], none),
+            ExprKind::Quantifier { list, body, .. } => {
+                (&[], [Some(&**list), None], [Some(&**body), None])
+            }
+            ExprKind::Aggregate {
+                value,
+                list,
+                filter,
+                ..
+            } => (
+                &[],
+                [Some(&**list), None],
+                [value.as_deref(), filter.as_deref()],
+            ),
+            ExprKind::Bool(_)
+            | ExprKind::Number(_)
+            | ExprKind::String(_)
+            | ExprKind::Date(_)
+            | ExprKind::DateTime(_)
+            | ExprKind::Duration(_)
+            | ExprKind::Now
+            | ExprKind::Name(_) => (&[], none, none),
+        };
+        let var = self.bound_var();
+        items
+            .iter()
+            .chain(outside.into_iter().flatten())
+            .map(|e| (e, None))
+            .chain(inside.into_iter().flatten().map(move |e| (e, var)))
+    }
+}
+
 /// Calls `f` on `expr` and every expression inside it, outermost first.
 pub fn walk_expr<'a>(expr: &'a Expr, f: &mut impl FnMut(&'a Expr)) {
     f(expr);
-    match &expr.node {
-        ExprKind::List(items) | ExprKind::Call(_, items) => {
-            items.iter().for_each(|e| walk_expr(e, f))
+    for (child, _) in expr.node.children() {
+        walk_expr(child, f);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn let_value(text: &str) -> Expr {
+        let mut sources = crate::source::SourceMap::new();
+        let id = sources.add("t.qual", text);
+        let (file, diagnostics) = crate::syntax::parse_file(id, sources.get(id));
+        assert!(diagnostics.is_empty(), "{diagnostics:?}");
+        match file.items.into_iter().next() {
+            Some(Item::Let(l)) => l.value,
+            other => panic!("not a let: {other:?}"),
         }
-        ExprKind::Field(base, _) | ExprKind::Unary(_, base) | ExprKind::Presence(base, _) => {
-            walk_expr(base, f)
-        }
-        ExprKind::Binary(_, a, b) => {
-            walk_expr(a, f);
-            walk_expr(b, f);
-        }
-        ExprKind::Quantifier { list, body, .. } => {
-            walk_expr(list, f);
-            walk_expr(body, f);
-        }
-        ExprKind::Aggregate {
-            value,
-            list,
-            filter,
-            ..
-        } => {
-            walk_expr(list, f);
-            if let Some(v) = value {
-                walk_expr(v, f);
+    }
+
+    #[test]
+    fn children_put_the_list_outside_the_variables_scope() {
+        let e = let_value("let x = sum(e.a for e in events where e.b)");
+        let children: Vec<(String, Option<&str>)> = e
+            .node
+            .children()
+            .map(|(c, var)| (format!("{:?}", c.node), var.map(|v| v.node.as_str())))
+            .collect();
+        assert_eq!(children.len(), 3);
+        assert!(children[0].0.contains("events") && children[0].1.is_none());
+        assert!(children[1].0.contains("\"a\"") && children[1].1 == Some("e"));
+        assert!(children[2].0.contains("\"b\"") && children[2].1 == Some("e"));
+    }
+
+    #[test]
+    fn walk_expr_visits_outermost_first() {
+        let e = let_value("let x = not (a and [b, c] contains d)");
+        let mut names = Vec::new();
+        walk_expr(&e, &mut |e| {
+            if let ExprKind::Name(n) = &e.node {
+                names.push(n.as_str());
             }
-            if let Some(c) = filter {
-                walk_expr(c, f);
-            }
-        }
-        ExprKind::Bool(_)
-        | ExprKind::Number(_)
-        | ExprKind::String(_)
-        | ExprKind::Date(_)
-        | ExprKind::DateTime(_)
-        | ExprKind::Duration(_)
-        | ExprKind::Now
-        | ExprKind::Name(_) => {}
+        });
+        assert_eq!(names, ["a", "b", "c", "d"]);
     }
 }

@@ -910,7 +910,7 @@ impl Checker<'_> {
             "days_since" => Func::DaysSince,
             "abs" => Func::Abs,
             other => {
-                let help = if ast::WORD_OPERATORS.contains(&other) {
+                let help = if crate::syntax::keywords::is_word_operator(other) {
                     format!("`{other}` goes between its operands: `A {other} B`")
                 } else {
                     match did_you_mean(other, ["lower", "days_since", "abs"]) {

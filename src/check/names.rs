@@ -16,46 +16,20 @@ impl Checker<'_> {
         locals: &mut Vec<String>,
         out: &mut Vec<(Global, Span)>,
     ) {
-        match &expr.node {
-            ExprKind::Name(name) => {
-                if !locals.contains(name)
-                    && let Some(&g) = self.globals.get(name)
-                {
-                    out.push((g, expr.span));
-                }
-            }
-            ExprKind::Quantifier {
-                var, list, body, ..
-            } => {
-                self.references(list, locals, out);
+        if let ExprKind::Name(name) = &expr.node
+            && !locals.contains(name)
+            && let Some(&g) = self.globals.get(name)
+        {
+            out.push((g, expr.span));
+        }
+        for (child, bound) in expr.node.children() {
+            if let Some(var) = bound {
                 locals.push(var.node.clone());
-                self.references(body, locals, out);
+            }
+            self.references(child, locals, out);
+            if bound.is_some() {
                 locals.pop();
             }
-            ExprKind::Aggregate {
-                var,
-                list,
-                value,
-                filter,
-                ..
-            } => {
-                self.references(list, locals, out);
-                locals.push(var.node.clone());
-                for e in value.iter().chain(filter.iter()) {
-                    self.references(e, locals, out);
-                }
-                locals.pop();
-            }
-            ExprKind::Field(base, _) => self.references(base, locals, out),
-            ExprKind::List(items) | ExprKind::Call(_, items) => {
-                items.iter().for_each(|e| self.references(e, locals, out))
-            }
-            ExprKind::Unary(_, e) | ExprKind::Presence(e, _) => self.references(e, locals, out),
-            ExprKind::Binary(_, a, b) => {
-                self.references(a, locals, out);
-                self.references(b, locals, out);
-            }
-            _ => {}
         }
     }
 
@@ -67,7 +41,7 @@ impl Checker<'_> {
             Global::Let(id) => self.references(&self.let_asts[id].value, &mut locals, &mut out),
             Global::Class(id) => {
                 let class = self.class_asts[id];
-                for e in class.guard.iter().chain(class.rows.iter().map(|r| &r.cond)) {
+                for e in class.conditions() {
                     self.references(e, &mut locals, &mut out);
                 }
             }

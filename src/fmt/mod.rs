@@ -11,10 +11,10 @@
 //! expression (where no line of the canonical layout could carry it) is left as written.
 
 use crate::ast::{
-    self, BinaryOp, Classify, Expr, ExprKind, FieldDecl, Item, Quantifier, Schema, TypeExpr,
-    UnaryOp,
+    self, BinaryOp, Classify, Expr, ExprKind, FieldDecl, Item, Schema, TypeExpr, UnaryOp,
 };
 use crate::source::SourceFile;
+use crate::syntax::scan::{self, comment_ranges};
 
 /// Whether `formatted` parses to the same items as `original` (spans aside) and keeps
 /// every comment: the formatter's promise, checked before anything is written.
@@ -497,12 +497,7 @@ impl<'a> Formatter<'a> {
                 list,
                 body,
             } => {
-                let head = format!(
-                    "{} {} in {}: ",
-                    quantifier(*kind),
-                    var.node,
-                    self.expr(list)
-                );
+                let head = format!("{} {} in {}: ", kind.keyword(), var.node, self.expr(list));
                 let body = self.broken(body, column + head.chars().count())?;
                 Some(format!("{head}{body}"))
             }
@@ -586,7 +581,7 @@ impl<'a> Formatter<'a> {
             } => {
                 format!(
                     "{} {} in {}: {}",
-                    quantifier(*kind),
+                    kind.keyword(),
                     var.node,
                     self.expr(list),
                     self.expr(body)
@@ -615,13 +610,6 @@ impl<'a> Formatter<'a> {
                 format!("{}({})", name.node, args.join(", "))
             }
         }
-    }
-}
-
-fn quantifier(kind: Quantifier) -> &'static str {
-    match kind {
-        Quantifier::Any => "any",
-        Quantifier::All => "all",
     }
 }
 
@@ -675,50 +663,18 @@ fn wrap(items: &[String], column: usize, open: &str, close: &str) -> String {
     out
 }
 
-/// Byte ranges of the `#` comments of a text (not counting `#` inside strings).
-fn comment_ranges(text: &str) -> Vec<(usize, usize)> {
-    let mut out = Vec::new();
-    let mut in_string = false;
-    let mut escaped = false;
-    let mut comment_start = None;
-    for (i, c) in text.char_indices() {
-        if let Some(start) = comment_start {
-            if c == '\n' {
-                out.push((start, i));
-                comment_start = None;
-            }
-            continue;
-        }
-        match c {
-            _ if escaped => escaped = false,
-            '\\' if in_string => escaped = true,
-            '"' => in_string = !in_string,
-            '\n' => in_string = false,
-            '#' if !in_string => comment_start = Some(i),
-            _ => {}
-        }
-    }
-    if let Some(start) = comment_start {
-        out.push((start, text.len()));
-    }
-    out
-}
-
 /// Whether `text` is `( … )` with the first parenthesis closed by the last character.
 fn wrapped_in_parens(text: &str) -> bool {
     if !text.starts_with('(') || !text.ends_with(')') {
         return false;
     }
+    // `text` is an expression of a parsed file without comments inside (those items are
+    // kept as written), so the scanner's comment and newline rules never come into play
     let mut depth = 0usize;
-    let mut in_string = false;
-    let mut escaped = false;
-    for (i, c) in text.char_indices() {
+    for (i, c) in scan::code(text) {
         match c {
-            _ if escaped => escaped = false,
-            '\\' if in_string => escaped = true,
-            '"' => in_string = !in_string,
-            '(' if !in_string => depth += 1,
-            ')' if !in_string => {
+            '(' => depth += 1,
+            ')' => {
                 depth -= 1;
                 if depth == 0 {
                     return i == text.len() - 1;

@@ -45,16 +45,8 @@ fn check(ctx: &Context<'_>) -> Vec<Diagnostic> {
         }
     };
     for file in ctx.files {
-        for item in &file.items {
-            match item {
-                Item::Let(l) => walk_expr(&l.value, &mut visit),
-                Item::Classify(c) => {
-                    for e in c.guard.iter().chain(c.rows.iter().map(|r| &r.cond)) {
-                        walk_expr(e, &mut visit);
-                    }
-                }
-                Item::Schema(_) => {}
-            }
+        for e in file.items.iter().flat_map(Item::exprs) {
+            walk_expr(e, &mut visit);
         }
     }
     out

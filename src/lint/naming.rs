@@ -58,20 +58,17 @@ fn check(ctx: &Context<'_>) -> Vec<Diagnostic> {
     for file in ctx.files {
         for item in &file.items {
             match item {
-                Item::Let(l) => {
-                    names.push(("let", &l.name.node, l.name.span));
-                    walk_expr(&l.value, &mut |e| variable(e, &mut names));
-                }
+                Item::Let(l) => names.push(("let", &l.name.node, l.name.span)),
                 Item::Classify(c) => {
                     names.push(("classification", &c.name.node, c.name.span));
                     for value in c.rows.iter().map(|r| &r.value).chain(&c.otherwise) {
                         names.push(("value", &value.node, value.span));
                     }
-                    for e in c.guard.iter().chain(c.rows.iter().map(|r| &r.cond)) {
-                        walk_expr(e, &mut |e| variable(e, &mut names));
-                    }
                 }
                 Item::Schema(_) => {}
+            }
+            for e in item.exprs() {
+                walk_expr(e, &mut |e| variable(e, &mut names));
             }
         }
     }

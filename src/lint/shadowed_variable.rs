@@ -1,5 +1,5 @@
 use super::{Context, declare_lint};
-use crate::ast::{Expr, ExprKind, Ident, Item};
+use crate::ast::{Expr, Ident, Item};
 use crate::check::ir::ROOT;
 use crate::codes::Code;
 use crate::diagnostic::Diagnostic;
@@ -29,52 +29,24 @@ declare_lint! {
 fn check(ctx: &Context<'_>) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     for file in ctx.files {
-        for item in &file.items {
-            let exprs: Vec<&Expr> = match item {
-                Item::Let(l) => vec![&l.value],
-                Item::Classify(c) => c
-                    .guard
-                    .iter()
-                    .chain(c.rows.iter().map(|r| &r.cond))
-                    .collect(),
-                Item::Schema(_) => Vec::new(),
-            };
-            for e in exprs {
-                scan(ctx, e, &mut Vec::new(), &mut out);
-            }
+        for e in file.items.iter().flat_map(Item::exprs) {
+            scan(ctx, e, &mut Vec::new(), &mut out);
         }
     }
     out
 }
 
 fn scan<'a>(ctx: &Context<'_>, e: &'a Expr, scope: &mut Vec<&'a Ident>, out: &mut Vec<Diagnostic>) {
-    let (var, inner): (&Ident, Vec<&Expr>) = match &e.node {
-        ExprKind::Quantifier {
-            var, list, body, ..
-        } => {
-            scan(ctx, list, scope, out);
-            (var, vec![body])
+    let Some(var) = e.node.bound_var() else {
+        for (child, _) in e.node.children() {
+            scan(ctx, child, scope, out);
         }
-        ExprKind::Aggregate {
-            var,
-            list,
-            value,
-            filter,
-            ..
-        } => {
-            scan(ctx, list, scope, out);
-            (
-                var,
-                value.iter().chain(filter.iter()).map(|b| &**b).collect(),
-            )
-        }
-        _ => {
-            for c in direct_children(e) {
-                scan(ctx, c, scope, out);
-            }
-            return;
-        }
+        return;
     };
+    // the list is read outside the variable's scope, before the variable is bound
+    for (child, _) in e.node.children().filter(|(_, bound)| bound.is_none()) {
+        scan(ctx, child, scope, out);
+    }
     let rules = ctx.rules;
     let outer = scope.iter().rev().find(|v| v.node == var.node).copied();
     let what = if let Some(o) = outer {
@@ -111,19 +83,8 @@ fn scan<'a>(ctx: &Context<'_>, e: &'a Expr, scope: &mut Vec<&'a Ident>, out: &mu
         out.push(d);
     }
     scope.push(var);
-    for i in inner {
-        scan(ctx, i, scope, out);
+    for (child, _) in e.node.children().filter(|(_, bound)| bound.is_some()) {
+        scan(ctx, child, scope, out);
     }
     scope.pop();
-}
-
-fn direct_children(e: &Expr) -> Vec<&Expr> {
-    match &e.node {
-        ExprKind::List(items) | ExprKind::Call(_, items) => items.iter().collect(),
-        ExprKind::Field(base, _) | ExprKind::Unary(_, base) | ExprKind::Presence(base, _) => {
-            vec![base]
-        }
-        ExprKind::Binary(_, a, b) => vec![a, b],
-        _ => Vec::new(),
-    }
 }

@@ -382,27 +382,11 @@ pub(super) fn content_len(text: &str) -> usize {
         let trimmed = text[..end].trim_end();
         end = trimmed.len();
         let line_start = trimmed.rfind('\n').map_or(0, |i| i + 1);
-        match comment_start(&trimmed[line_start..]) {
+        match super::scan::comment_start(&trimmed[line_start..]) {
             Some(i) => end = line_start + i,
             None => return end,
         }
     }
-}
-
-/// Where a `#` comment starts in one line, ignoring `#` inside strings.
-fn comment_start(line: &str) -> Option<usize> {
-    let mut in_string = false;
-    let mut escaped = false;
-    for (i, c) in line.char_indices() {
-        match c {
-            _ if escaped => escaped = false,
-            '\\' if in_string => escaped = true,
-            '"' => in_string = !in_string,
-            '#' if !in_string => return Some(i),
-            _ => {}
-        }
-    }
-    None
 }
 
 /// Keyword pairs carry no information beyond their position in the rule.

@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 
 use pest::error::{Error, ErrorVariant, InputLocation};
 
-use super::Rule;
+use super::{Rule, keywords};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::source::{FileId, Span};
 
@@ -102,66 +102,17 @@ pub(super) fn syntax_diagnostic(
 /// and comments.
 fn unclosed_bracket(text: &str) -> Option<usize> {
     let mut stack = Vec::new();
-    let mut chars = text.char_indices();
-    while let Some((i, c)) = chars.next() {
+    for (i, c) in super::scan::code(text) {
         match c {
-            '"' => {
-                let mut escaped = false;
-                for (_, d) in chars.by_ref() {
-                    match d {
-                        _ if escaped => escaped = false,
-                        '\\' => escaped = true,
-                        '"' | '\n' => break,
-                        _ => {}
-                    }
-                }
-            }
-            '#' => {
-                for (_, d) in chars.by_ref() {
-                    if d == '\n' {
-                        break;
-                    }
-                }
-            }
-            '(' | '[' | '{' => stack.push((i, c)),
+            '(' | '[' | '{' => stack.push(i),
             ')' | ']' | '}' => {
                 stack.pop();
             }
             _ => {}
         }
     }
-    stack.last().map(|&(i, _)| i)
+    stack.last().copied()
 }
-
-/// Words the grammar reserves; they cannot be names.
-const RESERVED: &[&str] = &[
-    "schema",
-    "let",
-    "classify",
-    "when",
-    "otherwise",
-    "and",
-    "or",
-    "not",
-    "in",
-    "is",
-    "any",
-    "all",
-    "for",
-    "where",
-    "now",
-    "within",
-    "before",
-    "after",
-    "contains",
-    "starts_with",
-    "ends_with",
-    "matches",
-    "true",
-    "false",
-    "score",
-    "import",
-];
 
 const EXPRESSION_STARTS: &[&str] = &[
     "a name",
@@ -314,12 +265,9 @@ fn describe_literal(token: &str) -> Option<String> {
 /// What stands at the error position: a word or a token; `None` at the end of the item.
 /// Also returns how many bytes of whitespace and comments stand before it.
 fn found_at(text: &str) -> (usize, Option<String>) {
-    let mut rest = text.trim_start();
     // comments are not what the reader should be told about
-    while rest.starts_with('#') {
-        rest = rest.find('\n').map_or("", |i| rest[i..].trim_start());
-    }
-    let skipped = text.len() - rest.len();
+    let skipped = super::scan::skip_blank(text);
+    let rest = &text[skipped..];
     let Some(first) = rest.chars().next() else {
         return (skipped, None);
     };
@@ -328,6 +276,8 @@ fn found_at(text: &str) -> (usize, Option<String>) {
             .take_while(|c| c.is_alphanumeric() || *c == '_')
             .collect()
     } else if first == '"' {
+        // the string as shown ends at the first `"` on the line, even an escaped one
+        // (which is what messages have always quoted), not where the scanner ends it
         let line = &rest[..rest.find('\n').unwrap_or(rest.len())];
         let end = line[1..].find('"').map_or(line.len(), |i| i + 2);
         line[..end].trim_end().to_string()
@@ -362,7 +312,7 @@ fn hint(expected: &BTreeSet<String>, found: Option<&str>, before: &str) -> Optio
                 "this string is not closed: add a `\"` before the end of the line".to_string(),
             );
         }
-        if crate::ast::WORD_OPERATORS.contains(&word) && wants_name {
+        if keywords::is_word_operator(word) && wants_name {
             return Some(format!(
                 "`{word}` goes between its operands, e.g. `role {word} \"sales\"`"
             ));
@@ -372,7 +322,7 @@ fn hint(expected: &BTreeSet<String>, found: Option<&str>, before: &str) -> Optio
                 "names are written with ASCII letters, digits and `_` (e.g. `groesse`)".to_string(),
             );
         }
-        if RESERVED.contains(&word) && expected.contains("a name") {
+        if keywords::is_reserved(word) && expected.contains("a name") {
             return Some(format!(
                 "`{word}` is a reserved word of the language and cannot be used as a name"
             ));

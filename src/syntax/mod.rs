@@ -8,6 +8,8 @@ mod build;
 
 pub use build::civil_part_is_valid;
 mod expected;
+pub mod keywords;
+pub mod scan;
 
 use pest::Parser as _;
 
@@ -18,9 +20,6 @@ use crate::source::{FileId, SourceFile, Span, Spanned};
 #[derive(pest_derive::Parser)]
 #[grammar = "../grammar/qualify.pest"]
 struct QualParser;
-
-/// The words that start a top-level item.
-const ITEM_KEYWORDS: [&str; 5] = ["schema", "let", "classify", "score", "import"];
 
 /// Parses one rule file; returns every item that parsed and a diagnostic for each that did
 /// not.
@@ -39,7 +38,7 @@ pub fn parse_file(id: FileId, source: &SourceFile) -> (File, Vec<Diagnostic>) {
             .trim_start()
             .split(|c: char| !c.is_ascii_alphanumeric())
             .next();
-        if let Some(reserved @ ("score" | "import")) = first_word {
+        if let Some(reserved) = first_word.filter(|w| keywords::is_planned_item(w)) {
             let at = start + (chunk.len() - chunk.trim_start().len());
             diagnostics.push(reserved_item(
                 Span::new(id, at, at + reserved.len()),
@@ -94,26 +93,11 @@ pub const MAX_NESTING: usize = 200;
 /// and comments; also counts prefix `not` and `-` runs, which nest the same way.
 fn too_deep(chunk: &str) -> Option<usize> {
     let mut depth = 0usize;
-    let mut in_string = false;
-    let mut escaped = false;
-    let mut in_comment = false;
     let mut prefix_run = 0usize;
     let mut word = String::new();
-    for (i, c) in chunk.char_indices() {
-        if in_comment {
-            in_comment = c != '\n';
-            continue;
-        }
-        if in_string {
-            match c {
-                _ if escaped => escaped = false,
-                '\\' => escaped = true,
-                '"' | '\n' => in_string = false,
-                _ => {}
-            }
-            continue;
-        }
-        if c.is_ascii_alphanumeric() || c == '_' {
+    for (i, c, class) in scan::scan(chunk) {
+        let code = class == scan::Class::Code;
+        if code && (c.is_ascii_alphanumeric() || c == '_') {
             word.push(c);
             continue;
         }
@@ -121,14 +105,15 @@ fn too_deep(chunk: &str) -> Option<usize> {
             prefix_run = if word == "not" { prefix_run + 1 } else { 0 };
             word.clear();
         }
-        match c {
-            '"' => in_string = true,
-            '#' => in_comment = true,
-            '(' | '[' | '{' => depth += 1,
-            ')' | ']' | '}' => depth = depth.saturating_sub(1),
-            '-' => prefix_run += 1,
-            c if c.is_whitespace() => {}
-            _ => prefix_run = 0,
+        // strings and comments end a word but, like whitespace, not a prefix run
+        if code {
+            match c {
+                '(' | '[' | '{' => depth += 1,
+                ')' | ']' | '}' => depth = depth.saturating_sub(1),
+                '-' => prefix_run += 1,
+                c if c.is_whitespace() => {}
+                _ => prefix_run = 0,
+            }
         }
         if depth > MAX_NESTING || prefix_run > MAX_NESTING {
             return Some(i);
@@ -145,7 +130,7 @@ fn item_chunks(text: &str) -> Vec<(usize, usize)> {
     for line in text.split_inclusive('\n') {
         let trimmed = line.trim_start();
         let indent = line.len() - trimmed.len();
-        if ITEM_KEYWORDS.iter().any(|kw| starts_with_word(trimmed, kw)) {
+        if keywords::item_keywords().any(|kw| starts_with_word(trimmed, kw)) {
             starts.push(offset + indent);
         }
         offset += line.len();
@@ -169,10 +154,7 @@ fn item_chunks(text: &str) -> Vec<(usize, usize)> {
 }
 
 fn only_comments(text: &str) -> bool {
-    text.lines().all(|l| {
-        let t = l.trim();
-        t.is_empty() || t.starts_with('#')
-    })
+    scan::skip_blank(text) == text.len()
 }
 
 fn starts_with_word(text: &str, word: &str) -> bool {
@@ -190,7 +172,7 @@ fn broken_item(file: FileId, chunk: &str, start: usize, end: usize) -> BrokenIte
     let lead = chunk.len() - trimmed.len();
     let mut words = trimmed.splitn(3, |c: char| c.is_whitespace());
     let keyword = words.next().unwrap_or("");
-    let name = if ITEM_KEYWORDS.contains(&keyword) {
+    let name = if keywords::is_item_keyword(keyword) {
         words.next().and_then(|w| {
             let len = w
                 .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
@@ -211,7 +193,7 @@ fn broken_item(file: FileId, chunk: &str, start: usize, end: usize) -> BrokenIte
         None
     };
     BrokenItem {
-        keyword: if ITEM_KEYWORDS.contains(&keyword) {
+        keyword: if keywords::is_item_keyword(keyword) {
             keyword.to_string()
         } else {
             String::new()
