@@ -205,7 +205,10 @@ pub fn runtime_error(
         column: None,
         id: Some(contact.id.clone()),
         field,
-        message: format!("in `{rule_text}`: {}", error.message),
+        problem: data::DataProblem::Runtime {
+            rule: rule_text.to_string(),
+            detail: error.message,
+        },
         fatal: false,
     }
 }
@@ -280,7 +283,7 @@ pub fn run(args: &EvalArgs) -> Result<ExitStatus, CliError> {
                         read += 1;
                     }
                     failed += 1;
-                    super::stderr_line!("{error}");
+                    super::stderr_line!("{}", render::data::line(&error));
                     if args.on_error == OnError::Fail {
                         stopped = true;
                         break 'files;
@@ -514,7 +517,7 @@ pub fn write_table(
         .iter()
         .map(|line| {
             line.iter()
-                .map(|c| data::printable(c).into_owned())
+                .map(|c| render::printable(c).into_owned())
                 .collect()
         })
         .collect();

@@ -66,7 +66,7 @@ pub fn run(args: &ExplainArgs) -> Result<ExitStatus, CliError> {
             }
             Ok(_) => {}
             Err(e) if e.id.as_deref() == Some(args.id.as_str()) => {
-                super::stderr_line!("{e}");
+                super::stderr_line!("{}", super::render::data::line(&e));
                 return Ok(ExitStatus::DataErrors);
             }
             Err(_) => skipped += 1,
@@ -99,7 +99,7 @@ pub fn run(args: &ExplainArgs) -> Result<ExitStatus, CliError> {
     let explanation = match explanation {
         Ok(e) => e,
         Err(e) => {
-            super::stderr_line!("{e}");
+            super::stderr_line!("{}", super::render::data::line(&e));
             return Ok(ExitStatus::DataErrors);
         }
     };
