@@ -8,7 +8,7 @@ use clap::{Args, ValueEnum};
 use super::render;
 use super::{CliError, ExitStatus, load};
 use crate::compile::Program;
-use crate::data::{self, DataError, InputFormat};
+use crate::data::{DataError, InputFormat};
 use crate::run;
 
 /// Arguments of `qualify eval`.
@@ -218,7 +218,7 @@ impl run::Sink for Collect {
     }
 
     fn failed(&mut self, error: &DataError) -> Result<(), Self::Error> {
-        super::stderr_line!("{error}");
+        super::stderr_line!("{}", render::data::line(error));
         Ok(())
     }
 }
@@ -360,7 +360,7 @@ pub fn write_table(
         .iter()
         .map(|line| {
             line.iter()
-                .map(|c| data::printable(c).into_owned())
+                .map(|c| render::printable(c).into_owned())
                 .collect()
         })
         .collect();

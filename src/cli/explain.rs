@@ -53,7 +53,7 @@ pub fn run(args: &ExplainArgs) -> Result<ExitStatus, CliError> {
     let name = &file.name;
     let found = run::find(&program, file.input(), &args.id);
     if let Some((_, e)) = &found.error {
-        super::stderr_line!("{e}");
+        super::stderr_line!("{}", super::render::data::line(e));
         return Ok(ExitStatus::DataErrors);
     }
     if let (Some(first), true) = (&found.first, found.more > 0) {
@@ -86,7 +86,7 @@ pub fn run(args: &ExplainArgs) -> Result<ExitStatus, CliError> {
     let explanation = match explanation {
         Ok(e) => e,
         Err(e) => {
-            super::stderr_line!("{e}");
+            super::stderr_line!("{}", super::render::data::line(&e));
             return Ok(ExitStatus::DataErrors);
         }
     };

@@ -8,7 +8,7 @@ use clap::{Args, ValueEnum};
 use super::explain::{condition_tree, unmet_lines};
 use super::render::{self, Color};
 use super::{CliError, ExitStatus, load};
-use crate::data::InputFormat;
+use crate::data::{DataError, InputFormat};
 use crate::diagnostic::Diagnostic;
 use crate::suite::{self, CaseResult, ContactFiles, Coverage, FileCoverage, Mismatch};
 
@@ -84,6 +84,10 @@ impl ContactFiles for DiskFiles {
             _ => e.to_string(),
         })?;
         Ok((load::display_path(&full), text, format))
+    }
+
+    fn describe(&self, error: &DataError) -> String {
+        render::data::field_problem(error)
     }
 }
 

@@ -6,8 +6,9 @@ use std::sync::Arc;
 
 use serde::de::DeserializeSeed;
 
+use super::json::Failure;
 use super::typed::{self, FieldError, FieldPath, Segment};
-use super::{Contact, DataError};
+use super::{Contact, DataError, DataProblem, Found};
 use crate::codes::Code;
 use crate::compile::{FieldPlan, LayoutId, PlanType};
 use crate::semantics::Value;
@@ -37,7 +38,9 @@ pub fn read<'a>(
             let mut error = DataError::new(
                 Code::MalformedCsv,
                 file,
-                format!("malformed CSV header: {e}"),
+                DataProblem::UnreadableCsvHeader {
+                    reason: e.to_string(),
+                },
             );
             error.line = Some(1);
             error.fatal = true;
@@ -53,12 +56,11 @@ pub fn read<'a>(
             let mut error = DataError::new(
                 Code::MalformedCsv,
                 file,
-                format!(
-                    "the header has two columns for `{}` (columns {} and {}); keep one",
-                    c.header,
-                    first + 1,
-                    i + 1
-                ),
+                DataProblem::RepeatedColumn {
+                    header: c.header.clone(),
+                    first: first + 1,
+                    second: i + 1,
+                },
             );
             error.line = Some(1);
             error.fatal = true;
@@ -66,11 +68,7 @@ pub fn read<'a>(
         }
     }
     if headers.len() <= 1 && headers.iter().next().is_none_or(|h| h.trim().is_empty()) {
-        let mut error = DataError::new(
-            Code::MalformedCsv,
-            file,
-            "the file is empty: a CSV file starts with a header row",
-        );
+        let mut error = DataError::new(Code::MalformedCsv, file, DataProblem::EmptyCsv);
         error.line = Some(1);
         error.fatal = true;
         return Box::new(std::iter::once(Err(Box::new(error))));
@@ -81,18 +79,13 @@ pub fn read<'a>(
         .any(|c| c.steps.len() == 1 && c.steps[0] == (0, plan.id_slot))
     {
         let semicolons = headers.len() == 1 && headers.iter().any(|h| h.contains(';'));
-        let hint = if semicolons {
-            " (the header looks separated by `;`: qualify reads comma-separated files)"
-        } else {
-            ""
-        };
         let mut error = DataError::new(
             Code::MissingContactId,
             file,
-            format!(
-                "the header has no `{}` column, so contacts cannot be told apart{hint}",
-                plan.id_field
-            ),
+            DataProblem::NoIdColumn {
+                id_field: plan.id_field.clone(),
+                semicolons,
+            },
         );
         error.line = Some(1);
         error.fatal = true;
@@ -106,18 +99,14 @@ pub fn read<'a>(
             Ok(record) => {
                 let line = record.position().map_or(0, |p| p.line() as usize);
                 if record.len() != width {
-                    let joined = if record.iter().any(|cell| cell.contains('\n')) {
-                        " (a cell spans several lines: a quote that is not closed may have joined this row with the rows after it)"
-                    } else {
-                        ""
-                    };
                     let mut e = DataError::new(
                         Code::MalformedCsv,
                         file,
-                        format!(
-                            "the row has {} cells but the header has {width}{joined}",
-                            record.len()
-                        ),
+                        DataProblem::RowWidth {
+                            cells: record.len(),
+                            header: width,
+                            spans_lines: record.iter().any(|cell| cell.contains('\n')),
+                        },
                     );
                     e.line = Some(line);
                     e.id = id_cell(&columns, &record, plan);
@@ -128,11 +117,7 @@ pub fn read<'a>(
             }
             Err(e) => {
                 let line = e.position().map(|p| p.line() as usize);
-                let mut error = DataError::new(
-                    Code::MalformedCsv,
-                    file,
-                    format!("malformed CSV: {}", csv_reason(&e)),
-                );
+                let mut error = DataError::new(Code::MalformedCsv, file, csv_problem(&e));
                 error.line = line;
                 Err(Box::new(error))
             }
@@ -140,10 +125,12 @@ pub fn read<'a>(
     }))
 }
 
-fn csv_reason(e: &::csv::Error) -> String {
+fn csv_problem(e: &::csv::Error) -> DataProblem {
     match e.kind() {
-        ::csv::ErrorKind::Utf8 { .. } => "a cell is not valid UTF-8 text".to_string(),
-        _ => e.to_string(),
+        ::csv::ErrorKind::Utf8 { .. } => DataProblem::CsvNotUtf8,
+        _ => DataProblem::MalformedCsv {
+            reason: e.to_string(),
+        },
     }
 }
 
@@ -234,7 +221,7 @@ fn decode_row(
     let mut root = Partial::new(plan, 0);
     let id = id_cell(columns, record, plan);
     let located = |f: FieldError| {
-        let mut e = DataError::new(f.code, file, f.message);
+        let mut e = DataError::new(f.code, file, f.problem);
         e.field = Some(f.field);
         e.line = Some(line);
         e.id = id.clone();
@@ -266,7 +253,9 @@ fn decode_row(
         let mut e = DataError::new(
             Code::MissingContactId,
             file,
-            format!("the `{}` cell is empty", plan.id_field),
+            DataProblem::EmptyIdCell {
+                id_field: plan.id_field.clone(),
+            },
         );
         e.line = Some(line);
         return Err(Box::new(e));
@@ -311,10 +300,10 @@ fn cell_value(
         PlanType::String | PlanType::Enum(_) => typed::text_value(cell, ty, path),
         PlanType::Number => parse_number(text)
             .map(Value::Number)
-            .ok_or_else(|| FieldError::wrong_type(path, ty, &typed::found_text(cell))),
+            .ok_or_else(|| FieldError::wrong_type(path, ty, Found::text(cell))),
         PlanType::Bool => parse_bool(text)
             .map(Value::Bool)
-            .ok_or_else(|| FieldError::wrong_type(path, ty, &typed::found_text(cell))),
+            .ok_or_else(|| FieldError::wrong_type(path, ty, Found::text(cell))),
         PlanType::List(_) | PlanType::Record(_) => json_cell(plan, text, ty, path),
         PlanType::Dynamic => Ok(dynamic_cell(plan, text, path)),
         _ => typed::text_value(text, ty, path),
@@ -333,15 +322,18 @@ fn json_cell(
     let mut de = serde_json::Deserializer::from_str(text);
     match seed.deserialize(&mut de).and_then(|v| de.end().map(|_| v)) {
         Ok(v) => Ok(v),
-        Err(e) => Err(failure.into_inner().unwrap_or_else(|| FieldError {
-            code: Code::MalformedCsv,
-            field: path.to_string(),
-            message: format!(
-                "the cell must hold {} written as JSON: {}",
-                ty.describe(),
-                super::without_position(&e.to_string())
-            ),
-        })),
+        Err(e) => Err(match failure.into_inner() {
+            Some(Failure::Field(f)) => f,
+            // a cell is a field, so its value is never the contact itself
+            Some(Failure::NotAContact(_)) | None => FieldError {
+                code: Code::MalformedCsv,
+                field: path.to_string(),
+                problem: DataProblem::CellNotJson {
+                    expected: ty.clone(),
+                    reason: super::without_position(&e.to_string()).to_string(),
+                },
+            },
+        }),
     }
 }
 

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use super::typed::{self, FieldError, FieldPath, Segment};
-use super::{Contact, DataError};
+use super::{Contact, DataError, DataProblem, Found, JsonProblem, Kind, MAX_EXACT_ID};
 use crate::codes::Code;
 use crate::compile::{FieldPlan, LayoutId, PlanType};
 use crate::semantics::Value;
@@ -41,9 +41,9 @@ pub fn read_array<'a>(
                 let (line, column) = line_col(text, start);
                 decode_record(file, &text[start..end], line, column, plan)
             }
-            Err((offset, message)) => {
+            Err((offset, problem)) => {
                 let (line, column) = line_col(text, offset);
-                let mut e = DataError::new(Code::MalformedJson, file, message);
+                let mut e = DataError::new(Code::MalformedJson, file, malformed(problem));
                 e.line = Some(line);
                 e.column = Some(column);
                 e.fatal = true;
@@ -93,18 +93,26 @@ fn decode_record(
         Ok(slots) => contact(file, line, column, plan, slots),
         Err(e) => {
             let (mut error, at) = match failure.into_inner() {
-                Some(FieldError {
+                Some(Failure::Field(FieldError {
                     code,
                     field,
-                    message,
-                }) => {
-                    let mut error = DataError::new(code, file, message);
+                    problem,
+                })) => {
+                    let mut error = DataError::new(code, file, problem);
                     error.field = Some(field);
                     // serde_json stops after the value; point at its start instead
                     (error, value_start(json, e.line(), e.column()))
                 }
+                Some(Failure::NotAContact(found)) => (
+                    DataError::new(
+                        Code::MalformedJson,
+                        file,
+                        malformed(JsonProblem::NotAContact(found)),
+                    ),
+                    char_position(json, e.line(), e.column()),
+                ),
                 None => (
-                    DataError::new(Code::MalformedJson, file, json_message(&e)),
+                    DataError::new(Code::MalformedJson, file, malformed(syntax(&e))),
                     char_position(json, e.line(), e.column()),
                 ),
             };
@@ -209,23 +217,20 @@ fn contact(
             let mut e = DataError::new(
                 Code::MissingContactId,
                 file,
-                format!("the contact's `{}` is empty", plan.id_field),
+                DataProblem::EmptyId {
+                    id_field: plan.id_field.clone(),
+                },
             );
             e.line = Some(line);
             e.column = Some(column);
             return Err(Box::new(e));
         }
         Some(Value::Str(s)) => s.to_string(),
-        // beyond 2^53 a JSON number has lost digits by the time it is read
-        Some(Value::Number(n)) if n.fract() == 0.0 && n.abs() <= 9_007_199_254_740_992.0 => {
+        Some(Value::Number(n)) if n.fract() == 0.0 && n.abs() <= MAX_EXACT_ID as f64 => {
             crate::semantics::value::format_number(*n)
         }
         Some(Value::Number(_)) => {
-            let mut e = DataError::new(
-                Code::WrongType,
-                file,
-                "a numeric id must be a whole number up to 9007199254740992; write larger ids as text (\"12345678901234567890\")",
-            );
+            let mut e = DataError::new(Code::WrongType, file, DataProblem::InexactNumericId);
             e.field = Some(plan.id_field.clone());
             e.line = Some(line);
             e.column = Some(column);
@@ -235,7 +240,9 @@ fn contact(
             let mut e = DataError::new(
                 Code::MissingContactId,
                 file,
-                format!("the contact has no `{}`", plan.id_field),
+                DataProblem::MissingId {
+                    id_field: plan.id_field.clone(),
+                },
             );
             e.line = Some(line);
             e.column = Some(column);
@@ -245,10 +252,9 @@ fn contact(
             let mut e = DataError::new(
                 Code::WrongType,
                 file,
-                format!(
-                    "expected text or a number as the id, found {}",
-                    other.kind()
-                ),
+                DataProblem::IdWrongType {
+                    found: other.clone(),
+                },
             );
             e.field = Some(plan.id_field.clone());
             e.line = Some(line);
@@ -257,7 +263,7 @@ fn contact(
         }
     };
     if let Err(f) = typed::check_required(plan, 0, &slots, None) {
-        let mut e = DataError::new(f.code, file, f.message);
+        let mut e = DataError::new(f.code, file, f.problem);
         e.field = Some(f.field);
         e.line = Some(line);
         e.column = Some(column);
@@ -267,12 +273,13 @@ fn contact(
     Ok(Contact { id, line, slots })
 }
 
-/// serde_json's message without its trailing position (we print our own).
-fn json_message(e: &serde_json::Error) -> String {
-    format!(
-        "malformed JSON: {}",
-        super::without_position(&e.to_string())
-    )
+/// serde_json's reason without its trailing position (the error is located on its own).
+fn syntax(e: &serde_json::Error) -> JsonProblem {
+    JsonProblem::Syntax(super::without_position(&e.to_string()).to_string())
+}
+
+fn malformed(problem: JsonProblem) -> DataProblem {
+    DataProblem::MalformedJson(problem)
 }
 
 /// The id of a record that failed to decode, if the text is valid JSON with an id.
@@ -291,7 +298,16 @@ struct RecordSeed<'a> {
     plan: &'a FieldPlan,
     layout: LayoutId,
     path: Option<&'a FieldPath<'a>>,
-    failure: &'a RefCell<Option<FieldError>>,
+    failure: &'a RefCell<Option<Failure>>,
+}
+
+/// What stopped the decoding of a record, kept beside the serde error that unwinds the
+/// parse (serde errors carry only text).
+pub enum Failure {
+    /// A field's value does not fit the plan.
+    Field(FieldError),
+    /// The record itself is not an object.
+    NotAContact(Found),
 }
 
 impl<'de> DeserializeSeed<'de> for RecordSeed<'_> {
@@ -341,45 +357,53 @@ impl<'de> Visitor<'de> for RecordSeed<'_> {
     }
 
     fn visit_unit<E: de::Error>(self) -> Result<Vec<Value>, E> {
-        Err(self.not_an_object("null"))
+        Err(self.not_an_object(Found::Kind(Kind::Null)))
     }
     fn visit_bool<E: de::Error>(self, _: bool) -> Result<Vec<Value>, E> {
-        Err(self.not_an_object("true/false"))
+        Err(self.not_an_object(Found::Kind(Kind::Bool)))
     }
     fn visit_i64<E: de::Error>(self, _: i64) -> Result<Vec<Value>, E> {
-        Err(self.not_an_object("a number"))
+        Err(self.not_an_object(Found::Kind(Kind::Number)))
     }
     fn visit_u64<E: de::Error>(self, _: u64) -> Result<Vec<Value>, E> {
-        Err(self.not_an_object("a number"))
+        Err(self.not_an_object(Found::Kind(Kind::Number)))
     }
     fn visit_f64<E: de::Error>(self, _: f64) -> Result<Vec<Value>, E> {
-        Err(self.not_an_object("a number"))
+        Err(self.not_an_object(Found::Kind(Kind::Number)))
     }
     fn visit_str<E: de::Error>(self, _: &str) -> Result<Vec<Value>, E> {
-        Err(self.not_an_object("text"))
+        Err(self.not_an_object(Found::Kind(Kind::Text)))
     }
     fn visit_seq<A: SeqAccess<'de>>(self, _: A) -> Result<Vec<Value>, A::Error> {
-        Err(self.not_an_object("a list"))
+        Err(self.not_an_object(Found::Kind(Kind::List)))
     }
 }
 
 impl RecordSeed<'_> {
-    fn not_an_object<E: de::Error>(&self, found: &str) -> E {
-        match self.path {
-            Some(path) => fail(
-                self.failure,
-                FieldError::wrong_type(path, &PlanType::Record(self.layout), found),
-            ),
-            None => E::custom(format!("expected a contact object, found {found}")),
-        }
+    fn not_an_object<E: de::Error>(&self, found: Found) -> E {
+        let failure = match self.path {
+            Some(path) => Failure::Field(FieldError::wrong_type(
+                path,
+                &PlanType::Record(self.layout),
+                found,
+            )),
+            None => Failure::NotAContact(found),
+        };
+        fail(self.failure, failure)
     }
 }
 
-/// Records a structured field error and returns the serde error that unwinds the parse.
-fn fail<E: de::Error>(failure: &RefCell<Option<FieldError>>, error: FieldError) -> E {
-    let message = error.message.clone();
-    failure.borrow_mut().get_or_insert(error);
-    E::custom(message)
+/// Records a structured failure and returns the serde error that unwinds the parse.
+fn fail<E: de::Error>(slot: &RefCell<Option<Failure>>, failure: impl Into<Failure>) -> E {
+    slot.borrow_mut().get_or_insert(failure.into());
+    // only its position is used: the failure recorded above says what is wrong
+    E::custom("the record does not fit the plan")
+}
+
+impl From<FieldError> for Failure {
+    fn from(error: FieldError) -> Failure {
+        Failure::Field(error)
+    }
 }
 
 /// Maps a key to the slot of a field the program reads, without allocating.
@@ -413,7 +437,7 @@ struct ValueSeed<'a> {
     plan: &'a FieldPlan,
     ty: &'a PlanType,
     path: &'a FieldPath<'a>,
-    failure: &'a RefCell<Option<FieldError>>,
+    failure: &'a RefCell<Option<Failure>>,
 }
 
 impl<'de> DeserializeSeed<'de> for ValueSeed<'_> {
@@ -436,7 +460,7 @@ impl<'de> DeserializeSeed<'de> for ValueSeed<'_> {
 }
 
 impl ValueSeed<'_> {
-    fn wrong<E: de::Error>(&self, found: &str) -> E {
+    fn wrong<E: de::Error>(&self, found: Found) -> E {
         fail(
             self.failure,
             FieldError::wrong_type(self.path, self.ty, found),
@@ -462,7 +486,7 @@ impl<'de> Visitor<'de> for ValueSeed<'_> {
     fn visit_bool<E: de::Error>(self, b: bool) -> Result<Value, E> {
         match self.ty {
             PlanType::Bool | PlanType::Dynamic => Ok(Value::Bool(b)),
-            _ => Err(self.wrong(&format!("{b}"))),
+            _ => Err(self.wrong(Found::Bool(b))),
         }
     }
 
@@ -477,10 +501,7 @@ impl<'de> Visitor<'de> for ValueSeed<'_> {
     fn visit_f64<E: de::Error>(self, n: f64) -> Result<Value, E> {
         match self.ty {
             PlanType::Number | PlanType::Dynamic => Ok(Value::Number(n)),
-            _ => Err(self.wrong(&format!(
-                "the number {}",
-                crate::semantics::value::format_number(n)
-            ))),
+            _ => Err(self.wrong(Found::Number(n))),
         }
     }
 
@@ -492,7 +513,7 @@ impl<'de> Visitor<'de> for ValueSeed<'_> {
         let element = match self.ty {
             PlanType::List(element) => &**element,
             PlanType::Dynamic => &PlanType::Dynamic,
-            _ => return Err(self.wrong("a list")),
+            _ => return Err(self.wrong(Found::Kind(Kind::List))),
         };
         let mut items = Vec::new();
         loop {
@@ -522,7 +543,7 @@ impl<'de> Visitor<'de> for ValueSeed<'_> {
                 while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
                 Ok(Value::Record(Arc::from(Vec::new())))
             }
-            _ => Err(self.wrong("an object")),
+            _ => Err(self.wrong(Found::Kind(Kind::Object))),
         }
     }
 }
@@ -548,22 +569,22 @@ impl<'de> Visitor<'de> for RecordOrNull<'_> {
     }
 
     fn visit_bool<E: de::Error>(self, _: bool) -> Result<Value, E> {
-        Err(self.0.not_an_object("true/false"))
+        Err(self.0.not_an_object(Found::Kind(Kind::Bool)))
     }
     fn visit_i64<E: de::Error>(self, _: i64) -> Result<Value, E> {
-        Err(self.0.not_an_object("a number"))
+        Err(self.0.not_an_object(Found::Kind(Kind::Number)))
     }
     fn visit_u64<E: de::Error>(self, _: u64) -> Result<Value, E> {
-        Err(self.0.not_an_object("a number"))
+        Err(self.0.not_an_object(Found::Kind(Kind::Number)))
     }
     fn visit_f64<E: de::Error>(self, _: f64) -> Result<Value, E> {
-        Err(self.0.not_an_object("a number"))
+        Err(self.0.not_an_object(Found::Kind(Kind::Number)))
     }
     fn visit_str<E: de::Error>(self, s: &str) -> Result<Value, E> {
-        Err(self.0.not_an_object(&typed::found_text(s)))
+        Err(self.0.not_an_object(Found::text(s)))
     }
     fn visit_seq<A: SeqAccess<'de>>(self, _: A) -> Result<Value, A::Error> {
-        Err(self.0.not_an_object("a list"))
+        Err(self.0.not_an_object(Found::Kind(Kind::List)))
     }
 }
 
@@ -573,7 +594,7 @@ struct ArrayScanner<'a> {
     pos: usize,
     state: ScanState,
     /// An error found after the last element, reported after that element.
-    pending: Option<(usize, String)>,
+    pending: Option<(usize, JsonProblem)>,
 }
 
 #[derive(PartialEq)]
@@ -600,12 +621,15 @@ impl<'a> ArrayScanner<'a> {
         }
     }
 
-    fn fail(&mut self, message: &str) -> Option<Result<(usize, usize), (usize, String)>> {
+    fn fail(
+        &mut self,
+        problem: JsonProblem,
+    ) -> Option<Result<(usize, usize), (usize, JsonProblem)>> {
         self.state = ScanState::Done;
-        Some(Err((self.pos, format!("malformed JSON: {message}"))))
+        Some(Err((self.pos, problem)))
     }
 
-    fn next_element(&mut self) -> Option<Result<(usize, usize), (usize, String)>> {
+    fn next_element(&mut self) -> Option<Result<(usize, usize), (usize, JsonProblem)>> {
         let bytes = self.text.as_bytes();
         if let Some(e) = self.pending.take() {
             return Some(Err(e));
@@ -618,7 +642,7 @@ impl<'a> ArrayScanner<'a> {
             self.skip_bom();
             self.skip_ws();
             if bytes.get(self.pos) != Some(&b'[') {
-                return self.fail("a JSON contact file holds an array `[…]` of objects (for one object per line, use a `.jsonl` file)");
+                return self.fail(JsonProblem::NotAnArray);
             }
             self.pos += 1;
             self.state = ScanState::InArray;
@@ -648,7 +672,7 @@ impl<'a> ArrayScanner<'a> {
                         let end = self.pos;
                         let text = self.text[start..end].trim_end();
                         if text.is_empty() {
-                            return self.fail("expected a contact object before `,` or `]`");
+                            return self.fail(JsonProblem::MissingElement);
                         }
                         self.pos += 1;
                         if b == b']' {
@@ -666,7 +690,7 @@ impl<'a> ArrayScanner<'a> {
             self.pos += 1;
         }
         self.pos = start;
-        self.fail("the array is not closed: an object, string or `]` is missing")
+        self.fail(JsonProblem::ArrayNotClosed)
     }
 
     fn skip_bom(&mut self) {
@@ -675,14 +699,11 @@ impl<'a> ArrayScanner<'a> {
         }
     }
 
-    fn finish(&mut self) -> Option<Result<(usize, usize), (usize, String)>> {
+    fn finish(&mut self) -> Option<Result<(usize, usize), (usize, JsonProblem)>> {
         self.state = ScanState::Done;
         self.skip_ws();
         if self.pos < self.text.len() {
-            return Some(Err((
-                self.pos,
-                "malformed JSON: text after the end of the array".to_string(),
-            )));
+            return Some(Err((self.pos, JsonProblem::TextAfterArray)));
         }
         None
     }
@@ -697,7 +718,7 @@ impl<'a> CellSeed<'a> {
         plan: &'a FieldPlan,
         ty: &'a PlanType,
         path: &'a FieldPath<'a>,
-        failure: &'a RefCell<Option<FieldError>>,
+        failure: &'a RefCell<Option<Failure>>,
     ) -> CellSeed<'a> {
         CellSeed(ValueSeed {
             plan,

@@ -2,17 +2,19 @@
 //!
 //! Only the fields the program reads are extracted; every other key or column is skipped.
 //! A value of the wrong type is a located [`DataError`]; it never silently becomes missing.
+//! Errors are structured ([`DataProblem`]): the CLI words them, the core renders no text.
 
 mod csv;
+mod error;
 mod json;
 mod typed;
 
-use std::fmt;
 use std::path::Path;
 
-use crate::codes::Code;
 use crate::compile::FieldPlan;
 use crate::semantics::Value;
+
+pub use error::{DataError, DataProblem, Found, JsonProblem, Kind, MAX_EXACT_ID};
 
 /// A decoded contact: its id and the values of the fields the program reads.
 #[derive(Debug, Clone, PartialEq)]
@@ -23,79 +25,6 @@ pub struct Contact {
     pub line: usize,
     /// Field values by slot of the plan's contact layout.
     pub slots: Vec<Value>,
-}
-
-/// A record that could not be read or decoded.
-#[derive(Debug, Clone, PartialEq)]
-pub struct DataError {
-    /// Stable code.
-    pub code: Code,
-    /// The data file.
-    pub file: String,
-    /// 1-based line, where known.
-    pub line: Option<usize>,
-    /// 1-based column, where known.
-    pub column: Option<usize>,
-    /// The contact's id, where it could be read.
-    pub id: Option<String>,
-    /// The dotted field path, e.g. `events[2].at`.
-    pub field: Option<String>,
-    /// What is wrong.
-    pub message: String,
-    /// Whether reading cannot continue after this error (the rest of the file is lost).
-    pub fatal: bool,
-}
-
-impl DataError {
-    fn new(code: Code, file: &str, message: impl Into<String>) -> DataError {
-        DataError {
-            code,
-            file: file.to_string(),
-            line: None,
-            column: None,
-            id: None,
-            field: None,
-            message: message.into(),
-            fatal: false,
-        }
-    }
-}
-
-impl fmt::Display for DataError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "error[{}]: {}", self.code.as_str(), self.file)?;
-        if let Some(line) = self.line {
-            write!(f, ":{line}")?;
-            if let Some(column) = self.column {
-                write!(f, ":{column}")?;
-            }
-        }
-        f.write_str(": ")?;
-        if let Some(id) = &self.id {
-            write!(f, "contact `{}`: ", printable(id))?;
-        }
-        if let Some(field) = &self.field {
-            write!(f, "field `{field}`: ")?;
-        }
-        f.write_str(&self.message)
-    }
-}
-
-/// Text safe to print on a terminal: control characters (escape sequences, line breaks
-/// inside an id) are shown as `\u{…}` instead of acting on the screen.
-pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
-    if !text.chars().any(char::is_control) {
-        return std::borrow::Cow::Borrowed(text);
-    }
-    let mut out = String::with_capacity(text.len() + 8);
-    for c in text.chars() {
-        if c.is_control() {
-            out.push_str(&format!("\\u{{{:x}}}", c as u32));
-        } else {
-            out.push(c);
-        }
-    }
-    std::borrow::Cow::Owned(out)
 }
 
 /// The layout of a contact file.
@@ -145,4 +74,4 @@ pub(crate) fn without_position(message: &str) -> &str {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -3,6 +3,7 @@
 use std::fmt;
 use std::sync::Arc;
 
+use super::{DataProblem, Found};
 use crate::codes::Code;
 use crate::compile::{FieldPlan, LayoutId, PlanType};
 use crate::semantics::Value;
@@ -46,91 +47,76 @@ pub struct FieldError {
     /// Dotted field path.
     pub field: String,
     /// What is wrong.
-    pub message: String,
+    pub problem: DataProblem,
 }
 
 impl FieldError {
-    /// "expected TYPE, found …" for the field at `path`.
-    pub fn wrong_type(path: &FieldPath<'_>, ty: &PlanType, found: &str) -> FieldError {
-        FieldError {
-            code: Code::WrongType,
-            field: path.to_string(),
-            message: format!("expected {}, found {found}", ty.describe()),
-        }
+    /// A value of another type than `ty` for the field at `path`.
+    pub fn wrong_type(path: &FieldPath<'_>, ty: &PlanType, found: Found) -> FieldError {
+        FieldError::new(
+            Code::WrongType,
+            path,
+            DataProblem::WrongType {
+                expected: ty.clone(),
+                found,
+            },
+        )
     }
-}
 
-/// Describes a found text value for an error, shortened.
-pub fn found_text(s: &str) -> String {
-    let shown: String = s.chars().take(40).collect();
-    if shown.len() < s.len() {
-        format!("text {shown:?}…")
-    } else {
-        format!("text {shown:?}")
+    fn new(code: Code, path: &FieldPath<'_>, problem: DataProblem) -> FieldError {
+        FieldError {
+            code,
+            field: path.to_string(),
+            problem,
+        }
     }
 }
 
 /// Types a text value (a JSON string, or a CSV cell for a text-like type).
 pub fn text_value(s: &str, ty: &PlanType, path: &FieldPath<'_>) -> Result<Value, FieldError> {
+    let wrong = || FieldError::wrong_type(path, ty, Found::text(s));
     match ty {
         PlanType::String | PlanType::Dynamic => Ok(Value::Str(Arc::from(s))),
         PlanType::Enum(values) => {
             if values.iter().any(|v| v == s) {
                 Ok(Value::Str(Arc::from(s)))
             } else {
-                let quoted: Vec<String> = values.iter().map(|v| format!("\"{v}\"")).collect();
-                let near = values.iter().find(|v| v.eq_ignore_ascii_case(s));
-                let hint = match near {
-                    Some(v) => format!(" (values are case-sensitive: did you mean \"{v}\"?)"),
-                    None => String::new(),
-                };
-                Err(FieldError {
-                    code: Code::BadEnumValue,
-                    field: path.to_string(),
-                    message: format!(
-                        "{} is not one of {}{hint}",
-                        found_text(s),
-                        quoted.join(", ")
-                    ),
-                })
+                let near = values.iter().find(|v| v.eq_ignore_ascii_case(s)).cloned();
+                Err(FieldError::new(
+                    Code::BadEnumValue,
+                    path,
+                    DataProblem::NotInEnum {
+                        found: Found::text(s),
+                        allowed: values.clone(),
+                        near,
+                    },
+                ))
             }
         }
         PlanType::Date => s
             .trim()
             .parse::<jiff::civil::Date>()
             .map(Value::Date)
-            .map_err(|_| FieldError::wrong_type(path, ty, &found_text(s))),
-        PlanType::DateTime => crate::semantics::time::parse_time(s).map(Value::DateTime).ok_or_else(|| {
-                                    let has_offset = s.trim().ends_with(['Z', 'z'])
-                || s.trim().rsplit_once('T').is_some_and(|(_, time)| time.contains(['+', '-']));
-            if has_offset && crate::syntax::civil_part_is_valid(s) {
-                FieldError {
-                    code: Code::WrongType,
-                    field: path.to_string(),
-                    message: format!(
-                        "{} lies outside the datetimes qualify can represent (years -9999 to 9999, up to 9999-12-30)",
-                        found_text(s)
-                    ),
-                }
-            } else if s.trim().parse::<jiff::civil::DateTime>().is_ok() {
-                FieldError {
-                    code: Code::WrongType,
-                    field: path.to_string(),
-                    message: format!(
-                        "{} has no UTC offset: add `Z` for UTC or an offset such as `+02:00`",
-                        found_text(s)
-                    ),
-                }
-            } else {
-                FieldError::wrong_type(path, ty, &found_text(s))
-            }
-        }),
-        PlanType::Duration => parse_duration(s)
-            .map(Value::Duration)
-            .ok_or_else(|| FieldError::wrong_type(path, ty, &found_text(s))),
-        PlanType::Number | PlanType::Bool | PlanType::List(_) | PlanType::Record(_) => {
-            Err(FieldError::wrong_type(path, ty, &found_text(s)))
-        }
+            .map_err(|_| wrong()),
+        PlanType::DateTime => crate::semantics::time::parse_time(s)
+            .map(Value::DateTime)
+            .ok_or_else(|| {
+                let has_offset = s.trim().ends_with(['Z', 'z'])
+                    || s.trim()
+                        .rsplit_once('T')
+                        .is_some_and(|(_, time)| time.contains(['+', '-']));
+                let found = Found::text(s);
+                let problem = if has_offset && crate::syntax::civil_part_is_valid(s) {
+                    DataProblem::DateTimeOutOfRange { found }
+                } else if s.trim().parse::<jiff::civil::DateTime>().is_ok() {
+                    DataProblem::DateTimeWithoutOffset { found }
+                } else {
+                    return wrong();
+                };
+                FieldError::new(Code::WrongType, path, problem)
+            }),
+        PlanType::Duration => parse_duration(s).map(Value::Duration).ok_or_else(wrong),
+        PlanType::Number | PlanType::Bool | PlanType::List(_) | PlanType::Record(_) => Err(wrong()),
     }
 }
 
@@ -159,12 +145,11 @@ pub fn check_required(
                 parent: path,
                 segment: super::typed::Segment::Field(&field.name),
             };
-            return Err(FieldError {
-                code: Code::MissingRequired,
-                field: here.to_string(),
-                message: "required field is missing (the schema has no `?` after its type)"
-                    .to_string(),
-            });
+            return Err(FieldError::new(
+                Code::MissingRequired,
+                &here,
+                DataProblem::MissingRequired,
+            ));
         }
     }
     Ok(())

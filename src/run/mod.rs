@@ -184,10 +184,10 @@ pub fn runtime_error(
         column: None,
         id: Some(contact.id.clone()),
         field,
-        message: format!(
-            "in `{rule_text}`: {}",
-            crate::cli::render::fault(&error.fault)
-        ),
+        problem: data::DataProblem::Runtime {
+            rule: rule_text.to_string(),
+            fault: error.fault,
+        },
         fatal: false,
     }
 }

@@ -3,7 +3,8 @@
 //! conditions.
 //!
 //! Loading needs the test files' text (the CLI reads them); nothing here touches the disk
-//! except through the [`ContactFiles`] callback for `from:` cases.
+//! except through the [`ContactFiles`] callback for `from:` cases, and data errors are
+//! worded by that callback too (the core keeps them structured).
 
 mod coverage;
 
@@ -38,7 +39,8 @@ pub struct TestCase {
     pub expect: Vec<(usize, Option<usize>)>,
 }
 
-/// Reads a data file named by a `from:` case, relative to the test file.
+/// What loading contacts needs from the caller: the data files named by `from:` cases, and
+/// the words for a contact that cannot be decoded.
 pub trait ContactFiles {
     /// The text and format of `path` (as written) relative to the test file `test_file`,
     /// or why it cannot be read.
@@ -47,6 +49,10 @@ pub trait ContactFiles {
         test_file: &str,
         path: &str,
     ) -> Result<(String, String, InputFormat), String>;
+
+    /// The message of a diagnostic about a contact that cannot be decoded: its field and
+    /// what is wrong, without the place (the diagnostic points at the test file).
+    fn describe(&self, error: &data::DataError) -> String;
 }
 
 #[derive(Debug, Deserialize)]
@@ -307,7 +313,7 @@ fn contact(
                         .and_then(|path| path.rsplit('.').next())
                         .map(|last| last.split('[').next().unwrap_or(last))
                         .and_then(|key| (span_of.key)(span, key));
-                    problems.push(contact_problem(at.unwrap_or(span), at.is_some(), &e));
+                    problems.push(contact_problem(at.unwrap_or(span), at.is_some(), &e, files));
                     None
                 }
                 None => {
@@ -381,7 +387,7 @@ fn contact(
                     return None;
                 }
                 (Some(false), _, _, Some((_, e))) => {
-                    problems.push(contact_problem(span, false, e));
+                    problems.push(contact_problem(span, false, e, files));
                     return None;
                 }
                 _ => {}
@@ -429,13 +435,14 @@ fn contact(
     }
 }
 
-fn contact_problem(span: Span, at_field: bool, e: &data::DataError) -> Diagnostic {
-    let field = e
-        .field
-        .as_ref()
-        .map(|f| format!("field `{f}`: "))
-        .unwrap_or_default();
-    Diagnostic::new(Code::BadTestContact, span, format!("{field}{}", e.message))
+/// A diagnostic for a test contact that cannot be decoded, in the caller's words.
+fn contact_problem(
+    span: Span,
+    at_field: bool,
+    e: &data::DataError,
+    words: &dyn ContactFiles,
+) -> Diagnostic {
+    Diagnostic::new(Code::BadTestContact, span, words.describe(e))
         .with_label(format!(
             "{} ({})",
             if at_field {

@@ -1,5 +1,9 @@
-//! Diagnostics → text: miette's graphical report for people, JSON for programs.
+//! Diagnostics → text: miette's graphical report for people, JSON for programs; data
+//! errors as one line each ([`data`]).
 
+pub mod data;
+
+use std::borrow::Cow;
 use std::fmt;
 
 use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan};
@@ -7,6 +11,23 @@ use serde::Serialize;
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::source::{SourceMap, Span};
+
+/// Text safe to print on a terminal: control characters (escape sequences, line breaks
+/// inside an id) are shown as `\u{…}` instead of acting on the screen.
+pub fn printable(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(char::is_control) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if c.is_control() {
+            out.push_str(&format!("\\u{{{:x}}}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
 
 /// Whether human output uses colour.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

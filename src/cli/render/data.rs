@@ -1,0 +1,213 @@
+//! Data errors → text. The data readers return structured [`DataError`]s; this is the one
+//! place that words them, for `eval` and `explain` (a line each on standard error) and for
+//! `test` (the message of a diagnostic about a test contact).
+
+use std::fmt;
+
+use crate::data::{DataError, DataProblem, Found, JsonProblem, Kind, MAX_EXACT_ID};
+
+use super::printable;
+
+/// A data error as one line:
+/// ``error[Q0102]: file:line:col: contact `x`: field `y`: what is wrong``.
+pub fn line(error: &DataError) -> String {
+    Line(error).to_string()
+}
+
+/// A data error without its place: ``field `y`: what is wrong`` (or only what is wrong).
+pub fn field_problem(error: &DataError) -> String {
+    FieldProblem(error).to_string()
+}
+
+struct Line<'a>(&'a DataError);
+
+impl fmt::Display for Line<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let e = self.0;
+        write!(f, "error[{}]: {}", e.code.as_str(), e.file)?;
+        if let Some(line) = e.line {
+            write!(f, ":{line}")?;
+            if let Some(column) = e.column {
+                write!(f, ":{column}")?;
+            }
+        }
+        f.write_str(": ")?;
+        if let Some(id) = &e.id {
+            write!(f, "contact `{}`: ", printable(id))?;
+        }
+        write!(f, "{}", FieldProblem(e))
+    }
+}
+
+struct FieldProblem<'a>(&'a DataError);
+
+impl fmt::Display for FieldProblem<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(field) = &self.0.field {
+            write!(f, "field `{field}`: ")?;
+        }
+        write!(f, "{}", Problem(&self.0.problem))
+    }
+}
+
+struct Problem<'a>(&'a DataProblem);
+
+impl fmt::Display for Problem<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            DataProblem::WrongType { expected, found } => {
+                write!(
+                    f,
+                    "expected {}, found {}",
+                    expected.describe(),
+                    Shown(found)
+                )
+            }
+            DataProblem::NotInEnum {
+                found,
+                allowed,
+                near,
+            } => {
+                write!(f, "{} is not one of ", Shown(found))?;
+                for (i, value) in allowed.iter().enumerate() {
+                    let comma = if i == 0 { "" } else { ", " };
+                    write!(f, "{comma}\"{value}\"")?;
+                }
+                match near {
+                    Some(v) => write!(f, " (values are case-sensitive: did you mean \"{v}\"?)"),
+                    None => Ok(()),
+                }
+            }
+            DataProblem::DateTimeOutOfRange { found } => write!(
+                f,
+                "{} lies outside the datetimes qualify can represent (years -9999 to 9999, up to 9999-12-30)",
+                Shown(found)
+            ),
+            DataProblem::DateTimeWithoutOffset { found } => write!(
+                f,
+                "{} has no UTC offset: add `Z` for UTC or an offset such as `+02:00`",
+                Shown(found)
+            ),
+            DataProblem::MissingRequired => {
+                f.write_str("required field is missing (the schema has no `?` after its type)")
+            }
+            DataProblem::MalformedJson(problem) => {
+                f.write_str("malformed JSON: ")?;
+                json_problem(f, problem)
+            }
+            DataProblem::MissingId { id_field } => write!(f, "the contact has no `{id_field}`"),
+            DataProblem::EmptyId { id_field } => write!(f, "the contact's `{id_field}` is empty"),
+            DataProblem::EmptyIdCell { id_field } => write!(f, "the `{id_field}` cell is empty"),
+            DataProblem::InexactNumericId => write!(
+                f,
+                "a numeric id must be a whole number up to {MAX_EXACT_ID}; write larger ids as text (\"12345678901234567890\")"
+            ),
+            DataProblem::IdWrongType { found } => write!(
+                f,
+                "expected text or a number as the id, found {}",
+                found.kind()
+            ),
+            DataProblem::UnreadableCsvHeader { reason } => {
+                write!(f, "malformed CSV header: {reason}")
+            }
+            DataProblem::RepeatedColumn {
+                header,
+                first,
+                second,
+            } => write!(
+                f,
+                "the header has two columns for `{header}` (columns {first} and {second}); keep one"
+            ),
+            DataProblem::EmptyCsv => {
+                f.write_str("the file is empty: a CSV file starts with a header row")
+            }
+            DataProblem::NoIdColumn {
+                id_field,
+                semicolons,
+            } => {
+                write!(
+                    f,
+                    "the header has no `{id_field}` column, so contacts cannot be told apart"
+                )?;
+                if *semicolons {
+                    f.write_str(
+                        " (the header looks separated by `;`: qualify reads comma-separated files)",
+                    )?;
+                }
+                Ok(())
+            }
+            DataProblem::RowWidth {
+                cells,
+                header,
+                spans_lines,
+            } => {
+                write!(f, "the row has {cells} cells but the header has {header}")?;
+                if *spans_lines {
+                    f.write_str(" (a cell spans several lines: a quote that is not closed may have joined this row with the rows after it)")?;
+                }
+                Ok(())
+            }
+            DataProblem::CsvNotUtf8 => f.write_str("malformed CSV: a cell is not valid UTF-8 text"),
+            DataProblem::MalformedCsv { reason } => write!(f, "malformed CSV: {reason}"),
+            DataProblem::CellNotJson { expected, reason } => write!(
+                f,
+                "the cell must hold {} written as JSON: {reason}",
+                expected.describe()
+            ),
+            DataProblem::Runtime { rule, fault } => {
+                write!(f, "in `{rule}`: {}", super::fault(fault))
+            }
+        }
+    }
+}
+
+fn json_problem(f: &mut fmt::Formatter<'_>, problem: &JsonProblem) -> fmt::Result {
+    match problem {
+        JsonProblem::NotAnArray => f.write_str(
+            "a JSON contact file holds an array `[…]` of objects (for one object per line, use a `.jsonl` file)",
+        ),
+        JsonProblem::MissingElement => f.write_str("expected a contact object before `,` or `]`"),
+        JsonProblem::ArrayNotClosed => {
+            f.write_str("the array is not closed: an object, string or `]` is missing")
+        }
+        JsonProblem::TextAfterArray => f.write_str("text after the end of the array"),
+        JsonProblem::NotAContact(found) => {
+            write!(f, "expected a contact object, found {}", Shown(found))
+        }
+        JsonProblem::Syntax(reason) => f.write_str(reason),
+    }
+}
+
+/// What was found, as an error names it.
+struct Shown<'a>(&'a Found);
+
+impl fmt::Display for Shown<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Found::Kind(kind) => f.write_str(match kind {
+                Kind::Null => "null",
+                Kind::Bool => "true/false",
+                Kind::Number => "a number",
+                Kind::Text => "text",
+                Kind::List => "a list",
+                Kind::Object => "an object",
+            }),
+            Found::Text { shown, truncated } => {
+                write!(f, "text {shown:?}")?;
+                if *truncated {
+                    f.write_str("…")?;
+                }
+                Ok(())
+            }
+            Found::Bool(b) => write!(f, "{b}"),
+            Found::Number(n) => write!(
+                f,
+                "the number {}",
+                crate::semantics::value::format_number(*n)
+            ),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

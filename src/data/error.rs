@@ -1,0 +1,225 @@
+//! Data errors as structured results: what is wrong, with the values involved and no
+//! wording. The CLI renders them (`cli::render::data`); the core never turns them into text.
+
+use std::sync::Arc;
+
+use crate::codes::Code;
+use crate::compile::PlanType;
+use crate::semantics::Value;
+
+/// The largest whole number a JSON number holds exactly (2^53); a numeric id beyond it has
+/// lost digits by the time it is read.
+pub const MAX_EXACT_ID: u64 = 9_007_199_254_740_992;
+
+/// How many characters of a found text an error keeps.
+const SHOWN_CHARS: usize = 40;
+
+/// A record that could not be read or decoded.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DataError {
+    /// Stable code.
+    pub code: Code,
+    /// The data file.
+    pub file: String,
+    /// 1-based line, where known.
+    pub line: Option<usize>,
+    /// 1-based column, where known.
+    pub column: Option<usize>,
+    /// The contact's id, where it could be read.
+    pub id: Option<String>,
+    /// The dotted field path, e.g. `events[2].at`.
+    pub field: Option<String>,
+    /// What is wrong.
+    pub problem: DataProblem,
+    /// Whether reading cannot continue after this error (the rest of the file is lost).
+    pub fatal: bool,
+}
+
+impl DataError {
+    /// An error in `file` that is not yet located.
+    pub(super) fn new(code: Code, file: &str, problem: DataProblem) -> DataError {
+        DataError {
+            code,
+            file: file.to_string(),
+            line: None,
+            column: None,
+            id: None,
+            field: None,
+            problem,
+            fatal: false,
+        }
+    }
+}
+
+/// What is wrong with a record or a file, one variant per kind of problem.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DataProblem {
+    /// A value of another type than the plan's.
+    WrongType {
+        /// The type the plan reads.
+        expected: PlanType,
+        /// What the data holds.
+        found: Found,
+    },
+    /// A text that is none of an enum's values.
+    NotInEnum {
+        /// The text found.
+        found: Found,
+        /// The enum's values.
+        allowed: Arc<[String]>,
+        /// A value equal to the text but for letter case.
+        near: Option<String>,
+    },
+    /// A datetime with an offset, valid in the calendar, but beyond what can be represented.
+    DateTimeOutOfRange {
+        /// The text found.
+        found: Found,
+    },
+    /// A datetime without `Z` or an offset.
+    DateTimeWithoutOffset {
+        /// The text found.
+        found: Found,
+    },
+    /// A field the schema requires is missing.
+    MissingRequired,
+    /// The JSON text cannot be parsed.
+    MalformedJson(JsonProblem),
+    /// A record without the id field.
+    MissingId {
+        /// The id field's name.
+        id_field: String,
+    },
+    /// A JSON record whose id is empty text.
+    EmptyId {
+        /// The id field's name.
+        id_field: String,
+    },
+    /// A CSV row whose id cell is empty.
+    EmptyIdCell {
+        /// The id field's name.
+        id_field: String,
+    },
+    /// A numeric id that is not a whole number up to [`MAX_EXACT_ID`].
+    InexactNumericId,
+    /// An id that is neither text nor a number.
+    IdWrongType {
+        /// The id's value.
+        found: Value,
+    },
+    /// The CSV header row cannot be read.
+    UnreadableCsvHeader {
+        /// The CSV reader's reason.
+        reason: String,
+    },
+    /// Two header columns name the same field.
+    RepeatedColumn {
+        /// The header as written.
+        header: String,
+        /// 1-based column of the first.
+        first: usize,
+        /// 1-based column of the second.
+        second: usize,
+    },
+    /// A CSV file without even a header row.
+    EmptyCsv,
+    /// A CSV header without the id column.
+    NoIdColumn {
+        /// The id field's name.
+        id_field: String,
+        /// Whether the header looks separated by `;` instead of `,`.
+        semicolons: bool,
+    },
+    /// A CSV row with another number of cells than the header.
+    RowWidth {
+        /// Cells in the row.
+        cells: usize,
+        /// Cells in the header.
+        header: usize,
+        /// Whether a cell spans lines (an unclosed quote may have joined rows).
+        spans_lines: bool,
+    },
+    /// A CSV cell that is not UTF-8.
+    CsvNotUtf8,
+    /// A CSV record the reader rejects.
+    MalformedCsv {
+        /// The CSV reader's reason.
+        reason: String,
+    },
+    /// A CSV cell for a list or record that is not JSON of that type.
+    CellNotJson {
+        /// The type the plan reads.
+        expected: PlanType,
+        /// The JSON parser's reason, without its position.
+        reason: String,
+    },
+    /// A rule failed on this contact at run time (rule sets without schema).
+    Runtime {
+        /// The text of the failing expression.
+        rule: String,
+        /// What it could not do with which value.
+        fault: crate::semantics::Fault,
+    },
+}
+
+/// Why JSON text cannot be parsed.
+#[derive(Debug, Clone, PartialEq)]
+pub enum JsonProblem {
+    /// A `.json` contact file that is not an array.
+    NotAnArray,
+    /// `,` or `]` where an element should be.
+    MissingElement,
+    /// The array has no closing `]`.
+    ArrayNotClosed,
+    /// Text after the closing `]`.
+    TextAfterArray,
+    /// A record that is not an object.
+    NotAContact(Found),
+    /// The JSON parser's reason, without its position.
+    Syntax(String),
+}
+
+/// What the data holds where something else was expected.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Found {
+    /// A value of this kind (its value is not shown).
+    Kind(Kind),
+    /// A text, shortened.
+    Text {
+        /// Its first characters.
+        shown: String,
+        /// Whether characters were left off.
+        truncated: bool,
+    },
+    /// `true` or `false`.
+    Bool(bool),
+    /// A number.
+    Number(f64),
+}
+
+impl Found {
+    /// A found text, keeping its first characters only.
+    pub fn text(s: &str) -> Found {
+        let shown: String = s.chars().take(SHOWN_CHARS).collect();
+        Found::Text {
+            truncated: shown.len() < s.len(),
+            shown,
+        }
+    }
+}
+
+/// The kind of a JSON value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// `null`
+    Null,
+    /// `true` or `false`
+    Bool,
+    /// a number
+    Number,
+    /// a string
+    Text,
+    /// an array
+    List,
+    /// an object
+    Object,
+}
