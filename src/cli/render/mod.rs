@@ -8,6 +8,8 @@ use serde::Serialize;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::source::{SourceMap, Span};
 
+pub mod explain;
+
 /// Whether human output uses colour.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Color {
