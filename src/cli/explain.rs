@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use clap::{Args, ValueEnum};
 
 use super::eval::{ReadingArgs, input_format, load_program, parse_as_of, read_data, runtime_error};
-use super::render::explain::human;
+use super::render::explain::{contact_json, human};
 use super::{CliError, ExitStatus, load};
 use crate::data;
 use crate::eval::Evaluator;
@@ -107,7 +107,7 @@ pub fn run(args: &ExplainArgs) -> Result<ExitStatus, CliError> {
     let out = match args.format {
         ExplainFormat::Human => human(&explanation),
         ExplainFormat::Json => {
-            let mut text = serde_json::to_string_pretty(&explanation)
+            let mut text = serde_json::to_string_pretty(&contact_json(&explanation))
                 .map_err(|e| CliError::internal(format!("cannot write JSON: {e}")))?;
             text.push('\n');
             text

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use clap::{Args, ValueEnum};
 
 use super::eval::load_program;
-use super::render::explain::mismatch_text;
+use super::render::explain::{mismatch_text, mismatches_json};
 use super::render::{self, Color};
 use super::{CliError, ExitStatus, load};
 use crate::data::InputFormat;
@@ -377,7 +377,7 @@ fn json(
                 "name": r.case.name,
                 "status": if r.passed() { "pass" } else { "fail" },
                 "runtime_error": r.runtime_error,
-                "mismatches": r.mismatches,
+                "mismatches": mismatches_json(&r.mismatches),
             })
         })
         .collect();
