@@ -5,12 +5,12 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
 
-use super::explain::{condition_tree, unmet_lines};
+use super::render::explain::{mismatch_text, mismatches_json};
 use super::render::{self, Color};
 use super::{CliError, ExitStatus, load};
 use crate::data::{DataError, InputFormat};
 use crate::diagnostic::Diagnostic;
-use crate::suite::{self, CaseResult, ContactFiles, Coverage, FileCoverage, Mismatch};
+use crate::suite::{self, CaseResult, ContactFiles, Coverage, FileCoverage};
 
 /// Arguments of `qualify test`.
 #[derive(Debug, Args)]
@@ -234,45 +234,6 @@ fn total(reports: &[FileCoverage]) -> Option<f64> {
     (all > 0).then(|| 100.0 * covered as f64 / all as f64)
 }
 
-/// A failure's explanation for people: expected vs actual, the matched row's reasons and
-/// what the expected value's row lacks.
-pub fn mismatch_text(m: &Mismatch, indent: usize) -> String {
-    let pad = " ".repeat(indent);
-    let mut out = format!(
-        "{pad}{}: expected {}, got {}\n",
-        m.classification, m.expected, m.actual
-    );
-    let explanation = &m.explanation;
-    if let Some(guard) = &explanation.guard
-        && guard.truth != crate::explain::Truth::True
-    {
-        out.push_str(&format!(
-            "{pad}  `{}` does not apply: its guard is not true\n",
-            m.classification
-        ));
-        out.push_str(&condition_tree(guard, indent + 4));
-        return out;
-    }
-    match explanation.rows.iter().find(|r| r.matched) {
-        Some(row) => {
-            out.push_str(&format!("{pad}  {} matched because:\n", row.value));
-            out.push_str(&condition_tree(&row.condition, indent + 4));
-        }
-        None if explanation.by_otherwise => {
-            out.push_str(&format!(
-                "{pad}  no row matched, so `otherwise {}` applied\n",
-                m.actual
-            ));
-        }
-        None => out.push_str(&format!("{pad}  no row matched\n")),
-    }
-    if m.expected != "none" && !m.expected_row_unmet.is_empty() {
-        out.push_str(&format!("{pad}  {} did not match because:\n", m.expected));
-        out.push_str(&unmet_lines(&m.expected_row_unmet, indent + 4));
-    }
-    out
-}
-
 fn human(
     results: &Results,
     coverage: &[FileCoverage],
@@ -408,7 +369,7 @@ fn json(
                 "name": r.case.name,
                 "status": if r.passed() { "pass" } else { "fail" },
                 "runtime_error": runtime_error(r),
-                "mismatches": r.mismatches,
+                "mismatches": mismatches_json(&r.mismatches),
             })
         })
         .collect();

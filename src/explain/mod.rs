@@ -3,25 +3,148 @@
 //!
 //! Explanations re-evaluate single nodes with the same [`Evaluator`] that classified the
 //! contact (its `let` cache makes this cheap), so the classification path pays nothing.
+//!
+//! Architecture invariant: explanations are data. What a person reads about a condition is
+//! a [`Note`] carrying values, and a value read is a [`Shown`]; the CLI renders both into
+//! sentences and JSON (`cli::render::explain`). Text quoted here is the user's: rules and
+//! expressions as written.
+
+use std::sync::Arc;
 
 use serde::Serialize;
 
 use crate::compile::{CompareOp, Node, NodeId, Program};
 use crate::eval::{Evaluator, Outcome, RuntimeError};
+use crate::semantics::Fault;
 pub use crate::semantics::Truth;
-use crate::semantics::value::format_number;
 use crate::semantics::{Decision, Value};
 use crate::source::SourceMap;
 
 /// A value the rules read, as shown in explanations.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Read {
     /// The expression as written, e.g. `company.size`.
     pub expr: String,
-    /// Its value, as written in data (`missing` when absent).
-    pub value: String,
+    /// Its value.
+    pub value: Shown,
     /// Whether it is missing.
     pub missing: bool,
+}
+
+/// A value as explanations show it: classification values by name, lists by length.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Shown {
+    /// A classification that has no value.
+    NoValue,
+    /// A classification's value, by name.
+    Class(String),
+    /// A list, by how many items it has.
+    ListOf(usize),
+    /// A list, item by item (a named list the rules compare with).
+    Items(Arc<[Value]>),
+    /// Any other value, as the language writes it (`missing`, `30`, `"vp"`).
+    Value(Value),
+}
+
+/// What a person is told about a leaf condition, as values; the CLI words it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Note {
+    /// Values the condition reads are missing, so it is unknown.
+    Unknown {
+        /// The missing expressions as written.
+        missing: Vec<String>,
+        /// The condition as written.
+        condition: String,
+    },
+    /// A value tested against a constant (`company.size >= 50`), read from the value's side.
+    Compare {
+        /// The tested expression as written.
+        subject: String,
+        /// Its value.
+        value: Shown,
+        /// The operator as it reads with the subject first (`>=`, `within`, `after`).
+        op: String,
+        /// The constant side as written.
+        other: String,
+        /// The constant's value when it is written as a name (`min_company_size`).
+        named: Option<Shown>,
+        /// Whether the test holds.
+        met: bool,
+    },
+    /// `item in list` or `item not in list`.
+    Membership {
+        /// The item as written.
+        item: String,
+        /// Its value.
+        value: Shown,
+        /// The list as written.
+        list: String,
+        /// The list's value when it is written as a name.
+        named: Option<Shown>,
+        /// Whether the test holds.
+        met: bool,
+        /// Whether it is written `not in`.
+        negated: bool,
+    },
+    /// `any`/`all` over a list.
+    Quantifier {
+        /// The list as written.
+        list: String,
+        /// The condition on each element as written.
+        body: String,
+        /// Which element decided, or how many there were.
+        outcome: Quantified,
+    },
+    /// `count(…)`, `sum(…)` and the like, with the value they came to.
+    Aggregate {
+        /// The aggregate as written.
+        aggregate: String,
+        /// Its value.
+        value: Shown,
+    },
+    /// The values the condition reads, for tests with nothing more particular to say.
+    Reads(Vec<Read>),
+    /// Evaluating the condition failed.
+    CannotEvaluate {
+        /// What the rule could not do with which value.
+        fault: Fault,
+    },
+}
+
+/// How an `any`/`all` came out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Quantified {
+    /// `any`: the element at `index` has the condition.
+    AnyFound {
+        /// Its position in the list.
+        index: usize,
+    },
+    /// `all`: the element at `index` does not have the condition.
+    AllFailed {
+        /// Its position in the list.
+        index: usize,
+    },
+    /// `any`: none of the `n` elements has it.
+    None {
+        /// How many elements there are.
+        n: usize,
+    },
+    /// `all`: all `n` elements have it.
+    All {
+        /// How many elements there are.
+        n: usize,
+    },
+    /// The condition is unknown for `unknown` of the `n` elements.
+    Unknown {
+        /// How many elements it is unknown for.
+        unknown: usize,
+        /// How many elements there are.
+        n: usize,
+    },
+    /// The list is missing.
+    Missing,
+    /// The list is empty.
+    Empty,
 }
 
 /// The shape of a condition in an explanation.
@@ -41,33 +164,30 @@ pub enum Shape {
 }
 
 /// One condition and, for `and`/`or`/`not` and named conditions, its parts.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Condition {
     /// What kind of condition it is.
     pub shape: Shape,
     /// The condition as written (for a `let`, its name).
     pub text: String,
     /// The node in the program.
-    #[serde(skip)]
     pub node: NodeId,
     /// Its truth for this contact.
     pub truth: Truth,
     /// Values read by this condition itself (not by its parts).
     pub reads: Vec<Read>,
-    /// A sentence for a person, e.g. "`company.size` is 30, needs `>= 50`".
-    pub note: Option<String>,
+    /// What a person is told about it, e.g. that `company.size` is 30 and needs `>= 50`.
+    pub note: Option<Note>,
     /// Parts: operands of `and`/`or`/`not`, or the definition of a `let`.
     pub parts: Vec<Condition>,
     /// In a list of unmet conditions: the named condition (`let`) this one belongs to.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub within: Option<String>,
     /// Whether `text` already names the `let` this condition defines.
-    #[serde(skip)]
     pub named: bool,
 }
 
 /// How one row fared.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct RowExplanation {
     /// The value the row assigns.
     pub value: String,
@@ -80,7 +200,7 @@ pub struct RowExplanation {
 }
 
 /// What a more advanced row still lacks.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Missing {
     /// The row's value.
     pub value: String,
@@ -89,14 +209,13 @@ pub struct Missing {
 }
 
 /// Why one classification has its value for one contact.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ClassExplanation {
     /// The classification.
     pub name: String,
     /// Its value (`None` is `none`).
     pub value: Option<String>,
     /// The evaluator's outcome: the value's index and what decided it.
-    #[serde(skip)]
     pub outcome: Outcome,
     /// The guard, when there is one.
     pub guard: Option<Condition>,
@@ -109,7 +228,7 @@ pub struct ClassExplanation {
 }
 
 /// Why a contact got each of its values.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ContactExplanation {
     /// The contact's id.
     pub id: String,
@@ -212,10 +331,7 @@ impl<'a, 'p> Explainer<'a, 'p> {
                     node,
                     truth: Truth::Unknown,
                     reads: Vec::new(),
-                    note: Some(format!(
-                        "cannot be evaluated: {}",
-                        crate::cli::render::fault(&e.fault)
-                    )),
+                    note: Some(Note::CannotEvaluate { fault: e.fault }),
                     parts: Vec::new(),
                     within: None,
                     named: false,
@@ -294,37 +410,39 @@ impl<'a, 'p> Explainer<'a, 'p> {
     }
 
     /// A value as a person reads it; classification values by name.
-    fn show(&self, node: NodeId, value: &Value) -> String {
+    fn show(&self, node: NodeId, value: &Value) -> Shown {
         match (value, &self.program.nodes[node as usize]) {
-            (Value::Class(v), Node::Class(c)) => self.program.classes[*c]
-                .values
-                .get(*v as usize)
-                .cloned()
-                .unwrap_or_default(),
-            (Value::Missing, Node::Class(_)) => "none".to_string(),
-            (Value::Number(n), _) => format_number(*n),
-            (Value::List(items), _) => format!("a list of {}", items.len()),
-            (other, _) => other.to_string(),
+            (Value::Class(v), Node::Class(c)) => Shown::Class(
+                self.program.classes[*c]
+                    .values
+                    .get(*v as usize)
+                    .cloned()
+                    .unwrap_or_default(),
+            ),
+            (Value::Missing, Node::Class(_)) => Shown::NoValue,
+            (Value::List(items), _) => Shown::ListOf(items.len()),
+            (other, _) => Shown::Value(other.clone()),
         }
     }
 
-    /// The sentence for a leaf condition.
+    /// What to tell about a leaf condition.
     fn note(
         &mut self,
         node: NodeId,
         value: &Value,
         reads: &[Read],
-    ) -> Result<Option<String>, RuntimeError> {
+    ) -> Result<Option<Note>, RuntimeError> {
         let program = self.program;
-        let missing: Vec<&Read> = reads.iter().filter(|r| r.missing).collect();
+        let missing: Vec<String> = reads
+            .iter()
+            .filter(|r| r.missing)
+            .map(|r| r.expr.clone())
+            .collect();
         if value.is_missing() && !missing.is_empty() {
-            let names: Vec<String> = missing.iter().map(|r| format!("`{}`", r.expr)).collect();
-            let verb = if names.len() == 1 { "is" } else { "are" };
-            return Ok(Some(format!(
-                "{} {verb} missing, so `{}` is unknown",
-                names.join(" and "),
-                self.text(node)
-            )));
+            return Ok(Some(Note::Unknown {
+                missing,
+                condition: self.text(node),
+            }));
         }
         Ok(match &program.nodes[node as usize] {
             Node::Compare(_, a, b)
@@ -350,18 +468,14 @@ impl<'a, 'p> Explainer<'a, 'p> {
                     // `"chief sales officer" contains role` has no mirror word
                     (_, false) => return Ok(self.plain_reads(reads)),
                 };
-                let verb = if value.truth() == Some(true) {
-                    "meets"
-                } else {
-                    "needs"
-                };
-                Some(format!(
-                    "`{}` is {}, {verb} `{op_text} {}`{}",
-                    self.text(subject),
-                    self.show(subject, &subject_value),
-                    self.text(other),
-                    self.value_if_named(other)?
-                ))
+                Some(Note::Compare {
+                    subject: self.text(subject),
+                    value: self.show(subject, &subject_value),
+                    op: op_text,
+                    other: self.text(other),
+                    named: self.value_if_named(other)?,
+                    met: value.truth() == Some(true),
+                })
             }
             Node::In {
                 item,
@@ -369,19 +483,14 @@ impl<'a, 'p> Explainer<'a, 'p> {
                 negated,
             } => {
                 let item_value = self.evaluator.eval(*item, self.record)?;
-                let verb = match (value.truth() == Some(true), negated) {
-                    (true, false) => "is in",
-                    (false, false) => "is not in",
-                    (true, true) => "is not in",
-                    (false, true) => "is in",
-                };
-                Some(format!(
-                    "`{}` is {}, which {verb} `{}`{}",
-                    self.text(*item),
-                    self.show(*item, &item_value),
-                    self.text(*list),
-                    self.value_if_named(*list)?
-                ))
+                Some(Note::Membership {
+                    item: self.text(*item),
+                    value: self.show(*item, &item_value),
+                    list: self.text(*list),
+                    named: self.value_if_named(*list)?,
+                    met: value.truth() == Some(true),
+                    negated: *negated,
+                })
             }
             Node::Quantifier {
                 all,
@@ -389,46 +498,33 @@ impl<'a, 'p> Explainer<'a, 'p> {
                 list,
                 body,
             } => self.quantifier_note(*all, *level, *list, *body, value)?,
-            Node::Aggregate { .. } => Some(format!(
-                "`{}` is {}",
-                self.text(node),
-                self.show(node, value)
-            )),
+            Node::Aggregate { .. } => Some(Note::Aggregate {
+                aggregate: self.text(node),
+                value: self.show(node, value),
+            }),
             _ => self.plain_reads(reads),
         })
     }
 
-    /// ` (50)` when a node is written as a name (`min_company_size`) rather than as its
-    /// value, so explanations show the threshold itself.
-    fn value_if_named(&mut self, node: NodeId) -> Result<String, RuntimeError> {
+    /// The value of a node written as a name (`min_company_size`) rather than as its value,
+    /// so explanations show the threshold itself. (A word-like literal such as `50` passes
+    /// too; the renderer leaves out a value that reads as the text already does.)
+    fn value_if_named(&mut self, node: NodeId) -> Result<Option<Shown>, RuntimeError> {
         let text = self.text(node);
         // only a name stands for a hidden value; a literal already shows it
         if !text.chars().all(|c| c.is_alphanumeric() || c == '_') {
-            return Ok(String::new());
+            return Ok(None);
         }
-        let value = self.evaluator.eval(node, self.record)?;
-        let shown = match &value {
+        Ok(match self.evaluator.eval(node, self.record)? {
             // a classification value is written by its name already
-            Value::Class(_) => return Ok(String::new()),
-            Value::List(items) => value_list(items),
-            other => self.show(node, other),
-        };
-        Ok(if shown == self.text(node) {
-            String::new()
-        } else {
-            format!(" ({shown})")
+            Value::Class(_) => None,
+            Value::List(items) => Some(Shown::Items(items)),
+            other => Some(self.show(node, &other)),
         })
     }
 
-    fn plain_reads(&self, reads: &[Read]) -> Option<String> {
-        if reads.is_empty() {
-            return None;
-        }
-        let parts: Vec<String> = reads
-            .iter()
-            .map(|r| format!("`{}` is {}", r.expr, r.value))
-            .collect();
-        Some(parts.join(", "))
+    fn plain_reads(&self, reads: &[Read]) -> Option<Note> {
+        (!reads.is_empty()).then(|| Note::Reads(reads.to_vec()))
     }
 
     /// The operator between `a` and `b` as written (`within`, `contains`, …).
@@ -467,15 +563,20 @@ impl<'a, 'p> Explainer<'a, 'p> {
         list: NodeId,
         body: NodeId,
         value: &Value,
-    ) -> Result<Option<String>, RuntimeError> {
+    ) -> Result<Option<Note>, RuntimeError> {
+        let (list_text, body_text) = (self.text(list), self.text(body));
+        let quantifier = |outcome| Note::Quantifier {
+            list: list_text,
+            body: body_text,
+            outcome,
+        };
         let items = match self.evaluator.eval(list, self.record)? {
             Value::List(items) => items,
-            Value::Missing => return Ok(Some(format!("`{}` is missing", self.text(list)))),
+            Value::Missing => return Ok(Some(quantifier(Quantified::Missing))),
             _ => return Ok(None),
         };
-        let list_text = self.text(list);
         if items.is_empty() {
-            return Ok(Some(format!("`{list_text}` is empty")));
+            return Ok(Some(quantifier(Quantified::Empty)));
         }
         let mut decider = None;
         let mut unknown = 0;
@@ -490,30 +591,15 @@ impl<'a, 'p> Explainer<'a, 'p> {
                 None => unknown += 1,
             }
         }
-        let body_text = self.text(body);
         let n = items.len();
-        let plural = if n == 1 { "" } else { "s" };
-        Ok(Some(match (all, decider, value.truth()) {
-            (false, Some(i), _) => format!("{list_text}[{i}] has `{body_text}`"),
-            (true, Some(i), _) => format!("{list_text}[{i}] does not have `{body_text}`"),
-            (false, None, Some(false)) => {
-                format!("none of {n} element{plural} of `{list_text}` has `{body_text}`")
-            }
-            (true, None, Some(true)) => {
-                format!("all {n} element{plural} of `{list_text}` have `{body_text}`")
-            }
-            _ => format!(
-                "`{body_text}` is unknown for {unknown} of {n} element{plural} of `{list_text}`"
-            ),
-        }))
+        Ok(Some(quantifier(match (all, decider, value.truth()) {
+            (false, Some(index), _) => Quantified::AnyFound { index },
+            (true, Some(index), _) => Quantified::AllFailed { index },
+            (false, None, Some(false)) => Quantified::None { n },
+            (true, None, Some(true)) => Quantified::All { n },
+            _ => Quantified::Unknown { unknown, n },
+        })))
     }
-}
-
-/// A short list as written in rules: `["director", "vp"]`; long lists are cut.
-fn value_list(items: &[Value]) -> String {
-    let shown: Vec<String> = items.iter().take(8).map(Value::to_string).collect();
-    let more = if items.len() > 8 { ", …" } else { "" };
-    format!("[{}{more}]", shown.join(", "))
 }
 
 /// Collapses runs of whitespace (rules span lines) into single spaces.

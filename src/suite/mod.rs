@@ -545,8 +545,8 @@ fn yaml_message(e: &serde_saphyr::Error) -> String {
     format!("malformed test file: {finding}{advice}")
 }
 
-/// One expectation that did not hold, with its explanation.
-#[derive(Debug, Clone, serde::Serialize)]
+/// One expectation that did not hold, with its explanation (the CLI renders its JSON).
+#[derive(Debug, Clone)]
 pub struct Mismatch {
     /// The classification.
     pub classification: String,

@@ -28,6 +28,7 @@ pub fn printable(text: &str) -> Cow<'_, str> {
     }
     Cow::Owned(out)
 }
+pub mod explain;
 
 /// Whether human output uses colour.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
