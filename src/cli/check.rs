@@ -9,9 +9,8 @@ use super::render::{self, Color};
 use super::{CliError, ExitStatus, load};
 use crate::check::CheckOptions;
 use crate::codes::Code;
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::Diagnostic;
 use crate::lint::{Level, LintConfig};
-use crate::source::SourceMap;
 
 /// Arguments of `qualify check`.
 #[derive(Debug, Args)]
@@ -74,7 +73,7 @@ pub fn run(args: &CheckArgs) -> Result<ExitStatus, CliError> {
         CheckFormat::Human => {
             let color = Color::for_stream(std::io::stdout().is_terminal());
             let mut text = render::human(&sources, &diagnostics, color);
-            text.push_str(&summary(&sources, &diagnostics));
+            text.push_str(&render::check_summary(&sources, &diagnostics));
             text
         }
         CheckFormat::Json => {
@@ -134,33 +133,6 @@ pub fn lint_config(
         }
     }
     Ok(config)
-}
-
-/// The closing line: how many files, errors and warnings.
-pub fn summary(sources: &SourceMap, diagnostics: &[Diagnostic]) -> String {
-    let files = sources.iter().count();
-    let count = |s: Severity| diagnostics.iter().filter(|d| d.severity == s).count();
-    let (errors, warnings, infos) = (
-        count(Severity::Error),
-        count(Severity::Warning),
-        count(Severity::Info),
-    );
-    let plural = |n: usize, word: &str| {
-        if n == 1 {
-            format!("1 {word}")
-        } else {
-            format!("{n} {word}s")
-        }
-    };
-    let files = plural(files, "file");
-    if errors + warnings + infos == 0 {
-        return format!("checked {files}: no problems\n");
-    }
-    let mut parts = vec![plural(errors, "error"), plural(warnings, "warning")];
-    if infos > 0 {
-        parts.push(plural(infos, "note"));
-    }
-    format!("checked {files}: {}\n", parts.join(", "))
 }
 
 fn explain(code: &str) -> Result<ExitStatus, CliError> {

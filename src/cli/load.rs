@@ -110,7 +110,7 @@ pub fn program(
     let checked = match checked {
         Ok(checked) => checked,
         Err(_) if diagnostics.iter().any(Diagnostic::is_error) => {
-            super::stderr_text!("{}", super::check::summary(&sources, &diagnostics));
+            super::stderr_text!("{}", render::check_summary(&sources, &diagnostics));
             return Ok(Err(ExitStatus::Failed));
         }
         Err(_) => {

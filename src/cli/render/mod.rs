@@ -29,6 +29,8 @@ pub fn printable(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 pub mod explain;
+pub mod results;
+pub mod suite;
 
 /// Whether human output uses colour.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -512,4 +514,31 @@ pub fn tally(tally: &crate::run::Tally) -> String {
         line.push_str("; stopped at the first bad record (--on-error fail)");
     }
     line
+}
+
+/// The closing line: how many files, errors and warnings.
+pub fn check_summary(sources: &SourceMap, diagnostics: &[Diagnostic]) -> String {
+    let files = sources.iter().count();
+    let count = |s: Severity| diagnostics.iter().filter(|d| d.severity == s).count();
+    let (errors, warnings, infos) = (
+        count(Severity::Error),
+        count(Severity::Warning),
+        count(Severity::Info),
+    );
+    let plural = |n: usize, word: &str| {
+        if n == 1 {
+            format!("1 {word}")
+        } else {
+            format!("{n} {word}s")
+        }
+    };
+    let files = plural(files, "file");
+    if errors + warnings + infos == 0 {
+        return format!("checked {files}: no problems\n");
+    }
+    let mut parts = vec![plural(errors, "error"), plural(warnings, "warning")];
+    if infos > 0 {
+        parts.push(plural(infos, "note"));
+    }
+    format!("checked {files}: {}\n", parts.join(", "))
 }

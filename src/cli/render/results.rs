@@ -1,0 +1,251 @@
+//! The results of `qualify eval` as a table for people, CSV, JSON or JSON Lines: one row
+//! per contact, or the counts per value (`--summary`).
+
+use std::io::Write;
+
+use clap::ValueEnum;
+
+use crate::compile::Program;
+use crate::run;
+
+/// Output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// Aligned columns for people
+    Table,
+    /// CSV with a header row (`none` is an empty cell)
+    Csv,
+    /// One JSON array (`none` is `null`)
+    Json,
+    /// One JSON object per line (`none` is `null`)
+    Jsonl,
+}
+
+/// One classified contact.
+pub(crate) struct Row {
+    pub(crate) id: String,
+    /// Value index per classification (definition order).
+    pub(crate) values: Vec<Option<usize>>,
+    /// With `--explain`: the short reason per classification.
+    pub(crate) reasons: Vec<String>,
+}
+
+/// The results as a header and cells (`None` is no value), whatever the output format.
+pub(crate) fn result_table(
+    program: &Program,
+    columns: &[usize],
+    rows: &[Row],
+    id_field: &str,
+    explain: bool,
+) -> (Vec<String>, Vec<Vec<Option<String>>>) {
+    let mut header = vec![id_field.to_string()];
+    for &c in columns {
+        header.push(program.classes[c].name.clone());
+        if explain {
+            // a dot cannot occur in a classification name, so the column cannot collide
+            header.push(format!("{}.reason", program.classes[c].name));
+        }
+    }
+    let cells = rows
+        .iter()
+        .map(|row| {
+            let mut line = vec![Some(row.id.clone())];
+            for &c in columns {
+                line.push(row.values[c].map(|v| program.classes[c].values[v].clone()));
+                if explain {
+                    line.push(row.reasons.get(c).cloned());
+                }
+            }
+            line
+        })
+        .collect();
+    (header, cells)
+}
+
+pub(crate) fn write_rows(
+    out: &mut impl Write,
+    format: OutputFormat,
+    (header, cells): (Vec<String>, Vec<Vec<Option<String>>>),
+) -> std::io::Result<()> {
+    match format {
+        OutputFormat::Table => {
+            let body: Vec<Vec<String>> = cells
+                .into_iter()
+                .map(|line| {
+                    line.into_iter()
+                        .map(|c| c.unwrap_or_else(|| "none".into()))
+                        .collect()
+                })
+                .collect();
+            write_table(out, &header, &body)
+        }
+        OutputFormat::Csv => {
+            let mut writer = ::csv::Writer::from_writer(out);
+            writer
+                .write_record(&header)
+                .map_err(std::io::Error::other)?;
+            for line in cells {
+                let line: Vec<String> = line.into_iter().map(Option::unwrap_or_default).collect();
+                writer.write_record(&line).map_err(std::io::Error::other)?;
+            }
+            writer.flush()
+        }
+        OutputFormat::Json | OutputFormat::Jsonl => {
+            let objects = cells.into_iter().map(|line| {
+                let object: serde_json::Map<String, serde_json::Value> = header
+                    .iter()
+                    .cloned()
+                    .zip(
+                        line.into_iter()
+                            .map(|c| c.map_or(serde_json::Value::Null, serde_json::Value::String)),
+                    )
+                    .collect();
+                serde_json::Value::Object(object)
+            });
+            if format == OutputFormat::Jsonl {
+                for object in objects {
+                    serde_json::to_writer(&mut *out, &object)?;
+                    out.write_all(b"\n")?;
+                }
+            } else {
+                let all: Vec<serde_json::Value> = objects.collect();
+                serde_json::to_writer_pretty(&mut *out, &all)?;
+                out.write_all(b"\n")?;
+            }
+            Ok(())
+        }
+    }
+}
+
+/// Writes rows as aligned columns under a header.
+pub fn write_table(
+    out: &mut impl Write,
+    header: &[String],
+    body: &[Vec<String>],
+) -> std::io::Result<()> {
+    let body: Vec<Vec<String>> = body
+        .iter()
+        .map(|line| {
+            line.iter()
+                .map(|c| super::printable(c).into_owned())
+                .collect()
+        })
+        .collect();
+    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    for line in &body {
+        for (i, cell) in line.iter().enumerate() {
+            widths[i] = widths[i].max(cell.chars().count());
+        }
+    }
+    for line in std::iter::once(header).chain(body.iter().map(Vec::as_slice)) {
+        let mut text = String::new();
+        for (i, cell) in line.iter().enumerate() {
+            if i + 1 == line.len() {
+                text.push_str(cell);
+            } else {
+                let pad = widths[i] - cell.chars().count();
+                text.push_str(cell);
+                text.push_str(&" ".repeat(pad + 2));
+            }
+        }
+        writeln!(out, "{}", text.trim_end())?;
+    }
+    Ok(())
+}
+
+/// Counts per value of the shown classifications in funnel order, `none` last.
+pub(crate) fn summary_counts<'p>(
+    program: &'p Program,
+    columns: &[usize],
+    funnel: &run::Funnel,
+) -> Vec<(&'p str, String, usize)> {
+    let mut out = Vec::new();
+    for &c in columns {
+        let class = &program.classes[c];
+        for (value, count) in funnel.counts(program, c) {
+            let value = value.map_or_else(|| "none".to_string(), |v| class.values[v].clone());
+            out.push((class.name.as_str(), value, count));
+        }
+    }
+    out
+}
+
+/// `--summary`: a table per classification for people; one row per value otherwise.
+pub(crate) fn write_summary(
+    out: &mut impl Write,
+    format: OutputFormat,
+    program: &Program,
+    columns: &[usize],
+    funnel: &run::Funnel,
+) -> std::io::Result<()> {
+    let counts = summary_counts(program, columns, funnel);
+    let total = funnel.total().max(1) as f64;
+    let share = |count: usize| (1000.0 * count as f64 / total).round() / 10.0;
+    match format {
+        OutputFormat::Table => {
+            for (n, &c) in columns.iter().enumerate() {
+                let name = &program.classes[c].name;
+                if n > 0 {
+                    writeln!(out)?;
+                }
+                let body: Vec<Vec<String>> = counts
+                    .iter()
+                    .filter(|(class, _, _)| class == name)
+                    .map(|(_, value, count)| {
+                        vec![
+                            value.clone(),
+                            count.to_string(),
+                            format!("{:.1}%", share(*count)),
+                        ]
+                    })
+                    .collect();
+                write_table(
+                    out,
+                    &[name.clone(), "contacts".into(), "share".into()],
+                    &body,
+                )?;
+            }
+            Ok(())
+        }
+        OutputFormat::Csv => {
+            let mut writer = ::csv::Writer::from_writer(out);
+            writer
+                .write_record(["classification", "value", "contacts", "share_percent"])
+                .map_err(std::io::Error::other)?;
+            for (class, value, count) in &counts {
+                writer
+                    .write_record([
+                        class.to_string(),
+                        value.clone(),
+                        count.to_string(),
+                        format!("{:.1}", share(*count)),
+                    ])
+                    .map_err(std::io::Error::other)?;
+            }
+            writer.flush()
+        }
+        OutputFormat::Json | OutputFormat::Jsonl => {
+            let objects: Vec<serde_json::Value> = counts
+                .iter()
+                .map(|(class, value, count)| {
+                    serde_json::json!({
+                        "classification": class,
+                        "value": value,
+                        "contacts": count,
+                        "share_percent": share(*count),
+                    })
+                })
+                .collect();
+            if format == OutputFormat::Jsonl {
+                for object in &objects {
+                    serde_json::to_writer(&mut *out, object)?;
+                    out.write_all(b"\n")?;
+                }
+            } else {
+                serde_json::to_writer_pretty(&mut *out, &objects)?;
+                out.write_all(b"\n")?;
+            }
+            Ok(())
+        }
+    }
+}
