@@ -67,7 +67,7 @@ fn main() {
             let start = Instant::now();
             let mut evaluator = Evaluator::new(&program, now);
             let mut classified = 0usize;
-            for record in data::read(format, name, text, &program.plan) {
+            for record in data::read(format, name, text, program.plan()) {
                 let contact = record.expect("valid contact");
                 let values = evaluator.classify(&contact.slots).expect("classifies");
                 classified += usize::from(values[0].value.is_some());

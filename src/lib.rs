@@ -44,10 +44,10 @@
 //! let now = jiff::Timestamp::UNIX_EPOCH;
 //! let mut evaluator = Evaluator::new(&program, now);
 //! let mut stages = Vec::new();
-//! for contact in data::read(data::InputFormat::Jsonl, "contacts.jsonl", contacts, &program.plan) {
+//! for contact in data::read(data::InputFormat::Jsonl, "contacts.jsonl", contacts, program.plan()) {
 //!     let contact = contact.expect("valid contact");
 //!     let values = evaluator.classify(&contact.slots).expect("typed by the schema");
-//!     stages.push(values[0].value.map(|v| program.classes[0].values[v].clone()));
+//!     stages.push(values[0].value.map(|v| program.classes()[0].values[v].clone()));
 //! }
 //! // c2's seniority is missing: `seniority == "vp"` is unknown, so it is not a prospect
 //! assert_eq!(stages, [Some("prospect".to_string()), Some("lead".to_string())]);

@@ -11,6 +11,13 @@ use std::sync::Arc;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct FileId(pub u32);
 
+impl FileId {
+    /// The file's position in its source map.
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
 /// A byte range in one source file.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct Span {
@@ -194,7 +201,7 @@ impl SourceMap {
 
     /// The file with this id.
     pub fn get(&self, id: FileId) -> &SourceFile {
-        &self.files[id.0 as usize]
+        &self.files[id.index()]
     }
 
     /// All files with their ids, in the order they were added.

@@ -215,7 +215,7 @@ impl run::Sink for Collect {
 /// Indices of the classifications to show: all, or those named with `--select`.
 fn selected_columns(program: &Program, select: &[String]) -> Result<Vec<usize>, CliError> {
     if select.is_empty() {
-        return Ok((0..program.classes.len()).collect());
+        return Ok((0..program.classes().len()).collect());
     }
     for (i, name) in select.iter().enumerate() {
         if select[..i].contains(name) {
@@ -230,7 +230,7 @@ fn selected_columns(program: &Program, select: &[String]) -> Result<Vec<usize>, 
                 .iter()
                 .position(|c| c.name == name.trim())
                 .ok_or_else(|| {
-                    let names: Vec<&str> = program.classes.iter().map(|c| c.name.as_str()).collect();
+                    let names: Vec<&str> = program.classes().iter().map(|c| c.name.as_str()).collect();
                     let hint = crate::diagnostic::did_you_mean(name, names.iter().copied())
                         .map(|s| format!("did you mean `{s}`? "))
                         .unwrap_or_default();

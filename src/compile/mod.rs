@@ -15,8 +15,16 @@ pub use crate::semantics::{ArithOp, CompareOp, TextOp};
 use crate::source::Span;
 pub use plan::{FieldPlan, Layout, LayoutId, PlanField, PlanType};
 
-/// Index of a node in [`Program::nodes`].
-pub type NodeId = u32;
+/// A node of a [`Program`]; only the compiler makes them, so every one is in range.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct NodeId(u32);
+
+impl NodeId {
+    /// The node's position in its program (children come before parents).
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
 
 /// One operation of a program; children are earlier nodes.
 #[derive(Debug, Clone)]
@@ -212,28 +220,78 @@ impl ClassProgram {
 #[derive(Debug, Clone)]
 pub struct Program {
     /// All nodes; children precede parents.
-    pub nodes: Vec<Node>,
+    pub(crate) nodes: Vec<Node>,
     /// Where each node was written.
-    pub spans: Vec<Span>,
+    pub(crate) spans: Vec<Span>,
     /// Root node of each `let`.
-    pub lets: Vec<NodeId>,
+    pub(crate) lets: Vec<NodeId>,
     /// Names of the `let`s.
-    pub let_names: Vec<String>,
+    pub(crate) let_names: Vec<String>,
     /// Classifications in definition order.
-    pub classes: Vec<ClassProgram>,
+    pub(crate) classes: Vec<ClassProgram>,
     /// Classifications in evaluation (dependency) order.
-    pub class_order: Vec<usize>,
+    pub(crate) class_order: Vec<usize>,
     /// Compiled regular expressions.
-    pub regexes: Vec<regex::Regex>,
+    pub(crate) regexes: Vec<regex::Regex>,
     /// What decoders must extract.
-    pub plan: FieldPlan,
+    pub(crate) plan: FieldPlan,
 }
 
 impl Program {
+    /// A node.
+    pub fn node(&self, id: NodeId) -> &Node {
+        &self.nodes[id.index()]
+    }
+
+    /// Where a node is written.
+    pub fn span(&self, id: NodeId) -> Span {
+        self.spans[id.index()]
+    }
+
+    /// Every node, children before parents.
+    pub fn node_ids(&self) -> impl DoubleEndedIterator<Item = NodeId> + ExactSizeIterator + use<> {
+        (0..self.nodes.len() as u32).map(NodeId)
+    }
+
+    /// The root node of a `let`.
+    pub fn let_root(&self, id: usize) -> NodeId {
+        self.lets[id]
+    }
+
+    /// The name of a `let`.
+    pub fn let_name(&self, id: usize) -> &str {
+        &self.let_names[id]
+    }
+
+    /// How many `let`s there are.
+    pub fn let_count(&self) -> usize {
+        self.lets.len()
+    }
+
+    /// The classifications, in definition order.
+    pub fn classes(&self) -> &[ClassProgram] {
+        &self.classes
+    }
+
+    /// The classifications in an order where each comes after those it uses.
+    pub fn class_order(&self) -> &[usize] {
+        &self.class_order
+    }
+
+    /// The compiled regular expressions (`Node::Matches` holds an index into them).
+    pub fn regexes(&self) -> &[regex::Regex] {
+        &self.regexes
+    }
+
+    /// What decoders must extract.
+    pub fn plan(&self) -> &FieldPlan {
+        &self.plan
+    }
+
     /// Calls `f` with each direct child of a node, in written order (not following `let`
     /// and classification references).
     pub fn for_each_child(&self, node: NodeId, mut f: impl FnMut(NodeId)) {
-        match &self.nodes[node as usize] {
+        match self.node(node) {
             Node::List(items) => items.iter().for_each(|&i| f(i)),
             Node::Not(x)
             | Node::Neg(x)
@@ -280,7 +338,7 @@ impl Program {
     /// Whether a node is a quantifier variable or a field of one (a value that exists only
     /// inside its quantifier or aggregate).
     pub fn reads_variable(&self, node: NodeId) -> bool {
-        match &self.nodes[node as usize] {
+        match self.node(node) {
             Node::Local(_) => true,
             Node::Field { base: Some(b), .. } => self.reads_variable(*b),
             _ => false,
@@ -299,7 +357,7 @@ pub fn compile(checked: &CheckedRuleSet) -> Program {
         program: Program {
             nodes: Vec::new(),
             spans: Vec::new(),
-            lets: vec![0; rules.lets.len()],
+            lets: vec![NodeId(0); rules.lets.len()],
             let_names: rules.lets.iter().map(|l| l.name.node.clone()).collect(),
             classes: Vec::new(),
             class_order: rules.class_order.clone(),
@@ -450,11 +508,11 @@ impl Compiler<'_> {
     fn push(&mut self, node: Node, span: Span) -> NodeId {
         self.program.nodes.push(node);
         self.program.spans.push(span);
-        (self.program.nodes.len() - 1) as NodeId
+        NodeId((self.program.nodes.len() - 1) as u32)
     }
 
     fn is_const(&self, id: NodeId) -> bool {
-        matches!(self.program.nodes[id as usize], Node::Const(_))
+        matches!(self.program.nodes[id.index()], Node::Const(_))
     }
 
     /// Pushes `node`; when all its inputs are constants, replaces it by its value — unless
@@ -463,7 +521,7 @@ impl Compiler<'_> {
         let folded = node.op(&self.program.regexes).and_then(|(op, operands)| {
             let mut args = Vec::with_capacity(2);
             for &i in operands.as_slice() {
-                match &self.program.nodes[i as usize] {
+                match &self.program.nodes[i.index()] {
                     Node::Const(v) => args.push(v.clone()),
                     _ => return None,
                 }
@@ -486,7 +544,7 @@ impl Compiler<'_> {
                 if ids.iter().all(|&i| self.is_const(i)) {
                     let values: Vec<Value> = ids
                         .iter()
-                        .map(|&i| match &self.program.nodes[i as usize] {
+                        .map(|&i| match &self.program.nodes[i.index()] {
                             Node::Const(v) => v.clone(),
                             _ => Value::Missing,
                         })
@@ -499,7 +557,7 @@ impl Compiler<'_> {
             ExprKind::Now => self.push(Node::Now, span),
             ExprKind::Let(id) => {
                 let root = self.compile_let(*id);
-                match &self.program.nodes[root as usize] {
+                match &self.program.nodes[root.index()] {
                     Node::Const(v) => {
                         let v = v.clone();
                         self.push(Node::Const(v), span)

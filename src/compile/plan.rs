@@ -105,6 +105,11 @@ pub struct FieldPlan {
 }
 
 impl FieldPlan {
+    /// The field at `slot` of a layout.
+    pub fn field(&self, layout: LayoutId, slot: u32) -> &PlanField {
+        &self.records[layout].fields[slot as usize]
+    }
+
     /// The contact's layout.
     pub fn root(&self) -> &Layout {
         &self.records[0]

@@ -22,7 +22,7 @@ const RULES: &str = "schema contact {\n  id: string\n  company: { size: number? 
 
 fn read_all(format: InputFormat, text: &str) -> Vec<Result<Contact, Box<DataError>>> {
     let program = plan(RULES);
-    read(format, "f", text, &program.plan).collect()
+    read(format, "f", text, program.plan()).collect()
 }
 
 #[test]
@@ -162,7 +162,7 @@ fn a_record_given_whole_as_json_in_one_csv_cell_is_kept() {
         InputFormat::Csv,
         "f",
         "id,company\nc1,\"{\"\"size\"\": 500}\"\n",
-        &program.plan,
+        program.plan(),
     )
     .collect();
     let contact = rows[0].as_ref().expect("decodes");
@@ -178,7 +178,7 @@ fn a_record_given_whole_as_json_in_one_csv_cell_is_kept() {
 fn jsonl_with_a_byte_order_mark_and_columns_counted_in_characters() {
     let program = plan(RULES);
     let text = "\u{feff}{\"id\":\"a\"}\n{\"id\":\"ééé\",\"company\":{\"size\":\"x\"}}\n";
-    let rows: Vec<_> = read(InputFormat::Jsonl, "f", text, &program.plan).collect();
+    let rows: Vec<_> = read(InputFormat::Jsonl, "f", text, program.plan()).collect();
     assert!(rows[0].is_ok(), "{:?}", rows[0]);
     let error = rows[1].as_ref().expect_err("wrong type");
     // `"x"` starts at character 31, although it is byte 34
@@ -192,7 +192,7 @@ fn numeric_ids_beyond_exact_integers_are_refused() {
         InputFormat::Jsonl,
         "f",
         "{\"id\": 12345}\n{\"id\": 12345678901234567890}\n{\"id\": 1.5}\n",
-        &program.plan,
+        program.plan(),
     )
     .collect();
     assert_eq!(rows[0].as_ref().expect("small id").id, "12345");

@@ -57,8 +57,8 @@ impl<'p> Evaluator<'p> {
         Evaluator {
             program,
             now,
-            lets: vec![None; program.lets.len()],
-            classes: vec![None; program.classes.len()],
+            lets: vec![None; program.let_count()],
+            classes: vec![None; program.classes().len()],
             locals: Vec::new(),
         }
     }
@@ -78,7 +78,7 @@ impl<'p> Evaluator<'p> {
     /// Classifies one contact (its decoded slots, in field-plan order).
     pub fn classify(&mut self, record: &[Value]) -> Result<Classification, RuntimeError> {
         self.reset();
-        for &class in &self.program.class_order {
+        for &class in self.program.class_order() {
             self.class(class, record)?;
         }
         Ok(self
@@ -98,7 +98,7 @@ impl<'p> Evaluator<'p> {
         if let Some(done) = self.classes[id] {
             return Ok(done);
         }
-        let class = &self.program.classes[id];
+        let class = &self.program.classes()[id];
         let decision = rows::select(
             class.guard.is_some(),
             class.rows.len(),
@@ -129,7 +129,7 @@ impl<'p> Evaluator<'p> {
         if let Some(v) = &self.lets[id] {
             return Ok(v.clone());
         }
-        let v = self.eval(self.program.lets[id], record)?;
+        let v = self.eval(self.program.let_root(id), record)?;
         self.lets[id] = Some(v.clone());
         Ok(v)
     }
@@ -143,7 +143,7 @@ impl<'p> Evaluator<'p> {
     /// Evaluates one node for the current contact.
     pub fn eval(&mut self, id: NodeId, record: &[Value]) -> Eval {
         let program = self.program;
-        match &program.nodes[id as usize] {
+        match &program.node(id) {
             Node::Const(v) => Ok(v.clone()),
             Node::List(items) => {
                 let mut values = Vec::with_capacity(items.len());
@@ -177,7 +177,7 @@ impl<'p> Evaluator<'p> {
             // `and`, `or` and `??` look at their right side only when the left does not
             // decide, so a value the right side cannot use is no error there
             Node::And(a, b) | Node::Or(a, b) => {
-                let is_and = matches!(program.nodes[id as usize], Node::And(..));
+                let is_and = matches!(program.node(id), Node::And(..));
                 let left = self.condition(*a, record)?;
                 if left.known() == Some(!is_and) {
                     return Ok(left.value());
@@ -246,7 +246,7 @@ impl<'p> Evaluator<'p> {
                 })
             }
             node => {
-                let Some((op, operands)) = node.op(&program.regexes) else {
+                let Some((op, operands)) = node.op(program.regexes()) else {
                     return Ok(Value::Missing);
                 };
                 let operands = operands.as_slice();

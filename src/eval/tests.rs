@@ -16,7 +16,7 @@ fn program_of(rules: &str) -> Program {
 
 /// Decodes one JSON contact for `program`.
 fn contact_of(program: &Program, json: &str) -> crate::data::Contact {
-    crate::data::read(crate::data::InputFormat::Jsonl, "t", json, &program.plan)
+    crate::data::read(crate::data::InputFormat::Jsonl, "t", json, program.plan())
         .next()
         .expect("one contact")
         .expect("the contact decodes")
@@ -29,10 +29,8 @@ fn value_of(rules: &str, name: &str, contact: &str, as_of: &str) -> Value {
     let contact = contact_of(&program, contact);
     let now = crate::semantics::time::parse_time(as_of).expect("as_of");
     let mut evaluator = Evaluator::new(&program, now);
-    let id = program
-        .let_names
-        .iter()
-        .position(|n| n == name)
+    let id = (0..program.let_count())
+        .find(|&l| program.let_name(l) == name)
         .expect("let exists");
     evaluator.let_value(id, &contact.slots).expect("evaluates")
 }
@@ -266,8 +264,8 @@ fn constant_sub_expressions_are_folded() {
     let program = program_of(
         "schema contact { id: string, n: number? }\nlet limit = 10 * 5 + 1\nlet big = n > limit\n",
     );
-    let root = program.lets[0] as usize;
-    assert!(matches!(program.nodes[root], Node::Const(Value::Number(n)) if n == 51.0));
+    let root = program.let_root(0);
+    assert!(matches!(program.node(root), Node::Const(Value::Number(n)) if *n == 51.0));
 }
 
 #[test]

@@ -263,7 +263,7 @@ impl<'a, 'p> Explainer<'a, 'p> {
 
     /// Explains every classification.
     pub fn contact(&mut self, id: &str) -> Result<ContactExplanation, RuntimeError> {
-        let classes = (0..self.program.classes.len())
+        let classes = (0..self.program.classes().len())
             .map(|c| self.class(c))
             .collect::<Result<_, _>>()?;
         Ok(ContactExplanation {
@@ -276,7 +276,7 @@ impl<'a, 'p> Explainer<'a, 'p> {
     /// the guard and of every row.
     pub fn class(&mut self, id: usize) -> Result<ClassExplanation, RuntimeError> {
         let program = self.program;
-        let class = &program.classes[id];
+        let class = &program.classes()[id];
         let outcome = self.evaluator.class(id, self.record)?;
         let guard = class.guard.map(|g| self.condition(g)).transpose()?;
         // rows up to the deciding one were evaluated; those above it did not match
@@ -313,7 +313,7 @@ impl<'a, 'p> Explainer<'a, 'p> {
     }
 
     fn text(&self, node: NodeId) -> String {
-        let text = self.sources.slice(self.program.spans[node as usize]);
+        let text = self.sources.slice(self.program.span(node));
         squeeze(text)
     }
 
@@ -352,14 +352,14 @@ impl<'a, 'p> Explainer<'a, 'p> {
             within: None,
             named: false,
         };
-        match &program.nodes[node as usize] {
+        match &program.node(node) {
             Node::And(a, b) | Node::Or(a, b) => {
                 // flatten chains of the same operator: `a and b and c` has three parts
-                let is_and = matches!(program.nodes[node as usize], Node::And(..));
+                let is_and = matches!(program.node(node), Node::And(..));
                 condition.shape = if is_and { Shape::And } else { Shape::Or };
                 for part in [*a, *b] {
                     let same = matches!(
-                        (&program.nodes[part as usize], is_and),
+                        (&program.node(part), is_and),
                         (Node::And(..), true) | (Node::Or(..), false)
                     );
                     let child = self.condition(part)?;
@@ -375,9 +375,9 @@ impl<'a, 'p> Explainer<'a, 'p> {
                 condition.parts.push(self.condition(*x)?);
             }
             Node::Let(l) => {
-                let root = program.lets[*l];
+                let root = program.let_root(*l);
                 condition.shape = Shape::Named;
-                condition.text = program.let_names[*l].clone();
+                condition.text = program.let_name(*l).to_string();
                 condition.parts.push(self.condition(root)?);
             }
             _ => {
@@ -411,9 +411,9 @@ impl<'a, 'p> Explainer<'a, 'p> {
 
     /// A value as a person reads it; classification values by name.
     fn show(&self, node: NodeId, value: &Value) -> Shown {
-        match (value, &self.program.nodes[node as usize]) {
+        match (value, &self.program.node(node)) {
             (Value::Class(v), Node::Class(c)) => Shown::Class(
-                self.program.classes[*c]
+                self.program.classes()[*c]
                     .values
                     .get(*v as usize)
                     .cloned()
@@ -444,7 +444,7 @@ impl<'a, 'p> Explainer<'a, 'p> {
                 condition: self.text(node),
             }));
         }
-        Ok(match &program.nodes[node as usize] {
+        Ok(match &program.node(node) {
             Node::Compare(_, a, b)
             | Node::Text(_, a, b)
             | Node::Before(a, b)
@@ -460,7 +460,7 @@ impl<'a, 'p> Explainer<'a, 'p> {
                 };
                 let subject_value = self.evaluator.eval(subject, self.record)?;
                 // with the value on the right, the operator reads the other way round
-                let op_text = match (&program.nodes[node as usize], subject == a) {
+                let op_text = match (&program.node(node), subject == a) {
                     (Node::Compare(op, ..), left) => compare_symbol(*op, left).to_string(),
                     (_, true) => self.operator_text(node, a, b),
                     (Node::Before(..), false) => "after".to_string(),
@@ -529,15 +529,15 @@ impl<'a, 'p> Explainer<'a, 'p> {
 
     /// The operator between `a` and `b` as written (`within`, `contains`, …).
     fn operator_text(&self, node: NodeId, a: NodeId, b: NodeId) -> String {
-        let spans = &self.program.spans;
-        let whole = spans[node as usize];
-        let (first, second) = if spans[a as usize].start <= spans[b as usize].start {
+        let span = |n: NodeId| self.program.span(n);
+        let whole = span(node);
+        let (first, second) = if span(a).start <= span(b).start {
             (a, b)
         } else {
             (b, a)
         };
-        let from = spans[first as usize].end;
-        let to = spans[second as usize].start;
+        let from = span(first).end;
+        let to = span(second).start;
         if from >= whole.start && to <= whole.end && from <= to {
             let mut span = whole;
             span.start = from;
@@ -549,10 +549,7 @@ impl<'a, 'p> Explainer<'a, 'p> {
     }
 
     fn is_constant(&self, node: NodeId) -> bool {
-        matches!(
-            self.program.nodes[node as usize],
-            Node::Const(_) | Node::Now
-        )
+        matches!(self.program.node(node), Node::Const(_) | Node::Now)
     }
 
     /// For `any`/`all`: which element decided, or how many there were.
@@ -629,7 +626,7 @@ fn compare_symbol(op: CompareOp, subject_left: bool) -> &'static str {
 /// Nodes whose values a leaf reads: fields, lets and classifications, not looking inside
 /// quantifiers and aggregates (their variables have no value outside them).
 fn collect_reads(program: &Program, node: NodeId, out: &mut Vec<NodeId>) {
-    match &program.nodes[node as usize] {
+    match &program.node(node) {
         Node::Field { base, .. } => {
             // a field of a local variable only has a value inside its quantifier
             if base.is_none_or(|b| !program.reads_variable(b)) {

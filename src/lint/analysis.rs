@@ -156,8 +156,8 @@ impl<'p> Model<'p> {
             by_key: HashMap::new(),
         };
         let mut terms: HashMap<String, TermInfo> = HashMap::new();
-        for id in 0..program.nodes.len() {
-            model.collect_constants(id as NodeId, &mut terms);
+        for id in program.node_ids() {
+            model.collect_constants(id, &mut terms);
         }
         let mut keys: Vec<String> = terms.keys().cloned().collect();
         keys.sort(); // variables in a stable order, so searches are reproducible
@@ -191,7 +191,7 @@ impl<'p> Model<'p> {
     }
 
     fn collect_constants(&self, id: NodeId, out: &mut HashMap<String, TermInfo>) {
-        let nodes = &self.program.nodes;
+        let nodes = |id: NodeId| self.program.node(id);
         let mut add = |term: NodeId, value: Option<&Value>| {
             if let Some(key) = self.term_key(term) {
                 let info = out.entry(key).or_insert_with(|| self.term_info(term));
@@ -200,14 +200,14 @@ impl<'p> Model<'p> {
                 }
             }
         };
-        match &nodes[id as usize] {
-            Node::Compare(_, a, b) => match (&nodes[*a as usize], &nodes[*b as usize]) {
+        match nodes(id) {
+            Node::Compare(_, a, b) => match (nodes(*a), nodes(*b)) {
                 (_, Node::Const(c)) => add(*a, Some(c)),
                 (Node::Const(c), _) => add(*b, Some(c)),
                 _ => {}
             },
             Node::In { item, list, .. } => {
-                if let Node::Const(Value::List(items)) = &nodes[*list as usize] {
+                if let Node::Const(Value::List(items)) = nodes(*list) {
                     add(*item, None);
                     for v in items.iter() {
                         add(*item, Some(v));
@@ -216,7 +216,7 @@ impl<'p> Model<'p> {
             }
             Node::Presence(x, _) => add(*x, None),
             Node::Coalesce(_, d) => {
-                if let Node::Const(c) = &nodes[*d as usize] {
+                if let Node::Const(c) = nodes(*d) {
                     add(id, Some(c));
                 }
             }
@@ -228,9 +228,9 @@ impl<'p> Model<'p> {
     /// missing.
     fn term_info(&self, term: NodeId) -> TermInfo {
         let program = self.program;
-        let (ty, required) = match &program.nodes[term as usize] {
+        let (ty, required) = match &program.node(term) {
             Node::Field { layout, slot, .. } => {
-                let field = &program.plan.records[*layout].fields[*slot as usize];
+                let field = program.plan().field(*layout, *slot);
                 (
                     Some(field.ty.clone()),
                     !field.optional && self.present(term),
@@ -240,8 +240,8 @@ impl<'p> Model<'p> {
             Node::Coalesce(..) => (None, true),
             _ => (None, false),
         };
-        let class = match program.nodes[term as usize] {
-            Node::Class(c) => Some(c),
+        let class = match program.node(term) {
+            Node::Class(c) => Some(*c),
             _ => None,
         };
         TermInfo {
@@ -254,12 +254,12 @@ impl<'p> Model<'p> {
 
     /// Whether a field's record is always there: the contact, or required records of it.
     fn present(&self, node: NodeId) -> bool {
-        match &self.program.nodes[node as usize] {
+        match &self.program.node(node) {
             Node::Field { base: None, .. } => true,
             Node::Field { base: Some(b), .. } => {
-                let required = match &self.program.nodes[*b as usize] {
+                let required = match &self.program.node(*b) {
                     Node::Field { layout, slot, .. } => {
-                        !self.program.plan.records[*layout].fields[*slot as usize].optional
+                        !self.program.plan().field(*layout, *slot).optional
                     }
                     _ => false,
                 };
@@ -272,7 +272,7 @@ impl<'p> Model<'p> {
     /// The key of a value-producing node that can be a shared variable: a field (of the
     /// contact or of a quantifier variable), a classification, or a non-condition `let`.
     fn term_key(&self, id: NodeId) -> Option<String> {
-        match &self.program.nodes[id as usize] {
+        match &self.program.node(id) {
             Node::Field { base, slot, layout } => {
                 let base = match base {
                     None => "contact".to_string(),
@@ -283,7 +283,7 @@ impl<'p> Model<'p> {
             Node::Local(level) => Some(format!("local{level}")),
             Node::Class(c) => Some(format!("class{c}")),
             Node::Let(l) => Some(format!("let{l}")),
-            Node::Coalesce(a, d) => match &self.program.nodes[*d as usize] {
+            Node::Coalesce(a, d) => match &self.program.node(*d) {
                 Node::Const(c) => Some(format!("coalesce({},{c:?})", self.term_key(*a)?)),
                 _ => None,
             },
@@ -294,21 +294,20 @@ impl<'p> Model<'p> {
     /// Builds the formula of a condition node, expanding `let`s.
     pub fn formula(&mut self, id: NodeId) -> Formula {
         let program = self.program;
-        match &program.nodes[id as usize] {
+        match &program.node(id) {
             Node::And(a, b) => Formula::And(Box::new(self.formula(*a)), Box::new(self.formula(*b))),
             Node::Or(a, b) => Formula::Or(Box::new(self.formula(*a)), Box::new(self.formula(*b))),
             Node::Not(x) => Formula::Not(Box::new(self.formula(*x))),
-            Node::Let(l) => self.formula(program.lets[*l]),
+            Node::Let(l) => self.formula(program.let_root(*l)),
             Node::Const(Value::Bool(true)) => Formula::Const(T),
             Node::Const(Value::Bool(false)) => Formula::Const(F),
             Node::Const(Value::Missing) => Formula::Const(U),
             Node::Compare(op, a, b) => {
-                let (term, constant, flipped) =
-                    match (&program.nodes[*a as usize], &program.nodes[*b as usize]) {
-                        (_, Node::Const(c)) => (*a, c.clone(), false),
-                        (Node::Const(c), _) => (*b, c.clone(), true),
-                        _ => return self.opaque_atom(id),
-                    };
+                let (term, constant, flipped) = match (&program.node(*a), &program.node(*b)) {
+                    (_, Node::Const(c)) => (*a, c.clone(), false),
+                    (Node::Const(c), _) => (*b, c.clone(), true),
+                    _ => return self.opaque_atom(id),
+                };
                 let op = *op;
                 self.atom(id, term, move |v| compare_truth(op, v, &constant, flipped))
             }
@@ -317,7 +316,7 @@ impl<'p> Model<'p> {
                 list,
                 negated,
             } => {
-                let Node::Const(Value::List(items)) = &program.nodes[*list as usize] else {
+                let Node::Const(Value::List(items)) = &program.node(*list) else {
                     return self.opaque_atom(id);
                 };
                 let (items, negated) = (items.clone(), *negated);
@@ -517,7 +516,7 @@ impl TermInfo {
         }
         if let Some(c) = self.class {
             // every value may occur, not only the ones the rules mention
-            domain.extend((0..program.classes[c].values.len() as u32).map(Value::Class));
+            domain.extend((0..program.classes()[c].values.len() as u32).map(Value::Class));
             return domain;
         }
         match &self.ty {
@@ -666,16 +665,15 @@ fn regions(constants: &[Value]) -> Vec<Value> {
 /// whenever unsure.
 pub fn may_be_unknown(program: &Program, id: NodeId) -> bool {
     let go = |n: &NodeId| may_be_unknown(program, *n);
-    match &program.nodes[id as usize] {
+    match &program.node(id) {
         Node::Const(v) => v.is_missing(),
         Node::Now | Node::Presence(..) => false,
         // a list may hold `null` elements
         Node::Local(_) => true,
         Node::Field { base, layout, slot } => {
-            program.plan.records[*layout].fields[*slot as usize].optional
-                || base.as_ref().is_some_and(go)
+            program.plan().field(*layout, *slot).optional || base.as_ref().is_some_and(go)
         }
-        Node::Let(l) => go(&program.lets[*l]),
+        Node::Let(l) => go(&program.let_root(*l)),
         Node::Class(_) => true,
         Node::List(items) => items.iter().any(go),
         Node::Not(x) | Node::Neg(x) | Node::Matches(x, _) | Node::Call(_, x) => go(x),
@@ -705,16 +703,16 @@ pub fn may_be_unknown(program: &Program, id: NodeId) -> bool {
 
 /// Whether a node is a list written in the rules with no missing element.
 fn constant_list(program: &Program, id: NodeId) -> bool {
-    matches!(&program.nodes[id as usize], Node::Const(Value::List(items)) if !items.iter().any(Value::is_missing))
+    matches!(&program.node(id), Node::Const(Value::List(items)) if !items.iter().any(Value::is_missing))
 }
 
 /// Whether a node may hold a list (conservatively: anything not known to be a scalar).
 fn holds_list(program: &Program, id: NodeId) -> bool {
-    match &program.nodes[id as usize] {
+    match &program.node(id) {
         Node::Const(v) => matches!(v, Value::List(_)),
         Node::List(_) | Node::Let(_) | Node::Local(_) => true,
         Node::Field { layout, slot, .. } => matches!(
-            program.plan.records[*layout].fields[*slot as usize].ty,
+            program.plan().field(*layout, *slot).ty,
             PlanType::List(_) | PlanType::Dynamic
         ),
         _ => false,
@@ -723,11 +721,11 @@ fn holds_list(program: &Program, id: NodeId) -> bool {
 
 /// Whether a node is text (so `contains` on it is a text search, not a list search).
 fn is_text(program: &Program, id: NodeId) -> bool {
-    match &program.nodes[id as usize] {
+    match &program.node(id) {
         Node::Const(v) => matches!(v, Value::Str(_)),
         Node::Call(crate::check::ir::Func::Lower, _) => true,
         Node::Field { layout, slot, .. } => matches!(
-            program.plan.records[*layout].fields[*slot as usize].ty,
+            program.plan().field(*layout, *slot).ty,
             PlanType::String | PlanType::Enum(_)
         ),
         _ => false,
@@ -737,7 +735,7 @@ fn is_text(program: &Program, id: NodeId) -> bool {
 /// A text that identifies a node's computation (not its place): equal for the same
 /// expression written twice.
 pub fn structural_key(program: &Program, id: NodeId) -> String {
-    let node = &program.nodes[id as usize];
+    let node = &program.node(id);
     let k = |n: &NodeId| structural_key(program, *n);
     match node {
         Node::Const(v) => format!("{v:?}"),

@@ -38,7 +38,7 @@ fn check(ctx: &Context<'_>) -> Vec<Diagnostic> {
             out.push(
                 Diagnostic::new(
                     Code::Contradiction,
-                    ctx.program.spans[site as usize],
+                    ctx.program.span(site),
                     format!("`{}` can never be true", sites::text(ctx, site)),
                 )
                 .with_label("no contact makes this true")
@@ -62,21 +62,21 @@ pub(super) fn sites(ctx: &Context<'_>) -> Vec<NodeId> {
     } in sites::roots(ctx)
     {
         // a row that only names a `let` is checked at the `let`
-        if row && matches!(program.nodes[node as usize], Node::Let(_)) {
+        if row && matches!(program.node(node), Node::Let(_)) {
             continue;
         }
         for (n, parent) in sites::with_parents(program, node) {
-            let in_parent = |p: NodeId| match &program.nodes[p as usize] {
+            let in_parent = |p: NodeId| match &program.node(p) {
                 Node::Quantifier { body, .. } => *body == n,
                 Node::Aggregate { filter, .. } => *filter == Some(n),
                 _ => false,
             };
             let is_site = (parent.is_none() && condition)
                 || sites::is_chain_head(program, n, parent).is_some()
-                || matches!(program.nodes[n as usize], Node::Not(_))
+                || matches!(program.node(n), Node::Not(_))
                 || parent.is_some_and(in_parent);
             // a literal `true`/`false` is only worth a word as a whole row condition
-            let literal = matches!(program.nodes[n as usize], Node::Const(_));
+            let literal = matches!(program.node(n), Node::Const(_));
             if is_site && (!literal || (row && parent.is_none())) && !out.contains(&n) {
                 out.push(n);
             }

@@ -37,7 +37,7 @@ fn check(ctx: &Context<'_>) -> Vec<Diagnostic> {
     let program = ctx.program;
     let mut model = Model::new(program);
     let mut out = Vec::new();
-    for (c, class) in program.classes.iter().enumerate() {
+    for (c, class) in program.classes().iter().enumerate() {
         if class.otherwise.is_some() {
             continue;
         }

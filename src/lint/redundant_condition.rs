@@ -74,7 +74,7 @@ fn check(ctx: &Context<'_>) -> Vec<Diagnostic> {
                     out.push(
                         Diagnostic::new(
                             Code::RedundantCondition,
-                            program.spans[parts[i] as usize],
+                            program.span(parts[i]),
                             format!(
                                 "`{}` is redundant in this `{op}`",
                                 sites::text(ctx, parts[i])

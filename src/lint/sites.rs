@@ -23,12 +23,12 @@ pub fn roots(ctx: &Context<'_>) -> Vec<Root> {
     let mut out = Vec::new();
     for (id, l) in ctx.rules.lets.iter().enumerate() {
         out.push(Root {
-            node: program.lets[id],
+            node: program.let_root(id),
             row: false,
             condition: l.expr.ty == Type::Bool,
         });
     }
-    for class in &program.classes {
+    for class in program.classes() {
         for node in class.guard.iter().chain(class.rows.iter().map(|(_, c)| c)) {
             out.push(Root {
                 node: *node,
@@ -50,7 +50,7 @@ pub fn walk(program: &Program, node: NodeId, f: &mut dyn FnMut(NodeId) -> bool) 
 
 /// The operands of a chain of `and` (or of `or`), left to right, not following `let`s.
 pub fn chain(program: &Program, node: NodeId, and: bool) -> Vec<NodeId> {
-    match (&program.nodes[node as usize], and) {
+    match (&program.node(node), and) {
         (Node::And(a, b), true) | (Node::Or(a, b), false) => {
             let mut parts = chain(program, *a, and);
             parts.extend(chain(program, *b, and));
@@ -63,14 +63,14 @@ pub fn chain(program: &Program, node: NodeId, and: bool) -> Vec<NodeId> {
 /// Whether a node is an `and` or `or` that starts a chain (its parent is not the same
 /// operator); `parents` maps each node to its parent within the definition.
 pub fn is_chain_head(program: &Program, node: NodeId, parent: Option<NodeId>) -> Option<bool> {
-    let and = match program.nodes[node as usize] {
+    let and = match program.node(node) {
         Node::And(..) => true,
         Node::Or(..) => false,
         _ => return None,
     };
     let same_parent = parent.is_some_and(|p| {
         matches!(
-            (&program.nodes[p as usize], and),
+            (&program.node(p), and),
             (Node::And(..), true) | (Node::Or(..), false)
         )
     });
@@ -91,6 +91,6 @@ pub fn with_parents(program: &Program, root: NodeId) -> Vec<(NodeId, Option<Node
 
 /// The source text of a node, on one line.
 pub fn text(ctx: &Context<'_>, node: NodeId) -> String {
-    let raw = ctx.sources.slice(ctx.program.spans[node as usize]);
+    let raw = ctx.sources.slice(ctx.program.span(node));
     raw.split_whitespace().collect::<Vec<_>>().join(" ")
 }

@@ -42,7 +42,7 @@ fn check(ctx: &Context<'_>) -> Vec<Diagnostic> {
             out.push(
                 Diagnostic::new(
                     Code::Tautology,
-                    ctx.program.spans[node as usize],
+                    ctx.program.span(node),
                     format!("`{}` is always true", site::text(ctx, node)),
                 )
                 .with_label("every contact makes this true")

@@ -4,6 +4,7 @@
 //! matched by any of them (nor a contradiction be true, nor a tautology be anything else).
 
 use crate::codes::Code;
+use crate::compile::NodeId;
 use crate::eval::Evaluator;
 use crate::semantics::{Decision, Value};
 use crate::source::SourceMap;
@@ -104,18 +105,14 @@ fn reported_findings_hold_for_every_contact() {
             analysis.diagnostics
         );
         let program = analysis.program.expect("compiles");
-        let class = &program.classes[0];
+        let class = &program.classes()[0];
         let row_of = |span| {
             class
                 .rows
                 .iter()
-                .position(|&(_, c)| program.spans[c as usize] == span)
+                .position(|&(_, c)| program.span(c) == span)
         };
-        let node_at = |span| {
-            (0..program.nodes.len())
-                .rev()
-                .find(|&n| program.spans[n] == span)
-        };
+        let node_at = |span| program.node_ids().rev().find(|&n| program.span(n) == span);
         let mut unreachable = Vec::new();
         let mut never_true = Vec::new();
         let mut always_true = Vec::new();
@@ -133,7 +130,7 @@ fn reported_findings_hold_for_every_contact() {
         let now = jiff::Timestamp::UNIX_EPOCH;
         for json in &contacts {
             let contact =
-                crate::data::read(crate::data::InputFormat::Jsonl, "t", json, &program.plan)
+                crate::data::read(crate::data::InputFormat::Jsonl, "t", json, program.plan())
                     .next()
                     .expect("one contact")
                     .expect("decodes");
@@ -146,7 +143,7 @@ fn reported_findings_hold_for_every_contact() {
                 );
             }
             for &n in &never_true {
-                let v = evaluator.eval(n as u32, &contact.slots).expect("evaluates");
+                let v = evaluator.eval(n, &contact.slots).expect("evaluates");
                 assert_ne!(
                     v,
                     Value::Bool(true),
@@ -154,7 +151,7 @@ fn reported_findings_hold_for_every_contact() {
                 );
             }
             for &n in &always_true {
-                let v = evaluator.eval(n as u32, &contact.slots).expect("evaluates");
+                let v = evaluator.eval(n, &contact.slots).expect("evaluates");
                 assert_eq!(
                     v,
                     Value::Bool(true),
@@ -783,14 +780,14 @@ fn rich_contacts(groups: &[usize]) -> Vec<String> {
 /// `(level, list)`.
 fn binders(
     program: &crate::compile::Program,
-    parents: &[Option<u32>],
-    node: u32,
-) -> Vec<(u32, u32)> {
+    parents: &[Option<NodeId>],
+    node: NodeId,
+) -> Vec<(u32, NodeId)> {
     use crate::compile::Node;
     let mut out = Vec::new();
     let mut child = node;
-    while let Some(parent) = parents[child as usize] {
-        match &program.nodes[parent as usize] {
+    while let Some(parent) = parents[child.index()] {
+        match program.node(parent) {
             Node::Quantifier {
                 level, list, body, ..
             } if *body == child => out.push((*level, *list)),
@@ -806,7 +803,7 @@ fn binders(
 /// Calls `f` once for every binding of the variables of `binders` a contact gives.
 fn each_binding(
     evaluator: &mut Evaluator<'_>,
-    binders: &[(u32, u32)],
+    binders: &[(u32, NodeId)],
     slots: &[Value],
     f: &mut dyn FnMut(&mut Evaluator<'_>),
 ) {
@@ -834,10 +831,10 @@ fn kleene(values: &[Value], and: bool) -> Value {
 
 /// A part reported redundant: its chain's parts and its place among them.
 struct Redundant {
-    parts: Vec<u32>,
+    parts: Vec<NodeId>,
     and: bool,
     index: usize,
-    binders: Vec<(u32, u32)>,
+    binders: Vec<(u32, NodeId)>,
 }
 
 /// How often each lint fired, and the first finding that does not hold.
@@ -879,21 +876,16 @@ fn check_findings(name: &str, text: &str, groups: &[usize], tally: &mut Tally) {
         analysis.diagnostics
     );
     let program = analysis.program.expect("compiles");
-    let mut parents: Vec<Option<u32>> = vec![None; program.nodes.len()];
-    for n in 0..program.nodes.len() {
-        program.for_each_child(n as u32, |c| parents[c as usize] = Some(n as u32));
+    let mut parents: Vec<Option<NodeId>> = vec![None; program.node_ids().len()];
+    for n in program.node_ids() {
+        program.for_each_child(n, |c| parents[c.index()] = Some(n));
     }
-    let node_at = |span| {
-        (0..program.nodes.len())
-            .rev()
-            .find(|&n| program.spans[n] == span)
-            .map(|n| n as u32)
-    };
-    let chain = |node: u32, and: bool| {
+    let node_at = |span| program.node_ids().rev().find(|&n| program.span(n) == span);
+    let chain = |node: NodeId, and: bool| {
         let mut parts = Vec::new();
         let mut stack = vec![node];
         while let Some(n) = stack.pop() {
-            match (&program.nodes[n as usize], and) {
+            match (program.node(n), and) {
                 (Node::And(a, b), true) | (Node::Or(a, b), false) => {
                     stack.push(*b);
                     stack.push(*a);
@@ -903,20 +895,20 @@ fn check_findings(name: &str, text: &str, groups: &[usize], tally: &mut Tally) {
         }
         parts
     };
-    let quote = |n: u32| sources.slice(program.spans[n as usize]).to_string();
+    let quote = |n: NodeId| sources.slice(program.span(n)).to_string();
     let mut unreachable: Vec<(usize, usize)> = Vec::new();
-    let mut never_true: Vec<(u32, Vec<(u32, u32)>)> = Vec::new();
-    let mut always_true: Vec<(u32, Vec<(u32, u32)>)> = Vec::new();
+    let mut never_true: Vec<(NodeId, Vec<(u32, NodeId)>)> = Vec::new();
+    let mut always_true: Vec<(NodeId, Vec<(u32, NodeId)>)> = Vec::new();
     let mut redundant: Vec<Redundant> = Vec::new();
     let mut without_value: Vec<(usize, bool)> = Vec::new();
     for d in &analysis.diagnostics {
         match d.code {
             Code::UnreachableRow => {
-                let found = program.classes.iter().enumerate().find_map(|(c, class)| {
+                let found = program.classes().iter().enumerate().find_map(|(c, class)| {
                     let r = class
                         .rows
                         .iter()
-                        .position(|&(_, cond)| program.spans[cond as usize] == d.span)?;
+                        .position(|&(_, cond)| program.span(cond) == d.span)?;
                     Some((c, r))
                 });
                 unreachable.push(found.expect("a row"));
@@ -935,15 +927,15 @@ fn check_findings(name: &str, text: &str, groups: &[usize], tally: &mut Tally) {
                 // the chain (an `and` or `or` whose parent is not the same operator) that
                 // has a part written at the reported place
                 let mut found = Vec::new();
-                for head in 0..program.nodes.len() as u32 {
-                    let and = match program.nodes[head as usize] {
+                for head in program.node_ids() {
+                    let and = match program.node(head) {
                         Node::And(..) => true,
                         Node::Or(..) => false,
                         _ => continue,
                     };
-                    let same = parents[head as usize].is_some_and(|p| {
+                    let same = parents[head.index()].is_some_and(|p| {
                         matches!(
-                            (&program.nodes[p as usize], and),
+                            (&program.node(p), and),
                             (Node::And(..), true) | (Node::Or(..), false)
                         )
                     });
@@ -951,10 +943,7 @@ fn check_findings(name: &str, text: &str, groups: &[usize], tally: &mut Tally) {
                         continue;
                     }
                     let parts = chain(head, and);
-                    if let Some(index) = parts
-                        .iter()
-                        .position(|&p| program.spans[p as usize] == d.span)
-                    {
+                    if let Some(index) = parts.iter().position(|&p| program.span(p) == d.span) {
                         found.push(Redundant {
                             binders: binders(&program, &parents, head),
                             parts,
@@ -987,7 +976,7 @@ fn check_findings(name: &str, text: &str, groups: &[usize], tally: &mut Tally) {
     for json in rich_contacts(groups) {
         tally.contacts += 1;
         let Ok(contact) =
-            crate::data::read(crate::data::InputFormat::Jsonl, "t", &json, &program.plan)
+            crate::data::read(crate::data::InputFormat::Jsonl, "t", &json, program.plan())
                 .next()
                 .expect("one contact")
         else {
@@ -998,7 +987,7 @@ fn check_findings(name: &str, text: &str, groups: &[usize], tally: &mut Tally) {
         let mut evaluator = Evaluator::new(&program, now);
         let values = evaluator.classify(slots).expect("evaluates");
         for &(c, r) in &unreachable {
-            let class = &program.classes[c];
+            let class = &program.classes()[c];
             let applies = class
                 .guard
                 .is_none_or(|g| evaluator.eval(g, slots).expect("evaluates") == Value::Bool(true));

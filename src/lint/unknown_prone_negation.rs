@@ -38,14 +38,14 @@ fn check(ctx: &Context<'_>) -> Vec<Diagnostic> {
     for root in sites::roots(ctx) {
         let mut negations = Vec::new();
         sites::walk(program, root.node, &mut |n| {
-            if matches!(program.nodes[n as usize], Node::Not(_)) && !seen.contains(&n) {
+            if matches!(program.node(n), Node::Not(_)) && !seen.contains(&n) {
                 negations.push(n);
             }
             true
         });
         for n in negations {
             seen.push(n);
-            let Node::Not(operand) = program.nodes[n as usize] else {
+            let Node::Not(operand) = program.node(n) else {
                 continue;
             };
             // only a `not` that can be unknown, inside a definition that then can be
@@ -55,8 +55,8 @@ fn check(ctx: &Context<'_>) -> Vec<Diagnostic> {
             {
                 continue;
             }
-            let cause = unguarded_optional(program, operand);
-            let name = sites::text(ctx, cause.unwrap_or(operand));
+            let cause = unguarded_optional(program, *operand);
+            let name = sites::text(ctx, cause.unwrap_or(*operand));
             let (message, label) = match cause {
                 Some(_) => (
                     format!(
@@ -74,7 +74,7 @@ fn check(ctx: &Context<'_>) -> Vec<Diagnostic> {
                 ),
             };
             out.push(
-                Diagnostic::new(Code::UnknownProneNegation, program.spans[n as usize], message)
+                Diagnostic::new(Code::UnknownProneNegation, program.span(n), message)
                     .with_label(label)
                 .with_help(format!(
                     "say what a missing value means, e.g. `{name} is missing or …`, or use `??` to give a default"
@@ -104,11 +104,11 @@ fn can_be_unknown(model: &mut Model<'_>, node: NodeId) -> bool {
 /// An optional field read by `node` (following `let`s) that no `??` or presence test
 /// guards; fields of quantifier variables do not count (their list decides).
 fn unguarded_optional(program: &Program, node: NodeId) -> Option<NodeId> {
-    match &program.nodes[node as usize] {
+    match &program.node(node) {
         Node::Coalesce(..) | Node::Presence(..) => None,
-        Node::Let(l) => unguarded_optional(program, program.lets[*l]),
+        Node::Let(l) => unguarded_optional(program, program.let_root(*l)),
         Node::Field { base, layout, slot } => {
-            let optional = program.plan.records[*layout].fields[*slot as usize].optional;
+            let optional = program.plan().field(*layout, *slot).optional;
             let on_local = base.is_some_and(|b| program.reads_variable(b));
             if optional && !on_local {
                 return Some(node);

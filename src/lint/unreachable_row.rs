@@ -48,7 +48,7 @@ fn check(ctx: &Context<'_>) -> Vec<Diagnostic> {
     let program = ctx.program;
     let mut model = Model::new(program);
     let mut out = Vec::new();
-    for class in &program.classes {
+    for class in program.classes() {
         let formulas: Vec<Formula> = class.rows.iter().map(|&(_, c)| model.formula(c)).collect();
         let mut unreachable: Vec<usize> = Vec::new();
         for r in 1..class.rows.len() {
@@ -92,7 +92,7 @@ fn check(ctx: &Context<'_>) -> Vec<Diagnostic> {
                 .collect();
             let mut d = Diagnostic::new(
                 Code::UnreachableRow,
-                program.spans[cond as usize],
+                program.span(cond),
                 format!(
                     "row `{}` of `{}` is never used: {} above {} every contact it matches",
                     class.values[value],
@@ -105,7 +105,7 @@ fn check(ctx: &Context<'_>) -> Vec<Diagnostic> {
             .with_help("rows are tried top to bottom and the first true one wins: put narrower rows above broader ones");
             for &a in &shadows {
                 d = d.with_secondary(
-                    program.spans[class.rows[a].1 as usize],
+                    program.span(class.rows[a].1),
                     format!("`{}` matches first", class.values[class.rows[a].0]),
                 );
             }

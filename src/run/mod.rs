@@ -113,7 +113,7 @@ pub fn run<S: Sink>(
     let mut seen: HashSet<String> = HashSet::new();
     let mut reasons = Vec::new();
     'inputs: for input in inputs {
-        for record in data::read(input.format, input.name, input.text, &program.plan) {
+        for record in data::read(input.format, input.name, input.text, program.plan()) {
             let result = record.and_then(|contact| {
                 let located =
                     |e| Box::new(runtime_error(sources, program, input.name, &contact, e));
@@ -122,7 +122,7 @@ pub fn run<S: Sink>(
                 if options.reasons {
                     let mut explainer =
                         Explainer::new(program, sources, &mut evaluator, &contact.slots);
-                    for c in 0..program.classes.len() {
+                    for c in 0..program.classes().len() {
                         reasons.push(explainer.class(c).map_err(located)?.short_reason());
                     }
                 }
@@ -169,14 +169,14 @@ pub fn runtime_error(
     contact: &Contact,
     error: RuntimeError,
 ) -> DataError {
-    let node = error.node as usize;
-    let field = match &program.nodes[node] {
+    let node = error.node;
+    let field = match program.node(node) {
         Node::Field { layout, slot, .. } => {
-            Some(program.plan.records[*layout].field_path(*slot as usize))
+            Some(program.plan().records[*layout].field_path(*slot as usize))
         }
         _ => None,
     };
-    let rule_text = sources.slice(program.spans[node]);
+    let rule_text = sources.slice(program.span(node));
     DataError {
         code: Code::RuntimeType,
         file: file.to_string(),
@@ -231,7 +231,7 @@ impl Funnel {
     /// (`None`) last.
     pub fn counts(&self, program: &Program, class: usize) -> Vec<(Option<usize>, usize)> {
         let counts = &self.counts[class];
-        let mut out: Vec<(Option<usize>, usize)> = program.classes[class]
+        let mut out: Vec<(Option<usize>, usize)> = program.classes()[class]
             .funnel_order()
             .into_iter()
             .map(|v| (Some(v), counts[v]))

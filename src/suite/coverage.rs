@@ -108,13 +108,13 @@ impl Coverage {
         let line = |span: Span| sources.get(span.file).line_col(span.start as usize).line;
         let mut leaves = Vec::new();
         let mut seen = HashSet::new();
-        for (c, class) in program.classes.iter().enumerate() {
+        for (c, class) in program.classes().iter().enumerate() {
             if let Some(g) = class.guard {
                 leaf_nodes(program, g, &mut seen, &mut leaves);
             }
             for (r, &(value, cond)) in class.rows.iter().enumerate() {
-                let span = program.spans[cond as usize];
-                files[span.file.0 as usize].rows.push(RowCoverage {
+                let span = program.span(cond);
+                files[span.file.index()].rows.push(RowCoverage {
                     row: format!("{} = {}", class.name, class.values[value]),
                     line: line(span),
                     reached: self.decisions.contains(&(c, Decision::Row(r))),
@@ -122,26 +122,24 @@ impl Coverage {
                 leaf_nodes(program, cond, &mut seen, &mut leaves);
             }
             if let (Some(value), Some(span)) = (class.otherwise, class.otherwise_span) {
-                files[span.file.0 as usize].rows.push(RowCoverage {
+                files[span.file.index()].rows.push(RowCoverage {
                     row: format!("{} = {} (otherwise)", class.name, class.values[value]),
                     line: line(span),
                     reached: self.decisions.contains(&(c, Decision::Otherwise)),
                 });
             }
         }
-        leaves.sort_by_key(|&n| program.spans[n as usize]);
+        leaves.sort_by_key(|&n| program.span(n));
         for node in leaves {
-            let span = program.spans[node as usize];
+            let span = program.span(node);
             let (made_true, made_false) = self.outcomes.get(&node).copied().unwrap_or_default();
             let text: Vec<&str> = sources.slice(span).split_whitespace().collect();
-            files[span.file.0 as usize]
-                .conditions
-                .push(ConditionCoverage {
-                    condition: text.join(" "),
-                    line: line(span),
-                    made_true,
-                    made_false,
-                });
+            files[span.file.index()].conditions.push(ConditionCoverage {
+                condition: text.join(" "),
+                line: line(span),
+                made_true,
+                made_false,
+            });
         }
         files.retain(|f| !f.rows.is_empty() || !f.conditions.is_empty());
         files
@@ -151,13 +149,13 @@ impl Coverage {
 /// The leaf conditions under a node, looking through `and`, `or`, `not` and `let`s, in the
 /// same way explanations do.
 fn leaf_nodes(program: &Program, node: NodeId, seen: &mut HashSet<NodeId>, out: &mut Vec<NodeId>) {
-    match &program.nodes[node as usize] {
+    match &program.node(node) {
         Node::And(a, b) | Node::Or(a, b) => {
             leaf_nodes(program, *a, seen, out);
             leaf_nodes(program, *b, seen, out);
         }
         Node::Not(x) => leaf_nodes(program, *x, seen, out),
-        Node::Let(l) => leaf_nodes(program, program.lets[*l], seen, out),
+        Node::Let(l) => leaf_nodes(program, program.let_root(*l), seen, out),
         _ => {
             if seen.insert(node) {
                 out.push(node);

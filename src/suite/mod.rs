@@ -238,8 +238,8 @@ fn expectations(
     }
     for (name, value) in &raw.expect.value {
         let value_span = span_of.at(value.referenced.line(), value.referenced.column());
-        let Some(class) = program.classes.iter().position(|c| &c.name == name) else {
-            let names: Vec<&str> = program.classes.iter().map(|c| c.name.as_str()).collect();
+        let Some(class) = program.classes().iter().position(|c| &c.name == name) else {
+            let names: Vec<&str> = program.classes().iter().map(|c| c.name.as_str()).collect();
             let help = did_you_mean(name, names.iter().copied())
                 .map(|s| format!("did you mean `{s}`?"))
                 .unwrap_or_else(|| format!("the rules classify {}", quote_all(&names)));
@@ -254,7 +254,7 @@ fn expectations(
             );
             continue;
         };
-        let class_def = &program.classes[class];
+        let class_def = &program.classes()[class];
         let text = match &value.value {
             serde_json::Value::String(s) => s.clone(),
             serde_json::Value::Null => "none".to_string(),
@@ -301,7 +301,7 @@ fn contact(
         (Some(contact), None) => {
             let span = span_of.at(contact.referenced.line(), contact.referenced.column());
             let json = contact.value.to_string();
-            let first = data::read(InputFormat::Jsonl, test_file, &json, &program.plan).next();
+            let first = data::read(InputFormat::Jsonl, test_file, &json, program.plan()).next();
             match first {
                 Some(Ok(c)) => Some(c),
                 Some(Err(e)) => {
@@ -601,7 +601,7 @@ pub fn run(
     let mut mismatches = Vec::new();
     for &(class, expected) in &case.expect {
         let explanation = &explained.classes[class];
-        let def = &program.classes[class];
+        let def = &program.classes()[class];
         let actual = explanation.outcome.value;
         if actual == expected {
             continue;

@@ -40,10 +40,10 @@ pub(crate) fn result_table(
 ) -> (Vec<String>, Vec<Vec<Option<String>>>) {
     let mut header = vec![id_field.to_string()];
     for &c in columns {
-        header.push(program.classes[c].name.clone());
+        header.push(program.classes()[c].name.clone());
         if explain {
             // a dot cannot occur in a classification name, so the column cannot collide
-            header.push(format!("{}.reason", program.classes[c].name));
+            header.push(format!("{}.reason", program.classes()[c].name));
         }
     }
     let cells = rows
@@ -51,7 +51,7 @@ pub(crate) fn result_table(
         .map(|row| {
             let mut line = vec![Some(row.id.clone())];
             for &c in columns {
-                line.push(row.values[c].map(|v| program.classes[c].values[v].clone()));
+                line.push(row.values[c].map(|v| program.classes()[c].values[v].clone()));
                 if explain {
                     line.push(row.reasons.get(c).cloned());
                 }
@@ -161,7 +161,7 @@ pub(crate) fn summary_counts<'p>(
 ) -> Vec<(&'p str, String, usize)> {
     let mut out = Vec::new();
     for &c in columns {
-        let class = &program.classes[c];
+        let class = &program.classes()[c];
         for (value, count) in funnel.counts(program, c) {
             let value = value.map_or_else(|| "none".to_string(), |v| class.values[v].clone());
             out.push((class.name.as_str(), value, count));
@@ -184,7 +184,7 @@ pub(crate) fn write_summary(
     match format {
         OutputFormat::Table => {
             for (n, &c) in columns.iter().enumerate() {
-                let name = &program.classes[c].name;
+                let name = &program.classes()[c].name;
                 if n > 0 {
                     writeln!(out)?;
                 }

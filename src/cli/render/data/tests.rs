@@ -7,7 +7,7 @@ use crate::data::{self, InputFormat};
 /// The error lines for `text` read as `format` against `rules` (which must check clean).
 fn lines(rules: &str, format: InputFormat, text: &str) -> Vec<String> {
     let program = data::tests::plan(rules);
-    data::read(format, "f", text, &program.plan)
+    data::read(format, "f", text, program.plan())
         .filter_map(Result::err)
         .map(|e| super::line(&e))
         .collect()
