@@ -205,6 +205,7 @@ pub enum Const {
 }
 
 pub use crate::semantics::Func;
+use crate::semantics::value::Kind;
 
 /// The forms a typed expression takes.
 #[derive(Debug, Clone)]
@@ -322,13 +323,13 @@ impl RuleSet {
     /// `text`, `a list of dates`.
     pub fn describe(&self, ty: &Type) -> String {
         match ty {
-            Type::Bool => "a condition (true/false)".into(),
-            Type::Number => "a number".into(),
-            Type::String => "text".into(),
+            Type::Bool => Kind::Bool.one(),
+            Type::Number => Kind::Number.one(),
+            Type::String => Kind::Text.one(),
             Type::Enum(e) => format!("text from {}", self.enum_values(*e)),
-            Type::Date => "a date".into(),
-            Type::DateTime => "a datetime".into(),
-            Type::Duration => "a duration".into(),
+            Type::Date => Kind::Date.one(),
+            Type::DateTime => Kind::DateTime.one(),
+            Type::Duration => Kind::Duration.one(),
             Type::List(t) => format!("a list of {}", self.describe_plural(t)),
             Type::Record(r) => match self.records[*r].path.as_str() {
                 "" => "the contact record".into(),
@@ -344,15 +345,15 @@ impl RuleSet {
     /// The elements of a list in messages: `numbers`, `records`.
     fn describe_plural(&self, ty: &Type) -> String {
         match ty {
-            Type::Bool => "conditions".into(),
-            Type::Number => "numbers".into(),
-            Type::String => "text values".into(),
+            Type::Bool => Kind::Bool.plural().into(),
+            Type::Number => Kind::Number.plural().into(),
+            Type::String => Kind::Text.plural().into(),
             Type::Enum(e) => format!("text values from {}", self.enum_values(*e)),
-            Type::Date => "dates".into(),
-            Type::DateTime => "datetimes".into(),
-            Type::Duration => "durations".into(),
+            Type::Date => Kind::Date.plural().into(),
+            Type::DateTime => Kind::DateTime.plural().into(),
+            Type::Duration => Kind::Duration.plural().into(),
             Type::List(t) => format!("lists of {}", self.describe_plural(t)),
-            Type::Record(_) => "records".into(),
+            Type::Record(_) => Kind::Record.plural().into(),
             Type::Class(c) => format!("values of `{}`", self.classes[*c].name.node),
             Type::Dynamic | Type::EmptyList | Type::Error => "values".into(),
         }

@@ -4,6 +4,8 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use crate::semantics::value::Kind;
+
 /// Index of a record layout in [`FieldPlan::records`]; `0` is the contact.
 pub type LayoutId = usize;
 
@@ -37,17 +39,20 @@ impl PlanType {
     pub fn describe(&self) -> String {
         match self {
             PlanType::Bool => "true or false".into(),
-            PlanType::Number => "a number".into(),
-            PlanType::String => "text".into(),
+            PlanType::Number => Kind::Number.one(),
+            PlanType::String => Kind::Text.one(),
             PlanType::Enum(values) => {
                 let shown: Vec<String> = values.iter().map(|v| format!("\"{v}\"")).collect();
                 format!("one of {}", shown.join(", "))
             }
-            PlanType::Date => "a date (YYYY-MM-DD)".into(),
-            PlanType::DateTime => "a datetime (RFC 3339, e.g. 2026-11-01T09:30:00Z)".into(),
-            PlanType::Duration => "a duration".into(),
-            PlanType::List(_) => "a list".into(),
-            PlanType::Record(_) => "a record".into(),
+            PlanType::Date => format!("{} (YYYY-MM-DD)", Kind::Date.one()),
+            PlanType::DateTime => format!(
+                "{} (RFC 3339, e.g. 2026-11-01T09:30:00Z)",
+                Kind::DateTime.one()
+            ),
+            PlanType::Duration => Kind::Duration.one(),
+            PlanType::List(_) => Kind::List.one(),
+            PlanType::Record(_) => Kind::Record.one(),
             PlanType::Dynamic => "any value".into(),
         }
     }

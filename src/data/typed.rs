@@ -106,7 +106,7 @@ pub fn text_value(s: &str, ty: &PlanType, path: &FieldPath<'_>) -> Result<Value,
                         .rsplit_once('T')
                         .is_some_and(|(_, time)| time.contains(['+', '-']));
                 let found = Found::text(s);
-                let problem = if has_offset && crate::syntax::civil_part_is_valid(s) {
+                let problem = if has_offset && crate::semantics::time::civil_part_is_valid(s) {
                     DataProblem::DateTimeOutOfRange { found }
                 } else if s.trim().parse::<jiff::civil::DateTime>().is_ok() {
                     DataProblem::DateTimeWithoutOffset { found }

@@ -1,5 +1,10 @@
-//! Time: what a date means next to an instant, which texts are times (one policy for data
-//! and `--as-of`), `within` windows and `days_since`.
+//! Time: what a date means next to an instant, which texts are times, `within` windows and
+//! `days_since`.
+//!
+//! One policy for reading times, in two cases: what people write (datetime literals in
+//! rules, `--as-of`) may leave out the offset and then means UTC — the rule author states
+//! the zone once, in the rules; what data holds must carry its offset (or be a plain date,
+//! its start in UTC), because a guessed zone would silently move every contact's events.
 
 use jiff::civil::Date;
 use jiff::{SignedDuration, Timestamp};
@@ -34,16 +39,35 @@ pub fn parse_time(text: &str) -> Option<Timestamp> {
     Some(date_start(date))
 }
 
-/// An evaluation instant as people write it: a date (its start in UTC), an RFC 3339
-/// datetime, or a datetime without offset (UTC).
+/// A datetime as people write it in rules: RFC 3339, with UTC when no offset is written.
+pub fn parse_written(text: &str) -> Result<Timestamp, jiff::Error> {
+    let has_zone = text.ends_with('Z')
+        || text
+            .rfind(['+', '-'])
+            .is_some_and(|i| i > text.find('T').unwrap_or(usize::MAX));
+    if has_zone {
+        text.parse()
+    } else {
+        let civil: jiff::civil::DateTime = text.parse()?;
+        Ok(civil.to_zoned(jiff::tz::TimeZone::UTC)?.timestamp())
+    }
+}
+
+/// An evaluation instant as people write it: a date (its start in UTC), or a datetime as
+/// in rules ([`parse_written`]).
 pub fn parse_as_of(text: &str) -> Option<Timestamp> {
-    parse_time(text).or_else(|| {
-        let civil: jiff::civil::DateTime = text.trim().parse().ok()?;
-        civil
-            .to_zoned(jiff::tz::TimeZone::UTC)
-            .ok()
-            .map(|z| z.timestamp())
-    })
+    parse_time(text).or_else(|| parse_written(text.trim()).ok())
+}
+
+/// Whether a datetime's date and time of day are valid, whatever its offset: then a parse
+/// failure means the instant is out of range, which deserves its own message.
+pub fn civil_part_is_valid(text: &str) -> bool {
+    let text = text.trim();
+    let without_zone = match text.rfind(['+', '-', 'Z', 'z']) {
+        Some(i) if text.find('T').is_some_and(|t| i > t) => &text[..i],
+        _ => text,
+    };
+    without_zone.parse::<jiff::civil::DateTime>().is_ok()
 }
 
 /// `time within span` at `now`: the time lies in `[now - span, now]`. A window reaching

@@ -47,19 +47,88 @@ impl Value {
         }
     }
 
-    /// The kind of value, in the words used in messages.
-    pub fn kind(&self) -> &'static str {
+    /// The kind of value.
+    pub fn kind(&self) -> Kind {
         match self {
-            Value::Missing => "missing",
-            Value::Bool(_) => "true/false",
-            Value::Number(_) => "number",
-            Value::Str(_) => "text",
-            Value::Date(_) => "date",
-            Value::DateTime(_) => "datetime",
-            Value::Duration(_) => "duration",
-            Value::List(_) => "list",
-            Value::Record(_) => "record",
-            Value::Class(_) => "classification value",
+            Value::Missing => Kind::Missing,
+            Value::Bool(_) => Kind::Bool,
+            Value::Number(_) => Kind::Number,
+            Value::Str(_) => Kind::Text,
+            Value::Date(_) => Kind::Date,
+            Value::DateTime(_) => Kind::DateTime,
+            Value::Duration(_) => Kind::Duration,
+            Value::List(_) => Kind::List,
+            Value::Record(_) => Kind::Record,
+            Value::Class(_) => Kind::Class,
+        }
+    }
+}
+
+/// The kinds of value, and the one vocabulary messages use for them (the checker's types,
+/// the field plan's and a runtime value's are all worded from here).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// No value.
+    Missing,
+    /// true / false
+    Bool,
+    /// A number.
+    Number,
+    /// Text.
+    Text,
+    /// A calendar date.
+    Date,
+    /// An instant.
+    DateTime,
+    /// A length of time.
+    Duration,
+    /// A list.
+    List,
+    /// A record.
+    Record,
+    /// A classification's value.
+    Class,
+}
+
+impl Kind {
+    /// The kind as a noun: `number`, `text`, `true/false`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Missing => "missing",
+            Kind::Bool => "true/false",
+            Kind::Number => "number",
+            Kind::Text => "text",
+            Kind::Date => "date",
+            Kind::DateTime => "datetime",
+            Kind::Duration => "duration",
+            Kind::List => "list",
+            Kind::Record => "record",
+            Kind::Class => "classification value",
+        }
+    }
+
+    /// One value of the kind, with its article: `a number`, `text`, `a date`.
+    pub fn one(self) -> String {
+        match self {
+            Kind::Text | Kind::Missing => self.name().to_string(),
+            Kind::Bool => "a condition (true/false)".to_string(),
+            other => format!("a {}", other.name()),
+        }
+    }
+
+    /// Several values of the kind: `numbers`, `text values`, `conditions`.
+    pub fn plural(self) -> &'static str {
+        match self {
+            Kind::Missing => "missing values",
+            Kind::Bool => "conditions",
+            Kind::Number => "numbers",
+            Kind::Text => "text values",
+            Kind::Date => "dates",
+            Kind::DateTime => "datetimes",
+            Kind::Duration => "durations",
+            Kind::List => "lists",
+            Kind::Record => "records",
+            Kind::Class => "classification values",
         }
     }
 }

@@ -11,6 +11,7 @@ use crate::ast::{
     Schema, TypeExpr, UnaryOp,
 };
 use crate::diagnostic::{Code, Diagnostic};
+use crate::semantics::time;
 use crate::source::{FileId, Span, Spanned};
 
 /// Turns pairs of one item into AST nodes; `offset` is where the item starts in its file.
@@ -233,9 +234,9 @@ impl Builder {
                 invalid_literal(span, format!("`{}` is not a valid date", pair.as_str()), e)
             })?),
             Rule::datetime_lit => {
-                ExprKind::DateTime(parse_datetime_literal(pair.as_str()).map_err(|e| {
+                ExprKind::DateTime(time::parse_written(pair.as_str()).map_err(|e| {
                     let message = format!("`{}` is not a valid datetime", pair.as_str());
-                    if civil_part_is_valid(pair.as_str()) {
+                    if time::civil_part_is_valid(pair.as_str()) {
                         Diagnostic::new(Code::InvalidLiteral, span, message)
                             .with_label("outside the datetimes that can be represented")
                             .with_help("datetimes run from the year -9999 to 9999-12-30")
@@ -444,31 +445,6 @@ fn binary_op(rule: Rule) -> Option<BinaryOp> {
         Rule::op_div => BinaryOp::Div,
         _ => return None,
     })
-}
-
-/// A datetime literal: RFC 3339, with UTC assumed when no offset is written.
-pub fn parse_datetime_literal(text: &str) -> Result<jiff::Timestamp, jiff::Error> {
-    let has_zone = text.ends_with('Z')
-        || text
-            .rfind(['+', '-'])
-            .is_some_and(|i| i > text.find('T').unwrap_or(usize::MAX));
-    if has_zone {
-        text.parse()
-    } else {
-        let civil: jiff::civil::DateTime = text.parse()?;
-        Ok(civil.to_zoned(jiff::tz::TimeZone::UTC)?.timestamp())
-    }
-}
-
-/// Whether a datetime's date and time of day are valid, whatever its offset: then a parse
-/// failure means the instant is out of range.
-pub fn civil_part_is_valid(text: &str) -> bool {
-    let text = text.trim();
-    let without_zone = match text.rfind(['+', '-', 'Z', 'z']) {
-        Some(i) if text.find('T').is_some_and(|t| i > t) => &text[..i],
-        _ => text,
-    };
-    without_zone.parse::<jiff::civil::DateTime>().is_ok()
 }
 
 /// `amount unit` as an exact duration; `None` when it does not fit.

@@ -6,7 +6,6 @@
 
 mod build;
 
-pub use build::civil_part_is_valid;
 mod expected;
 pub mod keywords;
 pub mod scan;

@@ -105,7 +105,7 @@ impl fmt::Display for Problem<'_> {
             DataProblem::IdWrongType { found } => write!(
                 f,
                 "expected text or a number as the id, found {}",
-                found.kind()
+                found.kind().name()
             ),
             DataProblem::UnreadableCsvHeader { reason } => {
                 write!(f, "malformed CSV header: {reason}")

@@ -452,7 +452,7 @@ pub fn fault(fault: &crate::semantics::Fault) -> String {
         CannotLookFor { item, element } => format!(
             "cannot look for {} in a list of {}",
             d(item),
-            element.kind()
+            element.kind().name()
         ),
         CannotCompute(op, l, r) => format!("cannot compute {} {} {}", d(l), op.symbol(), d(r)),
         CannotTake(func, v) => format!("`{}` cannot take {}", func.name(), d(v)),
@@ -465,9 +465,9 @@ fn describe_value(v: &crate::semantics::Value) -> String {
     match v {
         Value::Str(s) if s.chars().count() <= 40 => format!("text {s:?}"),
         Value::Number(_) | Value::Bool(_) | Value::Date(_) | Value::DateTime(_) => {
-            format!("{} {v}", v.kind())
+            format!("{} {v}", v.kind().name())
         }
-        other => other.kind().to_string(),
+        other => other.kind().name().to_string(),
     }
 }
 
