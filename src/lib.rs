@@ -2,23 +2,6 @@
 //! mean — lead, prospect, opportunity, customer; hot, warm, cold — and run those
 //! definitions over CRM exports.
 //!
-//! # The pipeline
-//!
-//! | stage | module | input → output |
-//! | --- | --- | --- |
-//! | parse | [`syntax`] | `.qual` text → [`ast`] (pest stays inside `syntax`) |
-//! | check | [`check`] | AST → typed [`check::RuleSet`]: names, schema, types, cycles |
-//! | compile | [`compile`] | typed rule set → immutable, `Send + Sync` [`compile::Program`] and its field plan |
-//! | decode | [`data`] | JSON / JSONL / CSV → records holding only the fields the program reads |
-//! | run | [`eval`] | program × record → one value per classification, three-valued |
-//! | lint | [`lint`] | typed rule set + program → findings (unreachable rows, contradictions, …) |
-//! | explain | [`explain`] | program × record → why each value, what is missing |
-//! | format | [`fmt`] | AST + source → canonical text, comments kept |
-//!
-//! Every stage returns what it built *and* every diagnostic it found; none stops at the
-//! first. The core does no I/O and no rendering: [`cli`] reads files, renders
-//! diagnostics and maps results to exit codes.
-//!
 //! # Example
 //!
 //! ```
@@ -52,13 +35,25 @@
 //! // c2's seniority is missing: `seniority == "vp"` is unknown, so it is not a prospect
 //! assert_eq!(stages, [Some("prospect".to_string()), Some("lead".to_string())]);
 //! ```
+//!
+//! The code map below is `docs/architecture.md`.
+#![doc = include_str!("../docs/architecture.md")]
 
 pub mod ast;
 pub mod check;
 pub mod cli;
 pub mod codes;
+pub mod compile;
+pub mod data;
 pub mod diagnostic;
+pub mod eval;
+pub mod explain;
+pub mod fmt;
+pub mod lint;
+pub mod run;
+pub mod semantics;
 pub mod source;
+pub mod suite;
 pub mod syntax;
 
 use check::{CheckOptions, CheckedRuleSet, RuleSet};
@@ -131,12 +126,3 @@ pub fn front_end(
     sort_in_source_order(&mut diagnostics);
     (CheckedRuleSet::new(rules, &diagnostics), diagnostics)
 }
-pub mod compile;
-pub mod data;
-pub mod eval;
-pub mod explain;
-pub mod fmt;
-pub mod lint;
-pub mod run;
-pub mod semantics;
-pub mod suite;

@@ -401,3 +401,55 @@ fn explain_on_an_example_lead_names_what_it_lacks_to_be_a_prospect() {
     assert_eq!(value["classes"][0]["value"], "lead");
     assert_eq!(value["classes"][0]["next"][2]["value"], "prospect");
 }
+
+/// The one directory walk: a linked directory is read (once), and a link loop ends.
+#[cfg(unix)]
+#[test]
+fn rule_and_test_directories_follow_links_once_and_survive_loops() {
+    use std::os::unix::fs::symlink;
+    let root = std::env::temp_dir().join(format!("qualify-links-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    let rules = root.join("rules");
+    let shared = root.join("shared");
+    copy_dir(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("rules")
+            .as_path(),
+        &rules,
+    );
+    // the temperature rules and their tests live in a directory the rule set links to
+    std::fs::create_dir_all(shared.join("tests")).expect("create");
+    std::fs::rename(
+        rules.join("temperature.qual"),
+        shared.join("temperature.qual"),
+    )
+    .expect("move");
+    std::fs::rename(
+        rules.join("tests/temperature.yaml"),
+        shared.join("tests/temperature.yaml"),
+    )
+    .expect("move");
+    // its `from:` paths are relative to the test file, so the examples go along
+    symlink(rules.join("examples"), shared.join("examples")).expect("link");
+    symlink(&shared, rules.join("linked")).expect("link");
+    symlink(&shared, rules.join("linked_again")).expect("link");
+    symlink(".", rules.join("self")).expect("link");
+    let rules_arg = rules.to_string_lossy().into_owned();
+
+    let check = qualify(&["check", &rules_arg]);
+    assert_eq!(check.status.code(), Some(0), "{}", stdout(&check));
+    // contact, qualification, stage and the linked temperature: each file once
+    assert!(
+        stdout(&check).contains("checked 4 files"),
+        "{}",
+        stdout(&check)
+    );
+
+    let test = qualify(&["test", &rules_arg]);
+    let out = stdout(&test);
+    assert_eq!(test.status.code(), Some(0), "{out}");
+    let reference = stdout(&qualify(&["test", "rules/"]));
+    let summary = |text: &str| text.lines().last().unwrap_or("").to_string();
+    assert_eq!(summary(&out), summary(&reference), "{out}");
+    let _ = std::fs::remove_dir_all(&root);
+}

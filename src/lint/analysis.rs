@@ -252,19 +252,12 @@ impl<'p> Model<'p> {
         }
     }
 
-    /// Whether a field's record is always there: the contact, or required records of it.
+    /// Whether a field's record is always there: the contact, or a record that cannot be
+    /// missing ([`may_be_unknown`] says when a value can be).
     fn present(&self, node: NodeId) -> bool {
-        match &self.program.node(node) {
+        match self.program.node(node) {
             Node::Field { base: None, .. } => true,
-            Node::Field { base: Some(b), .. } => {
-                let required = match &self.program.node(*b) {
-                    Node::Field { layout, slot, .. } => {
-                        !self.program.plan().field(*layout, *slot).optional
-                    }
-                    _ => false,
-                };
-                required && self.present(*b)
-            }
+            Node::Field { base: Some(b), .. } => !may_be_unknown(self.program, *b),
             _ => false,
         }
     }
