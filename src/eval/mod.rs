@@ -12,7 +12,7 @@ use jiff::Timestamp;
 
 use crate::ast::Aggregate;
 use crate::compile::{Node, NodeId, Program};
-use crate::semantics::ops::{self, At, Fault, Quantified};
+use crate::semantics::ops::{self, At, Fault, Quantify};
 use crate::semantics::rows::{self, Decision, Part};
 use crate::semantics::{Truth, Value};
 
@@ -204,7 +204,7 @@ impl<'p> Evaluator<'p> {
                     return Ok(Value::Missing);
                 };
                 let level = *level as usize;
-                let mut quantified = Quantified::new(*all);
+                let mut quantified = Quantify::new(*all);
                 for item in items.iter() {
                     self.bind_local(level, item.clone());
                     if quantified.step(self.condition(*body, record)?) {

@@ -17,6 +17,7 @@ use crate::compile::{CompareOp, Node, NodeId, Program};
 use crate::eval::{Evaluator, Outcome, RuntimeError};
 use crate::semantics::Fault;
 pub use crate::semantics::Truth;
+use crate::semantics::ops::Quantify;
 use crate::semantics::{Decision, Value};
 use crate::source::SourceMap;
 
@@ -575,19 +576,15 @@ impl<'a, 'p> Explainer<'a, 'p> {
         if items.is_empty() {
             return Ok(Some(quantifier(Quantified::Empty)));
         }
-        let mut decider = None;
-        let mut unknown = 0;
-        for (i, item) in items.iter().enumerate() {
+        let mut quantify = Quantify::new(all);
+        for item in items.iter() {
             self.evaluator.bind_local(level as usize, item.clone());
-            match self.evaluator.eval(body, self.record)?.truth() {
-                Some(b) if b != all => {
-                    decider = Some(i);
-                    break;
-                }
-                Some(_) => {}
-                None => unknown += 1,
+            let truth = Truth::of(&self.evaluator.eval(body, self.record)?);
+            if quantify.step(truth.unwrap_or(Truth::Unknown)) {
+                break;
             }
         }
+        let (decider, unknown) = (quantify.decider, quantify.unknown());
         let n = items.len();
         Ok(Some(quantifier(match (all, decider, value.truth()) {
             (false, Some(index), _) => Quantified::AnyFound { index },

@@ -14,7 +14,7 @@ pub mod time;
 pub mod truth;
 pub mod value;
 
-pub use ops::{ArithOp, At, CompareOp, Fault, Func, Op, Quantified, TextOp};
+pub use ops::{ArithOp, At, CompareOp, Fault, Func, Op, Quantify, TextOp};
 pub use rows::Decision;
 pub use truth::Truth;
 pub use value::Value;

@@ -475,7 +475,7 @@ pub fn call(func: Func, v: &Value, now: Timestamp) -> Result<Value, Fault> {
 /// first true element, `all` by the first false one; otherwise an unknown element makes
 /// the whole unknown.
 #[derive(Debug, Clone, Copy)]
-pub struct Quantified {
+pub struct Quantify {
     all: bool,
     unknown: usize,
     /// The element that decided, once one has.
@@ -483,10 +483,10 @@ pub struct Quantified {
     seen: usize,
 }
 
-impl Quantified {
+impl Quantify {
     /// Starts `all` (`true`) or `any` (`false`).
-    pub fn new(all: bool) -> Quantified {
-        Quantified {
+    pub fn new(all: bool) -> Quantify {
+        Quantify {
             all,
             unknown: 0,
             decider: None,
@@ -569,18 +569,18 @@ mod tests {
 
     #[test]
     fn a_quantifier_is_decided_by_its_first_deciding_element() {
-        let mut any = Quantified::new(false);
+        let mut any = Quantify::new(false);
         assert!(!any.step(Truth::Unknown));
         assert!(any.step(Truth::True));
         assert_eq!(
             (any.truth(), any.decider, any.unknown()),
             (Truth::True, Some(1), 1)
         );
-        let mut all = Quantified::new(true);
+        let mut all = Quantify::new(true);
         all.step(Truth::True);
         all.step(Truth::Unknown);
         assert_eq!(all.truth(), Truth::Unknown);
-        assert_eq!(Quantified::new(true).truth(), Truth::True);
-        assert_eq!(Quantified::new(false).truth(), Truth::False);
+        assert_eq!(Quantify::new(true).truth(), Truth::True);
+        assert_eq!(Quantify::new(false).truth(), Truth::False);
     }
 }
