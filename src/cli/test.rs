@@ -5,12 +5,12 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
 
-use super::render::suite::{Problem, human, json, junit, total};
+use super::render::suite::{Problem, human, json, junit};
 use super::render::{self, Color};
 use super::{CliError, ExitStatus, load};
 use crate::data::{DataError, InputFormat};
 use crate::diagnostic::Diagnostic;
-use crate::suite::{self, ContactFiles, Coverage};
+use crate::suite::{self, ContactFiles, Coverage, FileCoverage};
 
 /// Arguments of `qualify test`.
 #[derive(Debug, Args)]
@@ -182,7 +182,7 @@ pub fn run(args: &TestArgs) -> Result<ExitStatus, CliError> {
     }
     let passed = results.iter().filter(|(_, r, _)| r.passed()).count();
     let failed = results.len() - passed;
-    let total_coverage = total(&coverage_reports);
+    let total_coverage = FileCoverage::total(&coverage_reports);
     let below = match (args.min_coverage, total_coverage) {
         (Some(min), Some(got)) => got + 1e-9 < min,
         _ => false,

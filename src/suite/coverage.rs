@@ -54,6 +54,16 @@ pub struct FileCoverage {
 }
 
 impl FileCoverage {
+    /// The share of covered outcomes over several files, in percent; `None` when there is
+    /// nothing to cover.
+    pub fn total(reports: &[FileCoverage]) -> Option<f64> {
+        let (covered, all) = reports
+            .iter()
+            .map(FileCoverage::covered)
+            .fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
+        (all > 0).then(|| 100.0 * covered as f64 / all as f64)
+    }
+
     /// Covered outcomes: a reached row counts one, a condition one for true and one for false.
     pub fn covered(&self) -> (usize, usize) {
         let rows = self.rows.iter().filter(|r| r.reached).count();

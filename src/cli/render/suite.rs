@@ -23,14 +23,6 @@ pub(crate) struct Problem {
     pub(crate) message: String,
 }
 
-pub(crate) fn total(reports: &[FileCoverage]) -> Option<f64> {
-    let (covered, all) = reports
-        .iter()
-        .map(FileCoverage::covered)
-        .fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
-    (all > 0).then(|| 100.0 * covered as f64 / all as f64)
-}
-
 pub(crate) fn human(
     results: &Results,
     coverage: &[FileCoverage],
@@ -138,7 +130,7 @@ pub(crate) fn coverage_text(reports: &[FileCoverage], min: Option<f64>) -> Strin
             ));
         }
     }
-    if let Some(t) = total(reports) {
+    if let Some(t) = FileCoverage::total(reports) {
         match min {
             Some(m) if t + 1e-9 < m => {
                 out.push_str(&format!("total {t:.1}%, below the minimum of {m}%\n"))
@@ -177,8 +169,7 @@ pub(crate) fn json(
         "failed": failed,
     });
     if !coverage.is_empty() {
-        document["coverage"] =
-            serde_json::json!({ "files": coverage, "total_percent": total(coverage) });
+        document["coverage"] = serde_json::json!({ "files": coverage, "total_percent": FileCoverage::total(coverage) });
     }
     let mut text = serde_json::to_string_pretty(&document)
         .map_err(|e| CliError::internal(format!("cannot write JSON: {e}")))?;
