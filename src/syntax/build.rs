@@ -334,6 +334,20 @@ impl Builder {
     fn number(&self, pair: &Pair<'_, Rule>) -> Built<f64> {
         let text: String = pair.as_str().chars().filter(|&c| c != '_').collect();
         match text.parse::<f64>() {
+            // a whole number that a 64-bit float cannot hold exactly would silently become
+            // another number (99999999999999999999999 is 99999999999999991611392)
+            Ok(n) if n.is_finite() && !text.contains('.') && !whole_number_is_exact(&text, n) => {
+                Err(Diagnostic::new(
+                    Code::InvalidLiteral,
+                    self.span(pair),
+                    format!("number `{}` cannot be represented exactly", pair.as_str()),
+                )
+                .with_label("it would be rounded")
+                .with_help(format!(
+                    "numbers are exact up to {} (2^53); compare with a smaller number, or keep such values as text",
+                    1u64 << 53
+                )))
+            }
             Ok(n) if n.is_finite() => Ok(n),
             _ => Err(Diagnostic::new(
                 Code::InvalidLiteral,
@@ -445,6 +459,13 @@ fn binary_op(rule: Rule) -> Option<BinaryOp> {
         Rule::op_div => BinaryOp::Div,
         _ => return None,
     })
+}
+
+/// Whether a whole-number literal (digits only) is exactly the float it parsed to.
+fn whole_number_is_exact(digits: &str, n: f64) -> bool {
+    let written = digits.trim_start_matches('0');
+    let written = if written.is_empty() { "0" } else { written };
+    format!("{n:.0}") == written
 }
 
 /// `amount unit` as an exact duration; `None` when it does not fit.
