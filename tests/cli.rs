@@ -453,3 +453,11 @@ fn rule_and_test_directories_follow_links_once_and_survive_loops() {
     assert_eq!(summary(&out), summary(&reference), "{out}");
     let _ = std::fs::remove_dir_all(&root);
 }
+
+/// With `--id-field` given, the missing-id help does not send the user back to the flag.
+#[test]
+fn missing_id_field_help_follows_the_flag() {
+    let output = qualify(&["check", "rules/", "--id-field", "key"]);
+    assert_eq!(output.status.code(), Some(1));
+    insta::assert_snapshot!(stdout(&output));
+}

@@ -1,7 +1,7 @@
 //! The schema: record types, enumerations, the id field.
 
-use super::Checker;
 use super::ir::{Field, ROOT, Record, RecordId, Type};
+use super::{CheckOptions, Checker};
 use crate::ast::{self, TypeExpr};
 use crate::diagnostic::{Code, Diagnostic, did_you_mean};
 
@@ -43,9 +43,16 @@ impl Checker<'_> {
         let root = &self.rules.records[ROOT];
         match root.field(&id_field).map(|i| &root.fields[i]) {
             None => {
-                let help = format!(
-                    "add `{id_field}: string` to the schema, or name the id field with `--id-field`"
-                );
+                // with `--id-field` given, pointing at the flag again would not help
+                let help = if id_field == CheckOptions::default().id_field {
+                    format!(
+                        "add `{id_field}: string` to the schema, or name the id field with `--id-field`"
+                    )
+                } else {
+                    format!(
+                        "add `{id_field}: string` to the schema: `--id-field {id_field}` names the schema field that holds each contact's id"
+                    )
+                };
                 self.report(
                     Diagnostic::new(
                         Code::MissingId,
