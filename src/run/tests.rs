@@ -47,7 +47,7 @@ fn run_over(text: &str, on_error: ErrorPolicy, reasons: bool) -> (Tally, Seen) {
     let inputs = [Input {
         name: "c.jsonl",
         format: InputFormat::Jsonl,
-        text,
+        text: text.as_bytes(),
     }];
     let options = Options {
         now: jiff::Timestamp::UNIX_EPOCH,
@@ -117,10 +117,10 @@ fn the_funnel_counts_each_value_in_funnel_order_and_none_last() {
 #[test]
 fn find_keeps_the_first_contact_and_notes_repeats_and_errors_in_order() {
     let (_, program) = program();
-    let input = |text| Input {
+    let input = |text: &'static str| Input {
         name: "c.jsonl",
         format: InputFormat::Jsonl,
-        text,
+        text: text.as_bytes(),
     };
     let found = find(&program, input(DATA), "a");
     assert_eq!(found.first.as_ref().map(|c| c.line), Some(1));
