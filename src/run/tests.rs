@@ -42,12 +42,16 @@ impl Sink for Seen {
     }
 }
 
-fn run_over(text: &str, on_error: ErrorPolicy, reasons: bool) -> (Tally, Seen) {
+fn run_over(
+    text: &(impl AsRef<[u8]> + ?Sized),
+    on_error: ErrorPolicy,
+    reasons: bool,
+) -> (Tally, Seen) {
     let (sources, program) = program();
     let inputs = [Input {
         name: "c.jsonl",
         format: InputFormat::Jsonl,
-        text: text.as_bytes(),
+        text: text.as_ref(),
     }];
     let options = Options {
         now: jiff::Timestamp::UNIX_EPOCH,
@@ -87,6 +91,22 @@ fn stopping_at_the_first_bad_record_says_so() {
     assert!(tally.stopped);
     assert_eq!((tally.read, tally.classified, tally.errors), (2, 1, 1));
     assert_eq!(seen.ids, ["a"]);
+}
+
+#[test]
+fn stopping_after_n_bad_records_says_after_how_many_and_still_reconciles() {
+    // a wrong id type, a line that is not UTF-8, a record without id: three bad records
+    let data =
+        b"{\"id\": \"a\"}\n{\"id\": 1}\n\xff\n{\"id\": \"b\"}\n{\"calls\": 1}\n{\"id\": \"c\"}\n";
+    let (tally, seen) = run_over(data, ErrorPolicy::StopAfter(3), false);
+    assert!(tally.stopped);
+    assert_eq!(tally.stopped_after, Some(3));
+    assert_eq!((tally.read, tally.classified, tally.errors), (5, 2, 3));
+    assert_eq!(tally.read, tally.classified + tally.failed());
+    assert_eq!(seen.ids, ["a", "b"]);
+    let (tally, _) = run_over(data, ErrorPolicy::StopAfter(4), false);
+    assert!(!tally.stopped && tally.stopped_after.is_none());
+    assert_eq!((tally.read, tally.classified, tally.failed()), (6, 3, 3));
 }
 
 #[test]
