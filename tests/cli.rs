@@ -461,3 +461,331 @@ fn missing_id_field_help_follows_the_flag() {
     assert_eq!(output.status.code(), Some(1));
     insta::assert_snapshot!(stdout(&output));
 }
+
+/// A scratch directory for one test, emptied first.
+fn scratch(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("qualify-cli-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("scratch directory");
+    dir
+}
+
+/// Rules that read a bool, a number and a text, so every kind of cell is decoded.
+const BAD_DATA_RULES: &str = "schema contact { id: string, decision_maker: bool?, size: number?, note: string? }\n\
+                              classify stage { lead when decision_maker or size > 10 }\n";
+
+/// Runs `qualify eval` on generated contact files (`--format csv`).
+fn eval_files(dir: &Path, files: &[(&str, &[u8])], extra: &[&str]) -> Output {
+    std::fs::write(dir.join("rules.qual"), BAD_DATA_RULES).expect("rules");
+    let mut args = vec![
+        "eval".to_string(),
+        dir.join("rules.qual").display().to_string(),
+    ];
+    for (name, bytes) in files {
+        std::fs::write(dir.join(name), bytes).expect("data");
+        args.push(dir.join(name).display().to_string());
+    }
+    args.extend(["--format", "csv"].map(String::from));
+    args.extend(extra.iter().map(|a| a.to_string()));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    qualify(&args)
+}
+
+#[test]
+fn invalid_utf8_is_an_error_of_its_record_in_every_format_and_the_run_goes_on() {
+    let dir = scratch("utf8");
+    let jsonl: &[u8] = b"{\"id\": \"a\", \"decision_maker\": true}\n{\"id\": \"b\", \"ignored\": \"\xff\xfe\", \"decision_maker\": true}\n{\"id\": \"c\", \"decision_maker\": true}\n";
+    let json: &[u8] = b"[\n {\"id\": \"d\", \"decision_maker\": true},\n {\"id\": \"e\", \"note\": \"caf\xe9\"},\n {\"id\": \"f\", \"decision_maker\": true}\n]\n";
+    let csv: &[u8] = b"id,note,decision_maker\ng,fine,yes\nh,caf\xe9,yes\ni,,yes\n";
+    let output = eval_files(
+        &dir,
+        &[("a.jsonl", jsonl), ("b.json", json), ("c.csv", csv)],
+        &[],
+    );
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(3), "{err}");
+    assert_eq!(
+        stdout(&output),
+        "id,stage\na,lead\nc,lead\nd,lead\nf,lead\ng,lead\ni,lead\n"
+    );
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(lines.len(), 4, "{err}");
+    assert!(
+        lines[0].ends_with("a.jsonl:2:25: contact `b`: the record is not UTF-8 text (a byte here is not a character); re-export the file as UTF-8"),
+        "{err}"
+    );
+    assert!(
+        lines[1].contains("b.json:3:26: contact `e`: the record is not UTF-8"),
+        "{err}"
+    );
+    assert!(
+        lines[2].contains("c.csv:3: contact `h`: field `note`: the record is not UTF-8"),
+        "{err}"
+    );
+    assert_eq!(lines[3], "9 contacts read: 6 classified, 3 failed");
+}
+
+#[test]
+fn a_record_over_16_mib_is_refused_alone_and_deep_nesting_does_not_overflow() {
+    let dir = scratch("huge");
+    let big = format!(
+        "{{\"id\": \"big\", \"note\": \"{}\"}}\n{{\"id\": \"next\", \"decision_maker\": true}}\n",
+        "x".repeat(17 << 20)
+    );
+    let deep = format!(
+        "[{{\"id\": \"deep\", \"x\": {}{}}}, {{\"id\": \"after\", \"size\": 11}}]",
+        "[".repeat(100_000),
+        "]".repeat(100_000)
+    );
+    let csv = format!("id,note\nwide,{}\nok,\n", "y".repeat(17 << 20));
+    let output = eval_files(
+        &dir,
+        &[
+            ("big.jsonl", big.as_bytes()),
+            ("deep.json", deep.as_bytes()),
+            ("wide.csv", csv.as_bytes()),
+        ],
+        &[],
+    );
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(3), "{err}");
+    assert_eq!(stdout(&output), "id,stage\nnext,lead\nafter,lead\nok,\n");
+    assert!(
+        err.contains("big.jsonl:1:1: contact `big`: the record is larger than 16 MiB, the limit for one contact; it was skipped"),
+        "{err}"
+    );
+    assert!(
+        err.contains("contact `deep`: lists and objects are nested more than 100 deep"),
+        "{err}"
+    );
+    assert!(
+        err.contains("wide.csv:2: contact `wide`: the record is larger than 16 MiB"),
+        "{err}"
+    );
+    assert!(
+        err.ends_with("6 contacts read: 3 classified, 3 failed\n"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_broken_json_array_says_the_rest_was_lost_and_the_counts_reconcile() {
+    let dir = scratch("lost");
+    let json: &[u8] = b"[{\"id\": \"a\", \"decision_maker\": true}, {\"id\": \"b\", \"note\": \"x]";
+    let output = eval_files(&dir, &[("broken.json", json)], &["--max-errors", "5"]);
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(3), "{err}");
+    assert_eq!(stdout(&output), "id,stage\na,lead\n");
+    assert!(err.contains("the array is not closed"), "{err}");
+    assert!(
+        err.ends_with("1 contact read: 1 classified, 0 failed; reading stopped early in ")
+            || err.contains("1 contact read: 1 classified, 0 failed; reading stopped early in"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_closed_pipe_ends_eval_quietly_with_exit_0_in_every_format() {
+    use std::io::Read;
+    let dir = scratch("pipe");
+    let mut jsonl = String::new();
+    for i in 0..50_000 {
+        jsonl.push_str(&format!("{{\"id\": \"c{i}\", \"decision_maker\": true}}\n"));
+    }
+    std::fs::write(dir.join("rules.qual"), BAD_DATA_RULES).expect("rules");
+    std::fs::write(dir.join("many.jsonl"), &jsonl).expect("data");
+    for format in ["csv", "table", "json", "jsonl"] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_qualify"))
+            .args(["eval", "rules.qual", "many.jsonl", "--format", format])
+            .current_dir(&dir)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("spawn");
+        // read a little, then close our end, as `| head -1` does
+        let mut first = [0u8; 16];
+        let mut out = child.stdout.take().expect("stdout");
+        out.read_exact(&mut first).expect("some output");
+        drop(out);
+        let mut err = String::new();
+        child
+            .stderr
+            .take()
+            .expect("stderr")
+            .read_to_string(&mut err)
+            .expect("stderr");
+        let status = child.wait().expect("wait");
+        assert_eq!(status.code(), Some(0), "{format}: {err}");
+        assert_eq!(err, "", "{format}");
+    }
+}
+
+#[test]
+fn eval_output_replaces_the_file_whole_and_leaves_nothing_behind_on_error() {
+    let dir = scratch("output");
+    let out = dir.join("results.csv");
+    std::fs::write(&out, "old results\n").expect("old file");
+    let output = eval_files(
+        &dir,
+        &[("c.jsonl", b"{\"id\": \"=1+1\", \"decision_maker\": true}\n")],
+        &["--output", &out.display().to_string()],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(stdout(&output), "");
+    assert_eq!(
+        std::fs::read_to_string(&out).expect("results"),
+        "id,stage\n'=1+1,lead\n"
+    );
+    // a directory that does not exist: exit 2, the old file untouched, no temporary file
+    let missing = dir.join("no/such/dir/results.csv");
+    let failed = eval_files(
+        &dir,
+        &[("c.jsonl", b"{\"id\": \"a\"}\n")],
+        &["--output", &missing.display().to_string()],
+    );
+    assert_eq!(failed.status.code(), Some(2));
+    assert!(
+        stderr(&failed).contains("cannot write"),
+        "{}",
+        stderr(&failed)
+    );
+    let left: Vec<String> = std::fs::read_dir(&dir)
+        .expect("dir")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".tmp"))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+}
+
+#[test]
+fn eval_command_line_mistakes_say_what_to_do() {
+    let dir = scratch("usage");
+    std::fs::write(dir.join("rules.qual"), BAD_DATA_RULES).expect("rules");
+    std::fs::write(dir.join("c.jsonl"), "{\"id\": \"a\"}\n").expect("data");
+    let rules = dir.join("rules.qual").display().to_string();
+    let data = dir.join("c.jsonl").display().to_string();
+    let dir_text = dir.display().to_string();
+    let cases: [(&[&str], &str); 4] = [
+        (
+            &["eval", &rules, "-", "-", "--input-format", "jsonl"],
+            "`-` (standard input) is named more than once",
+        ),
+        (
+            &["eval", &rules, &dir_text],
+            "is a directory; name the contact files in it",
+        ),
+        (
+            &["eval", &data, &rules],
+            "looks like a contact file, not rules; the rule file or directory comes first",
+        ),
+        (&["eval", &dir_text, &rules], "is a rule file, not contacts"),
+    ];
+    for (args, message) in cases {
+        usage_error(args, message);
+    }
+    usage_error(
+        &[
+            "explain",
+            &rules,
+            "-",
+            "--id",
+            "nobody",
+            "--input-format",
+            "jsonl",
+        ],
+        "no contact with id `nobody` in standard input",
+    );
+}
+
+/// Runs `qualify` and expects exit 2 with `message` on standard error.
+fn usage_error(args: &[&str], message: &str) {
+    let output = qualify(args);
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(2), "{args:?}: {err}");
+    assert!(err.contains(message), "{args:?}: {err}");
+}
+
+/// `qualify explain DIR/rules.qual DIR/c.jsonl --id ID` with `contacts` written to `c.jsonl`.
+fn explain_one(dir: &Path, contacts: &str, id: &str) -> Output {
+    std::fs::write(dir.join("c.jsonl"), contacts).expect("data");
+    let rules = dir.join("rules.qual").display().to_string();
+    let data = dir.join("c.jsonl").display().to_string();
+    qualify(&["explain", &rules, &data, "--id", id])
+}
+
+#[test]
+fn ids_and_test_names_cannot_drive_the_terminal() {
+    let dir = scratch("terminal");
+    std::fs::write(dir.join("rules.qual"), BAD_DATA_RULES).expect("rules");
+    let output = explain_one(
+        &dir,
+        "{\"id\": \"x\\u001b[2J\\u0007\\u202egpj.exe\", \"decision_maker\": true}\n",
+        "x\u{1b}[2J\u{7}\u{202e}gpj.exe",
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let text = stdout(&output);
+    assert!(
+        text.starts_with("contact x\\u{1b}[2J\\u{7}\\u{202e}gpj.exe\n"),
+        "{text}"
+    );
+    std::fs::write(
+        dir.join("t.yaml"),
+        "as_of: 2026-11-22\ncases:\n  - name: \"evil \\e[31m\\u202e name\"\n    contact: { id: t1, decision_maker: true }\n    expect: { stage: lead }\n",
+    )
+    .expect("test file");
+    let output = qualify(&["test", &dir.display().to_string()]);
+    let text = stdout(&output);
+    assert_eq!(output.status.code(), Some(0), "{text}{}", stderr(&output));
+    assert!(
+        text.contains("PASS  evil \\u{1b}[31m\\u{202e} name"),
+        "{text}"
+    );
+    assert!(
+        !text.contains('\u{1b}') && !text.contains('\u{202e}'),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_yaml_alias_bomb_is_named_without_the_library_internals() {
+    let dir = scratch("bomb");
+    std::fs::write(dir.join("rules.qual"), BAD_DATA_RULES).expect("rules");
+    // each level repeats the one before ten times: 10^9 values from a few hundred bytes
+    let mut yaml = String::from(
+        "as_of: 2026-11-22\ncases:\n  - name: bomb\n    expect: { stage: lead }\n    contact:\n      id: b\n      a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n",
+    );
+    for i in 1..9 {
+        let p = i - 1;
+        yaml.push_str(&format!(
+            "      a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"
+        ));
+    }
+    std::fs::write(dir.join("t.yaml"), yaml).expect("test file");
+    let output = qualify(&["test", &dir.display().to_string()]);
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(1), "{err}");
+    assert!(err.contains("the file expands to too many values"), "{err}");
+    assert!(!err.contains("Nodes {") && !err.contains("budget"), "{err}");
+}
+
+#[test]
+fn explain_shortens_long_values_and_does_not_call_the_otherwise_value_further_along() {
+    let dir = scratch("explain");
+    std::fs::write(
+        dir.join("rules.qual"),
+        "schema contact { id: string, note: string?, urgent: bool?, heat: bool? }\n\
+         classify temperature {\n  hot  when urgent\n  cold when note == \"x\"\n  warm when heat\n  otherwise cold\n}\n",
+    )
+    .expect("rules");
+    let long = "y".repeat(100_000);
+    let contact =
+        format!("{{\"id\": \"c1\", \"note\": \"{long}\", \"urgent\": false, \"heat\": false}}\n");
+    let output = explain_one(&dir, &contact, "c1");
+    let text = stdout(&output);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(text.len() < 4000, "{} bytes", text.len());
+    assert!(text.contains("… (100000 characters)"), "{text}");
+    assert!(!text.contains("to get cold"), "{text}");
+    assert!(text.contains("to get hot"), "{text}");
+    assert!(text.contains("to get warm"), "{text}");
+}

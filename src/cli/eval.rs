@@ -48,6 +48,20 @@ pub struct EvalArgs {
     /// What to do with a record that cannot be read: report it and go on, or stop
     #[arg(long, value_enum, default_value_t = OnError::Continue)]
     pub on_error: OnError,
+
+    /// Stop after this many records could not be read or classified (exit 3)
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_errors: Option<u64>,
+
+    /// Write the results to this file instead of standard output (replaced whole, or not
+    /// at all if writing fails)
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// CSV output: write cells as they are, without the `'` that keeps spreadsheets from
+    /// reading a cell that starts with `=`, `+`, `-`, `@`, `|`, tab or CR as a formula
+    #[arg(long)]
+    pub csv_raw: bool,
 }
 
 /// The options every command that reads contacts shares (`eval`, `explain`).
@@ -93,8 +107,12 @@ pub fn parse_as_of(text: Option<&str>) -> Result<jiff::Timestamp, CliError> {
         return Ok(jiff::Timestamp::now());
     };
     crate::semantics::time::parse_as_of(text).ok_or_else(|| {
+        let why = match crate::semantics::time::calendar_problem(text) {
+            Some(problem) => format!(": {}", render::calendar_problem(problem)),
+            None => String::new(),
+        };
         CliError::usage(format!(
-            "`--as-of {text}` is not a date (2026-11-22) or datetime (2026-11-22T09:30:00Z)"
+            "`--as-of {text}` is not a date (2026-11-22) or datetime (2026-11-22T09:30:00Z){why}"
         ))
     })
 }
@@ -118,23 +136,35 @@ pub fn run(args: &EvalArgs) -> Result<ExitStatus, CliError> {
         Err(status) => return Ok(status),
     };
     let columns = selected_columns(&program, &args.select)?;
-    let format = args.format.unwrap_or(if std::io::stdout().is_terminal() {
+    let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
+    let format = args.format.unwrap_or(if to_terminal {
         OutputFormat::Table
     } else {
         OutputFormat::Csv
     });
+    if args.data.iter().filter(|p| p.as_os_str() == "-").count() > 1 {
+        return Err(CliError::usage(
+            "`-` (standard input) is named more than once; it can be read only once",
+        ));
+    }
     // Read every input before writing anything, so a missing file fails the run cleanly.
     let files = args
         .data
         .iter()
         .map(|path| load::data_file(path, args.reading.input_format()))
         .collect::<Result<Vec<_>, _>>()?;
+    for file in files.iter().filter(|f| crate::data::is_blank(&f.text)) {
+        super::stderr_line!("note: {} holds no contacts (it is empty)", file.shown());
+    }
     let inputs: Vec<run::Input<'_>> = files.iter().map(load::DataFile::input).collect();
     let options = run::Options {
         now,
-        on_error: match args.on_error {
-            OnError::Continue => run::ErrorPolicy::Continue,
-            OnError::Fail => run::ErrorPolicy::Stop,
+        on_error: match (args.on_error, args.max_errors) {
+            (OnError::Fail, _) => run::ErrorPolicy::Stop,
+            (OnError::Continue, Some(n)) => {
+                run::ErrorPolicy::StopAfter(usize::try_from(n).unwrap_or(usize::MAX))
+            }
+            (OnError::Continue, None) => run::ErrorPolicy::Continue,
         },
         reasons: args.explain,
     };
@@ -145,33 +175,35 @@ pub fn run(args: &EvalArgs) -> Result<ExitStatus, CliError> {
     };
     let Ok(tally) = run::run(&program, &sources, &inputs, options, &mut sink);
 
-    let stdout = std::io::stdout();
-    let mut out = BufWriter::new(stdout.lock());
-    let written = if args.summary {
-        write_summary(&mut out, format, &program, &columns, &sink.funnel)
-    } else {
-        write_rows(
-            &mut out,
-            format,
-            result_table(
+    let csv = render::results::CsvCells { raw: args.csv_raw };
+    let write = |out: &mut dyn Write| {
+        let mut out = BufWriter::new(out);
+        if args.summary {
+            write_summary(&mut out, format, csv, &program, &columns, &sink.funnel)?;
+        } else {
+            let table = result_table(
                 &program,
                 &columns,
                 &sink.rows,
                 &args.reading.id_field,
                 args.explain,
-            ),
-        )
+            );
+            write_rows(&mut out, format, csv, table)?;
+        }
+        out.flush()
     };
-    written
-        .and_then(|_| out.flush())
-        .map_err(|e| CliError::io("cannot write the results".to_string(), e))?;
+    match &args.output {
+        Some(path) => load::write_atomically(path, write)?,
+        None => write(&mut std::io::stdout().lock())
+            .map_err(|e| CliError::io("cannot write the results".to_string(), e))?,
+    }
 
     if let Some(id) = &tally.first_repeat {
         // not an error (exports do repeat contacts), but results keyed by id would collide
         super::stderr_line!(
-            "note: {} contact{} repeat an id seen before (the first is `{id}`)",
-            tally.repeated_ids,
-            if tally.repeated_ids == 1 { "" } else { "s" }
+            "note: {} an id seen before (the first is `{}`)",
+            render::count(tally.repeated_ids, "contact repeats", "contacts repeat"),
+            render::printable(id)
         );
     }
     super::stderr_line!("{}", render::tally(&tally));

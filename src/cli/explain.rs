@@ -52,6 +52,8 @@ pub fn run(args: &ExplainArgs) -> Result<ExitStatus, CliError> {
     };
     let file = load::data_file(&args.data, args.reading.input_format())?;
     let name = &file.name;
+    let shown = file.shown();
+    let id = super::render::printable(&args.id);
     let found = run::find(&program, file.input(), &args.id);
     if let Some((_, e)) = &found.error {
         super::stderr_line!("{}", super::render::data::line(e));
@@ -59,25 +61,24 @@ pub fn run(args: &ExplainArgs) -> Result<ExitStatus, CliError> {
     }
     if let (Some(first), true) = (&found.first, found.more > 0) {
         super::stderr_line!(
-            "note: {} contacts in `{name}` have {} `{}`; this explains the first (line {})",
+            "note: {} contacts in {shown} have {} `{id}`; this explains the first (line {})",
             found.more + 1,
             args.reading.id_field,
-            args.id,
             first.line
         );
     }
     let Some(contact) = found.first else {
         let note = if found.skipped > 0 {
             format!(
-                " ({} records could not be read; run `qualify eval` to see why)",
-                found.skipped
+                " ({} could not be read; run `qualify eval` to see why)",
+                super::render::count(found.skipped, "record", "records")
             )
         } else {
             String::new()
         };
         return Err(CliError::usage(format!(
-            "no contact with {} `{}` in `{name}`{note}",
-            args.reading.id_field, args.id
+            "no contact with {} `{id}` in {shown}{note}",
+            args.reading.id_field
         )));
     };
     let mut evaluator = Evaluator::new(&program, now);

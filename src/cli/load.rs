@@ -6,7 +6,7 @@
 //! twice is read once, and returns paths in order so output is stable.
 
 use std::collections::HashSet;
-use std::io::{IsTerminal, Read};
+use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 
 use super::render::{self, Color};
@@ -69,6 +69,12 @@ pub fn rule_files(path: &Path) -> Result<Vec<PathBuf>, CliError> {
     let meta = std::fs::metadata(path)
         .map_err(|e| CliError::io(format!("cannot read `{}`", path.display()), e))?;
     if meta.is_file() {
+        if InputFormat::from_path(path).is_some() {
+            return Err(CliError::usage(format!(
+                "`{}` looks like a contact file, not rules; the rule file or directory comes first (`qualify eval RULES DATA…`)",
+                path.display()
+            )));
+        }
         return Ok(vec![path.to_path_buf()]);
     }
     let files = walk(path, &["qual"])?;
@@ -148,11 +154,20 @@ pub struct DataFile {
     pub name: String,
     /// Its format.
     pub format: InputFormat,
-    /// Its text.
-    pub text: String,
+    /// Its bytes (a record that is not UTF-8 is an error of that record, not of the file).
+    pub text: Vec<u8>,
 }
 
 impl DataFile {
+    /// The file as messages name it: `` `path` ``, or standard input.
+    pub fn shown(&self) -> String {
+        if self.name == STDIN {
+            "standard input".to_string()
+        } else {
+            format!("`{}`", self.name)
+        }
+    }
+
     /// The file as a run input.
     pub fn input(&self) -> crate::run::Input<'_> {
         crate::run::Input {
@@ -166,31 +181,78 @@ impl DataFile {
 /// Reads a contact file (or standard input for `-`) in the given format, else the one its
 /// extension names.
 pub fn data_file(path: &Path, format: Option<InputFormat>) -> Result<DataFile, CliError> {
-    let format = input_format(path, format)?;
     let stdin = path.as_os_str() == "-";
+    if !stdin && path.is_dir() {
+        return Err(CliError::usage(format!(
+            "`{}` is a directory; name the contact files in it (e.g. `{}/*.csv`)",
+            path.display(),
+            display_path(path).trim_end_matches('/')
+        )));
+    }
+    if !stdin && path.extension().is_some_and(|e| e == "qual") {
+        return Err(CliError::usage(format!(
+            "`{}` is a rule file, not contacts; the rule file or directory comes first (`qualify eval RULES DATA…`)",
+            path.display()
+        )));
+    }
+    let format = input_format(path, format)?;
     let text = if stdin {
-        let mut text = String::new();
+        let mut text = Vec::new();
         std::io::stdin()
-            .read_to_string(&mut text)
+            .read_to_end(&mut text)
             .map_err(|e| CliError::io("cannot read standard input".to_string(), e))?;
         text
     } else {
-        let bytes = std::fs::read(path)
-            .map_err(|e| CliError::io(format!("cannot read `{}`", path.display()), e))?;
-        String::from_utf8(bytes).map_err(|e| {
-            CliError::usage(format!(
-                "`{}` is not UTF-8 text (first bad byte at offset {}); re-export it as UTF-8",
-                path.display(),
-                e.utf8_error().valid_up_to()
-            ))
-        })?
+        std::fs::read(path)
+            .map_err(|e| CliError::io(format!("cannot read `{}`", path.display()), e))?
     };
     let name = if stdin {
-        "<stdin>".to_string()
+        STDIN.to_string()
     } else {
         display_path(path)
     };
     Ok(DataFile { name, format, text })
+}
+
+/// The name of standard input in data errors.
+const STDIN: &str = "<stdin>";
+
+/// Writes `path` whole or not at all: into a new file beside it, renamed over `path` when
+/// everything was written and synced; on any error the temporary file is removed.
+pub fn write_atomically(
+    path: &Path,
+    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<(), CliError> {
+    let cannot = |e| CliError::io(format!("cannot write `{}`", path.display()), e);
+    if path.is_dir() {
+        return Err(CliError::usage(format!(
+            "`--output {}` is a directory; name a file",
+            path.display()
+        )));
+    }
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let name = path
+        .file_name()
+        .map_or_else(|| "output".into(), |n| n.to_string_lossy().into_owned());
+    // the same directory, so the rename stays on one file system and is atomic
+    let temp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let result = (|| {
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&temp)?;
+        write(&mut file)?;
+        file.sync_all()?;
+        std::fs::rename(&temp, path)
+    })();
+    if let Err(e) = result {
+        let _ = std::fs::remove_file(&temp);
+        return Err(cannot(e));
+    }
+    Ok(())
 }
 
 /// The format of a data file: the flag, else its extension.

@@ -15,7 +15,8 @@ use crate::suite::{self, ContactFiles, Coverage, FileCoverage};
 /// Arguments of `qualify test`.
 #[derive(Debug, Args)]
 pub struct TestArgs {
-    /// Rule set directories; each one's test files are the `*.yaml` files below it
+    /// Rule set directories; each one's test files are the `*.yaml` and `*.yml` files
+    /// below it
     #[arg(default_value = "rules/")]
     pub paths: Vec<PathBuf>,
 
@@ -100,7 +101,7 @@ pub fn run(args: &TestArgs) -> Result<ExitStatus, CliError> {
     for path in &args.paths {
         if !path.is_dir() {
             return Err(CliError::usage(format!(
-                "`{}` is not a directory: `qualify test` takes rule set directories, whose `*.yaml` files hold the test cases",
+                "`{}` is not a directory: `qualify test` takes rule set directories, whose `*.yaml` and `*.yml` files hold the test cases",
                 path.display()
             )));
         }
@@ -121,7 +122,7 @@ pub fn run(args: &TestArgs) -> Result<ExitStatus, CliError> {
         let files = load::walk(path, &["yaml", "yml"])?;
         if files.is_empty() {
             return Err(CliError::usage(format!(
-                "no test files (`*.yaml`) under `{}`; see docs/testing.md",
+                "no test files (`*.yaml`, `*.yml`) under `{}`; see docs/testing.md",
                 path.display()
             )));
         }

@@ -8,7 +8,7 @@ use serde::de::DeserializeSeed;
 
 use super::json::Failure;
 use super::typed::{self, FieldError, FieldPath, Segment};
-use super::{Contact, DataError, DataProblem, Found};
+use super::{Contact, DataError, DataProblem, Found, MAX_EXACT_ID, MAX_RECORD_BYTES};
 use crate::codes::Code;
 use crate::compile::{FieldPlan, LayoutId, PlanType};
 use crate::semantics::Value;
@@ -25,26 +25,31 @@ struct Column {
 /// Reads contacts from CSV text.
 pub fn read<'a>(
     file: &'a str,
-    text: &'a str,
+    bytes: &'a [u8],
     plan: &'a FieldPlan,
 ) -> Box<dyn Iterator<Item = Result<Contact, Box<DataError>>> + 'a> {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let header_error = |problem: DataProblem, code: Code| {
+        let mut error = DataError::new(code, file, problem);
+        error.line = Some(1);
+        error.fatal = true;
+        Box::new(std::iter::once(Err(Box::new(error))))
+    };
     let mut reader = ::csv::ReaderBuilder::new()
         .flexible(true)
-        .from_reader(text.as_bytes());
-    let headers = match reader.headers() {
-        Ok(h) => h.clone(),
+        .from_reader(bytes);
+    // a header that is not UTF-8 cannot name a field the program reads (those are UTF-8),
+    // so it is read as far as it is text; such columns are skipped like any unknown one
+    let headers: Vec<String> = match reader.byte_headers() {
+        Ok(h) => h
+            .iter()
+            .map(|h| String::from_utf8_lossy(h).into_owned())
+            .collect(),
         Err(e) => {
-            let mut error = DataError::new(
+            let reason = e.to_string();
+            return header_error(
+                DataProblem::UnreadableCsvHeader { reason },
                 Code::MalformedCsv,
-                file,
-                DataProblem::UnreadableCsvHeader {
-                    reason: e.to_string(),
-                },
             );
-            error.line = Some(1);
-            error.fatal = true;
-            return Box::new(std::iter::once(Err(Box::new(error))));
         }
     };
     let columns: Vec<Option<Column>> = headers.iter().map(|h| column(plan, h)).collect();
@@ -53,25 +58,25 @@ pub fn read<'a>(
         let Some(c) = c else { continue };
         let same = |x: &Option<Column>| x.as_ref().is_some_and(|x| x.steps == c.steps);
         if let Some(first) = columns[..i].iter().position(same) {
-            let mut error = DataError::new(
-                Code::MalformedCsv,
-                file,
-                DataProblem::RepeatedColumn {
-                    header: c.header.clone(),
-                    first: first + 1,
-                    second: i + 1,
-                },
-            );
-            error.line = Some(1);
-            error.fatal = true;
-            return Box::new(std::iter::once(Err(Box::new(error))));
+            let problem = DataProblem::RepeatedColumn {
+                header: c.header.clone(),
+                first: first + 1,
+                second: i + 1,
+            };
+            return header_error(problem, Code::MalformedCsv);
+        }
+        // so would a record's JSON cell beside a dotted column for one of its fields
+        let inside = |x: &&Column| x.steps.len() > c.steps.len() && x.steps.starts_with(&c.steps);
+        if let Some(dotted) = columns.iter().flatten().find(inside) {
+            let problem = DataProblem::RecordCellAndColumn {
+                record: c.header.clone(),
+                column: dotted.header.clone(),
+            };
+            return header_error(problem, Code::MalformedCsv);
         }
     }
-    if headers.len() <= 1 && headers.iter().next().is_none_or(|h| h.trim().is_empty()) {
-        let mut error = DataError::new(Code::MalformedCsv, file, DataProblem::EmptyCsv);
-        error.line = Some(1);
-        error.fatal = true;
-        return Box::new(std::iter::once(Err(Box::new(error))));
+    if headers.len() <= 1 && headers.first().is_none_or(|h| h.trim().is_empty()) {
+        return header_error(DataProblem::EmptyCsv, Code::MalformedCsv);
     }
     if !columns
         .iter()
@@ -79,45 +84,58 @@ pub fn read<'a>(
         .any(|c| c.steps.len() == 1 && c.steps[0] == (0, plan.id_slot))
     {
         let semicolons = headers.len() == 1 && headers.iter().any(|h| h.contains(';'));
-        let mut error = DataError::new(
-            Code::MissingContactId,
-            file,
-            DataProblem::NoIdColumn {
-                id_field: plan.id_field.clone(),
-                semicolons,
-            },
-        );
-        error.line = Some(1);
-        error.fatal = true;
-        return Box::new(std::iter::once(Err(Box::new(error))));
+        let problem = DataProblem::NoIdColumn {
+            id_field: plan.id_field.clone(),
+            semicolons,
+        };
+        return header_error(problem, Code::MissingContactId);
     }
     let width = headers.len();
-    let mut records = reader.into_records();
+    let mut records = reader.into_byte_records();
     Box::new(std::iter::from_fn(move || {
         let record = records.next()?;
         Some(match record {
             Ok(record) => {
                 let line = record.position().map_or(0, |p| p.line() as usize);
-                if record.len() != width {
-                    let mut e = DataError::new(
-                        Code::MalformedCsv,
-                        file,
-                        DataProblem::RowWidth {
-                            cells: record.len(),
-                            header: width,
-                            spans_lines: record.iter().any(|cell| cell.contains('\n')),
-                        },
-                    );
+                let refuse = |problem: DataProblem, field: Option<String>, id: Option<String>| {
+                    let mut e = DataError::new(Code::MalformedCsv, file, problem);
                     e.line = Some(line);
-                    e.id = id_cell(&columns, &record, plan);
+                    e.field = field;
+                    e.id = id;
                     Err(Box::new(e))
+                };
+                if record.as_slice().len() > MAX_RECORD_BYTES {
+                    let id = byte_id_cell(&columns, &record, plan);
+                    let limit = MAX_RECORD_BYTES;
+                    refuse(DataProblem::RecordTooLarge { limit }, None, id)
                 } else {
-                    decode_row(file, line, plan, &columns, &record)
+                    match ::csv::StringRecord::from_byte_record(record) {
+                        Err(e) => {
+                            let field = e.utf8_error().field();
+                            let header = headers.get(field).map(|h| h.trim().to_string());
+                            let id = byte_id_cell(&columns, &e.into_byte_record(), plan);
+                            refuse(DataProblem::NotUtf8, header, id)
+                        }
+                        Ok(record) if record.len() != width => {
+                            let problem = DataProblem::RowWidth {
+                                cells: record.len(),
+                                header: width,
+                                spans_lines: record.iter().any(|cell| cell.contains('\n')),
+                            };
+                            refuse(problem, None, id_cell(&columns, &record, plan))
+                        }
+                        Ok(record) => decode_row(file, line, plan, &columns, &record),
+                    }
                 }
             }
             Err(e) => {
                 let line = e.position().map(|p| p.line() as usize);
-                let mut error = DataError::new(Code::MalformedCsv, file, csv_problem(&e));
+                let reason = e.to_string();
+                let mut error = DataError::new(
+                    Code::MalformedCsv,
+                    file,
+                    DataProblem::MalformedCsv { reason },
+                );
                 error.line = line;
                 Err(Box::new(error))
             }
@@ -125,13 +143,26 @@ pub fn read<'a>(
     }))
 }
 
-fn csv_problem(e: &::csv::Error) -> DataProblem {
-    match e.kind() {
-        ::csv::ErrorKind::Utf8 { .. } => DataProblem::CsvNotUtf8,
-        _ => DataProblem::MalformedCsv {
-            reason: e.to_string(),
-        },
-    }
+/// The id cell of a row that is not all UTF-8, shown as far as it is text.
+fn byte_id_cell(
+    columns: &[Option<Column>],
+    record: &::csv::ByteRecord,
+    plan: &FieldPlan,
+) -> Option<String> {
+    id_of(columns, record.iter().map(String::from_utf8_lossy), plan)
+}
+
+/// The trimmed id cell among `cells`, unless it is empty.
+fn id_of<'c>(
+    columns: &[Option<Column>],
+    cells: impl Iterator<Item = std::borrow::Cow<'c, str>>,
+    plan: &FieldPlan,
+) -> Option<String> {
+    columns.iter().zip(cells).find_map(|(c, cell)| {
+        let c = c.as_ref()?;
+        (c.steps.len() == 1 && c.steps[0] == (0, plan.id_slot) && !cell.trim().is_empty())
+            .then(|| cell.trim().to_string())
+    })
 }
 
 /// Resolves a dotted header to the plan's slots; `None` for columns no rule reads.
@@ -155,16 +186,13 @@ fn column(plan: &FieldPlan, header: &str) -> Option<Column> {
     })
 }
 
+/// The trimmed id cell of a row, unless it is empty.
 fn id_cell(
     columns: &[Option<Column>],
     record: &::csv::StringRecord,
     plan: &FieldPlan,
 ) -> Option<String> {
-    columns.iter().zip(record.iter()).find_map(|(c, cell)| {
-        let c = c.as_ref()?;
-        (c.steps.len() == 1 && c.steps[0] == (0, plan.id_slot) && !cell.trim().is_empty())
-            .then(|| cell.trim().to_string())
-    })
+    id_of(columns, record.iter().map(std::borrow::Cow::Borrowed), plan)
 }
 
 /// A nested record being filled from several columns.
@@ -260,6 +288,24 @@ fn decode_row(
         e.line = Some(line);
         return Err(Box::new(e));
     };
+    // one id rule for every format: a numeric id (the schema says `number`) is the number,
+    // written the shortest way (`007` and `7.0` are `7`), as a JSON number is; a text id is
+    // the cell as written
+    let id = match (
+        &plan.records[0].fields[plan.id_slot].ty,
+        &slots[plan.id_slot],
+    ) {
+        (PlanType::Number, Value::Number(n)) => {
+            if n.fract() != 0.0 || n.abs() >= MAX_EXACT_ID as f64 {
+                let mut e = DataError::new(Code::WrongType, file, DataProblem::InexactNumericId);
+                e.line = Some(line);
+                e.field = Some(plan.id_field.clone());
+                return Err(Box::new(e));
+            }
+            crate::semantics::value::format_number(*n)
+        }
+        _ => id,
+    };
     check_required_nested(plan, 0, &slots, None).map_err(located)?;
     Ok(Contact { id, line, slots })
 }
@@ -298,12 +344,22 @@ fn cell_value(
     let text = cell.trim();
     match ty {
         PlanType::String | PlanType::Enum(_) => typed::text_value(cell, ty, path),
-        PlanType::Number => parse_number(text)
-            .map(Value::Number)
-            .ok_or_else(|| FieldError::wrong_type(path, ty, Found::text(cell))),
-        PlanType::Bool => parse_bool(text)
-            .map(Value::Bool)
-            .ok_or_else(|| FieldError::wrong_type(path, ty, Found::text(cell))),
+        PlanType::Number => parse_number(text).map(Value::Number).ok_or_else(|| {
+            if is_out_of_range(text) {
+                let found = Some(Found::text(cell));
+                FieldError::new(
+                    Code::WrongType,
+                    path,
+                    DataProblem::NumberOutOfRange { found },
+                )
+            } else {
+                FieldError::wrong_type(path, ty, Found::text(cell))
+            }
+        }),
+        PlanType::Bool => parse_bool(text).map(Value::Bool).ok_or_else(|| {
+            let found = Found::text(cell);
+            FieldError::new(Code::WrongType, path, DataProblem::NotABoolCell { found })
+        }),
         PlanType::List(_) | PlanType::Record(_) => json_cell(plan, text, ty, path),
         PlanType::Dynamic => Ok(dynamic_cell(plan, text, path)),
         _ => typed::text_value(text, ty, path),
@@ -361,6 +417,16 @@ fn parse_number(text: &str) -> Option<f64> {
     let n: f64 = text.parse().ok()?;
     // `inf` and `NaN` parse as f64 but are not numbers a CRM exports
     n.is_finite().then_some(n)
+}
+
+/// A number written in digits that is too large for an `f64` (`1e400`), as opposed to a
+/// word (`inf`) that is no number at all.
+fn is_out_of_range(text: &str) -> bool {
+    text.starts_with(|c: char| c.is_ascii_digit() || c == '-' || c == '+' || c == '.')
+        && !text
+            .trim_start_matches(['+', '-'])
+            .starts_with(['i', 'I', 'n', 'N'])
+        && text.parse::<f64>().is_ok_and(f64::is_infinite)
 }
 
 fn parse_bool(text: &str) -> Option<bool> {

@@ -75,6 +75,12 @@ pub enum DataProblem {
         /// The text found.
         found: Found,
     },
+    /// A text that is not an RFC 3339 datetime (the compact form, a zone name, an offset
+    /// past ±23:59, a leap second), though a parser could guess one from it.
+    DateTimeNotRfc3339 {
+        /// The text found.
+        found: Found,
+    },
     /// A datetime without `Z` or an offset.
     DateTimeWithoutOffset {
         /// The text found.
@@ -138,8 +144,39 @@ pub enum DataProblem {
         /// Whether a cell spans lines (an unclosed quote may have joined rows).
         spans_lines: bool,
     },
-    /// A CSV cell that is not UTF-8.
-    CsvNotUtf8,
+    /// A record (a JSON line or element, a CSV row) that is not UTF-8 text; the error's
+    /// place is the first bad byte (for CSV, its cell).
+    NotUtf8,
+    /// A record longer than [`MAX_RECORD_BYTES`](super::MAX_RECORD_BYTES).
+    RecordTooLarge {
+        /// The limit, in bytes.
+        limit: usize,
+    },
+    /// JSON nested deeper than [`MAX_NESTING`](super::MAX_NESTING) lists and objects.
+    TooDeep {
+        /// The limit.
+        limit: usize,
+    },
+    /// A JSON object with the same key twice (which one a tool reads varies).
+    DuplicateKey,
+    /// A number beyond the largest one representable (about 1.8e308).
+    NumberOutOfRange {
+        /// The text found, where known (a CSV cell).
+        found: Option<Found>,
+    },
+    /// A CSV cell for a `bool` that is none of the accepted spellings.
+    NotABoolCell {
+        /// The text found.
+        found: Found,
+    },
+    /// A CSV header with a column for a whole record (JSON in the cell) and a dotted
+    /// column for one of its fields: which one holds the value would be a guess.
+    RecordCellAndColumn {
+        /// The record's column, as written.
+        record: String,
+        /// The dotted column, as written.
+        column: String,
+    },
     /// A CSV record the reader rejects.
     MalformedCsv {
         /// The CSV reader's reason.

@@ -7,8 +7,12 @@ use std::sync::Arc;
 
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
+use super::scan::{self, Cursor};
 use super::typed::{self, FieldError, FieldPath, Segment};
-use super::{Contact, DataError, DataProblem, Found, JsonProblem, Kind, MAX_EXACT_ID};
+use super::{
+    Contact, DataError, DataProblem, Found, JsonProblem, Kind, MAX_EXACT_ID, MAX_NESTING,
+    MAX_RECORD_BYTES,
+};
 use crate::codes::Code;
 use crate::compile::{FieldPlan, LayoutId, PlanType};
 use crate::semantics::Value;
@@ -16,33 +20,37 @@ use crate::semantics::Value;
 /// JSON Lines: one contact per non-blank line.
 pub fn read_lines<'a>(
     file: &'a str,
-    text: &'a str,
+    bytes: &'a [u8],
     plan: &'a FieldPlan,
 ) -> impl Iterator<Item = Result<Contact, Box<DataError>>> + 'a {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    text.lines().enumerate().filter_map(move |(i, line)| {
-        let trimmed = line.trim();
-        (!trimmed.is_empty()).then(|| decode_record(file, line, i + 1, 1, plan))
-    })
+    bytes
+        .split(|&b| b == b'\n')
+        .enumerate()
+        .filter_map(move |(i, line)| {
+            let line = line.strip_suffix(b"\r").unwrap_or(line);
+            (!line.trim_ascii().is_empty()).then(|| decode_bytes(file, line, i + 1, 1, plan))
+        })
 }
 
 /// A JSON array of contacts. Elements are found by a light scanner first, so a broken
 /// element is reported with its own position and the elements before it are kept.
 pub fn read_array<'a>(
     file: &'a str,
-    text: &'a str,
+    bytes: &'a [u8],
     plan: &'a FieldPlan,
 ) -> impl Iterator<Item = Result<Contact, Box<DataError>>> + 'a {
-    let mut scanner = ArrayScanner::new(text);
+    let mut scanner = ArrayScanner::new(bytes);
+    // places are found by walking forward from the last one, so a file costs one pass
+    let mut cursor = Cursor::at(1, 1);
     std::iter::from_fn(move || {
         let element = scanner.next_element()?;
         Some(match element {
             Ok((start, end)) => {
-                let (line, column) = line_col(text, start);
-                decode_record(file, &text[start..end], line, column, plan)
+                let (line, column) = cursor.advance(bytes, start);
+                decode_bytes(file, &bytes[start..end], line, column, plan)
             }
             Err((offset, problem)) => {
-                let (line, column) = line_col(text, offset);
+                let (line, column) = cursor.advance(bytes, offset);
                 let mut e = DataError::new(Code::MalformedJson, file, malformed(problem));
                 e.line = Some(line);
                 e.column = Some(column);
@@ -53,12 +61,36 @@ pub fn read_array<'a>(
     })
 }
 
-/// 1-based line and column (in characters) of a byte offset.
-fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    let before = &text[..offset.min(text.len())];
-    let line = before.matches('\n').count() + 1;
-    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-    (line, before[line_start..].chars().count() + 1)
+/// Checks what the parser must not see (too large, not UTF-8, too deep), then decodes one
+/// JSON object whose text starts at `line`/`column` of the file.
+fn decode_bytes(
+    file: &str,
+    bytes: &[u8],
+    line: usize,
+    column: usize,
+    plan: &FieldPlan,
+) -> Result<Contact, Box<DataError>> {
+    let refuse = |problem: DataProblem, offset: usize| {
+        let mut e = DataError::new(Code::MalformedJson, file, problem);
+        let (l, c) = scan::place(bytes, line, column, offset);
+        e.line = Some(l);
+        e.column = Some(c);
+        e.id = scan::recover_id(bytes, &plan.id_field);
+        Err(Box::new(e))
+    };
+    if bytes.len() > MAX_RECORD_BYTES {
+        let limit = MAX_RECORD_BYTES;
+        return refuse(DataProblem::RecordTooLarge { limit }, 0);
+    }
+    let text = match std::str::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(e) => return refuse(DataProblem::NotUtf8, e.valid_up_to()),
+    };
+    if let Some(offset) = scan::too_deep(bytes) {
+        let limit = MAX_NESTING;
+        return refuse(DataProblem::TooDeep { limit }, offset);
+    }
+    decode_record(file, text, line, column, plan)
 }
 
 /// Decodes one JSON object whose text starts at `line`/`column` of the file.
@@ -111,13 +143,22 @@ fn decode_record(
                     ),
                     char_position(json, e.line(), e.column()),
                 ),
+                // serde_json words this one only in text; it is a value, not a syntax error
+                None if e.to_string().starts_with("number out of range") => (
+                    DataError::new(
+                        Code::WrongType,
+                        file,
+                        DataProblem::NumberOutOfRange { found: None },
+                    ),
+                    value_start(json, e.line(), e.column()),
+                ),
                 None => (
                     DataError::new(Code::MalformedJson, file, malformed(syntax(&e))),
                     char_position(json, e.line(), e.column()),
                 ),
             };
             locate(at, &mut error);
-            error.id = recover_id(json, &plan.id_field);
+            error.id = scan::recover_id(json.as_bytes(), &plan.id_field);
             Err(Box::new(error))
         }
     }
@@ -188,6 +229,19 @@ fn value_start(json: &str, line: usize, column: usize) -> (usize, usize) {
                 }
             }
             _ => {}
+        }
+    }
+    if last_char.is_ascii_digit() || last_char == '.' {
+        // a number: back to its first character
+        let bytes = json.as_bytes();
+        start = last;
+        while start > 0
+            && matches!(
+                bytes[start - 1],
+                b'0'..=b'9' | b'+' | b'-' | b'.' | b'e' | b'E'
+            )
+        {
+            start -= 1;
         }
     }
     for word in ["null", "true", "false"] {
@@ -282,16 +336,6 @@ fn malformed(problem: JsonProblem) -> DataProblem {
     DataProblem::MalformedJson(problem)
 }
 
-/// The id of a record that failed to decode, if the text is valid JSON with an id.
-fn recover_id(json: &str, id_field: &str) -> Option<String> {
-    let value: serde_json::Value = serde_json::from_str(json).ok()?;
-    match value.get(id_field)? {
-        serde_json::Value::String(s) => Some(s.clone()),
-        serde_json::Value::Number(n) => Some(n.to_string()),
-        _ => None,
-    }
-}
-
 /// Decodes a JSON object into the slots of a layout.
 #[derive(Clone, Copy)]
 struct RecordSeed<'a> {
@@ -328,6 +372,9 @@ impl<'de> Visitor<'de> for RecordSeed<'_> {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Vec<Value>, A::Error> {
         let layout = &self.plan.records[self.layout];
         let mut slots = vec![Value::Missing; layout.fields.len()];
+        // a key read twice would let the last one win silently; keys no rule reads are
+        // skipped unseen, so only the fields the program reads are checked
+        let mut seen = vec![false; layout.fields.len()];
         while let Some(slot) = map.next_key_seed(KeySeed { layout })? {
             match slot {
                 Some(slot) => {
@@ -336,11 +383,17 @@ impl<'de> Visitor<'de> for RecordSeed<'_> {
                         parent: self.path,
                         segment: Segment::Field(&field.name),
                     };
+                    if std::mem::replace(&mut seen[slot], true) {
+                        let e =
+                            FieldError::new(Code::MalformedJson, &path, DataProblem::DuplicateKey);
+                        return Err(fail(self.failure, e));
+                    }
                     slots[slot] = map.next_value_seed(ValueSeed {
                         plan: self.plan,
                         ty: &field.ty,
                         path: &path,
                         failure: self.failure,
+                        id: self.layout == 0 && slot == self.plan.id_slot,
                     })?;
                 }
                 None => {
@@ -438,6 +491,9 @@ struct ValueSeed<'a> {
     ty: &'a PlanType,
     path: &'a FieldPath<'a>,
     failure: &'a RefCell<Option<Failure>>,
+    /// Whether this is the contact's id: a number must then be exact (before it becomes
+    /// an `f64`, where 2^53 + 1 and 2^53 are one number).
+    id: bool,
 }
 
 impl<'de> DeserializeSeed<'de> for ValueSeed<'_> {
@@ -466,6 +522,18 @@ impl ValueSeed<'_> {
             FieldError::wrong_type(self.path, self.ty, found),
         )
     }
+
+    fn inexact_id<E: de::Error>(&self) -> E {
+        let e = FieldError::new(Code::WrongType, self.path, DataProblem::InexactNumericId);
+        fail(self.failure, e)
+    }
+
+    fn number<E: de::Error>(&self, n: f64) -> Result<Value, E> {
+        match self.ty {
+            PlanType::Number | PlanType::Dynamic => Ok(Value::Number(n)),
+            _ => Err(self.wrong(Found::Number(n))),
+        }
+    }
 }
 
 impl<'de> Visitor<'de> for ValueSeed<'_> {
@@ -491,18 +559,25 @@ impl<'de> Visitor<'de> for ValueSeed<'_> {
     }
 
     fn visit_i64<E: de::Error>(self, n: i64) -> Result<Value, E> {
-        self.visit_f64(n as f64)
+        if self.id && n.unsigned_abs() > MAX_EXACT_ID {
+            return Err(self.inexact_id());
+        }
+        self.number(n as f64)
     }
 
     fn visit_u64<E: de::Error>(self, n: u64) -> Result<Value, E> {
-        self.visit_f64(n as f64)
+        if self.id && n > MAX_EXACT_ID {
+            return Err(self.inexact_id());
+        }
+        self.number(n as f64)
     }
 
     fn visit_f64<E: de::Error>(self, n: f64) -> Result<Value, E> {
-        match self.ty {
-            PlanType::Number | PlanType::Dynamic => Ok(Value::Number(n)),
-            _ => Err(self.wrong(Found::Number(n))),
+        // written with a fraction or exponent: 2^53 itself may be a rounded 2^53 + 1
+        if self.id && !(n.fract() == 0.0 && n.abs() < MAX_EXACT_ID as f64) {
+            return Err(self.inexact_id());
         }
+        self.number(n)
     }
 
     fn visit_str<E: de::Error>(self, s: &str) -> Result<Value, E> {
@@ -526,6 +601,7 @@ impl<'de> Visitor<'de> for ValueSeed<'_> {
                 ty: element,
                 path: &path,
                 failure: self.failure,
+                id: false,
             };
             match seq.next_element_seed(seed)? {
                 Some(v) => items.push(v),
@@ -559,6 +635,19 @@ impl<'de> Visitor<'de> for RecordOrNull<'_> {
     }
 
     fn visit_unit<E: de::Error>(self) -> Result<Value, E> {
+        // `null` is a missing record; but a list element has no field of its own to be
+        // required, so a `null` where elements have required fields would slip through
+        let seed = &self.0;
+        let element = seed
+            .path
+            .is_some_and(|p| matches!(p.segment, Segment::Index(_)));
+        let required = seed.plan.records[seed.layout]
+            .fields
+            .iter()
+            .any(|f| !f.optional);
+        if element && required {
+            return Err(seed.not_an_object(Found::Kind(Kind::Null)));
+        }
         Ok(Value::Missing)
     }
 
@@ -590,7 +679,7 @@ impl<'de> Visitor<'de> for RecordOrNull<'_> {
 
 /// Finds the byte ranges of the elements of a top-level JSON array without parsing them.
 struct ArrayScanner<'a> {
-    text: &'a str,
+    text: &'a [u8],
     pos: usize,
     state: ScanState,
     /// An error found after the last element, reported after that element.
@@ -605,7 +694,7 @@ enum ScanState {
 }
 
 impl<'a> ArrayScanner<'a> {
-    fn new(text: &'a str) -> Self {
+    fn new(text: &'a [u8]) -> Self {
         ArrayScanner {
             text,
             pos: 0,
@@ -615,7 +704,7 @@ impl<'a> ArrayScanner<'a> {
     }
 
     fn skip_ws(&mut self) {
-        let bytes = self.text.as_bytes();
+        let bytes = self.text;
         while self.pos < bytes.len() && bytes[self.pos].is_ascii_whitespace() {
             self.pos += 1;
         }
@@ -630,7 +719,7 @@ impl<'a> ArrayScanner<'a> {
     }
 
     fn next_element(&mut self) -> Option<Result<(usize, usize), (usize, JsonProblem)>> {
-        let bytes = self.text.as_bytes();
+        let bytes = self.text;
         if let Some(e) = self.pending.take() {
             return Some(Err(e));
         }
@@ -639,8 +728,6 @@ impl<'a> ArrayScanner<'a> {
         }
         self.skip_ws();
         if self.state == ScanState::Start {
-            self.skip_bom();
-            self.skip_ws();
             if bytes.get(self.pos) != Some(&b'[') {
                 return self.fail(JsonProblem::NotAnArray);
             }
@@ -670,7 +757,7 @@ impl<'a> ArrayScanner<'a> {
                     b'}' | b']' if depth > 0 => depth -= 1,
                     b']' | b',' if depth == 0 => {
                         let end = self.pos;
-                        let text = self.text[start..end].trim_end();
+                        let text = self.text[start..end].trim_ascii_end();
                         if text.is_empty() {
                             return self.fail(JsonProblem::MissingElement);
                         }
@@ -691,12 +778,6 @@ impl<'a> ArrayScanner<'a> {
         }
         self.pos = start;
         self.fail(JsonProblem::ArrayNotClosed)
-    }
-
-    fn skip_bom(&mut self) {
-        if self.text[self.pos..].starts_with('\u{feff}') {
-            self.pos += '\u{feff}'.len_utf8();
-        }
     }
 
     fn finish(&mut self) -> Option<Result<(usize, usize), (usize, JsonProblem)>> {
@@ -725,6 +806,7 @@ impl<'a> CellSeed<'a> {
             ty,
             path,
             failure,
+            id: false,
         })
     }
 }

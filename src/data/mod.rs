@@ -3,10 +3,18 @@
 //! Only the fields the program reads are extracted; every other key or column is skipped.
 //! A value of the wrong type is a located [`DataError`]; it never silently becomes missing.
 //! Errors are structured ([`DataProblem`]): the CLI words them, the core renders no text.
+//!
+//! Architecture invariant: bad data costs no more than its own record. Files arrive as
+//! bytes; a record that is not UTF-8, too large, nested too deep or malformed is an error of
+//! that record (file, line, column, contact id where it can be read), and reading goes on
+//! with the next. Only a broken JSON array structure or a broken CSV header ends a file
+//! early ([`DataError::fatal`]). A file of only whitespace holds no contacts, whatever its
+//! format.
 
 mod csv;
 mod error;
 mod json;
+mod scan;
 mod typed;
 
 use std::path::Path;
@@ -15,6 +23,15 @@ use crate::compile::FieldPlan;
 use crate::semantics::Value;
 
 pub use error::{DataError, DataProblem, Found, JsonProblem, Kind, MAX_EXACT_ID};
+pub use scan::is_blank;
+
+/// The largest record (a JSON line or array element, a CSV row) read, in bytes: 16 MiB. A
+/// larger one is an error of that record; no contact needs that much.
+pub const MAX_RECORD_BYTES: usize = 16 << 20;
+
+/// How deep lists and objects may nest in a JSON record (the record itself is the first
+/// level); deeper is an error of that record, before any parser recurses into it.
+pub const MAX_NESTING: usize = 100;
 
 /// A decoded contact: its id and the values of the fields the program reads.
 #[derive(Debug, Clone, PartialEq)]
@@ -50,13 +67,18 @@ impl InputFormat {
     }
 }
 
-/// Decodes every contact in `text`, in input order. `file` names the source in errors.
-pub fn read<'a>(
+/// Decodes every contact in `text` (bytes, meant to be UTF-8), in input order. `file` names
+/// the source in errors.
+pub fn read<'a, T: AsRef<[u8]> + ?Sized>(
     format: InputFormat,
     file: &'a str,
-    text: &'a str,
+    text: &'a T,
     plan: &'a FieldPlan,
 ) -> Box<dyn Iterator<Item = Result<Contact, Box<DataError>>> + 'a> {
+    let text = scan::strip_bom(text.as_ref());
+    if scan::is_blank(text) {
+        return Box::new(std::iter::empty());
+    }
     match format {
         InputFormat::Jsonl => Box::new(json::read_lines(file, text, plan)),
         InputFormat::Json => Box::new(json::read_array(file, text, plan)),

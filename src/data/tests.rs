@@ -91,7 +91,7 @@ fn json_array_keeps_elements_before_a_broken_one_and_locates_it() {
     let error = rows[1].as_ref().expect_err("fails");
     assert_eq!(
         (error.code, error.line, error.id.as_deref()),
-        (Code::MalformedJson, Some(3), None)
+        (Code::MalformedJson, Some(3), Some("b"))
     );
     assert_eq!(error.column, Some(35)); // the `}` where a value should be
 }

@@ -63,7 +63,8 @@ impl FieldError {
         )
     }
 
-    fn new(code: Code, path: &FieldPath<'_>, problem: DataProblem) -> FieldError {
+    /// A problem of the field at `path`.
+    pub fn new(code: Code, path: &FieldPath<'_>, problem: DataProblem) -> FieldError {
         FieldError {
             code,
             field: path.to_string(),
@@ -106,30 +107,24 @@ pub fn text_value(s: &str, ty: &PlanType, path: &FieldPath<'_>) -> Result<Value,
                         .rsplit_once('T')
                         .is_some_and(|(_, time)| time.contains(['+', '-']));
                 let found = Found::text(s);
-                let problem = if has_offset && crate::semantics::time::civil_part_is_valid(s) {
+                let rfc3339 = crate::semantics::time::is_rfc3339(s.trim());
+                let problem = if rfc3339 && crate::semantics::time::civil_part_is_valid(s) {
                     DataProblem::DateTimeOutOfRange { found }
-                } else if s.trim().parse::<jiff::civil::DateTime>().is_ok() {
+                } else if !has_offset && s.trim().parse::<jiff::civil::DateTime>().is_ok() {
                     DataProblem::DateTimeWithoutOffset { found }
+                } else if s.trim().parse::<jiff::Timestamp>().is_ok() {
+                    // a parser would take it, but not as RFC 3339 says it
+                    DataProblem::DateTimeNotRfc3339 { found }
                 } else {
                     return wrong();
                 };
                 FieldError::new(Code::WrongType, path, problem)
             }),
-        PlanType::Duration => parse_duration(s).map(Value::Duration).ok_or_else(wrong),
+        PlanType::Duration => crate::semantics::time::parse_duration(s)
+            .map(Value::Duration)
+            .ok_or_else(wrong),
         PlanType::Number | PlanType::Bool | PlanType::List(_) | PlanType::Record(_) => Err(wrong()),
     }
-}
-
-/// A duration written as ISO 8601 (`P30D`, `PT12H`) or in words (`30 days`, `2 weeks`).
-pub fn parse_duration(s: &str) -> Option<jiff::SignedDuration> {
-    let s = s.trim();
-    if let Ok(d) = s.parse::<jiff::SignedDuration>() {
-        return Some(d);
-    }
-    let span: jiff::Span = s.parse().ok()?;
-    // Calendar units (months, years) have no fixed length; only exact units are accepted.
-    span.to_duration(jiff::SpanRelativeTo::days_are_24_hours())
-        .ok()
 }
 
 /// Checks that every required field of a decoded record is present.

@@ -45,7 +45,19 @@ pub enum Shown {
     Items(Arc<[Value]>),
     /// Any other value, as the language writes it (`missing`, `30`, `"vp"`).
     Value(Value),
+    /// A text longer than [`SHOWN_CHARS`], by its first characters: an explanation quotes
+    /// a value to identify it, and a long one would swamp the tree (a 100 MB cell once
+    /// printed twice).
+    LongText {
+        /// The first [`SHOWN_CHARS`] characters.
+        start: String,
+        /// How many characters the whole text has.
+        chars: usize,
+    },
 }
+
+/// How many characters of a text value an explanation shows.
+pub const SHOWN_CHARS: usize = 80;
 
 /// What a person is told about a leaf condition, as values; the CLI words it.
 #[derive(Debug, Clone, PartialEq)]
@@ -295,8 +307,12 @@ impl<'a, 'p> Explainer<'a, 'p> {
                 condition: self.condition(cond)?,
             });
         }
+        // a row giving the value the contact already has is no step further along (a value
+        // can be both a row and the `otherwise`)
+        let value = outcome.value.map(|v| class.values[v].as_str());
         let next = rows[..above]
             .iter()
+            .filter(|r| Some(r.value.as_str()) != value)
             .map(|r| Missing {
                 value: r.value.clone(),
                 unmet: unmet(&r.condition),
@@ -422,6 +438,15 @@ impl<'a, 'p> Explainer<'a, 'p> {
             ),
             (Value::Missing, Node::Class(_)) => Shown::NoValue,
             (Value::List(items), _) => Shown::ListOf(items.len()),
+            (Value::Str(text), _) if text.len() > SHOWN_CHARS => {
+                let chars = text.chars().count();
+                if chars > SHOWN_CHARS {
+                    let start = text.chars().take(SHOWN_CHARS).collect();
+                    Shown::LongText { start, chars }
+                } else {
+                    Shown::Value(Value::Str(text.clone()))
+                }
+            }
             (other, _) => Shown::Value(other.clone()),
         }
     }

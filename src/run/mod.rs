@@ -29,6 +29,19 @@ pub enum ErrorPolicy {
     Continue,
     /// Stop the run at the first one.
     Stop,
+    /// Go on until this many (at least one) could not be read or classified, then stop.
+    StopAfter(usize),
+}
+
+impl ErrorPolicy {
+    /// Whether a run that has seen `errors` bad records stops now.
+    fn stops_at(self, errors: usize) -> bool {
+        match self {
+            ErrorPolicy::Continue => false,
+            ErrorPolicy::Stop => true,
+            ErrorPolicy::StopAfter(limit) => errors >= limit,
+        }
+    }
 }
 
 /// How to run.
@@ -49,8 +62,8 @@ pub struct Input<'t> {
     pub name: &'t str,
     /// Its format.
     pub format: InputFormat,
-    /// Its text.
-    pub text: &'t str,
+    /// Its bytes, meant to be UTF-8 text: a record that is not is an error of that record.
+    pub text: &'t [u8],
 }
 
 /// One classified contact, as the sink receives it.
@@ -89,8 +102,10 @@ pub struct Tally {
     pub first_repeat: Option<String>,
     /// Inputs whose rest could not be read after an error.
     pub lost: Vec<String>,
-    /// Whether the run stopped at a bad record (`ErrorPolicy::Stop`).
+    /// Whether the run stopped at a bad record (`ErrorPolicy::Stop` or `StopAfter`).
     pub stopped: bool,
+    /// With `ErrorPolicy::StopAfter(n)`, `n` when the run stopped there.
+    pub stopped_after: Option<usize>,
 }
 
 impl Tally {
@@ -150,8 +165,11 @@ pub fn run<S: Sink>(
                     }
                     tally.errors += 1;
                     sink.failed(&error)?;
-                    if options.on_error == ErrorPolicy::Stop {
+                    if options.on_error.stops_at(tally.errors) {
                         tally.stopped = true;
+                        if let ErrorPolicy::StopAfter(n) = options.on_error {
+                            tally.stopped_after = Some(n);
+                        }
                         break 'inputs;
                     }
                 }

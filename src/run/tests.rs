@@ -42,12 +42,16 @@ impl Sink for Seen {
     }
 }
 
-fn run_over(text: &str, on_error: ErrorPolicy, reasons: bool) -> (Tally, Seen) {
+fn run_over(
+    text: &(impl AsRef<[u8]> + ?Sized),
+    on_error: ErrorPolicy,
+    reasons: bool,
+) -> (Tally, Seen) {
     let (sources, program) = program();
     let inputs = [Input {
         name: "c.jsonl",
         format: InputFormat::Jsonl,
-        text,
+        text: text.as_ref(),
     }];
     let options = Options {
         now: jiff::Timestamp::UNIX_EPOCH,
@@ -90,6 +94,22 @@ fn stopping_at_the_first_bad_record_says_so() {
 }
 
 #[test]
+fn stopping_after_n_bad_records_says_after_how_many_and_still_reconciles() {
+    // a wrong id type, a line that is not UTF-8, a record without id: three bad records
+    let data =
+        b"{\"id\": \"a\"}\n{\"id\": 1}\n\xff\n{\"id\": \"b\"}\n{\"calls\": 1}\n{\"id\": \"c\"}\n";
+    let (tally, seen) = run_over(data, ErrorPolicy::StopAfter(3), false);
+    assert!(tally.stopped);
+    assert_eq!(tally.stopped_after, Some(3));
+    assert_eq!((tally.read, tally.classified, tally.errors), (5, 2, 3));
+    assert_eq!(tally.read, tally.classified + tally.failed());
+    assert_eq!(seen.ids, ["a", "b"]);
+    let (tally, _) = run_over(data, ErrorPolicy::StopAfter(4), false);
+    assert!(!tally.stopped && tally.stopped_after.is_none());
+    assert_eq!((tally.read, tally.classified, tally.failed()), (6, 3, 3));
+}
+
+#[test]
 fn reasons_are_given_per_classification_when_asked() {
     let (_, seen) = run_over(DATA, ErrorPolicy::Continue, true);
     assert_eq!(seen.reasons, 3);
@@ -117,10 +137,10 @@ fn the_funnel_counts_each_value_in_funnel_order_and_none_last() {
 #[test]
 fn find_keeps_the_first_contact_and_notes_repeats_and_errors_in_order() {
     let (_, program) = program();
-    let input = |text| Input {
+    let input = |text: &'static str| Input {
         name: "c.jsonl",
         format: InputFormat::Jsonl,
-        text,
+        text: text.as_bytes(),
     };
     let found = find(&program, input(DATA), "a");
     assert_eq!(found.first.as_ref().map(|c| c.line), Some(1));

@@ -26,9 +26,16 @@ pub fn date_start(date: Date) -> Timestamp {
 
 /// Parses a datetime as RFC 3339 (offset required, or `Z`), or a plain date meaning its
 /// start in UTC. This is how data (and untyped values) become times.
+///
+/// Only the RFC 3339 shape is accepted ([`is_rfc3339`]): the compact ISO 8601 form
+/// (`20261117T100000Z`), zone annotations (`[Europe/Berlin]`), offsets past `±23:59` and
+/// leap seconds (`23:59:60`, which would silently become `:59`) are refused, so that a
+/// value the error message calls invalid is never read as something else.
 pub fn parse_time(text: &str) -> Option<Timestamp> {
     let text = text.trim();
-    if let Ok(t) = text.parse::<Timestamp>() {
+    if is_rfc3339(text)
+        && let Ok(t) = text.parse::<Timestamp>()
+    {
         return Some(t);
     }
     // a plain date only: `2026-11-01T09:30:00` without offset is ambiguous, not a date
@@ -59,6 +66,124 @@ pub fn parse_as_of(text: &str) -> Option<Timestamp> {
     parse_time(text).or_else(|| parse_written(text.trim()).ok())
 }
 
+/// Whether `text` has the shape of an RFC 3339 datetime: `YYYY-MM-DD`, `T` (or `t` or a
+/// space), `HH:MM` with optional `:SS` and fraction, then `Z` or `±HH:MM` (hours up to 23).
+/// Seconds may be left out, as in rule literals. Calendar validity is jiff's to check.
+pub fn is_rfc3339(text: &str) -> bool {
+    let b = text.as_bytes();
+    let digits = |range: std::ops::Range<usize>| {
+        b.get(range.clone())
+            .is_some_and(|d| d.len() == range.len() && d.iter().all(u8::is_ascii_digit))
+    };
+    let two = |at: usize| -> Option<u32> {
+        digits(at..at + 2).then(|| u32::from(b[at] - b'0') * 10 + u32::from(b[at + 1] - b'0'))
+    };
+    let date = digits(0..4) && b.get(4) == Some(&b'-') && digits(5..7) && b.get(7) == Some(&b'-');
+    if !(date && digits(8..10) && matches!(b.get(10), Some(b'T' | b't' | b' '))) {
+        return false;
+    }
+    // HH:MM
+    if !(two(11).is_some_and(|h| h < 24)
+        && b.get(13) == Some(&b':')
+        && two(14).is_some_and(|m| m < 60))
+    {
+        return false;
+    }
+    let mut i = 16;
+    if b.get(i) == Some(&b':') {
+        // no leap second: jiff would read `:60` as `:59`
+        if two(i + 1).is_none_or(|s| s >= 60) {
+            return false;
+        }
+        i += 3;
+        if b.get(i) == Some(&b'.') {
+            i += 1;
+            let start = i;
+            while b.get(i).is_some_and(u8::is_ascii_digit) {
+                i += 1;
+            }
+            if i == start {
+                return false;
+            }
+        }
+    }
+    match b.get(i) {
+        Some(b'Z' | b'z') => i + 1 == b.len(),
+        Some(b'+' | b'-') => {
+            two(i + 1).is_some_and(|h| h < 24)
+                && b.get(i + 3) == Some(&b':')
+                && two(i + 4).is_some_and(|m| m < 60)
+                && i + 6 == b.len()
+        }
+        _ => false,
+    }
+}
+
+/// Why a text shaped like a date (`YYYY-MM-DD…`) is not one: the part of the calendar it
+/// names does not exist.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CalendarProblem {
+    /// A month outside 1 to 12.
+    Month(u8),
+    /// A day the month does not have.
+    Day {
+        /// The year.
+        year: i16,
+        /// The month (1 to 12).
+        month: i8,
+        /// The day written.
+        day: u8,
+        /// The month's last day.
+        last: i8,
+    },
+    /// An hour past 23, a minute or second past 59.
+    TimeOfDay,
+}
+
+/// What makes a date-shaped text impossible, if that is why it cannot be read.
+pub fn calendar_problem(text: &str) -> Option<CalendarProblem> {
+    let b = text.trim().as_bytes();
+    let number = |range: std::ops::Range<usize>| -> Option<u32> {
+        let digits = b.get(range)?;
+        digits
+            .iter()
+            .all(u8::is_ascii_digit)
+            .then(|| digits.iter().fold(0, |n, d| n * 10 + u32::from(d - b'0')))
+    };
+    let (year, month, day) = (number(0..4)?, number(5..7)?, number(8..10)?);
+    if b.get(4) != Some(&b'-') || b.get(7) != Some(&b'-') {
+        return None;
+    }
+    let (year, month8) = (i16::try_from(year).ok()?, u8::try_from(month).ok()?);
+    if !(1..=12).contains(&month) {
+        return Some(CalendarProblem::Month(month8));
+    }
+    let month = i8::try_from(month).ok()?;
+    let last = jiff::civil::Date::new(year, month, 1).ok()?.days_in_month();
+    let day8 = u8::try_from(day).ok()?;
+    if day == 0 || day > last.unsigned_abs().into() {
+        return Some(CalendarProblem::Day {
+            year,
+            month,
+            day: day8,
+            last,
+        });
+    }
+    if b.len() > 10 {
+        let hour = number(11..13)?;
+        let minute = number(14..16)?;
+        let second = if b.get(16) == Some(&b':') {
+            number(17..19)?
+        } else {
+            0
+        };
+        if hour > 23 || minute > 59 || second > 59 {
+            return Some(CalendarProblem::TimeOfDay);
+        }
+    }
+    None
+}
+
 /// Whether a datetime's date and time of day are valid, whatever its offset: then a parse
 /// failure means the instant is out of range, which deserves its own message.
 pub fn civil_part_is_valid(text: &str) -> bool {
@@ -68,6 +193,44 @@ pub fn civil_part_is_valid(text: &str) -> bool {
         _ => text,
     };
     without_zone.parse::<jiff::civil::DateTime>().is_ok()
+}
+
+/// A duration as data holds it: ISO 8601 (`P30D`, `PT12H`, `PT1.5S`), or as rules write it,
+/// a number, spaces and a unit (`30 days`, `1.5 days`, `1 week`; see [`duration_of`]).
+/// Months and years are refused: their length varies.
+pub fn parse_duration(text: &str) -> Option<SignedDuration> {
+    let text = text.trim();
+    let unsigned = text.strip_prefix(['+', '-']).unwrap_or(text);
+    if unsigned.starts_with(['P', 'p']) {
+        // ISO 8601 (jiff also reads `-P1D`, the negative form); a day is 24 hours, months
+        // and years have no fixed length and are refused
+        let span: jiff::Span = text.parse().ok()?;
+        return span
+            .to_duration(jiff::SpanRelativeTo::days_are_24_hours())
+            .ok();
+    }
+    let (amount, unit) = text.split_once(char::is_whitespace)?;
+    let amount: f64 = amount.parse().ok()?;
+    if !amount.is_finite() {
+        return None;
+    }
+    duration_of(amount, unit.trim_start())
+}
+
+/// `amount unit` as an exact duration (`second`, `minute`, `hour`, `day` of 24 hours,
+/// `week`, each also with an `s`); `None` for other units and for amounts too large to add
+/// to a time without overflow.
+pub fn duration_of(amount: f64, unit: &str) -> Option<SignedDuration> {
+    let seconds_per_unit = match unit.strip_suffix('s').unwrap_or(unit) {
+        "second" => 1.0,
+        "minute" => 60.0,
+        "hour" => 3_600.0,
+        "day" => 86_400.0,
+        "week" => 604_800.0,
+        _ => return None,
+    };
+    let seconds = amount * seconds_per_unit;
+    (seconds.abs() < 1e15).then(|| SignedDuration::from_secs_f64(seconds))
 }
 
 /// `time within span` at `now`: the time lies in `[now - span, now]`. A window reaching
@@ -119,5 +282,65 @@ mod tests {
             Some(at("2026-11-01T09:30:00Z"))
         );
         assert_eq!(date_start("9999-12-31".parse().unwrap()), Timestamp::MAX);
+    }
+
+    #[test]
+    fn data_datetimes_have_the_rfc3339_shape_only() {
+        for ok in [
+            "2026-11-17T10:00:00Z",
+            "2026-11-17t10:00:00.25z",
+            "2026-11-17 10:00:00+01:00",
+            "2026-11-17T10:00-05:30",
+        ] {
+            assert!(parse_time(ok).is_some(), "{ok}");
+        }
+        for refused in [
+            "2026-11-17T10:00:00+25:00",
+            "20261117T100000Z",
+            "2026-11-17T10:00:00+01:00[Europe/Berlin]",
+            "2026-11-17T10:00:00Z[UTC]",
+            "2026-12-31T23:59:60Z",
+            "2026-11-17T10:00:00",
+            "2026-11-17T10Z",
+        ] {
+            assert_eq!(parse_time(refused), None, "{refused}");
+        }
+    }
+
+    #[test]
+    fn durations_in_data_read_as_rule_literals_do() {
+        let hours = |h: i64| Some(SignedDuration::from_hours(h));
+        assert_eq!(parse_duration("1.5 days"), hours(36));
+        assert_eq!(parse_duration("36 hours"), hours(36));
+        assert_eq!(parse_duration("1 week"), hours(168));
+        assert_eq!(parse_duration("P1D"), hours(24));
+        assert_eq!(parse_duration("PT36H"), hours(36));
+        assert_eq!(parse_duration("30days"), None);
+        assert_eq!(parse_duration("2 months"), None);
+        assert_eq!(parse_duration("1 day 2 hours"), None);
+    }
+
+    #[test]
+    fn impossible_calendar_parts_are_named() {
+        assert_eq!(
+            calendar_problem("2026-13-01"),
+            Some(CalendarProblem::Month(13))
+        );
+        let feb = |year, last| {
+            Some(CalendarProblem::Day {
+                year,
+                month: 2,
+                day: 30,
+                last,
+            })
+        };
+        assert_eq!(calendar_problem("2026-02-30"), feb(2026, 28));
+        assert_eq!(calendar_problem("2028-02-30T10:00"), feb(2028, 29));
+        assert_eq!(
+            calendar_problem("2026-02-10T24:00"),
+            Some(CalendarProblem::TimeOfDay)
+        );
+        assert_eq!(calendar_problem("2026-02-10"), None);
+        assert_eq!(calendar_problem("yesterday"), None);
     }
 }

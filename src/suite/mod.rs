@@ -361,7 +361,7 @@ fn contact(
             let input = crate::run::Input {
                 name: &name,
                 format,
-                text: &text,
+                text: text.as_bytes(),
             };
             let found = crate::run::find(program, input, &id_text);
             match (
@@ -526,6 +526,11 @@ fn token_end(text: &str, start: usize) -> usize {
 /// The YAML error's message without its location and snippet (the diagnostic has them).
 fn yaml_message(e: &serde_saphyr::Error) -> String {
     let text = e.without_snippet().to_string();
+    // the library's limit on how far aliases may expand the file (an "alias bomb") is
+    // worded with its internals (`Nodes { nodes: 250001 }`); say what it means
+    if text.contains("budget breached") {
+        return "malformed test file: the file expands to too many values (YAML aliases `*name` repeat parts of it); write the contacts out instead".to_string();
+    }
     let first = data::without_position(text.lines().next().unwrap_or("").trim());
     // the library's advice to programmers (`set DuplicateKeyPolicy…`) means nothing to a
     // rule author: keep the finding, say the rest in our words

@@ -83,6 +83,11 @@ impl fmt::Display for Problem<'_> {
                 "{} lies outside the datetimes qualify can represent (years -9999 to 9999, up to 9999-12-30)",
                 Shown(found)
             ),
+            DataProblem::DateTimeNotRfc3339 { found } => write!(
+                f,
+                "{} is not an RFC 3339 datetime such as 2026-11-17T10:00:00Z or 2026-11-17T11:00:00+01:00 (no compact form, zone name, offset past ±23:59 or leap second)",
+                Shown(found)
+            ),
             DataProblem::DateTimeWithoutOffset { found } => write!(
                 f,
                 "{} has no UTC offset: add `Z` for UTC or an offset such as `+02:00`",
@@ -147,7 +152,37 @@ impl fmt::Display for Problem<'_> {
                 }
                 Ok(())
             }
-            DataProblem::CsvNotUtf8 => f.write_str("malformed CSV: a cell is not valid UTF-8 text"),
+            DataProblem::NotUtf8 => f.write_str(
+                "the record is not UTF-8 text (a byte here is not a character); re-export the file as UTF-8",
+            ),
+            DataProblem::RecordTooLarge { limit } => write!(
+                f,
+                "the record is larger than {} MiB, the limit for one contact; it was skipped",
+                limit >> 20
+            ),
+            DataProblem::TooDeep { limit } => write!(
+                f,
+                "lists and objects are nested more than {limit} deep; a contact record is never that deep"
+            ),
+            DataProblem::DuplicateKey => f.write_str(
+                "the key appears twice in one object; keep one (tools differ in which one they read)",
+            ),
+            DataProblem::NumberOutOfRange { found } => {
+                match found {
+                    Some(found) => write!(f, "{} is", Shown(found))?,
+                    None => f.write_str("the number is")?,
+                }
+                f.write_str(" too large: numbers reach up to about 1.8e308")
+            }
+            DataProblem::NotABoolCell { found } => write!(
+                f,
+                "expected true/false, yes/no or 1/0, found {}",
+                Shown(found)
+            ),
+            DataProblem::RecordCellAndColumn { record, column } => write!(
+                f,
+                "the header has a `{record}` column (the record as JSON) and a `{column}` column; keep one or the other"
+            ),
             DataProblem::MalformedCsv { reason } => write!(f, "malformed CSV: {reason}"),
             DataProblem::CellNotJson { expected, reason } => write!(
                 f,

@@ -22,6 +22,12 @@ pub fn shown(value: &Shown) -> String {
         Shown::ListOf(n) => format!("a list of {n}"),
         Shown::Items(items) => value_list(items),
         Shown::Value(v) => v.to_string(),
+        Shown::LongText { start, chars } => {
+            format!(
+                "{}… ({chars} characters)",
+                Value::Str(start.as_str().into())
+            )
+        }
     }
 }
 
@@ -120,7 +126,7 @@ fn quantified(list: &str, body: &str, outcome: Quantified) -> String {
 
 /// The whole explanation of a contact for people.
 pub fn human(explanation: &ContactExplanation) -> String {
-    let mut out = format!("contact {}\n", explanation.id);
+    let mut out = format!("contact {}\n", super::printable(&explanation.id));
     for class in &explanation.classes {
         out.push('\n');
         out.push_str(&class_tree(class));

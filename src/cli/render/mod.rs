@@ -13,20 +13,28 @@ use crate::diagnostic::{Diagnostic, Severity};
 use crate::source::{SourceMap, Span};
 
 /// Text safe to print on a terminal: control characters (escape sequences, line breaks
-/// inside an id) are shown as `\u{…}` instead of acting on the screen.
+/// inside an id) and the invisible marks that reorder text (U+202E and the other
+/// bidirectional controls) are shown as `\u{…}` instead of acting on the screen.
 pub fn printable(text: &str) -> Cow<'_, str> {
-    if !text.chars().any(char::is_control) {
+    if !text.chars().any(unsafe_on_screen) {
         return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + 8);
     for c in text.chars() {
-        if c.is_control() {
+        if unsafe_on_screen(c) {
             out.push_str(&format!("\\u{{{:x}}}", c as u32));
         } else {
             out.push(c);
         }
     }
     Cow::Owned(out)
+}
+
+/// Whether a character acts on a terminal instead of showing: C0/C1 controls (ESC, BEL,
+/// NUL, …) and bidirectional controls, which make text read in another order than stored.
+fn unsafe_on_screen(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 pub mod explain;
 pub mod results;
@@ -491,6 +499,50 @@ fn deciding(d: &crate::explain::Deciding) -> String {
     }
 }
 
+/// Why a date-shaped text is not in the calendar, for people.
+pub fn calendar_problem(problem: crate::semantics::time::CalendarProblem) -> String {
+    use crate::semantics::time::CalendarProblem;
+    const MONTHS: [&str; 12] = [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ];
+    match problem {
+        CalendarProblem::Month(m) => format!("there is no month {m} (months are 01 to 12)"),
+        CalendarProblem::Day {
+            year,
+            month,
+            day,
+            last,
+        } => {
+            let name = usize::try_from(month - 1)
+                .ok()
+                .and_then(|m| MONTHS.get(m))
+                .copied()
+                .unwrap_or("the month");
+            format!("{name} {year} has {last} days, so there is no day {day}")
+        }
+        CalendarProblem::TimeOfDay => {
+            "there is no such time of day (hours are 00 to 23, minutes and seconds 00 to 59)"
+                .to_string()
+        }
+    }
+}
+
+/// `n` and a noun, the noun in the plural unless `n` is 1 (`1 record`, `2 records`).
+pub fn count(n: usize, singular: &str, plural: &str) -> String {
+    format!("{n} {}", if n == 1 { singular } else { plural })
+}
+
 /// The closing line of a run: what was read, classified and failed, and why it stopped.
 pub fn tally(tally: &crate::run::Tally) -> String {
     let mut line = format!(
@@ -510,8 +562,15 @@ pub fn tally(tally: &crate::run::Tally) -> String {
             tally.lost.join(", ")
         ));
     }
-    if tally.stopped {
-        line.push_str("; stopped at the first bad record (--on-error fail)");
+    match tally.stopped_after {
+        Some(n) => line.push_str(&format!(
+            "; stopped after {} (--max-errors {n})",
+            count(n, "bad record", "bad records")
+        )),
+        None if tally.stopped => {
+            line.push_str("; stopped at the first bad record (--on-error fail)")
+        }
+        None => {}
     }
     line
 }

@@ -62,9 +62,57 @@ pub(crate) fn result_table(
     (header, cells)
 }
 
+/// How CSV output writes cells.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CsvCells {
+    /// Cells as they are (`--csv-raw`), else a cell a spreadsheet would take for a formula
+    /// gets a leading `'`.
+    pub raw: bool,
+}
+
+impl CsvCells {
+    /// A cell as CSV output writes it: one that starts with `=`, `+`, `-`, `@`, `|`, tab
+    /// or carriage return is prefixed with `'`, so a spreadsheet shows it as text instead
+    /// of running it as a formula (CSV injection; OWASP's advice).
+    pub fn cell<'c>(&self, cell: &'c str) -> std::borrow::Cow<'c, str> {
+        if !self.raw && cell.starts_with(['=', '+', '-', '@', '|', '\t', '\r']) {
+            std::borrow::Cow::Owned(format!("'{cell}"))
+        } else {
+            std::borrow::Cow::Borrowed(cell)
+        }
+    }
+}
+
+/// A CSV writer's error as the I/O error under it, so a closed pipe is still one.
+fn csv_error(e: ::csv::Error) -> std::io::Error {
+    match e.into_kind() {
+        ::csv::ErrorKind::Io(e) => e,
+        other => std::io::Error::other(format!("{other:?}")),
+    }
+}
+
+/// One result row as a JSON object whose keys keep the columns' order (a JSON map would
+/// sort them, losing `--select`'s order).
+struct JsonRow<'a> {
+    header: &'a [String],
+    cells: &'a [Option<String>],
+}
+
+impl serde::Serialize for JsonRow<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(Some(self.header.len()))?;
+        for (key, value) in self.header.iter().zip(self.cells) {
+            map.serialize_entry(key, value)?;
+        }
+        map.end()
+    }
+}
+
 pub(crate) fn write_rows(
     out: &mut impl Write,
     format: OutputFormat,
+    csv: CsvCells,
     (header, cells): (Vec<String>, Vec<Vec<Option<String>>>),
 ) -> std::io::Result<()> {
     match format {
@@ -81,35 +129,32 @@ pub(crate) fn write_rows(
         }
         OutputFormat::Csv => {
             let mut writer = ::csv::Writer::from_writer(out);
-            writer
-                .write_record(&header)
-                .map_err(std::io::Error::other)?;
+            writer.write_record(&header).map_err(csv_error)?;
             for line in cells {
-                let line: Vec<String> = line.into_iter().map(Option::unwrap_or_default).collect();
-                writer.write_record(&line).map_err(std::io::Error::other)?;
+                let line: Vec<std::borrow::Cow<'_, str>> = line
+                    .iter()
+                    .map(|c| csv.cell(c.as_deref().unwrap_or("")))
+                    .collect();
+                let line = line.iter().map(|c| c.as_bytes());
+                writer.write_record(line).map_err(csv_error)?;
             }
             writer.flush()
         }
         OutputFormat::Json | OutputFormat::Jsonl => {
-            let objects = cells.into_iter().map(|line| {
-                let object: serde_json::Map<String, serde_json::Value> = header
-                    .iter()
-                    .cloned()
-                    .zip(
-                        line.into_iter()
-                            .map(|c| c.map_or(serde_json::Value::Null, serde_json::Value::String)),
-                    )
-                    .collect();
-                serde_json::Value::Object(object)
-            });
+            let objects: Vec<JsonRow<'_>> = cells
+                .iter()
+                .map(|line| JsonRow {
+                    header: &header,
+                    cells: line,
+                })
+                .collect();
             if format == OutputFormat::Jsonl {
-                for object in objects {
-                    serde_json::to_writer(&mut *out, &object)?;
+                for object in &objects {
+                    serde_json::to_writer(&mut *out, object)?;
                     out.write_all(b"\n")?;
                 }
             } else {
-                let all: Vec<serde_json::Value> = objects.collect();
-                serde_json::to_writer_pretty(&mut *out, &all)?;
+                serde_json::to_writer_pretty(&mut *out, &objects)?;
                 out.write_all(b"\n")?;
             }
             Ok(())
@@ -174,6 +219,7 @@ pub(crate) fn summary_counts<'p>(
 pub(crate) fn write_summary(
     out: &mut impl Write,
     format: OutputFormat,
+    csv: CsvCells,
     program: &Program,
     columns: &[usize],
     funnel: &run::Funnel,
@@ -211,16 +257,16 @@ pub(crate) fn write_summary(
             let mut writer = ::csv::Writer::from_writer(out);
             writer
                 .write_record(["classification", "value", "contacts", "share_percent"])
-                .map_err(std::io::Error::other)?;
+                .map_err(csv_error)?;
             for (class, value, count) in &counts {
                 writer
                     .write_record([
                         class.to_string(),
-                        value.clone(),
+                        csv.cell(value).into_owned(),
                         count.to_string(),
                         format!("{:.1}", share(*count)),
                     ])
-                    .map_err(std::io::Error::other)?;
+                    .map_err(csv_error)?;
             }
             writer.flush()
         }
@@ -247,5 +293,22 @@ pub(crate) fn write_summary(
             }
             Ok(())
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::CsvCells;
+
+    #[test]
+    fn csv_cells_that_a_spreadsheet_would_run_get_a_quote() {
+        let safe = CsvCells::default();
+        for cell in ["=1+1", "+1", "-2", "@SUM(A1)", "|cmd", "\tx", "\rx"] {
+            assert_eq!(safe.cell(cell), format!("'{cell}"));
+        }
+        for cell in ["plain", "", "1", "a=b", " =x"] {
+            assert_eq!(safe.cell(cell), cell);
+        }
+        assert_eq!(CsvCells { raw: true }.cell("=1+1"), "=1+1");
     }
 }

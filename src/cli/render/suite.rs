@@ -43,7 +43,7 @@ pub(crate) fn human(
         let status = if result.passed() { "PASS" } else { "FAIL" };
         out.push_str(&format!(
             "  {status}  {} ({file}:{line})\n",
-            result.case.name
+            super::printable(&result.case.name)
         ));
         if let Some(e) = runtime_error(result) {
             out.push_str(&format!(

@@ -1,0 +1,289 @@
+//! Byte-level scanning of record text that the parsers cannot or should not see: places
+//! (line and column of a byte), the first bad UTF-8 byte, nesting depth, and the id of a
+//! record that failed to decode. Every scan is linear and iterative: no input can make it
+//! recurse or allocate by a length it claims.
+
+use super::MAX_NESTING;
+
+/// The text without a leading UTF-8 byte-order mark.
+pub fn strip_bom(bytes: &[u8]) -> &[u8] {
+    bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)
+}
+
+/// Whether a file holds nothing but whitespace (after a byte-order mark): no records.
+pub fn is_blank(bytes: &[u8]) -> bool {
+    strip_bom(bytes).iter().all(u8::is_ascii_whitespace)
+}
+
+/// A place in a text, advanced byte by byte so that walking a whole file stays linear.
+#[derive(Debug, Clone, Copy)]
+pub struct Cursor {
+    /// Byte offset.
+    pub offset: usize,
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column, in characters.
+    pub column: usize,
+}
+
+impl Cursor {
+    /// The start of a text whose first byte is at `line`, `column`.
+    pub fn at(line: usize, column: usize) -> Cursor {
+        Cursor {
+            offset: 0,
+            line,
+            column,
+        }
+    }
+
+    /// Moves forward to `offset` of `bytes` (the text the cursor walks); never backwards.
+    pub fn advance(&mut self, bytes: &[u8], offset: usize) -> (usize, usize) {
+        let end = offset.min(bytes.len());
+        if end > self.offset {
+            for &b in &bytes[self.offset..end] {
+                if b == b'\n' {
+                    self.line += 1;
+                    self.column = 1;
+                } else if b & 0xC0 != 0x80 {
+                    // one character per byte that does not continue a UTF-8 sequence
+                    self.column += 1;
+                }
+            }
+            self.offset = end;
+        }
+        (self.line, self.column)
+    }
+}
+
+/// The line and column of `offset` in a record that starts at `line`, `column`.
+pub fn place(bytes: &[u8], line: usize, column: usize, offset: usize) -> (usize, usize) {
+    Cursor::at(line, column).advance(bytes, offset)
+}
+
+/// The offset of the first bracket nested deeper than [`MAX_NESTING`], outside strings.
+pub fn too_deep(bytes: &[u8]) -> Option<usize> {
+    let mut depth = 0usize;
+    let mut in_string = false;
+    let mut escaped = false;
+    for (i, &b) in bytes.iter().enumerate() {
+        if in_string {
+            match b {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'{' | b'[' => {
+                depth += 1;
+                if depth > MAX_NESTING {
+                    return Some(i);
+                }
+            }
+            b'}' | b']' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    None
+}
+
+/// The id of a record that could not be decoded, read from its text as far as the text
+/// allows: the value of the first top-level key `id_field`, if it comes before whatever is
+/// wrong. A numeric id is written as a contact's id would be.
+pub fn recover_id(bytes: &[u8], id_field: &str) -> Option<String> {
+    let mut s = Scanner { bytes, pos: 0 };
+    s.ws();
+    s.eat(b'{')?;
+    loop {
+        s.ws();
+        let key = s.string()?;
+        s.ws();
+        s.eat(b':')?;
+        s.ws();
+        if key_is(&bytes[key.0..key.1], id_field) {
+            return s.id_value();
+        }
+        s.skip_value()?;
+        s.ws();
+        match s.next()? {
+            b',' => continue,
+            _ => return None,
+        }
+    }
+}
+
+/// Whether the raw text of a JSON key (between its quotes) spells `name`.
+fn key_is(raw: &[u8], name: &str) -> bool {
+    if !raw.contains(&b'\\') {
+        return raw == name.as_bytes();
+    }
+    let quoted = [b"\"", raw, b"\""].concat();
+    serde_json::from_slice::<String>(&quoted).is_ok_and(|k| k == name)
+}
+
+struct Scanner<'a> {
+    bytes: &'a [u8],
+    pos: usize,
+}
+
+impl Scanner<'_> {
+    fn ws(&mut self) {
+        while self
+            .bytes
+            .get(self.pos)
+            .is_some_and(u8::is_ascii_whitespace)
+        {
+            self.pos += 1;
+        }
+    }
+
+    fn next(&mut self) -> Option<u8> {
+        let b = *self.bytes.get(self.pos)?;
+        self.pos += 1;
+        Some(b)
+    }
+
+    fn eat(&mut self, want: u8) -> Option<()> {
+        (self.next()? == want).then_some(())
+    }
+
+    /// A string's raw content as a byte range (without the quotes).
+    fn string(&mut self) -> Option<(usize, usize)> {
+        self.eat(b'"')?;
+        let start = self.pos;
+        loop {
+            match self.next()? {
+                b'\\' => {
+                    self.next()?;
+                }
+                b'"' => return Some((start, self.pos - 1)),
+                _ => {}
+            }
+        }
+    }
+
+    /// Skips one value of any depth without recursing.
+    fn skip_value(&mut self) -> Option<()> {
+        let mut depth = 0usize;
+        let start = self.pos;
+        loop {
+            self.ws();
+            match *self.bytes.get(self.pos)? {
+                b'"' => {
+                    self.string()?;
+                }
+                b'{' | b'[' => {
+                    depth += 1;
+                    self.pos += 1;
+                }
+                b'}' | b']' if depth > 0 => {
+                    depth -= 1;
+                    self.pos += 1;
+                }
+                b',' | b':' if depth > 0 => self.pos += 1,
+                // a value ends here only if there was one
+                b',' | b'}' | b']' => return (self.pos > start).then_some(()),
+                _ => {
+                    // a number, `true`, `false` or `null`
+                    let start = self.pos;
+                    while self
+                        .bytes
+                        .get(self.pos)
+                        .is_some_and(|b| !b",:{}[]\" \t\r\n".contains(b))
+                    {
+                        self.pos += 1;
+                    }
+                    if self.pos == start {
+                        return None;
+                    }
+                }
+            }
+            if depth == 0 {
+                return Some(());
+            }
+        }
+    }
+
+    /// The id's value: a string (decoded; bad UTF-8 shown replaced) or a number.
+    fn id_value(&mut self) -> Option<String> {
+        if self.bytes.get(self.pos) == Some(&b'"') {
+            let (start, end) = self.string()?;
+            let raw = &self.bytes[start..end];
+            let text = String::from_utf8_lossy(raw);
+            if !raw.contains(&b'\\') {
+                return Some(text.into_owned());
+            }
+            return serde_json::from_str::<String>(&format!("\"{text}\"")).ok();
+        }
+        let start = self.pos;
+        while self
+            .bytes
+            .get(self.pos)
+            .is_some_and(|b| b.is_ascii_digit() || b"+-.eE".contains(b))
+        {
+            self.pos += 1;
+        }
+        let literal = std::str::from_utf8(&self.bytes[start..self.pos]).ok()?;
+        if literal.is_empty() {
+            return None;
+        }
+        // a number that is no valid id names no contact
+        match literal.parse::<f64>() {
+            Ok(n) if n.fract() == 0.0 && n.abs() < super::MAX_EXACT_ID as f64 => {
+                Some(crate::semantics::value::format_number(n))
+            }
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_id_is_found_before_whatever_breaks_the_record() {
+        let id = |text: &str| recover_id(text.as_bytes(), "id");
+        assert_eq!(id(r#"{"id": "c1", "x": }"#), Some("c1".into()));
+        assert_eq!(
+            id(r#"{"a": {"b": [1, {"c": 2}]}, "id": 7, "x"#),
+            Some("7".into())
+        );
+        assert_eq!(id(r#"{"a": 1, "x": , "id": "c2"}"#), None);
+        assert_eq!(id(r#"{"i\u0064": "c3"}"#), Some("c3".into()));
+        assert_eq!(
+            id("{\"id\": \"c\u{e9}\", \"x\": \"\\u00\"}"),
+            Some("c\u{e9}".into())
+        );
+        let deep = format!(
+            "{{\"x\": {}1{}, \"id\": \"d\"}}",
+            "[".repeat(500),
+            "]".repeat(500)
+        );
+        assert_eq!(id(&deep), Some("d".into()));
+        assert_eq!(
+            recover_id(b"{\"n\": \"\xff\", \"id\": \"u\"}", "id"),
+            Some("u".into())
+        );
+    }
+
+    #[test]
+    fn places_count_characters_and_lines() {
+        let text = "ab\u{e9}\ncd".as_bytes();
+        assert_eq!(place(text, 1, 1, 4), (1, 4));
+        assert_eq!(place(text, 1, 1, 6), (2, 2));
+        assert_eq!(place(text, 3, 5, 1), (3, 6));
+    }
+
+    #[test]
+    fn nesting_is_counted_outside_strings() {
+        let ok = format!("{}{}", "[".repeat(MAX_NESTING), "]".repeat(MAX_NESTING));
+        assert_eq!(too_deep(ok.as_bytes()), None);
+        let deep = "[".repeat(MAX_NESTING + 1);
+        assert_eq!(too_deep(deep.as_bytes()), Some(MAX_NESTING));
+        assert_eq!(too_deep(format!("\"{deep}\"").as_bytes()), None);
+    }
+}
