@@ -250,7 +250,7 @@ impl Builder {
                 let amount_pair = inner.next().ok_or_else(|| internal(span))?;
                 let amount = self.number(&amount_pair)?;
                 let unit = inner.next().ok_or_else(|| internal(span))?;
-                ExprKind::Duration(duration(amount, unit.as_str()).ok_or_else(|| {
+                ExprKind::Duration(time::duration_of(amount, unit.as_str()).ok_or_else(|| {
                     Diagnostic::new(
                         Code::InvalidLiteral,
                         span,
@@ -466,21 +466,6 @@ fn whole_number_is_exact(digits: &str, n: f64) -> bool {
     let written = digits.trim_start_matches('0');
     let written = if written.is_empty() { "0" } else { written };
     format!("{n:.0}") == written
-}
-
-/// `amount unit` as an exact duration; `None` when it does not fit.
-fn duration(amount: f64, unit: &str) -> Option<jiff::SignedDuration> {
-    let seconds_per_unit = match unit.trim_end_matches('s') {
-        "second" => 1.0,
-        "minute" => 60.0,
-        "hour" => 3_600.0,
-        "day" => 86_400.0,
-        "week" => 604_800.0,
-        _ => return None,
-    };
-    let seconds = amount * seconds_per_unit;
-    // jiff durations hold up to i64 seconds; stay well inside so arithmetic cannot overflow
-    (seconds.abs() < 1e15).then(|| jiff::SignedDuration::from_secs_f64(seconds))
 }
 
 fn invalid_literal(span: Span, message: String, error: jiff::Error) -> Diagnostic {
