@@ -789,3 +789,50 @@ fn explain_shortens_long_values_and_does_not_call_the_otherwise_value_further_al
     assert!(text.contains("to get hot"), "{text}");
     assert!(text.contains("to get warm"), "{text}");
 }
+
+/// `--jobs`: the output and the messages are the same for any number of threads.
+#[test]
+fn eval_gives_the_same_results_on_any_number_of_threads() {
+    let dir = scratch("jobs");
+    let data = dir.join("contacts.jsonl");
+    let examples = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("rules/examples/contacts.jsonl"),
+    )
+    .expect("examples");
+    let lines: Vec<&str> = examples.lines().filter(|l| !l.trim().is_empty()).collect();
+    let mut text = String::new();
+    for i in 0..3_000 {
+        // every 50th record is broken, so errors interleave with results
+        if i % 50 == 7 {
+            text.push_str("{\"id\": \"broken\", \"company\": \n");
+        } else {
+            text.push_str(lines[i % lines.len()]);
+            text.push('\n');
+        }
+    }
+    std::fs::write(&data, text).expect("write");
+    let data = data.to_string_lossy().into_owned();
+    let run = |jobs: &str| {
+        qualify(&[
+            "eval",
+            "rules/",
+            &data,
+            "--as-of",
+            "2026-11-22",
+            "--format",
+            "csv",
+            "--explain",
+            "--jobs",
+            jobs,
+        ])
+    };
+    let one = run("1");
+    assert_eq!(one.status.code(), Some(3), "{}", stderr(&one));
+    for jobs in ["2", "5"] {
+        let many = run(jobs);
+        assert_eq!(many.status.code(), one.status.code());
+        assert_eq!(stdout(&many), stdout(&one), "--jobs {jobs}");
+        assert_eq!(stderr(&many), stderr(&one), "--jobs {jobs}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

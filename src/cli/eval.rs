@@ -62,6 +62,11 @@ pub struct EvalArgs {
     /// reading a cell that starts with `=`, `+`, `-`, `@`, `|`, tab or CR as a formula
     #[arg(long)]
     pub csv_raw: bool,
+
+    /// Threads that decode and classify JSON Lines input (results keep the input order)
+    /// [default: the number of cores]
+    #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub jobs: Option<u16>,
 }
 
 /// The options every command that reads contacts shares (`eval`, `explain`).
@@ -167,6 +172,10 @@ pub fn run(args: &EvalArgs) -> Result<ExitStatus, CliError> {
             (OnError::Continue, None) => run::ErrorPolicy::Continue,
         },
         reasons: args.explain,
+        jobs: match args.jobs {
+            Some(n) => usize::from(n),
+            None => std::thread::available_parallelism().map_or(1, usize::from),
+        },
     };
     let mut sink = Collect {
         rows: Vec::new(),

@@ -23,13 +23,29 @@ pub fn read_lines<'a>(
     bytes: &'a [u8],
     plan: &'a FieldPlan,
 ) -> impl Iterator<Item = Result<Contact, Box<DataError>>> + 'a {
+    lines(bytes).map(move |(number, line)| decode_line(file, line, number, plan))
+}
+
+/// The non-blank lines of a JSON Lines text with their 1-based numbers (a trailing `\r`
+/// dropped): the records, found without decoding them, so they can be decoded anywhere.
+pub fn lines(bytes: &[u8]) -> impl Iterator<Item = (usize, &[u8])> {
     bytes
         .split(|&b| b == b'\n')
         .enumerate()
-        .filter_map(move |(i, line)| {
+        .filter_map(|(i, line)| {
             let line = line.strip_suffix(b"\r").unwrap_or(line);
-            (!line.trim_ascii().is_empty()).then(|| decode_bytes(file, line, i + 1, 1, plan))
+            (!line.trim_ascii().is_empty()).then_some((i + 1, line))
         })
+}
+
+/// Decodes one line of a JSON Lines text (its number for messages).
+pub fn decode_line(
+    file: &str,
+    line: &[u8],
+    number: usize,
+    plan: &FieldPlan,
+) -> Result<Contact, Box<DataError>> {
+    decode_bytes(file, line, number, 1, plan)
 }
 
 /// A JSON array of contacts. Elements are found by a light scanner first, so a broken

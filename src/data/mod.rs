@@ -86,6 +86,22 @@ pub fn read<'a, T: AsRef<[u8]> + ?Sized>(
     }
 }
 
+/// The records of a JSON Lines text, found without decoding them (for decoding on several
+/// threads): line number and bytes of each non-blank line.
+pub fn jsonl_records(text: &[u8]) -> impl Iterator<Item = (usize, &[u8])> {
+    json::lines(scan::strip_bom(text))
+}
+
+/// Decodes one record found by [`jsonl_records`].
+pub fn decode_jsonl_record(
+    file: &str,
+    number: usize,
+    line: &[u8],
+    plan: &FieldPlan,
+) -> Result<Contact, Box<DataError>> {
+    json::decode_line(file, line, number, plan)
+}
+
 /// An error message without the " at line L column C" a parser appended (ours names the
 /// place itself).
 pub(crate) fn without_position(message: &str) -> &str {

@@ -8,6 +8,7 @@
 //! module does no I/O: inputs arrive as text, results leave through the sink.
 
 mod find;
+mod parallel;
 
 use std::collections::HashSet;
 
@@ -53,6 +54,8 @@ pub struct Options {
     pub on_error: ErrorPolicy,
     /// Whether to give the sink a short reason per classification.
     pub reasons: bool,
+    /// How many threads decode and classify (1: the calling thread alone).
+    pub jobs: usize,
 }
 
 /// One input: a named text in a known format.
@@ -115,7 +118,13 @@ impl Tally {
     }
 }
 
+/// A record after decoding and classifying: the contact, its outcomes and (when asked)
+/// its short reasons, or why it could not be read or classified.
+type Done = Result<(Contact, Vec<Outcome>, Vec<Reason>), Box<DataError>>;
+
 /// Decodes and classifies every record of `inputs` in order, giving each result to `sink`.
+/// With `options.jobs` above 1, JSON Lines records are decoded and classified on that many
+/// threads; the sink still sees them in input order, with the same results and messages.
 pub fn run<S: Sink>(
     program: &Program,
     sources: &SourceMap,
@@ -123,60 +132,110 @@ pub fn run<S: Sink>(
     options: Options,
     sink: &mut S,
 ) -> Result<Tally, S::Error> {
+    let mut consumer = Consumer {
+        options,
+        tally: Tally::default(),
+        seen: HashSet::new(),
+        sink,
+    };
     let mut evaluator = Evaluator::new(program, options.now);
-    let mut tally = Tally::default();
-    let mut seen: HashSet<String> = HashSet::new();
+    for input in inputs {
+        let go_on = if options.jobs > 1 && input.format == InputFormat::Jsonl {
+            parallel::jsonl(program, sources, input, options, &mut consumer)?
+        } else {
+            let mut go_on = true;
+            for record in data::read(input.format, input.name, input.text, program.plan()) {
+                let done = classify(
+                    program,
+                    sources,
+                    &mut evaluator,
+                    input.name,
+                    options,
+                    record,
+                );
+                go_on = consumer.take(input.name, done)?;
+                if !go_on {
+                    break;
+                }
+            }
+            go_on
+        };
+        if !go_on {
+            break;
+        }
+    }
+    Ok(consumer.tally)
+}
+
+/// Classifies one decoded record (and gives its short reasons when asked).
+fn classify<'p>(
+    program: &'p Program,
+    sources: &SourceMap,
+    evaluator: &mut Evaluator<'p>,
+    name: &str,
+    options: Options,
+    record: Result<Contact, Box<DataError>>,
+) -> Done {
+    let contact = record?;
+    let located = |e| Box::new(runtime_error(sources, program, name, &contact, e));
+    let outcomes = evaluator.classify(&contact.slots).map_err(located)?;
     let mut reasons = Vec::new();
-    'inputs: for input in inputs {
-        for record in data::read(input.format, input.name, input.text, program.plan()) {
-            let result = record.and_then(|contact| {
-                let located =
-                    |e| Box::new(runtime_error(sources, program, input.name, &contact, e));
-                let outcomes = evaluator.classify(&contact.slots).map_err(located)?;
-                reasons.clear();
-                if options.reasons {
-                    let mut explainer =
-                        Explainer::new(program, sources, &mut evaluator, &contact.slots);
-                    for c in 0..program.classes().len() {
-                        reasons.push(explainer.class(c).map_err(located)?.short_reason());
-                    }
+    if options.reasons {
+        let mut explainer = Explainer::new(program, sources, evaluator, &contact.slots);
+        for c in 0..program.classes().len() {
+            reasons.push(explainer.class(c).map_err(located)?.short_reason());
+        }
+    }
+    Ok((contact, outcomes, reasons))
+}
+
+/// Takes records in input order: counts them, notes repeated ids, applies the error
+/// policy and passes each on to the sink.
+struct Consumer<'s, S> {
+    options: Options,
+    tally: Tally,
+    seen: HashSet<String>,
+    sink: &'s mut S,
+}
+
+impl<S: Sink> Consumer<'_, S> {
+    /// Takes the next record of input `name`; `false` when the run stops here.
+    fn take(&mut self, name: &str, done: Done) -> Result<bool, S::Error> {
+        let tally = &mut self.tally;
+        match done {
+            Ok((contact, outcomes, reasons)) => {
+                tally.read += 1;
+                tally.classified += 1;
+                if !self.seen.insert(contact.id.clone()) {
+                    tally.repeated_ids += 1;
+                    tally.first_repeat.get_or_insert_with(|| contact.id.clone());
                 }
-                Ok((contact, outcomes))
-            });
-            match result {
-                Ok((contact, outcomes)) => {
+                self.sink.classified(Classified {
+                    contact: &contact,
+                    outcomes: &outcomes,
+                    reasons: &reasons,
+                })?;
+                Ok(true)
+            }
+            Err(error) => {
+                if error.fatal {
+                    tally.lost.push(name.to_string());
+                } else {
                     tally.read += 1;
-                    tally.classified += 1;
-                    if !seen.insert(contact.id.clone()) {
-                        tally.repeated_ids += 1;
-                        tally.first_repeat.get_or_insert_with(|| contact.id.clone());
-                    }
-                    sink.classified(Classified {
-                        contact: &contact,
-                        outcomes: &outcomes,
-                        reasons: &reasons,
-                    })?;
                 }
-                Err(error) => {
-                    if error.fatal {
-                        tally.lost.push(input.name.to_string());
-                    } else {
-                        tally.read += 1;
+                tally.errors += 1;
+                self.sink.failed(&error)?;
+                if self.options.on_error.stops_at(tally.errors) {
+                    tally.stopped = true;
+                    if let ErrorPolicy::StopAfter(n) = self.options.on_error {
+                        tally.stopped_after = Some(n);
                     }
-                    tally.errors += 1;
-                    sink.failed(&error)?;
-                    if options.on_error.stops_at(tally.errors) {
-                        tally.stopped = true;
-                        if let ErrorPolicy::StopAfter(n) = options.on_error {
-                            tally.stopped_after = Some(n);
-                        }
-                        break 'inputs;
-                    }
+                    return Ok(false);
                 }
+                Ok(true)
             }
         }
     }
-    Ok(tally)
 }
 
 /// A runtime error of a rule set without schema, as a located data error of its contact.

@@ -20,12 +20,14 @@ fn program() -> (SourceMap, Program) {
 }
 
 /// Keeps what the run gave it.
-#[derive(Default)]
+#[derive(Debug, Default, PartialEq)]
 struct Seen {
     ids: Vec<String>,
     values: Vec<Option<usize>>,
     reasons: usize,
     errors: Vec<Code>,
+    /// Every error whole, to compare runs on different numbers of threads.
+    error_details: Vec<DataError>,
 }
 
 impl Sink for Seen {
@@ -38,6 +40,7 @@ impl Sink for Seen {
     }
     fn failed(&mut self, error: &DataError) -> Result<(), Self::Error> {
         self.errors.push(error.code);
+        self.error_details.push(error.clone());
         Ok(())
     }
 }
@@ -46,6 +49,15 @@ fn run_over(
     text: &(impl AsRef<[u8]> + ?Sized),
     on_error: ErrorPolicy,
     reasons: bool,
+) -> (Tally, Seen) {
+    run_on(text, on_error, reasons, 1)
+}
+
+fn run_on(
+    text: &(impl AsRef<[u8]> + ?Sized),
+    on_error: ErrorPolicy,
+    reasons: bool,
+    jobs: usize,
 ) -> (Tally, Seen) {
     let (sources, program) = program();
     let inputs = [Input {
@@ -57,6 +69,7 @@ fn run_over(
         now: jiff::Timestamp::UNIX_EPOCH,
         on_error,
         reasons,
+        jobs,
     };
     let mut seen = Seen::default();
     let Ok(tally) = run(&program, &sources, &inputs, options, &mut seen);
@@ -151,4 +164,39 @@ fn find_keeps_the_first_contact_and_notes_repeats_and_errors_in_order() {
     assert_eq!(found.first_problem(), Some(false));
     let found = find(&program, input(DATA), "zz");
     assert_eq!((found.first_problem(), found.skipped), (None, 1));
+}
+
+/// Many threads give the sink what one thread gives it, in the same order, with the same
+/// counts and the same errors — whatever the error policy, and across batch boundaries.
+#[test]
+fn any_number_of_jobs_gives_the_same_run() {
+    let mut text = String::new();
+    for i in 0..5_000 {
+        let line = match i % 97 {
+            0 => format!("{{\"id\": \"x{i}\", \"calls\": \"many\"}}"),
+            1 => "{\"id\": broken".to_string(),
+            2 => format!("{{\"id\": \"x{}\", \"calls\": 1}}", i / 2),
+            3 => String::new(),
+            _ => format!("{{\"id\": \"x{i}\", \"calls\": {}}}", i % 4),
+        };
+        text.push_str(&line);
+        text.push('\n');
+    }
+    for policy in [
+        ErrorPolicy::Continue,
+        ErrorPolicy::Stop,
+        ErrorPolicy::StopAfter(40),
+    ] {
+        for reasons in [false, true] {
+            let one = run_on(&text, policy, reasons, 1);
+            assert_eq!(one.0.read, one.0.classified + one.0.failed());
+            for jobs in 2..=4 {
+                assert_eq!(
+                    run_on(&text, policy, reasons, jobs),
+                    one,
+                    "{policy:?} {jobs} jobs"
+                );
+            }
+        }
+    }
 }
