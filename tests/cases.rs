@@ -187,8 +187,123 @@ fn explain() {
 #[test]
 fn lint() {
     insta::glob!("cases/lint/*", |path| {
-        let sources = rule_set(path);
-        let analysis = qualify::analyze(&sources, &CheckOptions::default(), &Default::default());
-        insta::assert_snapshot!(rendered(&sources, &analysis.diagnostics));
+        insta::assert_snapshot!(analyzed(rule_set(path)));
     });
+}
+
+/// The diagnostics of the whole check of a rule set, lints included, with default levels.
+fn analyzed(sources: SourceMap) -> String {
+    let analysis = qualify::analyze(&sources, &CheckOptions::default(), &Default::default());
+    rendered(&sources, &analysis.diagnostics)
+}
+
+/// A hostile case is a `.qual` file (or a directory of them) run through the whole check,
+/// lints included: rule sets that once misled, hung or crashed `qualify check`.
+#[test]
+fn hostile() {
+    insta::glob!("cases/hostile/*", |path| {
+        insta::assert_snapshot!(analyzed(rule_set(path)));
+    });
+}
+
+/// Hostile rule sets too large to keep as files: each is generated here and checked whole,
+/// lints included. Only the diagnostics are asserted; how long they take is measured by
+/// hand on a release build (a timing in a test would be flaky).
+#[test]
+fn hostile_generated() {
+    let schema = "schema contact { id: string, n: number, xs: list of number }\n";
+    let cases: Vec<(&str, String)> = vec![
+        // `vN when n == N`: once cubic in the rows; `dup` repeats `v5`
+        ("rows_4000", {
+            let rows = lines(4000, |i| format!("  v{i} when n == {i}\n"));
+            format!("{schema}classify k {{\n{rows}  dup when n == 5\n  otherwise other\n}}\n")
+        }),
+        // rows that all share `b` form one group the search must take whole: it stops at its
+        // budget with a note rather than keep the check waiting
+        ("rows_entangled", {
+            let rows = lines(3000, |i| format!("  v{i} when n == {i} and b\n"));
+            format!(
+                "schema contact {{ id: string, n: number, b: bool }}\nclassify k {{\n{rows}  otherwise other\n}}\n"
+            )
+        }),
+        // a 100,000-value list on one line, with one repeat at its end: Q1008 once, and the
+        // snippet shows the line cut around the two values
+        ("list_100k", {
+            let values: Vec<String> = (0..100_000).map(|i| i.to_string()).collect();
+            format!(
+                "{schema}classify k {{\n  a when n in [{}, 7]\n  otherwise b\n}}\n",
+                values.join(", ")
+            )
+        }),
+        // long chains of `+`, `*` and `??` check (they once took seconds per thousand terms)
+        ("chains_100k", {
+            let chain = |op: &str| vec!["n"; 100_000].join(op);
+            format!(
+                "{schema}let s = {}\nlet p = {}\nlet c = {}\nclassify k {{\n  a when s > 1 and p > 1 and c > 1\n  otherwise b\n}}\n",
+                chain(" + "),
+                chain(" * "),
+                chain(" ?? ")
+            )
+        }),
+        // quantifiers nested 5,000 deep: refused at the ninth level
+        ("quantifiers_5000", {
+            let nest = lines(5000, |i| format!("any y{i} in xs: "));
+            format!("{schema}classify k {{\n  a when {nest}y0 > 1\n  otherwise b\n}}\n")
+        }),
+        // `list of` nested 100,000 deep in the schema: refused at level 201
+        ("list_of_100k", {
+            format!(
+                "schema contact {{ id: string, xs: {}number }}\nclassify k {{\n  a when xs is present\n  otherwise b\n}}\n",
+                "list of ".repeat(100_000)
+            )
+        }),
+        // 50,000 `let`s, one with a type error: one diagnostic, in linear time
+        ("lets_50k", {
+            let lets = lines(50_000, |i| format!("let x{i} = n > {i}\n"));
+            format!(
+                "{schema}{lets}let bad = n + \"1\"\nclassify k {{\n  a when x0 and x49999\n  otherwise b\n}}\n"
+            )
+        }),
+    ];
+    for (name, text) in cases {
+        // on a thread with a stack as large as the command line's (long chains recurse)
+        let output = std::thread::Builder::new()
+            .stack_size(512 << 20)
+            .spawn(move || {
+                let mut sources = SourceMap::new();
+                sources.add(format!("{name}.qual"), text);
+                analyzed(sources)
+            })
+            .expect("a thread")
+            .join()
+            .expect("the check does not panic");
+        insta::assert_snapshot!(name, output);
+    }
+}
+
+/// The texts `line(0)`, `line(1)`, … `line(n - 1)` one after the other.
+fn lines(n: usize, line: impl Fn(usize) -> String) -> String {
+    (0..n).map(line).collect()
+}
+
+/// `--explain` takes a lint's name as `--allow` does, not only its code.
+#[test]
+fn explain_takes_lint_names() {
+    let by_name = run_binary(["check", "--explain", "unreachable-row"].map(String::from));
+    let by_code = run_binary(["check", "--explain", "Q1001"].map(String::from));
+    assert!(
+        by_name.contains("exit: 0\n--- stdout\nQ1001: "),
+        "{by_name}"
+    );
+    assert_eq!(
+        by_name.split_once("--- stdout").map(|(_, out)| out),
+        by_code.split_once("--- stdout").map(|(_, out)| out)
+    );
+}
+
+/// The README tells CI to run `qualify fmt --check`: the tour it points to must pass it.
+#[test]
+fn the_tour_is_formatted() {
+    let output = run_binary(["fmt", "--check", "../docs/tour"].map(String::from));
+    assert!(output.contains("exit: 0\n"), "{output}");
 }

@@ -1,11 +1,19 @@
 //! Dependencies between definitions: the order to check them in, and cycles.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use super::{Checker, Global};
 use crate::ast::{self, ExprKind};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::source::Span;
+
+/// The definitions being visited, outermost first, each with where it was reached from;
+/// indexed so that a long chain of `let`s is not searched once per step.
+#[derive(Default)]
+struct Path {
+    steps: Vec<(Global, Span)>,
+    positions: HashMap<Global, usize>,
+}
 
 impl Checker<'_> {
     /// Names of globals an expression refers to, with where, in source order. Quantifier
@@ -68,7 +76,7 @@ impl Checker<'_> {
         let mut done: HashSet<Global> = HashSet::new();
         let mut reported: HashSet<Global> = HashSet::new();
         for &start in &all {
-            let mut path: Vec<(Global, Span)> = Vec::new();
+            let mut path = Path::default();
             self.visit(
                 start,
                 start_span(self.name_of(start)),
@@ -85,7 +93,7 @@ impl Checker<'_> {
         &mut self,
         node: Global,
         via: Span,
-        path: &mut Vec<(Global, Span)>,
+        path: &mut Path,
         done: &mut HashSet<Global>,
         order: &mut Vec<Global>,
         reported: &mut HashSet<Global>,
@@ -93,19 +101,21 @@ impl Checker<'_> {
         if done.contains(&node) {
             return;
         }
-        if let Some(pos) = path.iter().position(|(g, _)| *g == node) {
-            let cycle: Vec<(Global, Span)> = path[pos..].to_vec();
+        if let Some(&pos) = path.positions.get(&node) {
+            let cycle: Vec<(Global, Span)> = path.steps[pos..].to_vec();
             if cycle.iter().all(|(g, _)| !reported.contains(g)) {
                 reported.extend(cycle.iter().map(|(g, _)| *g));
                 self.report_cycle(&cycle, via);
             }
             return;
         }
-        path.push((node, via));
+        path.positions.insert(node, path.steps.len());
+        path.steps.push((node, via));
         for (dep, span) in self.dependencies(node) {
             self.visit(dep, span, path, done, order, reported);
         }
-        path.pop();
+        path.steps.pop();
+        path.positions.remove(&node);
         done.insert(node);
         order.push(node);
     }

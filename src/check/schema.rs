@@ -1,5 +1,7 @@
 //! The schema: record types, enumerations, the id field.
 
+use std::collections::HashSet;
+
 use super::ir::{Field, ROOT, Record, RecordId, Type};
 use super::{CheckOptions, Checker};
 use crate::ast::{self, TypeExpr};
@@ -145,9 +147,9 @@ impl Checker<'_> {
                 }
             },
             TypeExpr::OneOf(values, _) => {
-                let mut seen: Vec<&str> = Vec::new();
+                let mut seen: HashSet<&str> = HashSet::new();
                 for v in values {
-                    if seen.contains(&v.node.as_str()) {
+                    if !seen.insert(v.node.as_str()) {
                         self.report(
                             Diagnostic::new(
                                 Code::DuplicateDefinition,
@@ -158,11 +160,11 @@ impl Checker<'_> {
                             .with_help("remove the repeated value"),
                         );
                     }
-                    seen.push(&v.node);
                 }
                 let mut list: Vec<String> = Vec::new();
+                let mut listed: HashSet<&str> = HashSet::new();
                 for v in values {
-                    if !list.contains(&v.node) {
+                    if listed.insert(v.node.as_str()) {
                         list.push(v.node.clone());
                     }
                 }

@@ -23,7 +23,8 @@ pub struct CheckArgs {
     #[arg(long, value_enum, default_value_t = CheckFormat::Human)]
     pub format: CheckFormat,
 
-    /// Print the long explanation of a diagnostic code (e.g. Q0004) and exit
+    /// Print the long explanation of a diagnostic code (e.g. Q0004) or lint (e.g.
+    /// unreachable-row) and exit
     #[arg(long, value_name = "CODE")]
     pub explain: Option<String>,
 
@@ -136,9 +137,14 @@ pub fn lint_config(
 }
 
 fn explain(code: &str) -> Result<ExitStatus, CliError> {
-    let Some(found) = Code::parse(code) else {
+    // a lint by its name, as `--allow` takes it, or any code
+    let by_name = crate::lint::ALL
+        .iter()
+        .find(|l| l.name == code.trim())
+        .map(|l| l.code);
+    let Some(found) = by_name.or_else(|| Code::parse(code)) else {
         return Err(CliError::usage(format!(
-            "unknown diagnostic code `{code}`; codes look like `Q0004` (the list is in docs/language.md and docs/lints.md)"
+            "unknown diagnostic code or lint `{code}`; codes look like `Q0004`, lints like `unreachable-row` (the lists are in docs/language.md and docs/lints.md)"
         )));
     };
     let text = format!(

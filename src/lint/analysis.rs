@@ -131,6 +131,11 @@ pub struct Model<'p> {
     /// Domain values of each variable (empty for opaque atoms, whose domain is T/F/U).
     domains: Vec<Vec<Value>>,
     by_key: HashMap<String, usize>,
+    /// Formula nodes evaluated by all searches so far, for lints with an overall budget.
+    work: std::cell::Cell<usize>,
+    /// The assignment searches fill in, kept between searches: allocating one as long as
+    /// the number of variables per search made many small searches quadratic.
+    assignment: std::cell::RefCell<Vec<Option<usize>>>,
 }
 
 /// The outcome of a search.
@@ -154,6 +159,8 @@ impl<'p> Model<'p> {
             sizes: Vec::new(),
             domains: Vec::new(),
             by_key: HashMap::new(),
+            work: std::cell::Cell::new(0),
+            assignment: Default::default(),
         };
         let mut terms: HashMap<String, TermInfo> = HashMap::new();
         for id in program.node_ids() {
@@ -385,14 +392,34 @@ impl<'p> Model<'p> {
         goal: &dyn Fn(&[TruthSet]) -> Option<bool>,
     ) -> Search {
         let mut vars: Vec<usize> = Vec::new();
+        let mut seen = std::collections::HashSet::new();
         for f in formulas {
-            collect_vars(f, &mut vars);
+            collect_vars(f, &mut vars, &mut seen);
         }
-        let mut assignment: Vec<Option<usize>> = vec![None; self.keys.len()];
+        // every search leaves the assignment empty again (`dfs` unassigns what it assigned)
+        let mut assignment = self.assignment.take();
+        assignment.resize(self.keys.len(), None);
         // the budget counts work: every step evaluates every formula once
         let size: usize = formulas.iter().map(formula_size).sum();
-        let mut budget = (SEARCH_WORK / size.max(1)).max(1);
-        self.dfs(formulas, goal, &vars, 0, &mut assignment, &mut budget)
+        let steps = (SEARCH_WORK / size.max(1)).max(1);
+        let mut budget = steps;
+        let found = self.dfs(formulas, goal, &vars, 0, &mut assignment, &mut budget);
+        self.assignment.replace(assignment);
+        self.work
+            .set(self.work.get() + (steps - budget) * size.max(1));
+        found
+    }
+
+    /// How many formula nodes the searches of this model have evaluated.
+    pub fn work(&self) -> usize {
+        self.work.get()
+    }
+
+    /// The variables a formula reads, each once.
+    pub fn vars(f: &Formula) -> Vec<usize> {
+        let mut out = Vec::new();
+        collect_vars(f, &mut out, &mut std::collections::HashSet::new());
+        out
     }
 
     fn dfs(
@@ -444,15 +471,16 @@ impl<'p> Model<'p> {
     }
 }
 
-fn collect_vars(f: &Formula, out: &mut Vec<usize>) {
+/// Appends the variables of `f` not in `seen` to `out`, in the order they occur.
+fn collect_vars(f: &Formula, out: &mut Vec<usize>, seen: &mut std::collections::HashSet<usize>) {
     match f {
         Formula::And(a, b) | Formula::Or(a, b) => {
-            collect_vars(a, out);
-            collect_vars(b, out);
+            collect_vars(a, out, seen);
+            collect_vars(b, out, seen);
         }
-        Formula::Not(x) => collect_vars(x, out),
+        Formula::Not(x) => collect_vars(x, out, seen),
         Formula::Atom { var, .. } => {
-            if !out.contains(var) {
+            if seen.insert(*var) {
                 out.push(*var);
             }
         }

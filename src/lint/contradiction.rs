@@ -55,6 +55,8 @@ fn check(ctx: &Context<'_>) -> Vec<Diagnostic> {
 pub(super) fn sites(ctx: &Context<'_>) -> Vec<NodeId> {
     let program = ctx.program;
     let mut out = Vec::new();
+    // a set beside the list, so that a rule set with many conditions stays linear
+    let mut seen = std::collections::HashSet::new();
     for Root {
         node,
         row,
@@ -77,7 +79,7 @@ pub(super) fn sites(ctx: &Context<'_>) -> Vec<NodeId> {
                 || parent.is_some_and(in_parent);
             // a literal `true`/`false` is only worth a word as a whole row condition
             let literal = matches!(program.node(n), Node::Const(_));
-            if is_site && (!literal || (row && parent.is_none())) && !out.contains(&n) {
+            if is_site && (!literal || (row && parent.is_none())) && seen.insert(n) {
                 out.push(n);
             }
         }

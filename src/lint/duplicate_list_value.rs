@@ -1,3 +1,5 @@
+use std::collections::HashMap;
+
 use super::{Context, declare_lint};
 use crate::ast::{ExprKind, Item, walk_expr};
 use crate::codes::Code;
@@ -27,8 +29,13 @@ fn check(ctx: &Context<'_>) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     let mut visit = |e: &crate::ast::Expr| {
         if let ExprKind::List(items) = &e.node {
+            // items that may be equal share a bucket, so a long list costs linear time
+            let mut buckets: HashMap<Bucket<'_>, Vec<usize>> = HashMap::new();
             for (i, item) in items.iter().enumerate() {
-                if let Some(first) = items[..i].iter().find(|earlier| *earlier == item) {
+                let earlier = buckets.entry(bucket(&item.node)).or_default();
+                let first = earlier.iter().map(|&j| &items[j]).find(|e| *e == item);
+                earlier.push(i);
+                if let Some(first) = first {
                     let text = ctx.sources.slice(item.span).to_string();
                     out.push(
                         Diagnostic::new(
@@ -50,4 +57,32 @@ fn check(ctx: &Context<'_>) -> Vec<Diagnostic> {
         }
     }
     out
+}
+
+/// A key that equal expressions share: literals and names by value, anything else by its
+/// kind only (such items are then compared one by one).
+#[derive(PartialEq, Eq, Hash)]
+enum Bucket<'a> {
+    Bool(bool),
+    /// The bits of the number, with `-0` as `0` (they are equal).
+    Number(u64),
+    Text(&'a str),
+    Date(jiff::civil::Date),
+    DateTime(jiff::Timestamp),
+    Duration(jiff::SignedDuration),
+    Name(&'a str),
+    Other(std::mem::Discriminant<ExprKind>),
+}
+
+fn bucket(e: &ExprKind) -> Bucket<'_> {
+    match e {
+        ExprKind::Bool(b) => Bucket::Bool(*b),
+        ExprKind::Number(n) => Bucket::Number(if *n == 0.0 { 0 } else { n.to_bits() }),
+        ExprKind::String(s) => Bucket::Text(s),
+        ExprKind::Date(d) => Bucket::Date(*d),
+        ExprKind::DateTime(t) => Bucket::DateTime(*t),
+        ExprKind::Duration(d) => Bucket::Duration(*d),
+        ExprKind::Name(n) => Bucket::Name(n),
+        other => Bucket::Other(std::mem::discriminant(other)),
+    }
 }

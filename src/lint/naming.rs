@@ -73,12 +73,11 @@ fn check(ctx: &Context<'_>) -> Vec<Diagnostic> {
         }
     }
     let mut out = Vec::new();
-    let mut reported: Vec<Span> = Vec::new();
+    let mut reported: std::collections::HashSet<Span> = std::collections::HashSet::new();
     for (kind, name, span) in names {
-        if is_snake_case(name) || reported.contains(&span) {
+        if is_snake_case(name) || !reported.insert(span) {
             continue;
         }
-        reported.push(span);
         out.push(
             Diagnostic::new(
                 Code::NonSnakeCase,

@@ -35,16 +35,15 @@ fn check(ctx: &Context<'_>) -> Vec<Diagnostic> {
     let program = ctx.program;
     let mut model = Model::new(program);
     let mut out = Vec::new();
-    let mut seen = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     for root in sites::roots(ctx) {
         for (node, parent) in sites::with_parents(program, root.node) {
             let Some(and) = sites::is_chain_head(program, node, parent) else {
                 continue;
             };
-            if seen.contains(&node) {
+            if !seen.insert(node) {
                 continue;
             }
-            seen.push(node);
             let mut parts = sites::chain(program, node, and);
             if parts.len() > MAX_PARTS {
                 continue;

@@ -34,7 +34,7 @@ fn check(ctx: &Context<'_>) -> Vec<Diagnostic> {
     let program = ctx.program;
     let mut model = Model::new(program);
     let mut out = Vec::new();
-    let mut seen = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     for root in sites::roots(ctx) {
         let mut negations = Vec::new();
         sites::walk(program, root.node, &mut |n| {
@@ -44,7 +44,7 @@ fn check(ctx: &Context<'_>) -> Vec<Diagnostic> {
             true
         });
         for n in negations {
-            seen.push(n);
+            seen.insert(n);
             let Node::Not(operand) = program.node(n) else {
                 continue;
             };

@@ -30,7 +30,8 @@ fn check(ctx: &Context<'_>) -> Vec<Diagnostic> {
     if !rules.has_schema {
         return Vec::new();
     }
-    let used = rules.fields_read();
+    let used: std::collections::HashSet<(RecordId, usize)> =
+        rules.fields_read().into_iter().collect();
     let mut out = Vec::new();
     unused(ctx, ir::ROOT, &used, &mut out);
     out
@@ -41,7 +42,7 @@ fn check(ctx: &Context<'_>) -> Vec<Diagnostic> {
 fn unused(
     ctx: &Context<'_>,
     record: RecordId,
-    used: &[(RecordId, usize)],
+    used: &std::collections::HashSet<(RecordId, usize)>,
     out: &mut Vec<Diagnostic>,
 ) {
     let rules = ctx.rules;

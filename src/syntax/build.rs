@@ -16,8 +16,11 @@ use crate::source::{FileId, Span, Spanned};
 
 /// Turns pairs of one item into AST nodes; `offset` is where the item starts in its file.
 pub(super) struct Builder {
-    pub file: FileId,
-    pub offset: usize,
+    file: FileId,
+    offset: usize,
+    /// For every byte offset of the item, where the content before it ends (see
+    /// [`content_ends`]).
+    content_ends: Vec<u32>,
 }
 
 type Built<T> = Result<T, Diagnostic>;
@@ -56,15 +59,24 @@ fn pratt() -> &'static PrattParser<Rule> {
 }
 
 impl Builder {
+    /// A builder for the item `chunk`, which starts at `offset` in `file`.
+    pub fn new(file: FileId, offset: usize, chunk: &str) -> Builder {
+        Builder {
+            file,
+            offset,
+            content_ends: content_ends(chunk),
+        }
+    }
+
     /// The pair's span without the whitespace and comments pest lets a rule end with.
     fn span(&self, pair: &Pair<'_, Rule>) -> Span {
         let s = pair.as_span();
-        let len = content_len(pair.as_str());
-        Span::new(
-            self.file,
-            self.offset + s.start(),
-            self.offset + s.start() + len,
-        )
+        let end = self
+            .content_ends
+            .get(s.end())
+            .map_or(s.end(), |&e| e as usize)
+            .max(s.start());
+        Span::new(self.file, self.offset + s.start(), self.offset + end)
     }
 
     fn ident(&self, pair: Pair<'_, Rule>) -> Ident {
@@ -388,6 +400,27 @@ impl Builder {
         }
         Ok(out)
     }
+}
+
+/// For every byte offset `i` of `text` (and its end), the end of the last character before
+/// `i` that is neither whitespace nor part of a comment: where a pair ending at `i` really
+/// ends. One pass, so that spans cost nothing per pair (trimming each pair's own text was
+/// quadratic in nested pairs such as `list of list of …`).
+fn content_ends(text: &str) -> Vec<u32> {
+    let mut ends = vec![0u32; text.len() + 1];
+    let mut last = 0u32;
+    let mut next = 0usize;
+    for (i, c, class) in super::scan::scan(text) {
+        ends[next..=i].fill(last);
+        next = i + 1;
+        let trivia = class == super::scan::Class::Comment
+            || (class == super::scan::Class::Code && c.is_whitespace());
+        if !trivia {
+            last = (i + c.len_utf8()) as u32;
+        }
+    }
+    ends[next..].fill(last);
+    ends
 }
 
 /// The length of `text` without trailing whitespace and `#` comments.

@@ -23,7 +23,6 @@ struct QualParser;
 /// Parses one rule file; returns every item that parsed and a diagnostic for each that did
 /// not.
 pub fn parse_file(id: FileId, source: &SourceFile) -> (File, Vec<Diagnostic>) {
-    pest::set_error_detail(true);
     let text: &str = &source.text;
     let mut file = File {
         file: id,
@@ -46,25 +45,14 @@ pub fn parse_file(id: FileId, source: &SourceFile) -> (File, Vec<Diagnostic>) {
             file.broken.push(broken_item(id, chunk, start, end));
             continue;
         }
-        if let Some(at) = too_deep(chunk) {
-            diagnostics.push(
-                Diagnostic::new(
-                    Code::Syntax,
-                    Span::new(id, start + at, start + at + 1),
-                    format!("the expression nests more than {MAX_NESTING} levels deep (brackets, `not` or `-`)"),
-                )
-                .with_label("too deep")
-                .with_help("split the expression into named parts with `let`"),
-            );
+        if let Some(deep) = too_deep(chunk) {
+            diagnostics.push(deep.diagnostic(id, start));
             file.broken.push(broken_item(id, chunk, start, end));
             continue;
         }
-        match QualParser::parse(Rule::item_chunk, chunk) {
+        match parse_chunk(chunk) {
             Ok(mut pairs) => {
-                let builder = build::Builder {
-                    file: id,
-                    offset: start,
-                };
+                let builder = build::Builder::new(id, start, chunk);
                 let item_pair = pairs.next().and_then(|p| p.into_inner().next());
                 match item_pair.map(|p| builder.item(p)) {
                     Some(Ok(item)) => file.items.push(item),
@@ -84,38 +72,214 @@ pub fn parse_file(id: FileId, source: &SourceFile) -> (File, Vec<Diagnostic>) {
     (file, diagnostics)
 }
 
+/// Parses one item. pest's detailed errors (what was expected where) cost more than the
+/// parse itself, so an item is parsed without them and parsed again with them only if it
+/// has an error. The setting is global to pest: the lock keeps parses on other threads from
+/// seeing it switched under them.
+fn parse_chunk(chunk: &str) -> Result<pest::iterators::Pairs<'_, Rule>, pest::error::Error<Rule>> {
+    static DETAIL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _only_us = DETAIL
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    pest::set_error_detail(false);
+    QualParser::parse(Rule::item_chunk, chunk).or_else(|_| {
+        pest::set_error_detail(true);
+        let detailed = QualParser::parse(Rule::item_chunk, chunk);
+        pest::set_error_detail(false);
+        detailed
+    })
+}
+
 /// Deeper bracket nesting than this is refused before parsing: no rule needs it, and
-/// parsing and every later stage recurse on it.
+/// parsing and every later stage recurse on it. `list of` in a schema type counts as a
+/// level, like a bracket.
 pub const MAX_NESTING: usize = 200;
 
-/// The offset of the first bracket that opens level `MAX_NESTING + 1`, skipping strings
-/// and comments; also counts prefix `not` and `-` runs, which nest the same way.
-fn too_deep(chunk: &str) -> Option<usize> {
-    let mut depth = 0usize;
+/// Quantifiers and aggregates (`any`, `all`, `count`, `sum`, `min`, `max`) nested deeper
+/// than this are refused: each level multiplies the work of evaluating a contact by the
+/// length of its list, so 24 levels over two-element lists already take seconds.
+pub const MAX_LOOP_NESTING: usize = 8;
+
+/// Where and how an item nests too deeply.
+struct TooDeep {
+    /// Offset in the item of the bracket, word or operator that opens the level too many.
+    at: usize,
+    /// Its length in bytes.
+    len: usize,
+    /// Which kind of nesting.
+    kind: Nesting,
+}
+
+enum Nesting {
+    /// Brackets and `not` / `-` runs in an expression.
+    Expression,
+    /// `list of` and records in a schema type.
+    Type,
+    /// Quantifiers and aggregates.
+    Loops,
+}
+
+impl TooDeep {
+    fn diagnostic(&self, file: FileId, item_start: usize) -> Diagnostic {
+        let span = Span::new(file, item_start + self.at, item_start + self.at + self.len);
+        let (message, help) = match self.kind {
+            Nesting::Expression => (
+                format!(
+                    "the expression nests more than {MAX_NESTING} levels deep (brackets, `not` or `-`)"
+                ),
+                "split the expression into named parts with `let`",
+            ),
+            Nesting::Type => (
+                format!(
+                    "the type nests more than {MAX_NESTING} levels deep (`list of` and records)"
+                ),
+                "no contact export nests this deep: declare the field with fewer levels",
+            ),
+            Nesting::Loops => (
+                format!("quantifiers and aggregates nest more than {MAX_LOOP_NESTING} levels deep"),
+                "each level multiplies the work per contact by the length of its list: write the condition with fewer nested `any`, `all`, `count`, `sum`, `min` or `max`",
+            ),
+        };
+        Diagnostic::new(Code::Syntax, span, message)
+            .with_label("too deep")
+            .with_help(help)
+    }
+}
+
+/// What one open bracket (or the item itself) holds.
+#[derive(Default)]
+struct Level {
+    /// Quantifiers whose condition runs on inside this bracket, plus one if the bracket is
+    /// an aggregate's.
+    loops: usize,
+    /// `list of` words in a row at this level (the type they make has not ended yet).
+    lists: usize,
+    /// Whether the bracket is an aggregate's (`count(…)`), which counts as one loop.
+    aggregate: bool,
+}
+
+impl Level {
+    /// Ends the quantifiers written at this level (a new row, element or argument
+    /// starts); returns how many loops that closes.
+    fn end_quantifiers(&mut self) -> usize {
+        let own = usize::from(self.aggregate);
+        let ended = self.loops - own;
+        self.loops = own;
+        ended
+    }
+}
+
+/// The first place where `chunk` nests too deeply, skipping strings and comments: brackets
+/// and `list of` beyond [`MAX_NESTING`], runs of prefix `not` and `-` beyond it, and
+/// quantifiers and aggregates beyond [`MAX_LOOP_NESTING`].
+///
+/// A quantifier's condition runs to the end of the bracket, row or list element it is
+/// written in, so a quantifier counts until then; an aggregate counts inside its brackets.
+fn too_deep(chunk: &str) -> Option<TooDeep> {
+    let mut levels = vec![Level::default()];
+    let (mut loops, mut lists) = (0usize, 0usize); // sums over `levels`
     let mut prefix_run = 0usize;
     let mut word = String::new();
+    let mut word_start = 0usize;
+    let mut after_list = false; // the last word was `list`
+    let mut after_aggregate = false; // the last word was an aggregate's, not yet followed by `(`
+    let found = |at: usize, len: usize, kind: Nesting| Some(TooDeep { at, len, kind });
     for (i, c, class) in scan::scan(chunk) {
         let code = class == scan::Class::Code;
         if code && (c.is_ascii_alphanumeric() || c == '_') {
+            if word.is_empty() {
+                word_start = i;
+            }
             word.push(c);
             continue;
         }
         if !word.is_empty() {
             prefix_run = if word == "not" { prefix_run + 1 } else { 0 };
+            let level = levels.last_mut().expect("the item's level is never closed");
+            match word.as_str() {
+                "any" | "all" => {
+                    level.loops += 1;
+                    loops += 1;
+                    if loops > MAX_LOOP_NESTING {
+                        return found(word_start, word.len(), Nesting::Loops);
+                    }
+                }
+                // a new row or guard: the quantifiers of the one before have ended
+                "when" => loops -= level.end_quantifiers(),
+                "of" if after_list => {
+                    level.lists += 1;
+                    lists += 1;
+                    if levels.len() - 1 + lists > MAX_NESTING {
+                        return found(word_start.saturating_sub(5), 4, Nesting::Type);
+                    }
+                }
+                "of" | "one" | "list" => {}
+                _ => {
+                    // a named type ends the `list of` run it completes
+                    lists -= level.lists;
+                    level.lists = 0;
+                }
+            }
+            after_list = word == "list";
+            after_aggregate = matches!(word.as_str(), "count" | "sum" | "min" | "max");
             word.clear();
         }
-        // strings and comments end a word but, like whitespace, not a prefix run
-        if code {
-            match c {
-                '(' | '[' | '{' => depth += 1,
-                ')' | ']' | '}' => depth = depth.saturating_sub(1),
-                '-' => prefix_run += 1,
-                c if c.is_whitespace() => {}
-                _ => prefix_run = 0,
-            }
+        if !code {
+            // strings and comments end a word but, like whitespace, not a prefix run
+            continue;
         }
-        if depth > MAX_NESTING || prefix_run > MAX_NESTING {
-            return Some(i);
+        match c {
+            '(' | '[' | '{' => {
+                let aggregate = c == '(' && after_aggregate;
+                levels.push(Level {
+                    loops: usize::from(aggregate),
+                    lists: 0,
+                    aggregate,
+                });
+                loops += usize::from(aggregate);
+                if levels.len() - 1 + lists > MAX_NESTING {
+                    let kind = if lists > 0 {
+                        Nesting::Type
+                    } else {
+                        Nesting::Expression
+                    };
+                    return found(i, 1, kind);
+                }
+                if loops > MAX_LOOP_NESTING {
+                    return found(i, 1, Nesting::Loops);
+                }
+            }
+            ')' | ']' | '}' => {
+                if levels.len() > 1
+                    && let Some(closed) = levels.pop()
+                {
+                    loops -= closed.loops;
+                    lists -= closed.lists;
+                }
+                // a closed record ends the type around it
+                let level = levels.last_mut().expect("the item's level is never closed");
+                if c == '}' {
+                    lists -= level.lists;
+                    level.lists = 0;
+                }
+            }
+            ',' => {
+                // the next list element, argument or field: earlier quantifiers have ended
+                let level = levels.last_mut().expect("the item's level is never closed");
+                loops -= level.end_quantifiers();
+                lists -= level.lists;
+                level.lists = 0;
+            }
+            '-' => prefix_run += 1,
+            c if c.is_whitespace() => {}
+            _ => prefix_run = 0,
+        }
+        if !c.is_whitespace() {
+            after_list = false;
+            after_aggregate = false;
+        }
+        if prefix_run > MAX_NESTING {
+            return found(i, 1, Nesting::Expression);
         }
     }
     None

@@ -6,7 +6,10 @@ pub mod data;
 use std::borrow::Cow;
 use std::fmt;
 
-use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan};
+use miette::{
+    GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents,
+    SourceCode, SourceSpan, SpanContents,
+};
 use serde::Serialize;
 
 use crate::diagnostic::{Diagnostic, Severity};
@@ -93,7 +96,7 @@ struct Report {
     severity: miette::Severity,
     message: String,
     help: Option<String>,
-    source: NamedSource<String>,
+    source: Snippet,
     labels: Vec<LabeledSpan>,
     related: Vec<Report>,
 }
@@ -101,28 +104,37 @@ struct Report {
 impl Report {
     fn new(sources: &SourceMap, d: &Diagnostic) -> Report {
         let file = d.span.file;
+        let spans: Vec<Span> = std::iter::once(d.span)
+            .chain(d.labels.iter().map(|l| l.span).filter(|s| s.file == file))
+            .collect();
+        let (source, mapped) = Snippet::new(sources, &spans);
+        let mut mapped = mapped.into_iter();
         let mut labels = vec![LabeledSpan::new_primary_with_span(
             d.label.clone(),
-            source_span(d.span),
+            mapped.next().unwrap_or_else(|| source_span(d.span)),
         )];
         let mut related = Vec::new();
         for label in &d.labels {
             if label.span.file == file {
                 labels.push(LabeledSpan::new_with_span(
                     Some(label.message.clone()),
-                    source_span(label.span),
+                    mapped.next().unwrap_or_else(|| source_span(label.span)),
                 ));
             } else {
+                let (source, mapped) = Snippet::new(sources, &[label.span]);
                 related.push(Report {
                     code: "",
                     severity: miette::Severity::Advice,
                     message: label.message.clone(),
                     help: None,
-                    source: named_source(sources, label.span),
                     labels: vec![LabeledSpan::new_primary_with_span(
                         Some(label.message.clone()),
-                        source_span(label.span),
+                        mapped
+                            .first()
+                            .copied()
+                            .unwrap_or_else(|| source_span(label.span)),
                     )],
+                    source,
                     related: Vec::new(),
                 });
             }
@@ -136,20 +148,172 @@ impl Report {
             },
             message: d.message.clone(),
             help: d.help.clone(),
-            source: named_source(sources, d.span),
+            source,
             labels,
             related,
         }
     }
 }
 
-fn named_source(sources: &SourceMap, span: Span) -> NamedSource<String> {
-    let file = sources.get(span.file);
-    NamedSource::new(file.name.clone(), file.text.to_string()).with_language("qualify")
-}
-
 fn source_span(span: Span) -> SourceSpan {
     SourceSpan::new((span.start as usize).into(), span.len())
+}
+
+/// Source lines longer than this many characters are cut around the labels in a snippet.
+const LONG_LINE: usize = 160;
+/// How many characters a cut line keeps on each side of a label's start or end.
+const KEEP: usize = 40;
+
+/// The lines of one file that a report can show: the lines its labels cover and two more
+/// on each side (miette shows one), with long lines cut around the labels. miette reads a
+/// source from its start to find a span's line, so handing it the whole file would make
+/// rendering quadratic in the number of diagnostics, and a 200 KB line would be printed
+/// whole.
+struct Snippet {
+    name: String,
+    text: String,
+    /// The 0-based line of the file where `text` starts.
+    first_line: usize,
+    /// Where each kept part of a cut line starts in `text`, its end there, and its
+    /// 0-based column in the file: miette's columns would count from the cut.
+    cut: Vec<(usize, usize, usize)>,
+}
+
+impl Snippet {
+    /// The snippet for `spans` (all in one file) and the spans moved into it.
+    fn new(sources: &SourceMap, spans: &[Span]) -> (Snippet, Vec<SourceSpan>) {
+        let file = sources.get(spans[0].file);
+        let text: &str = &file.text;
+        let lo = spans.iter().map(|s| s.start as usize).min().unwrap_or(0);
+        let hi = spans.iter().map(|s| s.end as usize).max().unwrap_or(0);
+        let first_line = file.line_col(lo).line.saturating_sub(3); // 0-based, two above
+        let last_line = file.line_col(hi).line + 2; // 1-based, two below
+        let start = file.offset(first_line + 1, 1);
+        let end = file.offset(last_line + 1, 1);
+        let end = if end <= start { text.len() } else { end };
+        let mut points: Vec<usize> = spans
+            .iter()
+            .flat_map(|s| [s.start as usize, s.end as usize])
+            .collect();
+        points.sort_unstable();
+        // pieces of the file copied into the snippet: (file start, file end, snippet start)
+        let mut pieces: Vec<(usize, usize, usize)> = Vec::new();
+        let mut out = String::new();
+        let mut cut = Vec::new();
+        let mut line_start = start;
+        for line in text[start..end].split_inclusive('\n') {
+            let content = line.strip_suffix('\n').unwrap_or(line);
+            let content_end = line_start + content.len();
+            if content.chars().count() <= LONG_LINE {
+                pieces.push((line_start, line_start + line.len(), out.len()));
+                out.push_str(line);
+            } else {
+                let on_line: Vec<usize> = points
+                    .iter()
+                    .copied()
+                    .filter(|&p| p >= line_start && p <= content_end)
+                    .map(|p| p - line_start)
+                    .collect();
+                for (a, b, column) in keep_ranges(content, &on_line) {
+                    if a > 0 && !out.ends_with('…') {
+                        out.push('…');
+                    }
+                    pieces.push((line_start + a, line_start + b, out.len()));
+                    cut.push((out.len(), out.len() + b - a, column));
+                    out.push_str(&content[a..b]);
+                }
+                if !content.is_empty() && pieces.last().is_none_or(|p| p.1 != content_end) {
+                    out.push('…');
+                }
+                if line.len() > content.len() {
+                    pieces.push((content_end, content_end + 1, out.len()));
+                    out.push('\n');
+                }
+            }
+            line_start += line.len();
+        }
+        let map = |offset: usize| {
+            pieces
+                .iter()
+                .find(|p| offset >= p.0 && offset <= p.1)
+                .or_else(|| pieces.iter().find(|p| p.0 >= offset))
+                .map_or(out.len(), |p| p.2 + (offset.min(p.1) - p.0.min(offset)))
+        };
+        let mapped = spans
+            .iter()
+            .map(|s| {
+                let (a, b) = (map(s.start as usize), map(s.end as usize));
+                SourceSpan::new(a.into(), b.saturating_sub(a))
+            })
+            .collect();
+        let snippet = Snippet {
+            name: file.name.clone(),
+            text: out,
+            first_line,
+            cut,
+        };
+        (snippet, mapped)
+    }
+}
+
+/// The byte ranges of a long line to keep, each with the column it starts at: [`KEEP`]
+/// characters around each point, or the line's start when no label falls on it.
+fn keep_ranges(line: &str, points: &[usize]) -> Vec<(usize, usize, usize)> {
+    let bounds: Vec<usize> = line
+        .char_indices()
+        .map(|(i, _)| i)
+        .chain(std::iter::once(line.len()))
+        .collect();
+    let char_at = |byte: usize| bounds.partition_point(|&b| b < byte);
+    let mut ranges: Vec<(usize, usize)> = Vec::new();
+    let centres: Vec<usize> = if points.is_empty() {
+        vec![0]
+    } else {
+        points.iter().map(|&p| char_at(p)).collect()
+    };
+    for c in centres {
+        let (a, b) = (c.saturating_sub(KEEP), (c + KEEP).min(bounds.len() - 1));
+        match ranges.last_mut() {
+            Some(last) if a <= last.1 => last.1 = last.1.max(b),
+            _ => ranges.push((a, b)),
+        }
+    }
+    ranges
+        .into_iter()
+        .map(|(a, b)| (bounds[a], bounds[b], a))
+        .collect()
+}
+
+impl SourceCode for Snippet {
+    fn read_span<'a>(
+        &'a self,
+        span: &SourceSpan,
+        context_lines_before: usize,
+        context_lines_after: usize,
+    ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
+        let inner =
+            self.text
+                .as_str()
+                .read_span(span, context_lines_before, context_lines_after)?;
+        // miette counts lines from the start of what it reads: shift them to the file's
+        let offset = span.offset();
+        let column = match self.cut.iter().find(|c| offset >= c.0 && offset <= c.1) {
+            Some(&(start, _, column)) if context_lines_before == 0 => {
+                column + self.text[start..offset].chars().count()
+            }
+            _ => inner.column(),
+        };
+        let contents = MietteSpanContents::new_named(
+            self.name.clone(),
+            inner.data(),
+            *inner.span(),
+            inner.line() + self.first_line,
+            column,
+            inner.line_count() + self.first_line,
+        )
+        .with_language("qualify");
+        Ok(Box::new(contents))
+    }
 }
 
 impl fmt::Debug for Report {
