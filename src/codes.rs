@@ -503,6 +503,7 @@ Use instead:
     ShadowedVariable = "Q1009", Warning, "variable hides another name", "";
     MissingOtherwise = "Q1010", Info, "rows do not cover every contact", "";
     NonSnakeCase = "Q1011", Warning, "name is not snake_case", "";
+    NoClassification = "Q1012", Warning, "the rule set classifies nothing", "";
 }
 
 #[cfg(test)]

@@ -11,6 +11,7 @@ mod contradiction;
 mod duplicate_list_value;
 mod missing_otherwise;
 mod naming;
+mod no_classification;
 mod redundant_condition;
 mod shadowed_variable;
 mod sites;
@@ -93,6 +94,7 @@ pub const ALL: &[Lint] = &[
     shadowed_variable::SHADOWED_VARIABLE,
     missing_otherwise::MISSING_OTHERWISE,
     naming::NON_SNAKE_CASE,
+    no_classification::NO_CLASSIFICATION,
 ];
 
 /// The lint with this code, if it is one.
