@@ -836,3 +836,134 @@ fn eval_gives_the_same_results_on_any_number_of_threads() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The exit code table of a help text: `(code, meaning)` per line after `Exit codes:`.
+fn help_exit_codes(help: &str) -> Vec<(String, String)> {
+    help.split("Exit codes:\n")
+        .nth(1)
+        .unwrap_or_default()
+        .lines()
+        .take_while(|line| line.starts_with("  "))
+        .filter_map(|line| {
+            let (code, meaning) = line.trim_start().split_once("  ")?;
+            Some((code.to_string(), meaning.trim().to_string()))
+        })
+        .collect()
+}
+
+/// The exit code table of the README: `(code, meaning)` per row under `## Exit codes`.
+fn readme_exit_codes() -> Vec<(String, String)> {
+    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+        .expect("README.md");
+    let section = readme
+        .split("## Exit codes\n")
+        .nth(1)
+        .expect("an exit code section");
+    section
+        .lines()
+        .skip_while(|line| !line.starts_with('|'))
+        .take_while(|line| line.starts_with('|'))
+        .skip(2) // the header and its underline
+        .filter_map(|row| {
+            let mut cells = row.trim_matches('|').split('|').map(str::trim);
+            Some((cells.next()?.to_string(), cells.next()?.to_string()))
+        })
+        .collect()
+}
+
+/// One table of exit codes: every help text that shows it and the README say the same.
+#[test]
+fn readme_and_help_show_the_same_exit_codes() {
+    let readme = readme_exit_codes();
+    assert_eq!(
+        readme
+            .iter()
+            .map(|(code, _)| code.as_str())
+            .collect::<Vec<_>>(),
+        ["0", "1", "2", "3"],
+        "{readme:?}"
+    );
+    for command in ["", "check", "eval", "explain", "fmt", "test"] {
+        let args: Vec<&str> = [command, "--help"]
+            .into_iter()
+            .filter(|a| !a.is_empty())
+            .collect();
+        let help = stdout(&qualify(&args));
+        assert_eq!(
+            help_exit_codes(&help),
+            readme,
+            "`qualify {command} --help`:\n{help}"
+        );
+    }
+}
+
+/// Each row of the exit code table, reached through the real binary.
+#[test]
+fn every_exit_code_of_the_table() {
+    let code = |args: &[&str]| qualify(args).status.code();
+    let dir = scratch("exit-codes");
+    let unformatted = dir.join("unformatted.qual");
+    std::fs::write(&unformatted, "let   x =   1\n").expect("write");
+    let unformatted = unformatted.to_string_lossy().into_owned();
+    let warned = "tests/cases/eval/no_schema_dynamic/rules.qual";
+
+    // 0: success, and warnings alone do not fail a run
+    assert_eq!(code(&["check", "rules/"]), Some(0));
+    assert_eq!(code(&["test", "rules/"]), Some(0));
+    assert_eq!(code(&["fmt", "--check", "rules/"]), Some(0));
+    let warnings = qualify(&["check", warned]);
+    assert!(
+        stdout(&warnings).contains("1 warning"),
+        "{}",
+        stdout(&warnings)
+    );
+    assert_eq!(warnings.status.code(), Some(0));
+    let args = [
+        "eval",
+        "rules/",
+        "rules/examples/contacts.jsonl",
+        "--as-of",
+        "2026-11-22",
+    ];
+    assert_eq!(code(&args), Some(0));
+
+    // 1: the rules have errors (warnings too, when denied), a test case failed (see
+    // `changing_the_persona_threshold_fails_the_reference_tests_with_reasons`), or
+    // `fmt --check` found unformatted files
+    assert_eq!(
+        code(&["check", "tests/fixtures/typo_in_field.qual"]),
+        Some(1)
+    );
+    assert_eq!(code(&["check", "--deny", "warnings", warned]), Some(1));
+    assert_eq!(code(&["fmt", "--check", &unformatted]), Some(1));
+
+    // 2: wrong usage, or a file that cannot be read
+    assert_eq!(code(&["check", "--no-such-flag"]), Some(2));
+    assert_eq!(code(&["check", "no/such/dir"]), Some(2));
+    assert_eq!(code(&["eval", "rules/", "no-such-file.jsonl"]), Some(2));
+
+    // 3: some contact records could not be read or classified
+    let dir_of = |case: &str| format!("tests/cases/eval/{case}");
+    let wrong_type = dir_of("data_wrong_type");
+    let bad = qualify(&[
+        "eval",
+        &format!("{wrong_type}/rules.qual"),
+        &format!("{wrong_type}/contacts.jsonl"),
+        "--as-of",
+        "2026-11-22",
+    ]);
+    assert_eq!(bad.status.code(), Some(3), "{}", stderr(&bad));
+    let dynamic = dir_of("no_schema_dynamic");
+    let failed_rule = qualify(&[
+        "eval",
+        &format!("{dynamic}/rules.qual"),
+        &format!("{dynamic}/contacts.jsonl"),
+    ]);
+    assert_eq!(
+        failed_rule.status.code(),
+        Some(3),
+        "{}",
+        stderr(&failed_rule)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
