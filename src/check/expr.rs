@@ -287,6 +287,22 @@ impl Checker<'_> {
                     .map(|f| f.name.clone()),
             )
             .collect();
+        // other languages' words for "no value": the language tests missing-ness instead
+        if matches!(
+            name,
+            "null" | "nil" | "none" | "undefined" | "None" | "NULL"
+        ) {
+            self.report(
+                Diagnostic::new(
+                    Code::UnknownName,
+                    span,
+                    format!("there is no `{name}` value"),
+                )
+                .with_label("not a value")
+                .with_help("test for a value with `is present` or `is missing` (`budget_eur is missing`, `stage is present`), or give a default with `??`"),
+            );
+            return error(span);
+        }
         let help = did_you_mean(name, candidates.iter().map(String::as_str))
             .map(|s| format!("did you mean `{s}`?"))
             .unwrap_or_else(|| {
@@ -473,15 +489,21 @@ impl Checker<'_> {
             Type::Error => error(span),
             other => {
                 let described = self.rules.describe(&other);
-                self.report(
-                    Diagnostic::new(
-                        Code::TypeMismatch,
-                        name.span,
-                        format!("{described} has no field `{}`", name.node),
-                    )
-                    .with_label("no such field")
-                    .with_secondary(base.span, format!("this is {described}")),
-                );
+                let mut d = Diagnostic::new(
+                    Code::TypeMismatch,
+                    name.span,
+                    format!("{described} has no field `{}`", name.node),
+                )
+                .with_label("no such field")
+                .with_secondary(base.span, format!("this is {described}"));
+                if matches!(other, Type::List(_)) {
+                    // `events.kind == "call"`: the elements have the field, the list does not
+                    d = d.with_help(format!(
+                        "ask about the elements with a quantifier, e.g. `any e in LIST: e.{} == …`",
+                        name.node
+                    ));
+                }
+                self.report(d);
                 error(span)
             }
         }
@@ -909,6 +931,28 @@ impl Checker<'_> {
             "lower" => Func::Lower,
             "days_since" => Func::DaysSince,
             "abs" => Func::Abs,
+            "count" | "sum" | "min" | "max" => {
+                // an aggregate written like a function: say how it is written, and do not
+                // check its argument, whose variable is then unknown (one mistake, one message)
+                let form = if name.node == "count" {
+                    "`count(e in LIST)` or `count(e in LIST where CONDITION)`".to_string()
+                } else {
+                    format!(
+                        "`{0}(e.FIELD for e in LIST)`, e.g. `{0}(e.amount_eur for e in events)`",
+                        name.node
+                    )
+                };
+                self.report(
+                    Diagnostic::new(
+                        Code::BadCall,
+                        span,
+                        format!("`{}` is an aggregate, not a function", name.node),
+                    )
+                    .with_label("an aggregate names the variable it ranges over")
+                    .with_help(format!("write {form}")),
+                );
+                return error(span);
+            }
             other => {
                 let help = if crate::syntax::keywords::is_word_operator(other) {
                     format!("`{other}` goes between its operands: `A {other} B`")

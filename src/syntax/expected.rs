@@ -303,6 +303,54 @@ fn join_alternatives(words: &BTreeSet<String>) -> String {
     }
 }
 
+/// Help for numbers and durations written as other tools write them: `1e3`, `30d`,
+/// `1 month`.
+fn number_hint(word: &str, before: &str) -> Option<String> {
+    let digits = word.trim_start_matches(|c: char| c.is_ascii_digit());
+    let leading = word.len() - digits.len();
+    if leading > 0
+        && digits.starts_with(['e', 'E'])
+        && digits[1..].chars().all(|c| c.is_ascii_digit())
+    {
+        let shown = word
+            .parse::<f64>()
+            .ok()
+            .filter(|n| *n < 1e15)
+            .map(|n| format!(": `{word}` is `{n}`"))
+            .unwrap_or_default();
+        return Some(format!(
+            "there is no exponent notation, write the number out{shown}"
+        ));
+    }
+    if leading > 0 && !digits.is_empty() && digits.chars().all(|c| c.is_ascii_alphabetic()) {
+        return Some(format!(
+            "a duration is a number, a space and a unit: `{} days` (units: seconds, minutes, hours, days, weeks)",
+            &word[..leading]
+        ));
+    }
+    let after_number = before.trim_end().ends_with(|c: char| c.is_ascii_digit());
+    if after_number && matches!(word, "month" | "months" | "year" | "years") {
+        return Some(
+            "months and years have no fixed length: write days or weeks, e.g. `90 days`"
+                .to_string(),
+        );
+    }
+    None
+}
+
+/// `any events` just before the error: the quantifier and the list, when the variable is
+/// left out.
+fn quantifier_without_variable(before: &str) -> Option<(&str, &str)> {
+    let mut words = before.split_whitespace().rev();
+    let list = words.next()?;
+    let quantifier = words.next()?;
+    (matches!(quantifier, "any" | "all")
+        && list
+            .chars()
+            .all(|c| c.is_alphanumeric() || c == '_' || c == '.'))
+    .then_some((quantifier, list))
+}
+
 /// Help for mistakes people make often.
 fn hint(expected: &BTreeSet<String>, found: Option<&str>, before: &str) -> Option<String> {
     let wants_name = expected.contains("a name") || expected.contains("an expression");
@@ -327,6 +375,9 @@ fn hint(expected: &BTreeSet<String>, found: Option<&str>, before: &str) -> Optio
                 "`{word}` is a reserved word of the language and cannot be used as a name"
             ));
         }
+        if let Some(hint) = number_hint(word, before) {
+            return Some(hint);
+        }
         if before.contains("otherwise") && expected.contains("`}`") {
             return Some("`otherwise` must be the last line of a `classify`".to_string());
         }
@@ -339,6 +390,15 @@ fn hint(expected: &BTreeSet<String>, found: Option<&str>, before: &str) -> Optio
         Some("||" | "|") => Some("write `or` instead of `||`".to_string()),
         Some("!") => Some("write `not` instead of `!`".to_string()),
         Some("'") => Some("strings are written in double quotes: `\"text\"`".to_string()),
+        Some(":") if quantifier_without_variable(before).is_some() => {
+            let (quantifier, list) = quantifier_without_variable(before)?;
+            Some(format!(
+                "a quantifier names its variable: `{quantifier} e in {list}: …`, then `e.FIELD` in the condition"
+            ))
+        }
+        Some(",") if before.trim_end().ends_with(|c: char| c.is_ascii_digit()) => Some(
+            "digits are grouped with `_`, not `,`: `1_000`".to_string(),
+        ),
         _ if expected.contains("`when`") && expected.len() <= 3 => Some(
             "each row of a `classify` reads `VALUE when CONDITION`, e.g. `prospect when two_way_contact`"
                 .to_string(),
