@@ -773,7 +773,11 @@ impl Checker<'_> {
                 if !comparable(&l.ty, &r.ty) {
                     self.mismatch(op, &l, &r, "needs a default of the same type as the value");
                 }
-                if l.ty.is_open() {
+                if l.ty == Type::Error || r.ty == Type::Error {
+                    // a side that did not type says nothing about the whole: taking the
+                    // other side's type would report the same mistake again further on
+                    Type::Error
+                } else if l.ty.is_open() {
                     r.ty.clone()
                 } else {
                     l.ty.clone()
@@ -817,7 +821,19 @@ impl Checker<'_> {
         let (lt, rt) = (self.rules.describe(&l.ty), self.rules.describe(&r.ty));
         let help = match (&l.ty, &r.ty) {
             (Type::Number, Type::String) | (Type::String, Type::Number) => {
-                Some("write numbers without quotes: `50`, not `\"50\"`".to_string())
+                let text = if l.ty == Type::String { l } else { r };
+                match &text.kind {
+                    // a quoted number in the rules
+                    ExprKind::Const(Const::String(_)) => {
+                        Some("write numbers without quotes: `50`, not `\"50\"`".to_string())
+                    }
+                    // a field the schema declares as text: the schema is where to change it
+                    ExprKind::Field { record, field, .. } => Some(format!(
+                        "`{}` is text in the schema; if it holds numbers, declare it as `number`",
+                        self.rules.field_path(*record, *field)
+                    )),
+                    _ => None,
+                }
             }
             (Type::Class(c), Type::String) | (Type::String, Type::Class(c)) => Some(format!(
                 "classification values are names, not text: write `{} == {}` without quotes",
