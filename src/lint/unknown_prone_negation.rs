@@ -57,6 +57,28 @@ fn check(ctx: &Context<'_>) -> Vec<Diagnostic> {
             }
             let cause = unguarded_optional(program, *operand);
             let name = sites::text(ctx, cause.unwrap_or(*operand));
+            // a list read by `in` can be present and still hold a missing element, which a
+            // presence test cannot rule out: then say so, and offer a form that is never
+            // unknown
+            if let Some((item, list)) = list_lookup(program, *operand) {
+                let list_text = sites::text(ctx, list);
+                out.push(
+                    Diagnostic::new(
+                        Code::UnknownProneNegation,
+                        program.span(n),
+                        format!(
+                            "`{}` is unknown when `{list_text}` is missing or holds a missing element, so it does not match those contacts",
+                            sites::text(ctx, n)
+                        ),
+                    )
+                    .with_label(format!("unknown when `{list_text}` is missing or holds a missing element"))
+                    .with_help(format!(
+                        "count the matches instead, which skips missing elements: `count(x in {list_text} ?? [] where x == {}) == 0`",
+                        sites::text(ctx, item)
+                    )),
+                );
+                continue;
+            }
             let (message, label) = match cause {
                 Some(_) => (
                     format!(
@@ -83,6 +105,18 @@ fn check(ctx: &Context<'_>) -> Vec<Diagnostic> {
         }
     }
     out
+}
+
+/// The `(item, list)` of an `in` test on a list that can hold missing elements (a list
+/// from the data, not one written in the rules), found through `let`s.
+fn list_lookup(program: &Program, node: NodeId) -> Option<(NodeId, NodeId)> {
+    match program.node(node) {
+        Node::In { item, list, .. } if !matches!(program.node(*list), Node::Const(_)) => {
+            Some((*item, *list))
+        }
+        Node::Let(l) => list_lookup(program, program.let_root(*l)),
+        _ => None,
+    }
 }
 
 /// Whether some contact makes the condition unknown.
