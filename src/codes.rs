@@ -492,6 +492,21 @@ Use instead:
 
     contact: {id: t1, company: {size: 50}}"#;
 
+    LintGaveUp = "Q1000", Info, "a lint stopped at its work budget",
+r#"A lint that must try many cases (today `unreachable-row`) stops when a rule set would take
+it too long, and says where: the rows from there on were not checked. Nothing is claimed
+about them, so this note never fails a run, whatever the lint's level.
+
+Example:
+
+    classify stage {
+      v1 when a and n == 1
+      v2 when a and n == 2
+      # … thousands of rows that share `a`
+    }
+
+Use instead: split the classification, or move the criteria the rows share into `let`s."#;
+
     UnreachableRow = "Q1001", Warning, "row can never decide a value", "";
     Contradiction = "Q1002", Warning, "condition can never be true", "";
     Tautology = "Q1003", Warning, "condition is always true", "";

@@ -1203,3 +1203,24 @@ fn every_code_is_explained_with_an_example() {
         );
     }
 }
+
+/// A lint that stops at its budget claims nothing, so no level makes its note fail a run.
+#[test]
+fn a_budget_note_stays_a_note_whatever_the_levels() {
+    use crate::diagnostic::Severity;
+    let mut config = super::LintConfig::default();
+    config
+        .set("unreachable-row", super::Level::Deny)
+        .expect("a lint");
+    config
+        .set("warnings", super::Level::Deny)
+        .expect("warnings");
+    assert!(config.set("Q1000", super::Level::Deny).is_err());
+    let note = crate::diagnostic::Diagnostic::new(
+        Code::LintGaveUp,
+        crate::source::Span::default(),
+        "stopped",
+    );
+    let applied = config.apply(vec![note]);
+    assert_eq!(applied[0].severity, Severity::Info);
+}
