@@ -51,7 +51,7 @@ pub const fn set_of(t: Truth) -> TruthSet {
     }
 }
 
-/// What a set of truths allows, for row selection ([`crate::semantics::rows::decides`]).
+/// What a set of truths allows, for row selection ([`crate::semantics::rows::decides_with`]).
 pub fn possible(set: TruthSet) -> crate::semantics::rows::Possible {
     crate::semantics::rows::Possible {
         can_hold: set & T != 0,

@@ -20,11 +20,13 @@ const BATCH: usize = 512;
 /// How many batches the workers may be ahead of the consumer, per worker.
 const WINDOW: usize = 4;
 
-/// What the workers share: the next batch to take and how far the consumer has got.
-struct Progress {
+/// What the workers share: the records not yet taken, the number of the next batch, how
+/// far the consumer has got, and whether the run is over.
+struct Progress<R> {
+    records: R,
     next: usize,
     consumed: usize,
-    stop: bool,
+    done: bool,
 }
 
 /// Runs one JSON Lines input on `options.jobs` threads; `false` when the run stopped.
@@ -35,52 +37,47 @@ pub(super) fn jsonl<S: Sink>(
     options: Options,
     consumer: &mut Consumer<'_, S>,
 ) -> Result<bool, S::Error> {
-    let batches: Vec<Vec<(usize, &[u8])>> = {
-        let mut batches = Vec::new();
-        let mut batch = Vec::with_capacity(BATCH);
-        for record in data::jsonl_records(input.text) {
-            batch.push(record);
-            if batch.len() == BATCH {
-                batches.push(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)));
-            }
-        }
-        if !batch.is_empty() {
-            batches.push(batch);
-        }
-        batches
-    };
     let window = WINDOW * options.jobs;
+    // batches are cut from the records as workers take them, so nothing is held per line
+    // beyond the window
     let progress = Mutex::new(Progress {
+        records: data::jsonl_records(input.text),
         next: 0,
         consumed: 0,
-        stop: false,
+        done: false,
     });
     let turn = Condvar::new();
     let (send, receive) = mpsc::channel::<(usize, Vec<Done>)>();
     std::thread::scope(|scope| {
         for _ in 0..options.jobs {
             let send = send.clone();
-            let (batches, progress, turn) = (&batches, &progress, &turn);
+            let (progress, turn) = (&progress, &turn);
             scope.spawn(move || {
                 let mut evaluator = Evaluator::new(program, options.now);
                 loop {
-                    let index = {
+                    let (index, batch) = {
                         let Ok(mut p) = progress.lock() else { return };
-                        while !p.stop && p.next < batches.len() && p.next >= p.consumed + window {
+                        while !p.done && p.next >= p.consumed + window {
                             p = match turn.wait(p) {
                                 Ok(p) => p,
                                 Err(_) => return,
                             };
                         }
-                        if p.stop || p.next >= batches.len() {
+                        if p.done {
+                            return;
+                        }
+                        let batch: Vec<(usize, &[u8])> = p.records.by_ref().take(BATCH).collect();
+                        if batch.is_empty() {
+                            p.done = true;
+                            turn.notify_all();
                             return;
                         }
                         p.next += 1;
-                        p.next - 1
+                        (p.next - 1, batch)
                     };
-                    let done = batches[index]
-                        .iter()
-                        .map(|&(number, line)| {
+                    let done = batch
+                        .into_iter()
+                        .map(|(number, line)| {
                             let record =
                                 data::decode_jsonl_record(input.name, number, line, program.plan());
                             classify(
@@ -100,15 +97,15 @@ pub(super) fn jsonl<S: Sink>(
             });
         }
         drop(send);
-        let finish = |stop: bool| {
+        let finish = || {
             if let Ok(mut p) = progress.lock() {
-                p.stop |= stop;
+                p.done = true;
             }
             turn.notify_all();
         };
         let mut pending: BTreeMap<usize, Vec<Done>> = BTreeMap::new();
         let mut expected = 0;
-        while expected < batches.len() {
+        loop {
             let batch = match pending.remove(&expected) {
                 Some(batch) => batch,
                 None => match receive.recv() {
@@ -116,7 +113,7 @@ pub(super) fn jsonl<S: Sink>(
                         pending.insert(index, batch);
                         continue;
                     }
-                    // every worker is gone: only after a stop, which returned already
+                    // every worker is gone and every batch they made was taken
                     Err(_) => break,
                 },
             };
@@ -124,7 +121,7 @@ pub(super) fn jsonl<S: Sink>(
                 match consumer.take(input.name, done) {
                     Ok(true) => {}
                     other => {
-                        finish(true);
+                        finish();
                         return other;
                     }
                 }
@@ -135,7 +132,7 @@ pub(super) fn jsonl<S: Sink>(
             }
             turn.notify_all();
         }
-        finish(false);
+        finish();
         Ok(true)
     })
 }

@@ -4,7 +4,7 @@
 //! SQL's `WHERE`.
 //!
 //! The rule is stated twice here and nowhere else: [`select`] for known truths (the
-//! evaluator), and [`decides`] for sets of possible truths (the lint analysis and `diff`),
+//! evaluator), and [`decides_with`] for sets of possible truths (the lint analysis and `diff`),
 //! which a test checks against `select` on every combination.
 
 /// What gave a classification its value for one contact.
@@ -74,16 +74,10 @@ impl Possible {
     }
 }
 
-/// Whether `target` is the decision for conditions that may each be true or not:
-/// `Some(true)` when it surely is, `Some(false)` when it surely is not, `None` when it
-/// depends. Rows are independent here; a caller that knows how they relate (the lint
-/// analysis) searches assignments and asks again.
-pub fn decides(guard: Option<Possible>, rows: &[Possible], target: Decision) -> Option<bool> {
-    decides_with(guard, rows.len(), |i| rows[i], target)
-}
-
-/// [`decides`] with the rows given by position (`row(i)` for `i < rows`), so callers that
-/// hold their truths in another shape need not copy them.
+/// Whether `target` is the decision for conditions that may each be true or not, the rows
+/// given by position (`row(i)` for `i < rows`): `Some(true)` when it surely is,
+/// `Some(false)` when it surely is not, `None` when it depends. Rows are independent here; a
+/// caller that knows how they relate (the lint analysis) searches assignments and asks again.
 pub fn decides_with(
     guard: Option<Possible>,
     rows: usize,
@@ -156,7 +150,7 @@ mod tests {
         assert_eq!(asked, [Part::Row(0), Part::Row(1)]);
     }
 
-    /// `decides` on exact truths agrees with `select`, and on sets of truths it says
+    /// `decides_with` on exact truths agrees with `select`, and on sets of truths it says
     /// "surely" or "surely not" only when every concrete choice agrees.
     #[test]
     fn decides_agrees_with_select_on_every_combination() {
@@ -229,7 +223,7 @@ mod tests {
                             } else {
                                 None
                             };
-                            // `decides` treats otherwise and no-row alike: which of them
+                            // `decides_with` treats otherwise and no-row alike: which of them
                             // applies is fixed by the rule set, not by the contact
                             let fixed = match target {
                                 Decision::Otherwise if !otherwise => continue,
@@ -237,7 +231,7 @@ mod tests {
                                 t => t,
                             };
                             assert_eq!(
-                                decides(guard, rows, fixed),
+                                decides_with(guard, rows.len(), |i| rows[i], fixed),
                                 expected,
                                 "{guard:?} {rows:?} {target:?}"
                             );

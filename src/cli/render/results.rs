@@ -148,18 +148,27 @@ pub(crate) fn write_rows(
                     cells: line,
                 })
                 .collect();
-            if format == OutputFormat::Jsonl {
-                for object in &objects {
-                    serde_json::to_writer(&mut *out, object)?;
-                    out.write_all(b"\n")?;
-                }
-            } else {
-                serde_json::to_writer_pretty(&mut *out, &objects)?;
-                out.write_all(b"\n")?;
-            }
-            Ok(())
+            write_json(out, format, &objects)
         }
     }
+}
+
+/// Objects as one pretty JSON array, or one object per line for JSON Lines.
+fn write_json(
+    out: &mut impl Write,
+    format: OutputFormat,
+    objects: &[impl serde::Serialize],
+) -> std::io::Result<()> {
+    if format == OutputFormat::Jsonl {
+        for object in objects {
+            serde_json::to_writer(&mut *out, object)?;
+            out.write_all(b"\n")?;
+        }
+    } else {
+        serde_json::to_writer_pretty(&mut *out, objects)?;
+        out.write_all(b"\n")?;
+    }
+    Ok(())
 }
 
 /// Writes rows as aligned columns under a header.
@@ -282,16 +291,7 @@ pub(crate) fn write_summary(
                     })
                 })
                 .collect();
-            if format == OutputFormat::Jsonl {
-                for object in &objects {
-                    serde_json::to_writer(&mut *out, object)?;
-                    out.write_all(b"\n")?;
-                }
-            } else {
-                serde_json::to_writer_pretty(&mut *out, &objects)?;
-                out.write_all(b"\n")?;
-            }
-            Ok(())
+            write_json(out, format, &objects)
         }
     }
 }
