@@ -415,6 +415,18 @@ lack it:
 
     events: list of { kind: …, at: datetime? }"#;
 
+    UnreadableData = "Q0108", Error, "data file cannot be read further",
+r#"Reading a contact file or standard input failed part way (a disk or network error, a
+file that changed or vanished while it was read). The contacts before that point were
+classified; the rest of the file was not read, and the summary says so.
+
+Example:
+
+    error[Q0108]: contacts.jsonl:48211: the file could not be read further: Input/output error
+
+Use instead: read the file again once it is whole (copy it locally first when it comes
+from a network drive)."#;
+
     MalformedTestFile = "Q0201", Error, "malformed test file",
 r#"A test file (`*.yaml` under the rule set's directory) is not valid YAML or does not
 have the expected shape. A test file holds an optional default `as_of` and a list of

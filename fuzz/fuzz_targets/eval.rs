@@ -122,17 +122,15 @@ fuzz_target!(|data: &[u8]| {
         now,
         on_error: ErrorPolicy::Continue,
         reasons: true,
+        // one thread, or several: a bit of the selector decides
+        jobs: if selector & 8 == 0 { 1 } else { 2 },
     };
-    let input = Input {
-        name: "fuzz",
-        format,
-        text,
-    };
+    let input = Input::bytes("fuzz", format, text.as_bytes());
     let mut sink = Count::default();
     let Ok(tally) = run::run(
         &fixture.program,
         &fixture.sources,
-        &[input],
+        vec![input],
         options,
         &mut sink,
     );

@@ -7,7 +7,7 @@ use clap::{Args, ValueEnum};
 
 use super::render;
 pub use super::render::results::OutputFormat;
-use super::render::results::{Row, result_table, write_rows, write_summary};
+use super::render::results::{RowWriter, result_header, write_summary};
 use super::{CliError, ExitStatus, load};
 use crate::compile::Program;
 use crate::data::{DataError, InputFormat};
@@ -63,7 +63,7 @@ pub struct EvalArgs {
     #[arg(long)]
     pub csv_raw: bool,
 
-    /// Threads that decode and classify JSON Lines input (results keep the input order)
+    /// Threads that decode and classify the input (results keep the input order)
     /// [default: the number of cores]
     #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     pub jobs: Option<u16>,
@@ -152,16 +152,12 @@ pub fn run(args: &EvalArgs) -> Result<ExitStatus, CliError> {
             "`-` (standard input) is named more than once; it can be read only once",
         ));
     }
-    // Read every input before writing anything, so a missing file fails the run cleanly.
-    let files = args
+    // Open every input before writing anything, so a missing file fails the run cleanly.
+    let mut files = args
         .data
         .iter()
         .map(|path| load::data_file(path, args.reading.input_format()))
         .collect::<Result<Vec<_>, _>>()?;
-    for file in files.iter().filter(|f| crate::data::is_blank(&f.text)) {
-        super::stderr_line!("note: {} holds no contacts (it is empty)", file.shown());
-    }
-    let inputs: Vec<run::Input<'_>> = files.iter().map(load::DataFile::input).collect();
     let options = run::Options {
         now,
         on_error: match (args.on_error, args.max_errors) {
@@ -177,35 +173,42 @@ pub fn run(args: &EvalArgs) -> Result<ExitStatus, CliError> {
             None => std::thread::available_parallelism().map_or(1, usize::from),
         },
     };
-    let mut sink = Collect {
-        rows: Vec::new(),
-        funnel: run::Funnel::new(&program),
-        summary: args.summary,
-    };
-    let Ok(tally) = run::run(&program, &sources, &inputs, options, &mut sink);
-
     let csv = render::results::CsvCells { raw: args.csv_raw };
-    let write = |out: &mut dyn Write| {
-        let mut out = BufWriter::new(out);
-        if args.summary {
-            write_summary(&mut out, format, csv, &program, &columns, &sink.funnel)?;
-        } else {
-            let table = result_table(
-                &program,
-                &columns,
-                &sink.rows,
-                &args.reading.id_field,
-                args.explain,
-            );
-            write_rows(&mut out, format, csv, table)?;
+    let mut tally = None;
+    // results are written as they come, so memory does not grow with the input
+    let mut write = |out: &mut dyn Write| {
+        let out = BufWriter::with_capacity(1 << 16, out);
+        let inputs: Vec<run::Input<'_>> = files.iter_mut().map(load::DataFile::input).collect();
+        let mut sink = Emit {
+            program: &program,
+            columns: &columns,
+            explain: args.explain,
+            output: if args.summary {
+                Output::Summary {
+                    out,
+                    funnel: run::Funnel::new(&program),
+                }
+            } else {
+                let header =
+                    result_header(&program, &columns, &args.reading.id_field, args.explain);
+                Output::Rows(Box::new(RowWriter::new(out, format, csv, header)?))
+            },
+        };
+        tally = Some(run::run(&program, &sources, inputs, options, &mut sink)?);
+        match sink.output {
+            Output::Summary { mut out, funnel } => {
+                write_summary(&mut out, format, csv, &program, &columns, &funnel)?;
+                out.flush()
+            }
+            Output::Rows(rows) => rows.finish(),
         }
-        out.flush()
     };
     match &args.output {
         Some(path) => load::write_atomically(path, write)?,
         None => write(&mut std::io::stdout().lock())
             .map_err(|e| CliError::io("cannot write the results".to_string(), e))?,
     }
+    let tally = tally.unwrap_or_default();
 
     if let Some(id) = &tally.first_repeat {
         // not an error (exports do repeat contacts), but results keyed by id would collide
@@ -223,32 +226,57 @@ pub fn run(args: &EvalArgs) -> Result<ExitStatus, CliError> {
     })
 }
 
-/// Keeps the rows (or only the counts, for `--summary`) until the run ends; reports bad
-/// records on standard error as they come.
-struct Collect {
-    rows: Vec<Row>,
-    funnel: run::Funnel,
-    summary: bool,
+/// Where the results go.
+enum Output<W: Write> {
+    /// `--summary`: counts, written at the end.
+    Summary { out: W, funnel: run::Funnel },
+    /// A row per contact, written as it comes.
+    Rows(Box<RowWriter<W>>),
 }
 
-impl run::Sink for Collect {
-    type Error = std::convert::Infallible;
+/// Writes results as the run gives them; reports bad records on standard error as they
+/// come.
+struct Emit<'a, W: Write> {
+    program: &'a Program,
+    columns: &'a [usize],
+    explain: bool,
+    output: Output<W>,
+}
+
+impl<W: Write> run::Sink for Emit<'_, W> {
+    type Error = std::io::Error;
 
     fn classified(&mut self, record: run::Classified<'_>) -> Result<(), Self::Error> {
-        if self.summary {
-            self.funnel.add(record.outcomes);
-        } else {
-            self.rows.push(Row {
-                id: record.contact.id.clone(),
-                values: record.outcomes.iter().map(|o| o.value).collect(),
-                reasons: record.reasons.iter().map(render::reason).collect(),
-            });
+        match &mut self.output {
+            Output::Summary { funnel, .. } => funnel.add(record.outcomes),
+            Output::Rows(rows) => {
+                let classes = self.program.classes();
+                let reasons: Vec<String> = record.reasons.iter().map(render::reason).collect();
+                let mut cells = Vec::with_capacity(1 + 2 * self.columns.len());
+                cells.push(Some(record.contact.id.as_str()));
+                for &c in self.columns {
+                    let value = record.outcomes[c].value;
+                    cells.push(value.map(|v| classes[c].values[v].as_str()));
+                    if self.explain {
+                        cells.push(reasons.get(c).map(String::as_str));
+                    }
+                }
+                rows.row(&cells)?;
+            }
         }
         Ok(())
     }
 
     fn failed(&mut self, error: &DataError) -> Result<(), Self::Error> {
         super::stderr_line!("{}", render::data::line(error));
+        Ok(())
+    }
+
+    fn empty(&mut self, input: &str) -> Result<(), Self::Error> {
+        super::stderr_line!(
+            "note: {} holds no contacts (it is empty)",
+            load::shown(input)
+        );
         Ok(())
     }
 }

@@ -50,11 +50,11 @@ pub fn run(args: &ExplainArgs) -> Result<ExitStatus, CliError> {
         Ok(loaded) => loaded,
         Err(status) => return Ok(status),
     };
-    let file = load::data_file(&args.data, args.reading.input_format())?;
-    let name = &file.name;
+    let mut file = load::data_file(&args.data, args.reading.input_format())?;
     let shown = file.shown();
     let id = super::render::printable(&args.id);
     let found = run::find(&program, file.input(), &args.id);
+    let name = &file.name;
     if let Some((_, e)) = &found.error {
         super::stderr_line!("{}", super::render::data::line(e));
         return Ok(ExitStatus::DataErrors);

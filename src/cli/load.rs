@@ -147,38 +147,50 @@ pub fn read_rule_file(path: &Path) -> Result<String, CliError> {
     })
 }
 
-/// A contact file read whole: its name in messages, its format and its text.
-#[derive(Debug)]
+/// A contact file opened for reading: its name in messages, its format and its bytes to
+/// come (read as a stream by the run).
 pub struct DataFile {
     /// The name used in errors (`<stdin>` for standard input).
     pub name: String,
     /// Its format.
     pub format: InputFormat,
-    /// Its bytes (a record that is not UTF-8 is an error of that record, not of the file).
-    pub text: Vec<u8>,
+    /// Its size in bytes, where known (not for standard input or a pipe).
+    pub size: Option<u64>,
+    /// Its bytes (a record that is not UTF-8 is an error of that record, not of the file);
+    /// `None` once taken by [`DataFile::input`].
+    reader: Option<Box<dyn Read + Send>>,
 }
 
 impl DataFile {
     /// The file as messages name it: `` `path` ``, or standard input.
     pub fn shown(&self) -> String {
-        if self.name == STDIN {
-            "standard input".to_string()
-        } else {
-            format!("`{}`", self.name)
-        }
+        shown(&self.name)
     }
 
-    /// The file as a run input.
-    pub fn input(&self) -> crate::run::Input<'_> {
+    /// The file as a run input (its bytes can be taken once; a second input reads nothing).
+    pub fn input(&mut self) -> crate::run::Input<'_> {
+        let reader = self
+            .reader
+            .take()
+            .unwrap_or_else(|| Box::new(std::io::empty()));
         crate::run::Input {
             name: &self.name,
             format: self.format,
-            text: &self.text,
+            reader,
         }
     }
 }
 
-/// Reads a contact file (or standard input for `-`) in the given format, else the one its
+/// An input as messages name it: `` `path` ``, or standard input.
+pub fn shown(name: &str) -> String {
+    if name == STDIN {
+        "standard input".to_string()
+    } else {
+        format!("`{name}`")
+    }
+}
+
+/// Opens a contact file (or standard input for `-`) in the given format, else the one its
 /// extension names.
 pub fn data_file(path: &Path, format: Option<InputFormat>) -> Result<DataFile, CliError> {
     let stdin = path.as_os_str() == "-";
@@ -196,22 +208,27 @@ pub fn data_file(path: &Path, format: Option<InputFormat>) -> Result<DataFile, C
         )));
     }
     let format = input_format(path, format)?;
-    let text = if stdin {
-        let mut text = Vec::new();
-        std::io::stdin()
-            .read_to_end(&mut text)
-            .map_err(|e| CliError::io("cannot read standard input".to_string(), e))?;
-        text
-    } else {
-        std::fs::read(path)
-            .map_err(|e| CliError::io(format!("cannot read `{}`", path.display()), e))?
-    };
-    let name = if stdin {
-        STDIN.to_string()
-    } else {
-        display_path(path)
-    };
-    Ok(DataFile { name, format, text })
+    if stdin {
+        return Ok(DataFile {
+            name: STDIN.to_string(),
+            format,
+            size: None,
+            reader: Some(Box::new(std::io::stdin())),
+        });
+    }
+    let file = std::fs::File::open(path)
+        .map_err(|e| CliError::io(format!("cannot read `{}`", path.display()), e))?;
+    let size = file
+        .metadata()
+        .ok()
+        .filter(|m| m.is_file())
+        .map(|m| m.len());
+    Ok(DataFile {
+        name: display_path(path),
+        format,
+        size,
+        reader: Some(Box::new(file)),
+    })
 }
 
 /// The name of standard input in data errors.

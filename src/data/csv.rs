@@ -22,17 +22,21 @@ struct Column {
     header: String,
 }
 
-/// Reads contacts from CSV text.
-pub fn read<'a>(
-    file: &'a str,
-    bytes: &'a [u8],
-    plan: &'a FieldPlan,
-) -> Box<dyn Iterator<Item = Result<Contact, Box<DataError>>> + 'a> {
+/// A CSV header as the plan reads it: where each column's values go.
+#[derive(Debug)]
+pub struct Header {
+    headers: Vec<String>,
+    columns: Vec<Option<Column>>,
+}
+
+/// Reads the header row from the first bytes of a CSV file (up to the end of the header
+/// line); an error here ends the file.
+pub fn header(file: &str, bytes: &[u8], plan: &FieldPlan) -> Result<Header, Box<DataError>> {
     let header_error = |problem: DataProblem, code: Code| {
         let mut error = DataError::new(code, file, problem);
         error.line = Some(1);
         error.fatal = true;
-        Box::new(std::iter::once(Err(Box::new(error))))
+        Err(Box::new(error))
     };
     let mut reader = ::csv::ReaderBuilder::new()
         .flexible(true)
@@ -90,13 +94,32 @@ pub fn read<'a>(
         };
         return header_error(problem, Code::MissingContactId);
     }
+    Ok(Header { headers, columns })
+}
+
+/// Decodes the CSV rows in `bytes` (whole rows after the header; the first on `first_line`
+/// of the file) into `out`.
+pub fn rows(
+    file: &str,
+    header: &Header,
+    bytes: &[u8],
+    first_line: usize,
+    plan: &FieldPlan,
+    out: &mut Vec<Result<Contact, Box<DataError>>>,
+) {
+    let Header { headers, columns } = header;
     let width = headers.len();
-    let mut records = reader.into_byte_records();
-    Box::new(std::iter::from_fn(move || {
-        let record = records.next()?;
-        Some(match record {
-            Ok(record) => {
-                let line = record.position().map_or(0, |p| p.line() as usize);
+    let mut reader = ::csv::ReaderBuilder::new()
+        .flexible(true)
+        .has_headers(false)
+        .from_reader(bytes);
+    let mut record = ::csv::ByteRecord::new();
+    loop {
+        let line_of = |p: Option<&::csv::Position>| p.map(|p| first_line + p.line() as usize - 1);
+        match reader.read_byte_record(&mut record) {
+            Ok(false) => return,
+            Ok(true) => {
+                let line = line_of(record.position()).unwrap_or(first_line);
                 let refuse = |problem: DataProblem, field: Option<String>, id: Option<String>| {
                     let mut e = DataError::new(Code::MalformedCsv, file, problem);
                     e.line = Some(line);
@@ -105,42 +128,68 @@ pub fn read<'a>(
                     Err(Box::new(e))
                 };
                 if record.as_slice().len() > MAX_RECORD_BYTES {
-                    let id = byte_id_cell(&columns, &record, plan);
+                    let id = byte_id_cell(columns, &record, plan);
                     let limit = MAX_RECORD_BYTES;
-                    refuse(DataProblem::RecordTooLarge { limit }, None, id)
-                } else {
-                    match ::csv::StringRecord::from_byte_record(record) {
-                        Err(e) => {
-                            let field = e.utf8_error().field();
-                            let header = headers.get(field).map(|h| h.trim().to_string());
-                            let id = byte_id_cell(&columns, &e.into_byte_record(), plan);
-                            refuse(DataProblem::NotUtf8, header, id)
-                        }
-                        Ok(record) if record.len() != width => {
-                            let problem = DataProblem::RowWidth {
-                                cells: record.len(),
-                                header: width,
-                                spans_lines: record.iter().any(|cell| cell.contains('\n')),
-                            };
-                            refuse(problem, None, id_cell(&columns, &record, plan))
-                        }
-                        Ok(record) => decode_row(file, line, plan, &columns, &record),
-                    }
+                    out.push(refuse(DataProblem::RecordTooLarge { limit }, None, id));
+                    continue;
                 }
+                // the record's buffers go back to `record` for the next row
+                let row = match ::csv::StringRecord::from_byte_record(std::mem::take(&mut record)) {
+                    Ok(row) => row,
+                    Err(e) => {
+                        let field = e.utf8_error().field();
+                        let header = headers.get(field).map(|h| h.trim().to_string());
+                        record = e.into_byte_record();
+                        let id = byte_id_cell(columns, &record, plan);
+                        out.push(refuse(DataProblem::NotUtf8, header, id));
+                        continue;
+                    }
+                };
+                out.push(if row.len() != width {
+                    let problem = DataProblem::RowWidth {
+                        cells: row.len(),
+                        header: width,
+                        spans_lines: row.iter().any(|cell| cell.contains('\n')),
+                    };
+                    refuse(problem, None, id_cell(columns, &row, plan))
+                } else {
+                    decode_row(file, line, plan, columns, &row)
+                });
+                record = row.into_byte_record();
             }
             Err(e) => {
-                let line = e.position().map(|p| p.line() as usize);
-                let reason = e.to_string();
                 let mut error = DataError::new(
                     Code::MalformedCsv,
                     file,
-                    DataProblem::MalformedCsv { reason },
+                    DataProblem::MalformedCsv {
+                        reason: e.to_string(),
+                    },
                 );
-                error.line = line;
-                Err(Box::new(error))
+                error.line = line_of(e.position());
+                out.push(Err(Box::new(error)));
+                // only reading can fail here, and the bytes are in memory: nothing follows
+                return;
             }
-        })
-    }))
+        }
+    }
+}
+
+/// The id of a CSV row too large to read, found in its first bytes.
+pub fn prefix_id(header: &Header, prefix: &[u8], plan: &FieldPlan) -> Option<String> {
+    let mut reader = ::csv::ReaderBuilder::new()
+        .flexible(true)
+        .has_headers(false)
+        .from_reader(prefix);
+    let record = reader.byte_records().next()?.ok()?;
+    // the last cell of a prefix may be cut short: only whole cells name the contact
+    let whole = record.len().saturating_sub(1);
+    let id = header.columns.iter().take(whole).position(|c| {
+        c.as_ref()
+            .is_some_and(|c| c.steps.len() == 1 && c.steps[0] == (0, plan.id_slot))
+    })?;
+    let cell = String::from_utf8_lossy(record.get(id)?);
+    let cell = cell.trim();
+    (!cell.is_empty()).then(|| cell.to_string())
 }
 
 /// The id cell of a row that is not all UTF-8, shown as far as it is text.

@@ -189,6 +189,11 @@ pub enum DataProblem {
         /// The JSON parser's reason, without its position.
         reason: String,
     },
+    /// Reading the input failed part way; the rest of it is not read.
+    Unreadable {
+        /// The system's reason.
+        reason: String,
+    },
     /// A rule failed on this contact at run time (rule sets without schema).
     Runtime {
         /// The text of the failing expression.

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
-use super::scan::{self, Cursor};
+use super::scan;
 use super::typed::{self, FieldError, FieldPath, Segment};
 use super::{
     Contact, DataError, DataProblem, Found, JsonProblem, Kind, MAX_EXACT_ID, MAX_NESTING,
@@ -17,24 +17,15 @@ use crate::codes::Code;
 use crate::compile::{FieldPlan, LayoutId, PlanType};
 use crate::semantics::Value;
 
-/// JSON Lines: one contact per non-blank line.
-pub fn read_lines<'a>(
-    file: &'a str,
-    bytes: &'a [u8],
-    plan: &'a FieldPlan,
-) -> impl Iterator<Item = Result<Contact, Box<DataError>>> + 'a {
-    lines(bytes).map(move |(number, line)| decode_line(file, line, number, plan))
-}
-
-/// The non-blank lines of a JSON Lines text with their 1-based numbers (a trailing `\r`
-/// dropped): the records, found without decoding them, so they can be decoded anywhere.
-pub fn lines(bytes: &[u8]) -> impl Iterator<Item = (usize, &[u8])> {
+/// The non-blank lines of JSON Lines text whose first line is number `first`, with their
+/// numbers (a trailing `\r` dropped): the records, found without decoding them.
+pub fn lines(bytes: &[u8], first: usize) -> impl Iterator<Item = (usize, &[u8])> {
     bytes
         .split(|&b| b == b'\n')
         .enumerate()
-        .filter_map(|(i, line)| {
+        .filter_map(move |(i, line)| {
             let line = line.strip_suffix(b"\r").unwrap_or(line);
-            (!line.trim_ascii().is_empty()).then_some((i + 1, line))
+            (!line.trim_ascii().is_empty()).then_some((first + i, line))
         })
 }
 
@@ -48,38 +39,9 @@ pub fn decode_line(
     decode_bytes(file, line, number, 1, plan)
 }
 
-/// A JSON array of contacts. Elements are found by a light scanner first, so a broken
-/// element is reported with its own position and the elements before it are kept.
-pub fn read_array<'a>(
-    file: &'a str,
-    bytes: &'a [u8],
-    plan: &'a FieldPlan,
-) -> impl Iterator<Item = Result<Contact, Box<DataError>>> + 'a {
-    let mut scanner = ArrayScanner::new(bytes);
-    // places are found by walking forward from the last one, so a file costs one pass
-    let mut cursor = Cursor::at(1, 1);
-    std::iter::from_fn(move || {
-        let element = scanner.next_element()?;
-        Some(match element {
-            Ok((start, end)) => {
-                let (line, column) = cursor.advance(bytes, start);
-                decode_bytes(file, &bytes[start..end], line, column, plan)
-            }
-            Err((offset, problem)) => {
-                let (line, column) = cursor.advance(bytes, offset);
-                let mut e = DataError::new(Code::MalformedJson, file, malformed(problem));
-                e.line = Some(line);
-                e.column = Some(column);
-                e.fatal = true;
-                Err(Box::new(e))
-            }
-        })
-    })
-}
-
 /// Checks what the parser must not see (too large, not UTF-8, too deep), then decodes one
 /// JSON object whose text starts at `line`/`column` of the file.
-fn decode_bytes(
+pub fn decode_bytes(
     file: &str,
     bytes: &[u8],
     line: usize,
@@ -690,119 +652,6 @@ impl<'de> Visitor<'de> for RecordOrNull<'_> {
     }
     fn visit_seq<A: SeqAccess<'de>>(self, _: A) -> Result<Value, A::Error> {
         Err(self.0.not_an_object(Found::Kind(Kind::List)))
-    }
-}
-
-/// Finds the byte ranges of the elements of a top-level JSON array without parsing them.
-struct ArrayScanner<'a> {
-    text: &'a [u8],
-    pos: usize,
-    state: ScanState,
-    /// An error found after the last element, reported after that element.
-    pending: Option<(usize, JsonProblem)>,
-}
-
-#[derive(PartialEq)]
-enum ScanState {
-    Start,
-    InArray,
-    Done,
-}
-
-impl<'a> ArrayScanner<'a> {
-    fn new(text: &'a [u8]) -> Self {
-        ArrayScanner {
-            text,
-            pos: 0,
-            state: ScanState::Start,
-            pending: None,
-        }
-    }
-
-    fn skip_ws(&mut self) {
-        let bytes = self.text;
-        while self.pos < bytes.len() && bytes[self.pos].is_ascii_whitespace() {
-            self.pos += 1;
-        }
-    }
-
-    fn fail(
-        &mut self,
-        problem: JsonProblem,
-    ) -> Option<Result<(usize, usize), (usize, JsonProblem)>> {
-        self.state = ScanState::Done;
-        Some(Err((self.pos, problem)))
-    }
-
-    fn next_element(&mut self) -> Option<Result<(usize, usize), (usize, JsonProblem)>> {
-        let bytes = self.text;
-        if let Some(e) = self.pending.take() {
-            return Some(Err(e));
-        }
-        if self.state == ScanState::Done {
-            return None;
-        }
-        self.skip_ws();
-        if self.state == ScanState::Start {
-            if bytes.get(self.pos) != Some(&b'[') {
-                return self.fail(JsonProblem::NotAnArray);
-            }
-            self.pos += 1;
-            self.state = ScanState::InArray;
-            self.skip_ws();
-            if bytes.get(self.pos) == Some(&b']') {
-                self.pos += 1;
-                return self.finish();
-            }
-        }
-        let start = self.pos;
-        let mut depth = 0usize;
-        let mut in_string = false;
-        while self.pos < bytes.len() {
-            let b = bytes[self.pos];
-            if in_string {
-                match b {
-                    b'\\' => self.pos += 1,
-                    b'"' => in_string = false,
-                    _ => {}
-                }
-            } else {
-                match b {
-                    b'"' => in_string = true,
-                    b'{' | b'[' => depth += 1,
-                    b'}' | b']' if depth > 0 => depth -= 1,
-                    b']' | b',' if depth == 0 => {
-                        let end = self.pos;
-                        let text = self.text[start..end].trim_ascii_end();
-                        if text.is_empty() {
-                            return self.fail(JsonProblem::MissingElement);
-                        }
-                        self.pos += 1;
-                        if b == b']' {
-                            self.state = ScanState::Done;
-                            if let Some(Err(e)) = self.finish() {
-                                // trailing text after the array: report after this element
-                                self.pending = Some(e);
-                            }
-                        }
-                        return Some(Ok((start, start + text.len())));
-                    }
-                    _ => {}
-                }
-            }
-            self.pos += 1;
-        }
-        self.pos = start;
-        self.fail(JsonProblem::ArrayNotClosed)
-    }
-
-    fn finish(&mut self) -> Option<Result<(usize, usize), (usize, JsonProblem)>> {
-        self.state = ScanState::Done;
-        self.skip_ws();
-        if self.pos < self.text.len() {
-            return Some(Err((self.pos, JsonProblem::TextAfterArray)));
-        }
-        None
     }
 }
 

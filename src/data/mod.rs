@@ -15,15 +15,20 @@ mod csv;
 mod error;
 mod json;
 mod scan;
+mod stream;
 mod typed;
 
+use std::io::Read;
 use std::path::Path;
+
+use crate::codes::Code;
 
 use crate::compile::FieldPlan;
 use crate::semantics::Value;
 
 pub use error::{DataError, DataProblem, Found, JsonProblem, Kind, MAX_EXACT_ID};
 pub use scan::is_blank;
+pub use stream::{CHUNK_BYTES, Chunk, Piece, Pieces};
 
 /// The largest record (a JSON line or array element, a CSV row) read, in bytes: 16 MiB. A
 /// larger one is an error of that record; no contact needs that much.
@@ -75,31 +80,155 @@ pub fn read<'a, T: AsRef<[u8]> + ?Sized>(
     text: &'a T,
     plan: &'a FieldPlan,
 ) -> Box<dyn Iterator<Item = Result<Contact, Box<DataError>>> + 'a> {
-    let text = scan::strip_bom(text.as_ref());
-    if scan::is_blank(text) {
-        return Box::new(std::iter::empty());
-    }
-    match format {
-        InputFormat::Jsonl => Box::new(json::read_lines(file, text, plan)),
-        InputFormat::Json => Box::new(json::read_array(file, text, plan)),
-        InputFormat::Csv => Box::new(csv::read(file, text, plan)),
-    }
+    Box::new(stream(format, file, text.as_ref(), plan))
 }
 
-/// The records of a JSON Lines text, found without decoding them (for decoding on several
-/// threads): line number and bytes of each non-blank line.
-pub fn jsonl_records(text: &[u8]) -> impl Iterator<Item = (usize, &[u8])> {
-    json::lines(scan::strip_bom(text))
-}
-
-/// Decodes one record found by [`jsonl_records`].
-pub fn decode_jsonl_record(
+/// Decodes every contact read from `reader`, in input order, holding only a few chunks of
+/// it at a time. `file` names the source in errors.
+pub fn stream<'p, R: Read>(
+    format: InputFormat,
     file: &str,
-    number: usize,
-    line: &[u8],
-    plan: &FieldPlan,
-) -> Result<Contact, Box<DataError>> {
-    json::decode_line(file, line, number, plan)
+    reader: R,
+    plan: &'p FieldPlan,
+) -> Records<'p, R> {
+    let (decoder, pieces) = open(format, file, reader, plan);
+    Records {
+        decoder,
+        pieces,
+        ready: Vec::new().into_iter(),
+    }
+}
+
+/// The contacts of one input, decoded as they are read (see [`stream`]).
+pub struct Records<'p, R> {
+    decoder: Decoder<'p>,
+    pieces: Pieces<R>,
+    ready: std::vec::IntoIter<Result<Contact, Box<DataError>>>,
+}
+
+impl<R: Read> Iterator for Records<'_, R> {
+    type Item = Result<Contact, Box<DataError>>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            if let Some(record) = self.ready.next() {
+                return Some(record);
+            }
+            let mut out = Vec::new();
+            self.decoder.decode(self.pieces.next()?, &mut out);
+            self.ready = out.into_iter();
+        }
+    }
+}
+
+/// Starts reading an input: the decoder of its pieces (for CSV, with the header already
+/// read) and the pieces, to be decoded in order or on several threads.
+pub fn open<'p, R: Read>(
+    format: InputFormat,
+    file: &str,
+    reader: R,
+    plan: &'p FieldPlan,
+) -> (Decoder<'p>, Pieces<R>) {
+    let mut pieces = Pieces::new(format, reader);
+    let mut decoder = Decoder {
+        file: file.to_string(),
+        format,
+        plan,
+        header: None,
+    };
+    if format == InputFormat::Csv {
+        match pieces.first_line() {
+            Ok(Some(bytes)) => match csv::header(file, &bytes, plan) {
+                Ok(header) => decoder.header = Some(header),
+                Err(e) => pieces.end_with(Piece::Failed(e)),
+            },
+            Ok(None) => pieces.end(),
+            Err(piece) => pieces.end_with(piece),
+        }
+    }
+    (decoder, pieces)
+}
+
+/// Turns the pieces of one input into contacts and errors; shared by the threads that
+/// decode them.
+#[derive(Debug)]
+pub struct Decoder<'p> {
+    file: String,
+    format: InputFormat,
+    plan: &'p FieldPlan,
+    header: Option<csv::Header>,
+}
+
+impl Decoder<'_> {
+    /// The input's name in errors.
+    pub fn file(&self) -> &str {
+        &self.file
+    }
+
+    /// Decodes the records of `piece` (or the error it is) into `out`, in order.
+    pub fn decode(&self, piece: Piece, out: &mut Vec<Result<Contact, Box<DataError>>>) {
+        let (file, plan) = (self.file.as_str(), self.plan);
+        let located = |code, problem, line, column, fatal| {
+            let mut e = DataError::new(code, file, problem);
+            e.line = Some(line);
+            e.column = column;
+            e.fatal = fatal;
+            e
+        };
+        match piece {
+            Piece::Records(chunk) => match (self.format, &self.header) {
+                (InputFormat::Jsonl, _) => out.extend(
+                    json::lines(&chunk.bytes, chunk.line)
+                        .map(|(number, line)| json::decode_line(file, line, number, plan)),
+                ),
+                (InputFormat::Json, _) => out.extend(chunk.elements.iter().map(|e| {
+                    json::decode_bytes(file, &chunk.bytes[e.start..e.end], e.line, e.column, plan)
+                })),
+                (InputFormat::Csv, Some(header)) => {
+                    csv::rows(file, header, &chunk.bytes, chunk.line, plan, out)
+                }
+                // rows come only after a header was read
+                (InputFormat::Csv, None) => {}
+            },
+            Piece::TooLarge {
+                line,
+                column,
+                prefix,
+            } => {
+                let limit = MAX_RECORD_BYTES;
+                let problem = DataProblem::RecordTooLarge { limit };
+                let e = match &self.header {
+                    Some(header) => {
+                        let mut e = located(Code::MalformedCsv, problem, line, None, false);
+                        e.id = csv::prefix_id(header, &prefix, plan);
+                        e
+                    }
+                    None => {
+                        let mut e =
+                            located(Code::MalformedJson, problem, line, Some(column), false);
+                        e.id = scan::recover_id(&prefix, &plan.id_field);
+                        e
+                    }
+                };
+                out.push(Err(Box::new(e)));
+            }
+            Piece::Broken {
+                line,
+                column,
+                problem,
+            } => {
+                let problem = DataProblem::MalformedJson(problem);
+                let e = located(Code::MalformedJson, problem, line, Some(column), true);
+                out.push(Err(Box::new(e)));
+            }
+            Piece::Unreadable { line, reason } => {
+                let problem = DataProblem::Unreadable { reason };
+                let e = located(Code::UnreadableData, problem, line, None, true);
+                out.push(Err(Box::new(e)));
+            }
+            Piece::Failed(e) => out.push(Err(e)),
+        }
+    }
 }
 
 /// An error message without the " at line L column C" a parser appended (ours names the

@@ -5,18 +5,21 @@
 //! Architecture invariant: commands (`eval` today; `diff` and `report` next) do not count,
 //! decide what a bad record costs, look for repeated ids or turn a runtime error into a
 //! data error themselves — they call [`run`] and render what their sink received. The
-//! module does no I/O: inputs arrive as text, results leave through the sink.
+//! module opens nothing: inputs arrive as readers (a file, standard input, bytes in
+//! memory) and are read as streams, a few chunks at a time; results leave through the sink.
 
 mod find;
 mod parallel;
 
 use std::collections::HashSet;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::io::Read;
 
 use jiff::Timestamp;
 
 use crate::codes::Code;
 use crate::compile::{Node, Program};
-use crate::data::{self, Contact, DataError, InputFormat};
+use crate::data::{self, Contact, DataError, Decoder, InputFormat, Pieces};
 use crate::eval::{Evaluator, Outcome, RuntimeError};
 use crate::explain::{Explainer, Reason};
 use crate::source::SourceMap;
@@ -58,15 +61,39 @@ pub struct Options {
     pub jobs: usize,
 }
 
-/// One input: a named text in a known format.
-#[derive(Debug, Clone, Copy)]
+/// One input: a named stream of bytes in a known format.
 pub struct Input<'t> {
     /// The name used in errors (a path, or `<stdin>`).
     pub name: &'t str,
     /// Its format.
     pub format: InputFormat,
     /// Its bytes, meant to be UTF-8 text: a record that is not is an error of that record.
-    pub text: &'t [u8],
+    pub reader: Box<dyn Read + Send + 't>,
+}
+
+impl<'t> Input<'t> {
+    /// An input read from `reader`.
+    pub fn reader(name: &'t str, format: InputFormat, reader: impl Read + Send + 't) -> Self {
+        Input {
+            name,
+            format,
+            reader: Box::new(reader),
+        }
+    }
+
+    /// An input held in memory.
+    pub fn bytes(name: &'t str, format: InputFormat, text: &'t [u8]) -> Self {
+        Input::reader(name, format, text)
+    }
+}
+
+impl std::fmt::Debug for Input<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Input")
+            .field("name", &self.name)
+            .field("format", &self.format)
+            .finish_non_exhaustive()
+    }
 }
 
 /// One classified contact, as the sink receives it.
@@ -88,6 +115,13 @@ pub trait Sink {
     fn classified(&mut self, record: Classified<'_>) -> Result<(), Self::Error>;
     /// A record could not be read or classified.
     fn failed(&mut self, error: &DataError) -> Result<(), Self::Error>;
+    /// An input held nothing but whitespace: no records at all.
+    fn empty(&mut self, _input: &str) -> Result<(), Self::Error> {
+        Ok(())
+    }
+    /// `bytes` of input `input` have been read and their records given to the sink (for
+    /// progress).
+    fn read(&mut self, _input: &str, _bytes: u64) {}
 }
 
 /// The counts of a run.
@@ -123,48 +157,67 @@ impl Tally {
 type Done = Result<(Contact, Vec<Outcome>, Vec<Reason>), Box<DataError>>;
 
 /// Decodes and classifies every record of `inputs` in order, giving each result to `sink`.
-/// With `options.jobs` above 1, JSON Lines records are decoded and classified on that many
-/// threads; the sink still sees them in input order, with the same results and messages.
+/// Inputs are read as streams: memory holds a few chunks of records, whatever their size.
+/// With `options.jobs` above 1, chunks are decoded and classified on that many threads; the
+/// sink still sees them in input order, with the same results and messages.
 pub fn run<S: Sink>(
     program: &Program,
     sources: &SourceMap,
-    inputs: &[Input<'_>],
+    inputs: Vec<Input<'_>>,
     options: Options,
     sink: &mut S,
 ) -> Result<Tally, S::Error> {
     let mut consumer = Consumer {
         options,
         tally: Tally::default(),
-        seen: HashSet::new(),
+        seen: HashSet::default(),
         sink,
     };
-    let mut evaluator = Evaluator::new(program, options.now);
     for input in inputs {
-        let go_on = if options.jobs > 1 && input.format == InputFormat::Jsonl {
-            parallel::jsonl(program, sources, input, options, &mut consumer)?
+        let name = input.name;
+        let (decoder, pieces) = data::open(input.format, name, input.reader, program.plan());
+        let (go_on, blank) = if options.jobs > 1 {
+            parallel::run(program, sources, &decoder, pieces, options, &mut consumer)?
         } else {
-            let mut go_on = true;
-            for record in data::read(input.format, input.name, input.text, program.plan()) {
-                let done = classify(
-                    program,
-                    sources,
-                    &mut evaluator,
-                    input.name,
-                    options,
-                    record,
-                );
-                go_on = consumer.take(input.name, done)?;
-                if !go_on {
-                    break;
-                }
-            }
-            go_on
+            sequential(program, sources, &decoder, pieces, options, &mut consumer)?
         };
+        if blank {
+            consumer.sink.empty(name)?;
+        }
         if !go_on {
             break;
         }
     }
     Ok(consumer.tally)
+}
+
+/// Runs one input on the calling thread: `(whether the run goes on, whether the input was
+/// blank)`.
+fn sequential<S: Sink, R: Read>(
+    program: &Program,
+    sources: &SourceMap,
+    decoder: &Decoder<'_>,
+    mut pieces: Pieces<R>,
+    options: Options,
+    consumer: &mut Consumer<'_, S>,
+) -> Result<(bool, bool), S::Error> {
+    let mut evaluator = Evaluator::new(program, options.now);
+    let mut records = Vec::new();
+    let name = decoder.file();
+    for piece in pieces.by_ref() {
+        let end = piece.end();
+        decoder.decode(piece, &mut records);
+        for record in records.drain(..) {
+            let done = classify(program, sources, &mut evaluator, name, options, record);
+            if !consumer.take(name, done)? {
+                return Ok((false, false));
+            }
+        }
+        if let Some(end) = end {
+            consumer.sink.read(name, end);
+        }
+    }
+    Ok((true, pieces.blank()))
 }
 
 /// Classifies one decoded record (and gives its short reasons when asked).
@@ -194,7 +247,9 @@ fn classify<'p>(
 struct Consumer<'s, S> {
     options: Options,
     tally: Tally,
-    seen: HashSet<String>,
+    /// The ids seen, as 64-bit hashes: 8 bytes an id instead of the id's text (two ids with
+    /// one hash are told apart with a chance of about n²/2⁶⁵ for n contacts).
+    seen: HashSet<u64, BuildHasherDefault<Prehashed>>,
     sink: &'s mut S,
 }
 
@@ -206,7 +261,7 @@ impl<S: Sink> Consumer<'_, S> {
             Ok((contact, outcomes, reasons)) => {
                 tally.read += 1;
                 tally.classified += 1;
-                if !self.seen.insert(contact.id.clone()) {
+                if !self.seen.insert(id_hash(&contact.id)) {
                     tally.repeated_ids += 1;
                     tally.first_repeat.get_or_insert_with(|| contact.id.clone());
                 }
@@ -235,6 +290,34 @@ impl<S: Sink> Consumer<'_, S> {
                 Ok(true)
             }
         }
+    }
+}
+
+/// A contact id's 64-bit hash, the same in every run (SipHash with fixed keys).
+fn id_hash(id: &str) -> u64 {
+    let mut hasher = std::hash::DefaultHasher::new();
+    hasher.write(id.as_bytes());
+    hasher.finish()
+}
+
+/// The hasher of a set whose keys are already hashes: it passes them through.
+#[derive(Default)]
+struct Prehashed(u64);
+
+impl Hasher for Prehashed {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        // only `write_u64` is used; any other key is folded in byte by byte
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
     }
 }
 

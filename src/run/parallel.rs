@@ -1,61 +1,65 @@
-//! JSON Lines on several threads: the lines are cut into batches, workers decode and
-//! classify whole batches (each with its own evaluator; the program is shared), and the
-//! calling thread hands the results to the consumer in input order. Workers stay at most
-//! [`WINDOW`] batches ahead of the consumer, so memory stays bounded however large the
-//! input, and they stop as soon as the consumer does.
+//! One input on several threads: workers take the next piece of the input (whole records,
+//! cut while the input is read), decode and classify it (each with its own evaluator; the
+//! program and the decoder are shared), and the calling thread hands the results to the
+//! consumer in input order. Workers stay at most [`WINDOW`] pieces per worker ahead of the
+//! consumer, so memory stays bounded however large the input, and they stop as soon as the
+//! consumer does.
 
 use std::collections::BTreeMap;
+use std::io::Read;
 use std::sync::mpsc;
 use std::sync::{Condvar, Mutex};
 
-use super::{Consumer, Done, Input, Options, Sink, classify};
+use super::{Consumer, Done, Options, Sink, classify};
 use crate::compile::Program;
-use crate::data;
+use crate::data::{Decoder, Pieces};
 use crate::eval::Evaluator;
 use crate::source::SourceMap;
 
-/// Lines per batch: large enough that handing a batch over costs little against decoding it.
-const BATCH: usize = 512;
-
-/// How many batches the workers may be ahead of the consumer, per worker.
+/// How many pieces the workers may be ahead of the consumer, per worker.
 const WINDOW: usize = 4;
 
-/// What the workers share: the records not yet taken, the number of the next batch, how
-/// far the consumer has got, and whether the run is over.
+/// What the workers share: the input not yet taken, the number of the next piece, how far
+/// the consumer has got, and whether the run is over.
 struct Progress<R> {
-    records: R,
+    pieces: Pieces<R>,
     next: usize,
     consumed: usize,
     done: bool,
 }
 
-/// Runs one JSON Lines input on `options.jobs` threads; `false` when the run stopped.
-pub(super) fn jsonl<S: Sink>(
+/// A piece decoded and classified: its records' results and the input read through it.
+type Batch = (usize, Vec<Done>, Option<u64>);
+
+/// Runs one input on `options.jobs` threads: `(whether the run goes on, whether the input
+/// was blank)`.
+pub(super) fn run<S: Sink, R: Read + Send>(
     program: &Program,
     sources: &SourceMap,
-    input: &Input<'_>,
+    decoder: &Decoder<'_>,
+    pieces: Pieces<R>,
     options: Options,
     consumer: &mut Consumer<'_, S>,
-) -> Result<bool, S::Error> {
+) -> Result<(bool, bool), S::Error> {
     let window = WINDOW * options.jobs;
-    // batches are cut from the records as workers take them, so nothing is held per line
-    // beyond the window
+    let name = decoder.file();
     let progress = Mutex::new(Progress {
-        records: data::jsonl_records(input.text),
+        pieces,
         next: 0,
         consumed: 0,
         done: false,
     });
     let turn = Condvar::new();
-    let (send, receive) = mpsc::channel::<(usize, Vec<Done>)>();
-    std::thread::scope(|scope| {
+    let (send, receive) = mpsc::channel::<Batch>();
+    let go_on = std::thread::scope(|scope| {
         for _ in 0..options.jobs {
             let send = send.clone();
             let (progress, turn) = (&progress, &turn);
             scope.spawn(move || {
                 let mut evaluator = Evaluator::new(program, options.now);
+                let mut records = Vec::new();
                 loop {
-                    let (index, batch) = {
+                    let (index, piece) = {
                         let Ok(mut p) = progress.lock() else { return };
                         while !p.done && p.next >= p.consumed + window {
                             p = match turn.wait(p) {
@@ -66,31 +70,24 @@ pub(super) fn jsonl<S: Sink>(
                         if p.done {
                             return;
                         }
-                        let batch: Vec<(usize, &[u8])> = p.records.by_ref().take(BATCH).collect();
-                        if batch.is_empty() {
+                        // reading happens under the lock: the input is read in order, once
+                        let Some(piece) = p.pieces.next() else {
                             p.done = true;
                             turn.notify_all();
                             return;
-                        }
+                        };
                         p.next += 1;
-                        (p.next - 1, batch)
+                        (p.next - 1, piece)
                     };
-                    let done = batch
-                        .into_iter()
-                        .map(|(number, line)| {
-                            let record =
-                                data::decode_jsonl_record(input.name, number, line, program.plan());
-                            classify(
-                                program,
-                                sources,
-                                &mut evaluator,
-                                input.name,
-                                options,
-                                record,
-                            )
+                    let end = piece.end();
+                    decoder.decode(piece, &mut records);
+                    let done = records
+                        .drain(..)
+                        .map(|record| {
+                            classify(program, sources, &mut evaluator, name, options, record)
                         })
                         .collect();
-                    if send.send((index, done)).is_err() {
+                    if send.send((index, done, end)).is_err() {
                         return;
                     }
                 }
@@ -103,28 +100,31 @@ pub(super) fn jsonl<S: Sink>(
             }
             turn.notify_all();
         };
-        let mut pending: BTreeMap<usize, Vec<Done>> = BTreeMap::new();
+        let mut pending: BTreeMap<usize, (Vec<Done>, Option<u64>)> = BTreeMap::new();
         let mut expected = 0;
         loop {
-            let batch = match pending.remove(&expected) {
+            let (batch, end) = match pending.remove(&expected) {
                 Some(batch) => batch,
                 None => match receive.recv() {
-                    Ok((index, batch)) => {
-                        pending.insert(index, batch);
+                    Ok((index, batch, end)) => {
+                        pending.insert(index, (batch, end));
                         continue;
                     }
-                    // every worker is gone and every batch they made was taken
+                    // every worker is gone and every piece they made was taken
                     Err(_) => break,
                 },
             };
             for done in batch {
-                match consumer.take(input.name, done) {
+                match consumer.take(name, done) {
                     Ok(true) => {}
                     other => {
                         finish();
                         return other;
                     }
                 }
+            }
+            if let Some(end) = end {
+                consumer.sink.read(name, end);
             }
             expected += 1;
             if let Ok(mut p) = progress.lock() {
@@ -134,5 +134,7 @@ pub(super) fn jsonl<S: Sink>(
         }
         finish();
         Ok(true)
-    })
+    })?;
+    let blank = go_on && progress.into_inner().is_ok_and(|p| p.pieces.blank());
+    Ok((go_on, blank))
 }

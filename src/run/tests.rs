@@ -60,11 +60,7 @@ fn run_on(
     jobs: usize,
 ) -> (Tally, Seen) {
     let (sources, program) = program();
-    let inputs = [Input {
-        name: "c.jsonl",
-        format: InputFormat::Jsonl,
-        text: text.as_ref(),
-    }];
+    let inputs = vec![Input::bytes("c.jsonl", InputFormat::Jsonl, text.as_ref())];
     let options = Options {
         now: jiff::Timestamp::UNIX_EPOCH,
         on_error,
@@ -72,7 +68,7 @@ fn run_on(
         jobs,
     };
     let mut seen = Seen::default();
-    let Ok(tally) = run(&program, &sources, &inputs, options, &mut seen);
+    let Ok(tally) = run(&program, &sources, inputs, options, &mut seen);
     (tally, seen)
 }
 
@@ -150,11 +146,7 @@ fn the_funnel_counts_each_value_in_funnel_order_and_none_last() {
 #[test]
 fn find_keeps_the_first_contact_and_notes_repeats_and_errors_in_order() {
     let (_, program) = program();
-    let input = |text: &'static str| Input {
-        name: "c.jsonl",
-        format: InputFormat::Jsonl,
-        text: text.as_bytes(),
-    };
+    let input = |text: &'static str| Input::bytes("c.jsonl", InputFormat::Jsonl, text.as_bytes());
     let found = find(&program, input(DATA), "a");
     assert_eq!(found.first.as_ref().map(|c| c.line), Some(1));
     assert_eq!((found.more, found.second), (1, Some((4, 3))));
@@ -198,5 +190,179 @@ fn any_number_of_jobs_gives_the_same_run() {
                 );
             }
         }
+    }
+}
+
+/// A reader that hands out a few bytes at a time (a pipe, a slow disk), so records are
+/// cut at every kind of place.
+struct Ragged<'a> {
+    bytes: &'a [u8],
+    steps: [usize; 3],
+    turn: usize,
+}
+
+impl Read for Ragged<'_> {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        self.turn += 1;
+        let step = self.steps[self.turn % self.steps.len()];
+        let n = step.min(out.len()).min(self.bytes.len());
+        out[..n].copy_from_slice(&self.bytes[..n]);
+        self.bytes = &self.bytes[n..];
+        Ok(n)
+    }
+}
+
+/// Runs one input from `reader` with the given number of threads.
+fn run_reader(
+    format: InputFormat,
+    reader: impl Read + Send,
+    on_error: ErrorPolicy,
+    jobs: usize,
+) -> (Tally, Seen) {
+    let (sources, program) = program();
+    let options = Options {
+        now: jiff::Timestamp::UNIX_EPOCH,
+        on_error,
+        reasons: false,
+        jobs,
+    };
+    let mut seen = Seen::default();
+    let inputs = vec![Input::reader("c", format, reader)];
+    let Ok(tally) = run(&program, &sources, inputs, options, &mut seen);
+    (tally, seen)
+}
+
+const NOTE: &str = "met at the fair, wants a call back in spring";
+
+/// The same contacts in each format, several chunks long, with bad records among them:
+/// `(format, text)`. Good record `i` has id `x{i}` and `i % 4` calls.
+fn inputs_in_every_format(records: usize) -> Vec<(InputFormat, Vec<u8>)> {
+    let (mut jsonl, mut array, mut csv) =
+        (Vec::new(), b"[\n".to_vec(), b"id,calls,note\n".to_vec());
+    for i in 0..records {
+        let (line, element, row): (Vec<u8>, Vec<u8>, Vec<u8>) = match i % 101 {
+            0 => (
+                format!("{{\"id\": \"x{i}\", \"calls\": \"many\"}}").into(),
+                format!("{{\"id\": \"x{i}\", \"calls\": \"many\"}}").into(),
+                format!("x{i},many,").into(),
+            ),
+            1 => (
+                b"{\"id\": \"bad\xff\", \"calls\": 1}".to_vec(),
+                b"{\"id\": \"bad\xff\", \"calls\": 1}".to_vec(),
+                b"bad\xff,1,".to_vec(),
+            ),
+            2 => (
+                format!("{{\"id\": \"x{i}\", \"calls\": 1, \"calls\": 2}}").into(),
+                format!("{{\"id\": \"x{i}\",\n \"calls\": [1,\n 2]}}").into(),
+                format!("x{i},\"1\n2\",").into(),
+            ),
+            // a note no rule reads, skipped unseen
+            _ => (
+                format!(
+                    "{{\"id\": \"x{i}\", \"calls\": {}, \"note\": \"{NOTE}\"}}",
+                    i % 4
+                )
+                .into(),
+                format!(
+                    "{{\"note\": [\"{NOTE}\"], \"id\": \"x{i}\", \"calls\": {}}}",
+                    i % 4
+                )
+                .into(),
+                format!("x{i},{},\"{NOTE}, \"\"quoted\"\"\"", i % 4).into(),
+            ),
+        };
+        jsonl.extend_from_slice(&line);
+        jsonl.push(b'\n');
+        if i > 0 {
+            array.extend_from_slice(b",\n  ");
+        }
+        array.extend_from_slice(&element);
+        csv.extend_from_slice(&row);
+        csv.extend_from_slice(b"\r\n");
+    }
+    array.extend_from_slice(b"\n]\n");
+    vec![
+        (InputFormat::Jsonl, jsonl),
+        (InputFormat::Json, array),
+        (InputFormat::Csv, csv),
+    ]
+}
+
+/// Reading whole, in ragged reads, on one thread or several gives the sink the same
+/// records and the same errors, in the same order, across many chunks; and the three
+/// formats classify the same contacts alike.
+#[test]
+fn every_way_of_reading_gives_the_same_run() {
+    let records = 20_000;
+    let mut classified_alike = None;
+    for (format, text) in inputs_in_every_format(records) {
+        assert!(text.len() > 2 * crate::data::CHUNK_BYTES, "several chunks");
+        for policy in [ErrorPolicy::Continue, ErrorPolicy::StopAfter(150)] {
+            let whole = run_reader(format, text.as_slice(), policy, 1);
+            assert_eq!(whole.0.read, whole.0.classified + whole.0.failed());
+            for jobs in [1, 2, 3] {
+                let ragged = Ragged {
+                    bytes: &text,
+                    steps: [1, 4093, 70_001],
+                    turn: 0,
+                };
+                assert_eq!(
+                    run_reader(format, ragged, policy, jobs),
+                    whole,
+                    "{format:?} {policy:?} {jobs} jobs"
+                );
+            }
+            if policy == ErrorPolicy::Continue {
+                assert_eq!(whole.0.read, records, "{format:?}");
+                let bad = (0..records).filter(|i| i % 101 < 3).count();
+                assert_eq!(whole.0.failed(), bad, "{format:?}");
+                let classified = (whole.1.ids.clone(), whole.1.values.clone());
+                match &classified_alike {
+                    None => classified_alike = Some(classified),
+                    Some(first) => assert_eq!(&classified, first, "{format:?}"),
+                }
+            }
+        }
+    }
+}
+
+/// A run stops reading at a broken array or a failed read, keeps what came before, and
+/// says the rest of the input was lost.
+#[test]
+fn an_input_that_breaks_off_keeps_what_came_before() {
+    let (tally, seen) = run_reader(
+        InputFormat::Json,
+        &br#"[{"id": "a", "calls": 1}, , {"id": "c"}]"#[..],
+        ErrorPolicy::Continue,
+        2,
+    );
+    assert_eq!(seen.ids, ["a"]);
+    assert_eq!((tally.read, tally.errors, tally.lost.len()), (1, 1, 1));
+
+    /// Gives its bytes, then fails.
+    struct Failing(&'static [u8]);
+    impl Read for Failing {
+        fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+            if self.0.is_empty() {
+                return Err(std::io::Error::other("the disk went away"));
+            }
+            let n = self.0.len().min(out.len());
+            out[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
+        }
+    }
+    for jobs in [1, 2] {
+        let (tally, seen) = run_reader(
+            InputFormat::Jsonl,
+            Failing(b"{\"id\": \"a\"}\n{\"id\": \"b\"}\n{\"id\": \"c"),
+            ErrorPolicy::Continue,
+            jobs,
+        );
+        assert_eq!(seen.ids, ["a", "b"]);
+        assert_eq!(seen.errors, [Code::UnreadableData]);
+        let e = &seen.error_details[0];
+        assert_eq!((e.line, e.fatal), (Some(3), true));
+        assert_eq!((tally.read, tally.lost.len()), (2, 1));
     }
 }

@@ -358,11 +358,7 @@ fn contact(
                     return None;
                 }
             };
-            let input = crate::run::Input {
-                name: &name,
-                format,
-                text: text.as_bytes(),
-            };
+            let input = crate::run::Input::bytes(&name, format, text.as_bytes());
             let found = crate::run::find(program, input, &id_text);
             match (
                 found.first_problem(),

@@ -189,6 +189,9 @@ impl fmt::Display for Problem<'_> {
                 "the cell must hold {} written as JSON: {reason}",
                 expected.describe()
             ),
+            DataProblem::Unreadable { reason } => {
+                write!(f, "the file could not be read further: {reason}")
+            }
             DataProblem::Runtime { rule, fault } => {
                 write!(f, "in `{rule}`: {}", super::fault(fault))
             }

@@ -21,23 +21,14 @@ pub enum OutputFormat {
     Jsonl,
 }
 
-/// One classified contact.
-pub(crate) struct Row {
-    pub(crate) id: String,
-    /// Value index per classification (definition order).
-    pub(crate) values: Vec<Option<usize>>,
-    /// With `--explain`: the short reason per classification.
-    pub(crate) reasons: Vec<String>,
-}
-
-/// The results as a header and cells (`None` is no value), whatever the output format.
-pub(crate) fn result_table(
+/// The header of the result rows: the id, then per shown classification its name (and
+/// with `--explain` its `<name>.reason`).
+pub(crate) fn result_header(
     program: &Program,
     columns: &[usize],
-    rows: &[Row],
     id_field: &str,
     explain: bool,
-) -> (Vec<String>, Vec<Vec<Option<String>>>) {
+) -> Vec<String> {
     let mut header = vec![id_field.to_string()];
     for &c in columns {
         header.push(program.classes()[c].name.clone());
@@ -46,20 +37,7 @@ pub(crate) fn result_table(
             header.push(format!("{}.reason", program.classes()[c].name));
         }
     }
-    let cells = rows
-        .iter()
-        .map(|row| {
-            let mut line = vec![Some(row.id.clone())];
-            for &c in columns {
-                line.push(row.values[c].map(|v| program.classes()[c].values[v].clone()));
-                if explain {
-                    line.push(row.reasons.get(c).cloned());
-                }
-            }
-            line
-        })
-        .collect();
-    (header, cells)
+    header
 }
 
 /// How CSV output writes cells.
@@ -93,12 +71,12 @@ fn csv_error(e: ::csv::Error) -> std::io::Error {
 
 /// One result row as a JSON object whose keys keep the columns' order (a JSON map would
 /// sort them, losing `--select`'s order).
-struct JsonRow<'a> {
+struct JsonRow<'a, 'c> {
     header: &'a [String],
-    cells: &'a [Option<String>],
+    cells: &'a [Option<&'c str>],
 }
 
-impl serde::Serialize for JsonRow<'_> {
+impl serde::Serialize for JsonRow<'_, '_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let mut map = s.serialize_map(Some(self.header.len()))?;
@@ -109,46 +87,98 @@ impl serde::Serialize for JsonRow<'_> {
     }
 }
 
-pub(crate) fn write_rows(
-    out: &mut impl Write,
-    format: OutputFormat,
+/// Writes result rows as they come: CSV, JSON and JSON Lines straight out, so memory does
+/// not grow with the input; a table for people is aligned, so it is written at the end.
+pub(crate) struct RowWriter<W: Write> {
+    header: Vec<String>,
     csv: CsvCells,
-    (header, cells): (Vec<String>, Vec<Vec<Option<String>>>),
-) -> std::io::Result<()> {
-    match format {
-        OutputFormat::Table => {
-            let body: Vec<Vec<String>> = cells
-                .into_iter()
-                .map(|line| {
-                    line.into_iter()
-                        .map(|c| c.unwrap_or_else(|| "none".into()))
-                        .collect()
-                })
-                .collect();
-            write_table(out, &header, &body)
-        }
-        OutputFormat::Csv => {
-            let mut writer = ::csv::Writer::from_writer(out);
-            writer.write_record(&header).map_err(csv_error)?;
-            for line in cells {
-                let line: Vec<std::borrow::Cow<'_, str>> = line
-                    .iter()
-                    .map(|c| csv.cell(c.as_deref().unwrap_or("")))
-                    .collect();
-                let line = line.iter().map(|c| c.as_bytes());
-                writer.write_record(line).map_err(csv_error)?;
+    out: Rows<W>,
+}
+
+enum Rows<W: Write> {
+    Table { out: W, body: Vec<Vec<String>> },
+    // boxed: a CSV writer holds its buffer inline
+    Csv(Box<::csv::Writer<W>>),
+    Json { out: W, rows: usize },
+    Jsonl(W),
+}
+
+impl<W: Write> RowWriter<W> {
+    /// A writer of rows under `header` in `format`; CSV writes the header now.
+    pub(crate) fn new(
+        out: W,
+        format: OutputFormat,
+        csv: CsvCells,
+        header: Vec<String>,
+    ) -> std::io::Result<Self> {
+        let out = match format {
+            OutputFormat::Table => Rows::Table {
+                out,
+                body: Vec::new(),
+            },
+            OutputFormat::Csv => {
+                let mut writer = ::csv::Writer::from_writer(out);
+                writer.write_record(&header).map_err(csv_error)?;
+                Rows::Csv(Box::new(writer))
             }
-            writer.flush()
+            OutputFormat::Json => Rows::Json { out, rows: 0 },
+            OutputFormat::Jsonl => Rows::Jsonl(out),
+        };
+        Ok(RowWriter { header, csv, out })
+    }
+
+    /// Writes one row: a cell per header column (`None` is no value).
+    pub(crate) fn row(&mut self, cells: &[Option<&str>]) -> std::io::Result<()> {
+        let header = &self.header;
+        match &mut self.out {
+            Rows::Table { body, .. } => body.push(
+                cells
+                    .iter()
+                    .map(|c| c.unwrap_or("none").to_string())
+                    .collect(),
+            ),
+            Rows::Csv(writer) => {
+                let csv = self.csv;
+                let line = cells.iter().map(|c| csv.cell(c.unwrap_or("")));
+                let line: Vec<std::borrow::Cow<'_, str>> = line.collect();
+                writer
+                    .write_record(line.iter().map(|c| c.as_bytes()))
+                    .map_err(csv_error)?;
+            }
+            Rows::Json { out, rows } => {
+                // the layout `serde_json::to_writer_pretty` gives an array of objects
+                let object = serde_json::to_string_pretty(&JsonRow { header, cells })?;
+                out.write_all(if *rows == 0 { b"[\n" } else { b",\n" })?;
+                for (i, line) in object.lines().enumerate() {
+                    if i > 0 {
+                        out.write_all(b"\n")?;
+                    }
+                    out.write_all(b"  ")?;
+                    out.write_all(line.as_bytes())?;
+                }
+                *rows += 1;
+            }
+            Rows::Jsonl(out) => {
+                serde_json::to_writer(&mut *out, &JsonRow { header, cells })?;
+                out.write_all(b"\n")?;
+            }
         }
-        OutputFormat::Json | OutputFormat::Jsonl => {
-            let objects: Vec<JsonRow<'_>> = cells
-                .iter()
-                .map(|line| JsonRow {
-                    header: &header,
-                    cells: line,
-                })
-                .collect();
-            write_json(out, format, &objects)
+        Ok(())
+    }
+
+    /// Ends the output: the table, or the end of the JSON array; flushes.
+    pub(crate) fn finish(self) -> std::io::Result<()> {
+        match self.out {
+            Rows::Table { mut out, body } => {
+                write_table(&mut out, &self.header, &body)?;
+                out.flush()
+            }
+            Rows::Csv(mut writer) => writer.flush(),
+            Rows::Json { mut out, rows } => {
+                out.write_all(if rows == 0 { b"[]\n" } else { b"\n]\n" })?;
+                out.flush()
+            }
+            Rows::Jsonl(mut out) => out.flush(),
         }
     }
 }
