@@ -8,7 +8,7 @@ use clap::{Args, ValueEnum};
 use super::render;
 pub use super::render::results::OutputFormat;
 use super::render::results::{RowWriter, result_header, write_summary};
-use super::{CliError, ExitStatus, load};
+use super::{CliError, ExitStatus, load, progress};
 use crate::compile::Program;
 use crate::data::{DataError, InputFormat};
 use crate::run;
@@ -174,6 +174,9 @@ pub fn run(args: &EvalArgs) -> Result<ExitStatus, CliError> {
         },
     };
     let csv = render::results::CsvCells { raw: args.csv_raw };
+    let sizes: Vec<Option<u64>> = files.iter().map(|f| f.size).collect();
+    let shown = progress::shown(std::io::stderr().is_terminal(), &sizes);
+    let progress = progress::Progress::new(shown, &sizes);
     let mut tally = None;
     // results are written as they come, so memory does not grow with the input
     let mut write = |out: &mut dyn Write| {
@@ -183,6 +186,7 @@ pub fn run(args: &EvalArgs) -> Result<ExitStatus, CliError> {
             program: &program,
             columns: &columns,
             explain: args.explain,
+            progress: &progress,
             output: if args.summary {
                 Output::Summary {
                     out,
@@ -194,7 +198,9 @@ pub fn run(args: &EvalArgs) -> Result<ExitStatus, CliError> {
                 Output::Rows(Box::new(RowWriter::new(out, format, csv, header)?))
             },
         };
-        tally = Some(run::run(&program, &sources, inputs, options, &mut sink)?);
+        let run = run::run(&program, &sources, inputs, options, &mut sink);
+        sink.progress.finish();
+        tally = Some(run?);
         match sink.output {
             Output::Summary { mut out, funnel } => {
                 write_summary(&mut out, format, csv, &program, &columns, &funnel)?;
@@ -240,6 +246,7 @@ struct Emit<'a, W: Write> {
     program: &'a Program,
     columns: &'a [usize],
     explain: bool,
+    progress: &'a progress::Progress,
     output: Output<W>,
 }
 
@@ -247,6 +254,7 @@ impl<W: Write> run::Sink for Emit<'_, W> {
     type Error = std::io::Error;
 
     fn classified(&mut self, record: run::Classified<'_>) -> Result<(), Self::Error> {
+        self.progress.record();
         match &mut self.output {
             Output::Summary { funnel, .. } => funnel.add(record.outcomes),
             Output::Rows(rows) => {
@@ -268,16 +276,23 @@ impl<W: Write> run::Sink for Emit<'_, W> {
     }
 
     fn failed(&mut self, error: &DataError) -> Result<(), Self::Error> {
-        super::stderr_line!("{}", render::data::line(error));
+        self.progress.record();
+        let line = render::data::line(error);
+        self.progress.suspend(|| super::stderr_line!("{line}"));
         Ok(())
     }
 
     fn empty(&mut self, input: &str) -> Result<(), Self::Error> {
-        super::stderr_line!(
+        let note = format!(
             "note: {} holds no contacts (it is empty)",
             load::shown(input)
         );
+        self.progress.suspend(|| super::stderr_line!("{note}"));
         Ok(())
+    }
+
+    fn read(&mut self, input: usize, bytes: u64) {
+        self.progress.read(input, bytes);
     }
 }
 

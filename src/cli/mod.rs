@@ -26,6 +26,7 @@ pub mod eval;
 pub mod explain;
 pub mod fmt;
 pub mod load;
+pub mod progress;
 pub mod render;
 pub mod test;
 

@@ -119,9 +119,9 @@ pub trait Sink {
     fn empty(&mut self, _input: &str) -> Result<(), Self::Error> {
         Ok(())
     }
-    /// `bytes` of input `input` have been read and their records given to the sink (for
-    /// progress).
-    fn read(&mut self, _input: &str, _bytes: u64) {}
+    /// `bytes` of input number `input` (in the order given to [`run`]) have been read and
+    /// their records given to the sink (for progress).
+    fn read(&mut self, _input: usize, _bytes: u64) {}
 }
 
 /// The counts of a run.
@@ -173,13 +173,29 @@ pub fn run<S: Sink>(
         seen: HashSet::default(),
         sink,
     };
-    for input in inputs {
+    for (index, input) in inputs.into_iter().enumerate() {
         let name = input.name;
         let (decoder, pieces) = data::open(input.format, name, input.reader, program.plan());
         let (go_on, blank) = if options.jobs > 1 {
-            parallel::run(program, sources, &decoder, pieces, options, &mut consumer)?
+            parallel::run(
+                program,
+                sources,
+                &decoder,
+                pieces,
+                index,
+                options,
+                &mut consumer,
+            )?
         } else {
-            sequential(program, sources, &decoder, pieces, options, &mut consumer)?
+            sequential(
+                program,
+                sources,
+                &decoder,
+                pieces,
+                index,
+                options,
+                &mut consumer,
+            )?
         };
         if blank {
             consumer.sink.empty(name)?;
@@ -198,6 +214,7 @@ fn sequential<S: Sink, R: Read>(
     sources: &SourceMap,
     decoder: &Decoder<'_>,
     mut pieces: Pieces<R>,
+    index: usize,
     options: Options,
     consumer: &mut Consumer<'_, S>,
 ) -> Result<(bool, bool), S::Error> {
@@ -214,7 +231,7 @@ fn sequential<S: Sink, R: Read>(
             }
         }
         if let Some(end) = end {
-            consumer.sink.read(name, end);
+            consumer.sink.read(index, end);
         }
     }
     Ok((true, pieces.blank()))

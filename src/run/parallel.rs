@@ -38,6 +38,7 @@ pub(super) fn run<S: Sink, R: Read + Send>(
     sources: &SourceMap,
     decoder: &Decoder<'_>,
     pieces: Pieces<R>,
+    index: usize,
     options: Options,
     consumer: &mut Consumer<'_, S>,
 ) -> Result<(bool, bool), S::Error> {
@@ -124,7 +125,7 @@ pub(super) fn run<S: Sink, R: Read + Send>(
                 }
             }
             if let Some(end) = end {
-                consumer.sink.read(name, end);
+                consumer.sink.read(index, end);
             }
             expected += 1;
             if let Ok(mut p) = progress.lock() {
