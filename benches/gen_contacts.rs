@@ -3,7 +3,9 @@
 //! Run by `benches/compare` (which builds it with `cargo bench --no-run`); by hand:
 //! `gen_contacts --contacts N --out DIR` writes `DIR/contacts-N.jsonl` and `DIR/contacts-N.csv`,
 //! the same contacts in both, from a fixed seed (the same N gives the same bytes).
-//! Without `--out` (as under a plain `cargo bench`) it only prints this usage.
+//! `gen_contacts --contacts N --stdout` writes the JSON Lines to standard output instead (for
+//! measuring memory on more contacts than are worth keeping on disk).
+//! Without `--out` or `--stdout` (as under a plain `cargo bench`) it only prints this usage.
 //!
 //! The spread of values is chosen so that every stage (customer, opportunity, prospect, lead,
 //! none) and every temperature (closed, warm, hot, cold, new) occurs in good numbers, and so
@@ -522,6 +524,7 @@ fn main() -> std::io::Result<()> {
                     .expect("--contacts N");
             }
             "--out" => out_dir = Some(std::path::PathBuf::from(args.next().expect("--out DIR"))),
+            "--stdout" => return jsonl_to_stdout(contacts),
             _ => {} // `cargo bench` passes `--bench`
         }
     }
@@ -558,4 +561,26 @@ fn main() -> std::io::Result<()> {
     csv_file.flush()?;
     println!("{}\n{}", jsonl_path.display(), csv_path.display());
     Ok(())
+}
+
+/// The same JSON Lines as `--out` writes, to standard output (a closed pipe ends it quietly).
+fn jsonl_to_stdout(contacts: usize) -> std::io::Result<()> {
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::with_capacity(1 << 20, stdout.lock());
+    let mut rng = Rng(SEED);
+    let (mut jsonl, mut csv, mut events) = (String::new(), String::new(), String::new());
+    for i in 0..contacts {
+        let c = contact(&mut rng, i);
+        write_contact(&mut jsonl, &mut csv, &mut events, &mut rng, &c);
+        if jsonl.len() > 1 << 20 {
+            match out.write_all(jsonl.as_bytes()) {
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return Ok(()),
+                other => other?,
+            }
+            jsonl.clear();
+            csv.clear();
+        }
+    }
+    out.write_all(jsonl.as_bytes())?;
+    out.flush()
 }
