@@ -9,10 +9,9 @@
 //! memory) and are read as streams, a few chunks at a time; results leave through the sink.
 
 mod find;
+mod ids;
 mod parallel;
 
-use std::collections::HashSet;
-use std::hash::{BuildHasherDefault, Hasher};
 use std::io::Read;
 
 use jiff::Timestamp;
@@ -170,7 +169,7 @@ pub fn run<S: Sink>(
     let mut consumer = Consumer {
         options,
         tally: Tally::default(),
-        seen: HashSet::default(),
+        seen: ids::SeenIds::new(),
         sink,
     };
     for (index, input) in inputs.into_iter().enumerate() {
@@ -264,9 +263,7 @@ fn classify<'p>(
 struct Consumer<'s, S> {
     options: Options,
     tally: Tally,
-    /// The ids seen, as 64-bit hashes: 8 bytes an id instead of the id's text (two ids with
-    /// one hash are told apart with a chance of about n²/2⁶⁵ for n contacts).
-    seen: HashSet<u64, BuildHasherDefault<Prehashed>>,
+    seen: ids::SeenIds,
     sink: &'s mut S,
 }
 
@@ -278,7 +275,7 @@ impl<S: Sink> Consumer<'_, S> {
             Ok((contact, outcomes, reasons)) => {
                 tally.read += 1;
                 tally.classified += 1;
-                if !self.seen.insert(id_hash(&contact.id)) {
+                if !self.seen.insert(&contact.id) {
                     tally.repeated_ids += 1;
                     tally.first_repeat.get_or_insert_with(|| contact.id.clone());
                 }
@@ -307,34 +304,6 @@ impl<S: Sink> Consumer<'_, S> {
                 Ok(true)
             }
         }
-    }
-}
-
-/// A contact id's 64-bit hash, the same in every run (SipHash with fixed keys).
-fn id_hash(id: &str) -> u64 {
-    let mut hasher = std::hash::DefaultHasher::new();
-    hasher.write(id.as_bytes());
-    hasher.finish()
-}
-
-/// The hasher of a set whose keys are already hashes: it passes them through.
-#[derive(Default)]
-struct Prehashed(u64);
-
-impl Hasher for Prehashed {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        // only `write_u64` is used; any other key is folded in byte by byte
-        for &b in bytes {
-            self.0 = self.0.rotate_left(8) ^ u64::from(b);
-        }
-    }
-
-    fn write_u64(&mut self, n: u64) {
-        self.0 = n;
     }
 }
 
