@@ -936,3 +936,6 @@ impl Words<'_, '_> {
         squeeze(self.sources.slice(self.program.span(node)))
     }
 }
+
+#[cfg(test)]
+mod tests;
