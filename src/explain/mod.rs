@@ -20,6 +20,7 @@ pub use crate::semantics::Truth;
 use crate::semantics::ops::Quantify;
 use crate::semantics::{Decision, Value};
 use crate::source::SourceMap;
+use crate::syntax::scan::{self, Class};
 
 /// A value the rules read, as shown in explanations.
 #[derive(Debug, Clone, PartialEq)]
@@ -621,14 +622,24 @@ impl<'a, 'p> Explainer<'a, 'p> {
     }
 }
 
-/// Collapses runs of whitespace (rules span lines) into single spaces.
+/// A rule's text on one line: runs of whitespace (rules span lines) become single spaces
+/// and `#` comments are left out, or a comment inside a condition would read as the rest
+/// of it; a string literal is quoted as written, since `"New  York"` is not `"New York"`.
 fn squeeze(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    for word in text.split_whitespace() {
-        if !out.is_empty() {
-            out.push(' ');
+    let mut gap = false;
+    for (_, c, class) in scan::scan(text) {
+        match class {
+            Class::Comment => {}
+            Class::Code if c.is_whitespace() => gap = !out.is_empty(),
+            Class::Code | Class::String => {
+                if gap {
+                    out.push(' ');
+                    gap = false;
+                }
+                out.push(c);
+            }
         }
-        out.push_str(word);
     }
     out
 }

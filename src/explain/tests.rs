@@ -520,3 +520,18 @@ fn generated_rule_sets_over_every_combination_of_values() {
         assert!(n > 100, "{seen:?}");
     }
 }
+
+#[test]
+fn rule_text_is_quoted_on_one_line_without_comments_and_with_strings_as_written() {
+    assert_eq!(squeeze("a  >  1\n   and b"), "a > 1 and b");
+    assert_eq!(
+        squeeze("(n > 100  # large enough\n  or city == \"New  York\")"),
+        "(n > 100 or city == \"New  York\")"
+    );
+    // a `#` or an escaped quote inside a string is part of it
+    assert_eq!(
+        squeeze("t == \"a \\\" # b\"  and u"),
+        "t == \"a \\\" # b\" and u"
+    );
+    assert_eq!(squeeze("x # only a comment\n"), "x");
+}
