@@ -626,6 +626,26 @@ impl<'a, 'p> Explainer<'a, 'p> {
 /// and `#` comments are left out, or a comment inside a condition would read as the rest
 /// of it; a string literal is quoted as written, since `"New  York"` is not `"New York"`.
 fn squeeze(text: &str) -> String {
+    // most conditions are written on one line with single spaces and no comment: then the
+    // text is already as shown, and a scan over its bytes is all it costs
+    let bytes = text.as_bytes();
+    let plain = bytes.first() != Some(&b' ')
+        && bytes.last() != Some(&b' ')
+        && !bytes.windows(2).any(|w| w == b"  ")
+        // `#`, the other ASCII whitespace (tab to carriage return) and anything non-ASCII,
+        // which may be whitespace too, take the full scan
+        && !bytes
+            .iter()
+            .any(|&b| b == b'#' || (b'\t'..=b'\r').contains(&b) || !b.is_ascii());
+    if plain {
+        text.to_string()
+    } else {
+        squeeze_scanned(text)
+    }
+}
+
+/// [`squeeze`] the long way, character by character.
+fn squeeze_scanned(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut gap = false;
     for (_, c, class) in scan::scan(text) {
@@ -813,6 +833,7 @@ pub fn short_reasons<'p>(
     out: &mut Vec<Reason>,
 ) {
     out.clear();
+    out.reserve(program.classes().len());
     let mut words = Words {
         program,
         sources,

@@ -535,3 +535,16 @@ fn rule_text_is_quoted_on_one_line_without_comments_and_with_strings_as_written(
     );
     assert_eq!(squeeze("x # only a comment\n"), "x");
 }
+
+/// The fast path of `squeeze` (text already on one line) agrees with the full scan.
+#[test]
+fn squeeze_is_the_same_with_and_without_its_fast_path() {
+    let pieces = [
+        "a", " ", "  ", "\t", "\n", "\u{0B}", "\u{A0}", "#c\n", "\"s  t\"", "\"#\"", "é",
+    ];
+    let mut rng = Rng(7);
+    for _ in 0..5_000 {
+        let text: String = (0..rng.below(8)).map(|_| rng.pick(&pieces)).collect();
+        assert_eq!(squeeze(&text), squeeze_scanned(&text), "{text:?}");
+    }
+}
