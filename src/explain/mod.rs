@@ -20,6 +20,7 @@ pub use crate::semantics::Truth;
 use crate::semantics::ops::Quantify;
 use crate::semantics::{Decision, Value};
 use crate::source::SourceMap;
+use crate::syntax::scan::{self, Class};
 
 /// A value the rules read, as shown in explanations.
 #[derive(Debug, Clone, PartialEq)]
@@ -621,14 +622,44 @@ impl<'a, 'p> Explainer<'a, 'p> {
     }
 }
 
-/// Collapses runs of whitespace (rules span lines) into single spaces.
+/// A rule's text on one line: runs of whitespace (rules span lines) become single spaces
+/// and `#` comments are left out, or a comment inside a condition would read as the rest
+/// of it; a string literal is quoted as written, since `"New  York"` is not `"New York"`.
 fn squeeze(text: &str) -> String {
+    // most conditions are written on one line with single spaces and no comment: then the
+    // text is already as shown, and a scan over its bytes is all it costs
+    let bytes = text.as_bytes();
+    let plain = bytes.first() != Some(&b' ')
+        && bytes.last() != Some(&b' ')
+        && !bytes.windows(2).any(|w| w == b"  ")
+        // `#`, the other ASCII whitespace (tab to carriage return) and anything non-ASCII,
+        // which may be whitespace too, take the full scan
+        && !bytes
+            .iter()
+            .any(|&b| b == b'#' || (b'\t'..=b'\r').contains(&b) || !b.is_ascii());
+    if plain {
+        text.to_string()
+    } else {
+        squeeze_scanned(text)
+    }
+}
+
+/// [`squeeze`] the long way, character by character.
+fn squeeze_scanned(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    for word in text.split_whitespace() {
-        if !out.is_empty() {
-            out.push(' ');
+    let mut gap = false;
+    for (_, c, class) in scan::scan(text) {
+        match class {
+            Class::Comment => {}
+            Class::Code if c.is_whitespace() => gap = !out.is_empty(),
+            Class::Code | Class::String => {
+                if gap {
+                    out.push(' ');
+                    gap = false;
+                }
+                out.push(c);
+            }
         }
-        out.push_str(word);
     }
     out
 }
@@ -785,3 +816,158 @@ impl ClassExplanation {
         }
     }
 }
+
+/// The short reason of every classification of one contact, straight from the outcomes the
+/// evaluator gave it: what `eval --explain` writes, without building explanation trees.
+/// `out` is cleared, then holds one reason per classification, in definition order.
+///
+/// `evaluator` must be the one that has just classified `record` into `outcomes` (its `let`
+/// cache is reused, and it must not have been reset since). Gives the same reasons as
+/// [`Explainer::class`] followed by [`ClassExplanation::short_reason`], a test checks.
+pub fn short_reasons<'p>(
+    program: &'p Program,
+    sources: &SourceMap,
+    evaluator: &mut Evaluator<'p>,
+    record: &[Value],
+    outcomes: &[Outcome],
+    out: &mut Vec<Reason>,
+) {
+    out.clear();
+    out.reserve(program.classes().len());
+    let mut words = Words {
+        program,
+        sources,
+        evaluator,
+        record,
+    };
+    for (class, outcome) in program.classes().iter().zip(outcomes) {
+        out.push(words.reason(class, outcome.decision));
+    }
+}
+
+/// What [`short_reasons`] needs to word one contact's reasons.
+///
+/// Why this is cheap: the outcome already names the deciding row, and a matched row's
+/// condition is true, so every part of it the reason quotes is true too — an `and` is
+/// quoted whole and a named condition by its name, from the program alone. Only an `or`
+/// needs evaluation (which of its parts is the first true one), and so does a guard (false
+/// or unknown); both are single nodes, and `let`s come from the evaluator's cache.
+struct Words<'w, 'p> {
+    program: &'p Program,
+    sources: &'w SourceMap,
+    evaluator: &'w mut Evaluator<'p>,
+    record: &'w [Value],
+}
+
+impl Words<'_, '_> {
+    /// The reason of one classification whose outcome was `decision`.
+    fn reason(&mut self, class: &crate::compile::ClassProgram, decision: Decision) -> Reason {
+        match decision {
+            Decision::Guard => match class.guard {
+                // the guard was evaluated without error, or classifying would have failed;
+                // an error here still reads as the full explanation has it: unknown
+                Some(guard) => match self.evaluator.eval(guard, self.record) {
+                    Ok(value) => Reason::Guard {
+                        text: self.condition_text(guard),
+                        truth: Truth::of(&value).unwrap_or(Truth::Unknown),
+                    },
+                    Err(_) => Reason::Guard {
+                        text: self.text(guard),
+                        truth: Truth::Unknown,
+                    },
+                },
+                None => Reason::NoRow,
+            },
+            Decision::Row(i) => match class.rows.get(i) {
+                Some(&(value, condition)) => Reason::Row {
+                    value: class.values.get(value).cloned().unwrap_or_default(),
+                    deciding: self.deciding(condition),
+                },
+                None => Reason::NoRow,
+            },
+            Decision::Otherwise => Reason::Otherwise,
+            Decision::NoRow => Reason::NoRow,
+        }
+    }
+
+    /// What made the true condition `node` true; the same as [`Deciding::of`] on its tree.
+    fn deciding(&mut self, node: NodeId) -> Deciding {
+        let program = self.program;
+        match program.node(node) {
+            Node::And(..) => {
+                let mut parts = Vec::new();
+                self.and_parts(node, &mut parts);
+                Deciding::All(parts)
+            }
+            Node::Or(..) => match self.first_true(node) {
+                Some(part) => self.deciding(part),
+                None => Deciding::Text(self.text(node)),
+            },
+            Node::Let(l) => {
+                let root = program.let_root(*l);
+                // a definition that is a single test is quoted by the name alone
+                if matches!(
+                    program.node(root),
+                    Node::And(..) | Node::Or(..) | Node::Not(..) | Node::Let(..)
+                ) {
+                    Deciding::Named {
+                        name: program.let_name(*l).to_string(),
+                        inner: Box::new(self.deciding(root)),
+                    }
+                } else {
+                    Deciding::Text(program.let_name(*l).to_string())
+                }
+            }
+            _ => Deciding::Text(self.text(node)),
+        }
+    }
+
+    /// The texts of the parts of an `and` chain, flattened as the explanation tree does.
+    fn and_parts(&self, node: NodeId, out: &mut Vec<String>) {
+        if let Node::And(a, b) = self.program.node(node) {
+            for part in [*a, *b] {
+                if matches!(self.program.node(part), Node::And(..)) {
+                    self.and_parts(part, out);
+                } else {
+                    out.push(self.condition_text(part));
+                }
+            }
+        }
+    }
+
+    /// The first part of an `or` chain (flattened, left to right) that is true. Parts after
+    /// it are not evaluated; one that cannot be evaluated is not true, as in the tree.
+    fn first_true(&mut self, node: NodeId) -> Option<NodeId> {
+        let Node::Or(a, b) = *self.program.node(node) else {
+            return None;
+        };
+        for part in [a, b] {
+            let found = if matches!(self.program.node(part), Node::Or(..)) {
+                self.first_true(part)
+            } else {
+                let value = self.evaluator.eval(part, self.record);
+                matches!(value, Ok(Value::Bool(true))).then_some(part)
+            };
+            if found.is_some() {
+                return found;
+            }
+        }
+        None
+    }
+
+    /// A condition's text in an explanation tree: a `let` by its name, else as written.
+    fn condition_text(&self, node: NodeId) -> String {
+        match self.program.node(node) {
+            Node::Let(l) => self.program.let_name(*l).to_string(),
+            _ => self.text(node),
+        }
+    }
+
+    /// A node as written, whitespace squeezed.
+    fn text(&self, node: NodeId) -> String {
+        squeeze(self.sources.slice(self.program.span(node)))
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -20,7 +20,7 @@ use crate::codes::Code;
 use crate::compile::{Node, Program};
 use crate::data::{self, Contact, DataError, Decoder, InputFormat, Pieces};
 use crate::eval::{Evaluator, Outcome, RuntimeError};
-use crate::explain::{Explainer, Reason};
+use crate::explain::{self, Reason};
 use crate::source::SourceMap;
 
 pub use find::{Found, find};
@@ -250,10 +250,14 @@ fn classify<'p>(
     let outcomes = evaluator.classify(&contact.slots).map_err(located)?;
     let mut reasons = Vec::new();
     if options.reasons {
-        let mut explainer = Explainer::new(program, sources, evaluator, &contact.slots);
-        for c in 0..program.classes().len() {
-            reasons.push(explainer.class(c).map_err(located)?.short_reason());
-        }
+        explain::short_reasons(
+            program,
+            sources,
+            evaluator,
+            &contact.slots,
+            &outcomes,
+            &mut reasons,
+        );
     }
     Ok((contact, outcomes, reasons))
 }

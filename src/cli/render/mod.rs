@@ -648,18 +648,38 @@ pub fn reason(reason: &crate::explain::Reason) -> String {
     use crate::explain::Reason;
     match reason {
         Reason::Guard { text, truth } => format!("guard `{text}` is {}", truth.word()),
-        Reason::Row { value, deciding } => format!("{value}: {}", self::deciding(deciding)),
+        Reason::Row { value, deciding } => {
+            // one buffer for the whole line: `eval --explain` renders a reason per
+            // classification per contact
+            let mut out = String::with_capacity(64);
+            out.push_str(value);
+            out.push_str(": ");
+            self::deciding(&mut out, deciding);
+            out
+        }
         Reason::Otherwise => "no row matched (otherwise)".to_string(),
         Reason::NoRow => "no row matched".to_string(),
     }
 }
 
-fn deciding(d: &crate::explain::Deciding) -> String {
+fn deciding(out: &mut String, d: &crate::explain::Deciding) {
     use crate::explain::Deciding;
     match d {
-        Deciding::Text(text) => text.clone(),
-        Deciding::All(parts) => parts.join(" and "),
-        Deciding::Named { name, inner } => format!("{name} ({})", deciding(inner)),
+        Deciding::Text(text) => out.push_str(text),
+        Deciding::All(parts) => {
+            for (i, part) in parts.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(" and ");
+                }
+                out.push_str(part);
+            }
+        }
+        Deciding::Named { name, inner } => {
+            out.push_str(name);
+            out.push_str(" (");
+            deciding(out, inner);
+            out.push(')');
+        }
     }
 }
 
