@@ -122,7 +122,11 @@ pub fn rows(
     let mut line_of = |p: Option<&::csv::Position>| {
         let offset = usize::try_from(p?.byte()).ok()?;
         let breaks = bytes.get(offset..)?;
-        let start = offset + breaks.iter().take_while(|&&b| b == b'\r' || b == b'\n').count();
+        let start = offset
+            + breaks
+                .iter()
+                .take_while(|&&b| b == b'\r' || b == b'\n')
+                .count();
         Some(cursor.advance(bytes, start).0)
     };
     loop {

@@ -117,10 +117,17 @@ fn compile(sources: &SourceMap) -> Result<Program, Vec<crate::diagnostic::Diagno
 
 /// Runs `inputs` with reasons on each number of threads in `jobs`, comparing every
 /// contact's reasons; counts those of the first run.
+/// An input held in memory, to be run more than once.
+struct Text<'a> {
+    name: &'a str,
+    format: InputFormat,
+    text: &'a [u8],
+}
+
 fn compare(
     label: &str,
     sources: &SourceMap,
-    inputs: &[Input<'_>],
+    inputs: &[Text<'_>],
     now: jiff::Timestamp,
     jobs: &[usize],
 ) -> Seen {
@@ -141,6 +148,10 @@ fn compare(
             evaluator: Evaluator::new(&program, now),
             seen: Seen::default(),
         };
+        let inputs = inputs
+            .iter()
+            .map(|t| Input::bytes(t.name, t.format, t.text))
+            .collect();
         let Ok(_) = run::run(&program, sources, inputs, options, &mut sink);
         seen.get_or_insert(sink.seen);
     }
@@ -284,17 +295,17 @@ fn reference_rules_over_the_examples_and_generated_contacts() {
     let csv = read(&examples.join("contacts.csv"));
     let generated = reference_contacts(3_000, &mut Rng(0x2026_1122));
     let inputs = [
-        Input {
+        Text {
             name: "contacts.jsonl",
             format: InputFormat::Jsonl,
             text: &jsonl,
         },
-        Input {
+        Text {
             name: "contacts.csv",
             format: InputFormat::Csv,
             text: &csv,
         },
-        Input {
+        Text {
             name: "generated.jsonl",
             format: InputFormat::Jsonl,
             text: generated.as_bytes(),
@@ -354,9 +365,9 @@ fn every_fixture_with_contacts() {
                 .iter()
                 .map(|(p, f)| (p.to_string_lossy().into_owned(), *f, read(p)))
                 .collect();
-            let inputs: Vec<Input<'_>> = texts
+            let inputs: Vec<Text<'_>> = texts
                 .iter()
-                .map(|(name, format, text)| Input {
+                .map(|(name, format, text)| Text {
                     name,
                     format: *format,
                     text,
@@ -496,7 +507,7 @@ fn generated_rule_sets_over_every_combination_of_values() {
     let mut seen = Seen::default();
     for schema in [true, false] {
         let contacts = generated_contacts(schema);
-        let inputs = [Input {
+        let inputs = [Text {
             name: "generated.jsonl",
             format: InputFormat::Jsonl,
             text: contacts.as_bytes(),
