@@ -436,6 +436,11 @@ fn json_cell(
     ty: &PlanType,
     path: &FieldPath<'_>,
 ) -> Result<Value, FieldError> {
+    let refused = RefCell::new(None);
+    let fast = super::json::CellSeed::new(plan, ty, path, &refused);
+    if let Some(v) = super::json::decode_cell_fast(text, fast) {
+        return Ok(v);
+    }
     let failure = RefCell::new(None);
     let seed = super::json::CellSeed::new(plan, ty, path, &failure);
     let mut de = serde_json::Deserializer::from_str(text);

@@ -7,6 +7,8 @@ use std::sync::Arc;
 
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
+mod fast;
+
 use super::scan;
 use super::typed::{self, FieldError, FieldPath, Segment};
 use super::{
@@ -39,9 +41,41 @@ pub fn decode_line(
     decode_bytes(file, line, number, 1, plan)
 }
 
-/// Checks what the parser must not see (too large, not UTF-8, too deep), then decodes one
-/// JSON object whose text starts at `line`/`column` of the file.
+/// Decodes one JSON object whose text starts at `line`/`column` of the file: with the fast
+/// reader ([`fast`]), and when it refuses the record, with serde_json, which then words the
+/// error as it always has.
 pub fn decode_bytes(
+    file: &str,
+    bytes: &[u8],
+    line: usize,
+    column: usize,
+    plan: &FieldPlan,
+) -> Result<Contact, Box<DataError>> {
+    if bytes.len() <= MAX_RECORD_BYTES
+        && let Ok(text) = std::str::from_utf8(bytes)
+        && let Ok(slots) = decode_fast(text, plan)
+    {
+        return contact(file, line, column, plan, slots);
+    }
+    decode_general(file, bytes, line, column, plan)
+}
+
+/// The slots of a record as the fast reader reads them, or its refusal.
+fn decode_fast(text: &str, plan: &FieldPlan) -> Result<Vec<Value>, fast::Refused> {
+    // the failure a seed records is not needed: a refused record is decoded again
+    let failure = RefCell::new(None);
+    let seed = RecordSeed {
+        plan,
+        layout: 0,
+        path: None,
+        failure: &failure,
+    };
+    fast::decode(text, seed)
+}
+
+/// Checks what the parser must not see (too large, not UTF-8, too deep), then decodes one
+/// JSON object whose text starts at `line`/`column` of the file with serde_json.
+fn decode_general(
     file: &str,
     bytes: &[u8],
     line: usize,
@@ -347,43 +381,9 @@ impl<'de> Visitor<'de> for RecordSeed<'_> {
         f.write_str("a JSON object")
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Vec<Value>, A::Error> {
-        let layout = &self.plan.records[self.layout];
-        let mut slots = vec![Value::Missing; layout.fields.len()];
-        // a key read twice would let the last one win silently; keys no rule reads are
-        // skipped unseen, so only the fields the program reads are checked
-        let mut seen = vec![false; layout.fields.len()];
-        while let Some(slot) = map.next_key_seed(KeySeed { layout })? {
-            match slot {
-                Some(slot) => {
-                    let field = &layout.fields[slot];
-                    let path = FieldPath {
-                        parent: self.path,
-                        segment: Segment::Field(&field.name),
-                    };
-                    if std::mem::replace(&mut seen[slot], true) {
-                        let e =
-                            FieldError::new(Code::MalformedJson, &path, DataProblem::DuplicateKey);
-                        return Err(fail(self.failure, e));
-                    }
-                    slots[slot] = map.next_value_seed(ValueSeed {
-                        plan: self.plan,
-                        ty: &field.ty,
-                        path: &path,
-                        failure: self.failure,
-                        id: self.layout == 0 && slot == self.plan.id_slot,
-                    })?;
-                }
-                None => {
-                    map.next_value::<IgnoredAny>()?;
-                }
-            }
-        }
-        if self.layout != 0
-            && let Err(e) = typed::check_required(self.plan, self.layout, &slots, self.path)
-        {
-            return Err(fail(self.failure, e));
-        }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Vec<Value>, A::Error> {
+        let mut slots = vec![Value::Missing; self.plan.records[self.layout].fields.len()];
+        self.fill(map, &mut slots)?;
         Ok(slots)
     }
 
@@ -411,6 +411,50 @@ impl<'de> Visitor<'de> for RecordSeed<'_> {
 }
 
 impl RecordSeed<'_> {
+    /// Reads an object's entries into `slots` (all missing, one per field of the layout).
+    fn fill<'de, A: MapAccess<'de>>(
+        &self,
+        mut map: A,
+        slots: &mut [Value],
+    ) -> Result<(), A::Error> {
+        let layout = &self.plan.records[self.layout];
+        // a key read twice would let the last one win silently; keys no rule reads are
+        // skipped unseen, so only the fields the program reads are checked
+        let mut seen = Seen::new(layout.fields.len());
+        while let Some(slot) = map.next_key_seed(KeySeed { layout })? {
+            match slot {
+                Some(slot) => {
+                    let field = &layout.fields[slot];
+                    let path = FieldPath {
+                        parent: self.path,
+                        segment: Segment::Field(&field.name),
+                    };
+                    if seen.again(slot) {
+                        let e =
+                            FieldError::new(Code::MalformedJson, &path, DataProblem::DuplicateKey);
+                        return Err(fail(self.failure, e));
+                    }
+                    slots[slot] = map.next_value_seed(ValueSeed {
+                        plan: self.plan,
+                        ty: &field.ty,
+                        path: &path,
+                        failure: self.failure,
+                        id: self.layout == 0 && slot == self.plan.id_slot,
+                    })?;
+                }
+                None => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        if self.layout != 0
+            && let Err(e) = typed::check_required(self.plan, self.layout, slots, self.path)
+        {
+            return Err(fail(self.failure, e));
+        }
+        Ok(())
+    }
+
     fn not_an_object<E: de::Error>(&self, found: Found) -> E {
         let failure = match self.path {
             Some(path) => Failure::Field(FieldError::wrong_type(
@@ -434,6 +478,35 @@ fn fail<E: de::Error>(slot: &RefCell<Option<Failure>>, failure: impl Into<Failur
 impl From<FieldError> for Failure {
     fn from(error: FieldError) -> Failure {
         Failure::Field(error)
+    }
+}
+
+/// The slots of a record that have had their key, without allocating for the usual few.
+enum Seen {
+    Few(u64),
+    Many(Vec<bool>),
+}
+
+impl Seen {
+    fn new(slots: usize) -> Seen {
+        if slots <= 64 {
+            Seen::Few(0)
+        } else {
+            Seen::Many(vec![false; slots])
+        }
+    }
+
+    /// Notes `slot`'s key; whether it had been seen before.
+    fn again(&mut self, slot: usize) -> bool {
+        match self {
+            Seen::Few(bits) => {
+                let bit = 1u64 << slot;
+                let before = *bits & bit != 0;
+                *bits |= bit;
+                before
+            }
+            Seen::Many(seen) => std::mem::replace(&mut seen[slot], true),
+        }
     }
 }
 
@@ -568,11 +641,16 @@ impl<'de> Visitor<'de> for ValueSeed<'_> {
             PlanType::Dynamic => &PlanType::Dynamic,
             _ => return Err(self.wrong(Found::Kind(Kind::List))),
         };
-        let mut items = Vec::new();
+        // the first elements are kept on the stack, so that a short list (most are) costs
+        // one allocation, the list's own
+        const INLINE: usize = 8;
+        let mut first: [Value; INLINE] = Default::default();
+        let mut rest = Vec::new();
+        let mut len = 0;
         loop {
             let path = FieldPath {
                 parent: Some(self.path),
-                segment: Segment::Index(items.len()),
+                segment: Segment::Index(len),
             };
             let seed = ValueSeed {
                 plan: self.plan,
@@ -582,11 +660,14 @@ impl<'de> Visitor<'de> for ValueSeed<'_> {
                 id: false,
             };
             match seq.next_element_seed(seed)? {
-                Some(v) => items.push(v),
+                Some(v) if len < INLINE => first[len] = v,
+                Some(v) => rest.push(v),
                 None => break,
             }
+            len += 1;
         }
-        Ok(Value::List(Arc::from(items)))
+        let items: Arc<[Value]> = first.into_iter().take(len).chain(rest).collect();
+        Ok(Value::List(items))
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
@@ -630,9 +711,14 @@ impl<'de> Visitor<'de> for RecordOrNull<'_> {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Value, A::Error> {
-        self.0
-            .visit_map(map)
-            .map(|slots| Value::Record(Arc::from(slots)))
+        let fields = self.0.plan.records[self.0.layout].fields.len();
+        let mut record: Arc<[Value]> = std::iter::repeat_n(Value::Missing, fields).collect();
+        // a record just made has no other owner, so it is filled in place: one allocation
+        let Some(slots) = Arc::get_mut(&mut record) else {
+            return Err(de::Error::custom("a new record is shared"));
+        };
+        self.0.fill(map, slots)?;
+        Ok(Value::Record(record))
     }
 
     fn visit_bool<E: de::Error>(self, _: bool) -> Result<Value, E> {
@@ -656,7 +742,15 @@ impl<'de> Visitor<'de> for RecordOrNull<'_> {
 }
 
 /// Decodes a CSV cell that holds JSON (a list or record) as the plan's type says.
+#[derive(Clone, Copy)]
 pub struct CellSeed<'a>(ValueSeed<'a>);
+
+/// A CSV cell's JSON decoded by the fast reader; `None` when it refuses the text (then the
+/// cell is decoded with serde_json, which words the error). The seed's failure cell must
+/// not be the one the serde_json attempt records into: a refusal may leave a failure there.
+pub fn decode_cell_fast(text: &str, seed: CellSeed<'_>) -> Option<Value> {
+    fast::decode(text, seed).ok()
+}
 
 impl<'a> CellSeed<'a> {
     /// A seed for one cell of type `ty` at `path`.

@@ -1,5 +1,6 @@
 //! Typing of single values against the plan, shared by the JSON and CSV readers.
 
+use std::cell::RefCell;
 use std::fmt;
 use std::sync::Arc;
 
@@ -73,14 +74,51 @@ impl FieldError {
     }
 }
 
+/// An enum's values (the plan's list, kept alive by the entry so that its address, the key,
+/// is not reused) and one shared text per value.
+type Interned = (Arc<[String]>, Vec<Arc<str>>);
+
+thread_local! {
+    /// The values of the enums decoded on this thread.
+    static INTERNED: RefCell<Vec<Interned>> = const { RefCell::new(Vec::new()) };
+}
+
+/// How many enums [`INTERNED`] remembers per thread; past that the oldest is forgotten.
+const INTERNED_ENUMS: usize = 64;
+
+/// Value `index` of an enum as a shared text: decoding an enum value then allocates nothing.
+/// The table is per thread, so the reference counts of the texts are touched by the thread
+/// that decodes (and usually drops) the contact, not by every thread at once.
+fn interned(values: &Arc<[String]>, index: usize) -> Arc<str> {
+    INTERNED.with_borrow_mut(|cache| {
+        let at = match cache.iter().position(|(list, _)| Arc::ptr_eq(list, values)) {
+            Some(at) => at,
+            None => {
+                if cache.len() >= INTERNED_ENUMS {
+                    cache.remove(0);
+                }
+                let texts = values.iter().map(|v| Arc::from(v.as_str())).collect();
+                cache.push((values.clone(), texts));
+                cache.len() - 1
+            }
+        };
+        cache[at].1[index].clone()
+    })
+}
+
 /// Types a text value (a JSON string, or a CSV cell for a text-like type).
 pub fn text_value(s: &str, ty: &PlanType, path: &FieldPath<'_>) -> Result<Value, FieldError> {
     let wrong = || FieldError::wrong_type(path, ty, Found::text(s));
     match ty {
         PlanType::String | PlanType::Dynamic => Ok(Value::Str(Arc::from(s))),
         PlanType::Enum(values) => {
-            if values.iter().any(|v| v == s) {
-                Ok(Value::Str(Arc::from(s)))
+            // lengths and first letters tell most values apart before a comparison
+            let first = s.as_bytes().first();
+            let found = values
+                .iter()
+                .position(|v| v.len() == s.len() && v.as_bytes().first() == first && v == s);
+            if let Some(index) = found {
+                Ok(Value::Str(interned(values, index)))
             } else {
                 let near = values.iter().find(|v| v.eq_ignore_ascii_case(s)).cloned();
                 Err(FieldError::new(

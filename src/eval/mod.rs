@@ -6,8 +6,6 @@
 //! classifications per contact. The evaluator keeps its scratch space between contacts, so
 //! classifying a contact allocates only for values it computes.
 
-use std::sync::Arc;
-
 use jiff::Timestamp;
 
 use crate::ast::Aggregate;
@@ -27,6 +25,42 @@ pub struct RuntimeError {
 }
 
 type Eval = Result<Value, RuntimeError>;
+
+/// An error on the way up the node tree: boxed, so that every step's result stays small.
+type Failed = Box<RuntimeError>;
+
+/// What a node gave: borrowed from the contact or the program when it was only read (most
+/// values: fields, list elements, constants), owned when it was computed. Reading a field
+/// or a constant thus copies nothing and touches no reference count.
+enum Val<'a> {
+    Ref(&'a Value),
+    Own(Value),
+}
+
+impl Val<'_> {
+    fn get(&self) -> &Value {
+        match self {
+            Val::Ref(v) => v,
+            Val::Own(v) => v,
+        }
+    }
+
+    fn into_owned(self) -> Value {
+        match self {
+            Val::Ref(v) => v.clone(),
+            Val::Own(v) => v,
+        }
+    }
+}
+
+/// The quantifier variables bound during one evaluation, innermost first, on the stack:
+/// binding one allocates nothing, and a `let` (evaluated without scope) cannot disturb the
+/// variables of the quantifier that first needed it.
+struct Scope<'s, 'a> {
+    level: usize,
+    value: Val<'a>,
+    outer: Option<&'s Scope<'s, 'a>>,
+}
 
 /// What one classification gave one contact: its value (an index into the
 /// classification's values, `None` for no value) and what decided it.
@@ -48,6 +82,7 @@ pub struct Evaluator<'p> {
     now: Timestamp,
     lets: Vec<Option<Value>>,
     classes: Vec<Option<Outcome>>,
+    /// Variables bound from outside ([`Evaluator::bind_local`], for explanations).
     locals: Vec<Value>,
 }
 
@@ -79,7 +114,7 @@ impl<'p> Evaluator<'p> {
     pub fn classify(&mut self, record: &[Value]) -> Result<Classification, RuntimeError> {
         self.reset();
         for &class in self.program.class_order() {
-            self.class(class, record)?;
+            self.class_in(class, record).map_err(|e| *e)?;
         }
         Ok(self
             .classes
@@ -95,10 +130,15 @@ impl<'p> Evaluator<'p> {
 
     /// The outcome of one classification for the current contact, computed at most once.
     pub fn class(&mut self, id: usize, record: &[Value]) -> Result<Outcome, RuntimeError> {
+        self.class_in(id, record).map_err(|e| *e)
+    }
+
+    fn class_in(&mut self, id: usize, record: &[Value]) -> Result<Outcome, Failed> {
         if let Some(done) = self.classes[id] {
             return Ok(done);
         }
-        let class = &self.program.classes()[id];
+        let program = self.program;
+        let class = &program.classes()[id];
         let decision = rows::select(
             class.guard.is_some(),
             class.rows.len(),
@@ -111,7 +151,7 @@ impl<'p> Evaluator<'p> {
                     },
                     Part::Row(i) => class.rows[i].1,
                 };
-                Ok(self.condition(condition, record)?.is_true())
+                Ok::<_, Failed>(self.condition(condition, record, None)?.is_true())
             },
         )?;
         let value = match decision {
@@ -126,10 +166,17 @@ impl<'p> Evaluator<'p> {
 
     /// The value of a `let` for the current contact, computed at most once.
     pub fn let_value(&mut self, id: usize, record: &[Value]) -> Eval {
+        self.let_in(id, record).map_err(|e| *e)
+    }
+
+    fn let_in(&mut self, id: usize, record: &[Value]) -> Result<Value, Failed> {
         if let Some(v) = &self.lets[id] {
             return Ok(v.clone());
         }
-        let v = self.eval(self.program.let_root(id), record)?;
+        // a `let` sees no quantifier variable: it is defined outside every quantifier
+        let v = self
+            .node(self.program.let_root(id), record, None)?
+            .into_owned();
         self.lets[id] = Some(v.clone());
         Ok(v)
     }
@@ -142,57 +189,70 @@ impl<'p> Evaluator<'p> {
 
     /// Evaluates one node for the current contact.
     pub fn eval(&mut self, id: NodeId, record: &[Value]) -> Eval {
-        let program = self.program;
-        match &program.node(id) {
-            Node::Const(v) => Ok(v.clone()),
+        match self.node(id, record, None) {
+            Ok(v) => Ok(v.into_owned()),
+            Err(e) => Err(*e),
+        }
+    }
+
+    /// Evaluates one node with the variables of `scope` bound.
+    fn node<'a>(
+        &mut self,
+        id: NodeId,
+        record: &'a [Value],
+        scope: Option<&Scope<'_, 'a>>,
+    ) -> Result<Val<'a>, Failed>
+    where
+        'p: 'a,
+    {
+        let program: &'p Program = self.program;
+        Ok(match program.node(id) {
+            Node::Const(v) => Val::Ref(v),
             Node::List(items) => {
                 let mut values = Vec::with_capacity(items.len());
                 for &item in items {
-                    values.push(self.eval(item, record)?);
+                    values.push(self.node(item, record, scope)?.into_owned());
                 }
-                Ok(Value::List(values.into()))
+                Val::Own(Value::List(values.into()))
             }
-            Node::Now => Ok(Value::DateTime(self.now)),
-            Node::Let(l) => self.let_value(*l, record),
-            Node::Class(c) => Ok(match self.class(*c, record)?.value {
+            Node::Now => Val::Own(Value::DateTime(self.now)),
+            Node::Let(l) => Val::Own(self.let_in(*l, record)?),
+            Node::Class(c) => Val::Own(match self.class_in(*c, record)?.value {
                 Some(v) => Value::Class(v as u32),
                 None => Value::Missing,
             }),
             Node::Field { base, slot, .. } => {
                 let slot = *slot as usize;
                 match base {
-                    None => Ok(record.get(slot).cloned().unwrap_or_default()),
-                    Some(b) => match self.eval(*b, record)? {
-                        Value::Record(fields) => Ok(fields.get(slot).cloned().unwrap_or_default()),
-                        Value::Missing => Ok(Value::Missing),
-                        other => Err(self.error(id, Fault::NotARecord(other))),
-                    },
+                    None => record.get(slot).map_or(Val::Own(Value::Missing), Val::Ref),
+                    Some(b) => {
+                        let base = self.operand(*b, record, scope)?;
+                        self.field_of(id, base, slot)?
+                    }
                 }
             }
-            Node::Local(level) => Ok(self
-                .locals
-                .get(*level as usize)
-                .cloned()
-                .unwrap_or_default()),
+            Node::Local(level) => self.local(*level as usize, scope),
             // `and`, `or` and `??` look at their right side only when the left does not
             // decide, so a value the right side cannot use is no error there
             Node::And(a, b) | Node::Or(a, b) => {
                 let is_and = matches!(program.node(id), Node::And(..));
-                let left = self.condition(*a, record)?;
+                let left = self.condition(*a, record, scope)?;
                 if left.known() == Some(!is_and) {
-                    return Ok(left.value());
+                    return Ok(Val::Own(left.value()));
                 }
-                let right = self.condition(*b, record)?;
-                Ok(if is_and {
-                    left.and(right)
-                } else {
-                    left.or(right)
-                }
-                .value())
+                let right = self.condition(*b, record, scope)?;
+                Val::Own(
+                    if is_and {
+                        left.and(right)
+                    } else {
+                        left.or(right)
+                    }
+                    .value(),
+                )
             }
-            Node::Coalesce(a, b) => match self.eval(*a, record)? {
-                Value::Missing => self.eval(*b, record),
-                v => Ok(v),
+            Node::Coalesce(a, b) => match self.operand(*a, record, scope)? {
+                v if v.get().is_missing() => self.operand(*b, record, scope)?,
+                v => v,
             },
             Node::Quantifier {
                 all,
@@ -200,19 +260,21 @@ impl<'p> Evaluator<'p> {
                 list,
                 body,
             } => {
-                let Some(items) = self.list(*list, record)? else {
-                    return Ok(Value::Missing);
+                let Some(items) = self.list(*list, record, scope)? else {
+                    return Ok(Val::Own(Value::Missing));
                 };
-                let level = *level as usize;
                 let mut quantified = Quantify::new(*all);
-                for item in items.iter() {
-                    self.bind_local(level, item.clone());
-                    if quantified.step(self.condition(*body, record)?) {
+                for i in 0..list_len(&items) {
+                    let inner = Scope {
+                        level: *level as usize,
+                        value: element(&items, i),
+                        outer: scope,
+                    };
+                    if quantified.step(self.condition(*body, record, Some(&inner))?) {
                         break;
                     }
                 }
-                self.locals.truncate(level);
-                Ok(quantified.truth().value())
+                Val::Own(quantified.truth().value())
             }
             Node::Aggregate {
                 kind,
@@ -221,68 +283,177 @@ impl<'p> Evaluator<'p> {
                 value,
                 filter,
             } => {
-                let Some(items) = self.list(*list, record)? else {
-                    return Ok(Value::Missing);
+                let Some(items) = self.list(*list, record, scope)? else {
+                    return Ok(Val::Own(Value::Missing));
                 };
-                let level = *level as usize;
                 let mut count = 0usize;
                 let mut acc: Option<Value> = None;
-                for item in items.iter() {
-                    self.bind_local(level, item.clone());
+                for i in 0..list_len(&items) {
+                    let inner = Scope {
+                        level: *level as usize,
+                        value: element(&items, i),
+                        outer: scope,
+                    };
                     if let Some(f) = filter
-                        && !self.condition(*f, record)?.is_true()
+                        && !self.condition(*f, record, Some(&inner))?.is_true()
                     {
                         continue;
                     }
                     count += 1;
                     let Some(v) = value else { continue };
-                    let v = self.eval(*v, record)?;
+                    let v = self.node(*v, record, Some(&inner))?.into_owned();
                     acc = ops::aggregate(*kind, acc, v).map_err(|f| self.error(id, f))?;
                 }
-                self.locals.truncate(level);
-                Ok(match kind {
+                Val::Own(match kind {
                     Aggregate::Count => Value::Number(count as f64),
                     _ => acc.unwrap_or(Value::Missing),
                 })
             }
             node => {
                 let Some((op, operands)) = node.op(program.regexes()) else {
-                    return Ok(Value::Missing);
+                    return Ok(Val::Own(Value::Missing));
                 };
                 let operands = operands.as_slice();
-                let mut args = [Value::Missing, Value::Missing];
-                for (arg, &operand) in args.iter_mut().zip(operands) {
-                    *arg = self.eval(operand, record)?;
-                }
-                op.apply(&args[..operands.len()], self.now)
-                    .map_err(|(fault, at)| {
-                        let node = match at {
-                            At::Operand(i) => operands.get(i).copied().unwrap_or(id),
-                            At::Operation => id,
-                        };
-                        self.error(node, fault)
-                    })
+                let first = self.operand(operands[0], record, scope)?;
+                let result = match operands.get(1) {
+                    None => op.apply(&[first.get()], self.now),
+                    Some(&second) => {
+                        let second = self.operand(second, record, scope)?;
+                        op.apply(&[first.get(), second.get()], self.now)
+                    }
+                };
+                Val::Own(result.map_err(|(fault, at)| {
+                    let node = match at {
+                        At::Operand(i) => operands.get(i).copied().unwrap_or(id),
+                        At::Operation => id,
+                    };
+                    self.error(node, fault)
+                })?)
             }
+        })
+    }
+
+    /// A node's value, the leaves most conditions read (constants, fields, variables and
+    /// their fields) taken here, without a call of [`Evaluator::node`]: in a quantifier's
+    /// body they are most of the nodes, and the call with its dispatch was most of their cost.
+    #[inline(always)]
+    fn operand<'a>(
+        &mut self,
+        id: NodeId,
+        record: &'a [Value],
+        scope: Option<&Scope<'_, 'a>>,
+    ) -> Result<Val<'a>, Failed>
+    where
+        'p: 'a,
+    {
+        let program: &'p Program = self.program;
+        match program.node(id) {
+            Node::Const(v) => Ok(Val::Ref(v)),
+            Node::Field {
+                base: None, slot, ..
+            } => Ok(record
+                .get(*slot as usize)
+                .map_or(Val::Own(Value::Missing), Val::Ref)),
+            Node::Local(level) => Ok(self.local(*level as usize, scope)),
+            Node::Field {
+                base: Some(b),
+                slot,
+                ..
+            } => match program.node(*b) {
+                Node::Local(level) => {
+                    let base = self.local(*level as usize, scope);
+                    self.field_of(id, base, *slot as usize)
+                }
+                _ => self.node(id, record, scope),
+            },
+            _ => self.node(id, record, scope),
         }
     }
 
-    /// The elements of a list a quantifier or aggregate ranges over; `None` when missing.
-    fn list(&mut self, id: NodeId, record: &[Value]) -> Result<Option<Arc<[Value]>>, RuntimeError> {
-        match self.eval(id, record)? {
-            Value::List(items) => Ok(Some(items)),
+    /// Field `slot` of a record value (for the field node `id`); missing of a missing one.
+    fn field_of<'a>(&self, id: NodeId, base: Val<'a>, slot: usize) -> Result<Val<'a>, Failed> {
+        Ok(match base {
+            Val::Ref(Value::Record(fields)) => {
+                fields.get(slot).map_or(Val::Own(Value::Missing), Val::Ref)
+            }
+            Val::Own(Value::Record(fields)) => {
+                Val::Own(fields.get(slot).cloned().unwrap_or_default())
+            }
+            v if v.get().is_missing() => Val::Own(Value::Missing),
+            other => return Err(self.error(id, Fault::NotARecord(other.into_owned()))),
+        })
+    }
+
+    /// The value of the quantifier variable at `level`: bound in this evaluation, or from
+    /// outside by [`Evaluator::bind_local`].
+    fn local<'a>(&self, level: usize, scope: Option<&Scope<'_, 'a>>) -> Val<'a> {
+        let mut here = scope;
+        while let Some(s) = here {
+            if s.level == level {
+                return match &s.value {
+                    Val::Ref(v) => Val::Ref(v),
+                    Val::Own(v) => Val::Own(v.clone()),
+                };
+            }
+            here = s.outer;
+        }
+        Val::Own(self.locals.get(level).cloned().unwrap_or_default())
+    }
+
+    /// The list a quantifier or aggregate ranges over; `None` when missing.
+    fn list<'a>(
+        &mut self,
+        id: NodeId,
+        record: &'a [Value],
+        scope: Option<&Scope<'_, 'a>>,
+    ) -> Result<Option<Val<'a>>, Failed>
+    where
+        'p: 'a,
+    {
+        let v = self.operand(id, record, scope)?;
+        match v.get() {
+            Value::List(_) => Ok(Some(v)),
             Value::Missing => Ok(None),
-            other => Err(self.error(id, Fault::NotAList(other))),
+            _ => Err(self.error(id, Fault::NotAList(v.into_owned()))),
         }
     }
 
     /// Evaluates a condition.
-    fn condition(&mut self, id: NodeId, record: &[Value]) -> Result<Truth, RuntimeError> {
-        let v = self.eval(id, record)?;
-        ops::condition(&v).map_err(|f| self.error(id, f))
+    fn condition<'a>(
+        &mut self,
+        id: NodeId,
+        record: &'a [Value],
+        scope: Option<&Scope<'_, 'a>>,
+    ) -> Result<Truth, Failed>
+    where
+        'p: 'a,
+    {
+        let v = self.operand(id, record, scope)?;
+        ops::condition(v.get()).map_err(|f| self.error(id, f))
     }
 
-    fn error(&self, node: NodeId, fault: Fault) -> RuntimeError {
-        RuntimeError { node, fault }
+    fn error(&self, node: NodeId, fault: Fault) -> Failed {
+        Box::new(RuntimeError { node, fault })
+    }
+}
+
+/// The number of elements of a list value (found by [`Evaluator::list`]).
+fn list_len(list: &Val<'_>) -> usize {
+    match list.get() {
+        Value::List(items) => items.len(),
+        _ => 0,
+    }
+}
+
+/// Element `i` of a list value: borrowed when the list is, else a copy (the list lives
+/// only as long as its quantifier).
+fn element<'a>(list: &Val<'a>, i: usize) -> Val<'a> {
+    match list {
+        Val::Ref(Value::List(items)) => items.get(i).map_or(Val::Own(Value::Missing), Val::Ref),
+        other => Val::Own(match other.get() {
+            Value::List(items) => items.get(i).cloned().unwrap_or_default(),
+            _ => Value::Missing,
+        }),
     }
 }
 

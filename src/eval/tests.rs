@@ -332,3 +332,17 @@ fn comparing_lists_with_missing_elements_is_unknown() {
         Value::Bool(true)
     );
 }
+
+#[test]
+fn a_let_first_computed_inside_a_quantifier_leaves_its_variable_alone() {
+    // `any_b` has a quantifier of its own at the same level as the outer `e`: computing it
+    // for the first time inside the outer body must not unbind `e`
+    let rules = "schema contact { id: string, xs: list of { k: string, b: bool } }\n\
+                 let any_b = any x in xs: x.b\n\
+                 let y = any e in xs: any_b and e.k == \"a\"\n";
+    let contact = r#"{"id": "c", "xs": [{"k": "a", "b": true}]}"#;
+    assert_eq!(
+        value_of(rules, "y", contact, "2026-11-22"),
+        Value::Bool(true)
+    );
+}

@@ -3,6 +3,7 @@
 //! built-in functions. The evaluator and constant folding both apply operators through
 //! [`Op::apply`]; the lint analysis asks [`compare`] and [`member`] what an atom means.
 
+use std::borrow::Borrow;
 use std::cmp::Ordering;
 use std::sync::Arc;
 
@@ -177,8 +178,14 @@ impl Op<'_> {
     }
 
     /// The operator's value for these operands (in written order), at `now`.
-    pub fn apply(&self, args: &[Value], now: Timestamp) -> Result<Value, (Fault, At)> {
-        let arg = |i: usize| args.get(i).unwrap_or(&Value::Missing);
+    /// The operands may be values or references to them: the evaluator passes what it read
+    /// from the contact without copying it.
+    pub fn apply<V: Borrow<Value>>(
+        &self,
+        args: &[V],
+        now: Timestamp,
+    ) -> Result<Value, (Fault, At)> {
+        let arg = |i: usize| args.get(i).map_or(&Value::Missing, Borrow::borrow);
         let operand = |i: usize| move |fault: Fault| (fault, At::Operand(i));
         let whole = |fault: Fault| (fault, At::Operation);
         match *self {
@@ -347,6 +354,8 @@ fn text(op: TextOp, l: &Value, r: &Value) -> Result<Value, Fault> {
 pub fn equal(a: &Value, b: &Value) -> Option<bool> {
     match (a, b) {
         (Value::Bool(x), Value::Bool(y)) => Some(x == y),
+        // what `order` says, without ordering: texts of different lengths differ at once
+        (Value::Str(x), Value::Str(y)) => Some(x == y),
         (Value::Class(x), Value::Class(y)) => Some(x == y),
         (Value::List(x), Value::List(y)) => {
             if x.len() != y.len() {
