@@ -115,7 +115,9 @@ impl<R: Read> Iterator for Records<'_, R> {
                 return Some(record);
             }
             let mut out = Vec::new();
-            self.decoder.decode(self.pieces.next()?, &mut out);
+            if let Some(bytes) = self.decoder.decode(self.pieces.next()?, &mut out) {
+                self.pieces.recycle(bytes);
+            }
             self.ready = out.into_iter();
         }
     }
@@ -165,8 +167,13 @@ impl Decoder<'_> {
         &self.file
     }
 
-    /// Decodes the records of `piece` (or the error it is) into `out`, in order.
-    pub fn decode(&self, piece: Piece, out: &mut Vec<Result<Contact, Box<DataError>>>) {
+    /// Decodes the records of `piece` (or the error it is) into `out`, in order; gives back
+    /// the chunk's bytes, for [`Pieces::recycle`].
+    pub fn decode(
+        &self,
+        piece: Piece,
+        out: &mut Vec<Result<Contact, Box<DataError>>>,
+    ) -> Option<Vec<u8>> {
         let (file, plan) = (self.file.as_str(), self.plan);
         let located = |code, problem, line, column, fatal| {
             let mut e = DataError::new(code, file, problem);
@@ -176,20 +183,24 @@ impl Decoder<'_> {
             e
         };
         match piece {
-            Piece::Records(chunk) => match (self.format, &self.header) {
-                (InputFormat::Jsonl, _) => out.extend(
-                    json::lines(&chunk.bytes, chunk.line)
-                        .map(|(number, line)| json::decode_line(file, line, number, plan)),
-                ),
-                (InputFormat::Json, _) => out.extend(chunk.elements.iter().map(|e| {
-                    json::decode_bytes(file, &chunk.bytes[e.start..e.end], e.line, e.column, plan)
-                })),
-                (InputFormat::Csv, Some(header)) => {
-                    csv::rows(file, header, &chunk.bytes, chunk.line, plan, out)
+            Piece::Records(chunk) => {
+                match (self.format, &self.header) {
+                    (InputFormat::Jsonl, _) => out.extend(
+                        json::lines(&chunk.bytes, chunk.line)
+                            .map(|(number, line)| json::decode_line(file, line, number, plan)),
+                    ),
+                    (InputFormat::Json, _) => out.extend(chunk.elements.iter().map(|e| {
+                        let bytes = &chunk.bytes[e.start..e.end];
+                        json::decode_bytes(file, bytes, e.line, e.column, plan)
+                    })),
+                    (InputFormat::Csv, Some(header)) => {
+                        csv::rows(file, header, &chunk.bytes, chunk.line, plan, out)
+                    }
+                    // rows come only after a header was read
+                    (InputFormat::Csv, None) => {}
                 }
-                // rows come only after a header was read
-                (InputFormat::Csv, None) => {}
-            },
+                return Some(chunk.bytes);
+            }
             Piece::TooLarge {
                 line,
                 column,
@@ -228,6 +239,7 @@ impl Decoder<'_> {
             }
             Piece::Failed(e) => out.push(Err(e)),
         }
+        None
     }
 }
 

@@ -142,6 +142,8 @@ pub struct Pieces<R> {
     /// Whether nothing more is to be read (the end, or an error that ends the input).
     done: bool,
     queue: VecDeque<Piece>,
+    /// Buffers of decoded chunks, given back for reuse.
+    spare: Vec<Vec<u8>>,
 }
 
 impl<R: Read> Pieces<R> {
@@ -165,6 +167,7 @@ impl<R: Read> Pieces<R> {
             eof: false,
             done: false,
             queue: VecDeque::new(),
+            spare: Vec::new(),
         }
     }
 
@@ -228,13 +231,32 @@ impl<R: Read> Pieces<R> {
 
     /// Hands out `buf[..end]` and counts its lines.
     fn take(&mut self, end: usize) -> Vec<u8> {
-        let rest = self.buf.split_off(end);
-        let taken = std::mem::replace(&mut self.buf, rest);
+        let taken = self.split(end);
         self.line += newlines(&taken);
         self.consumed += taken.len() as u64;
         self.scanned = self.scanned.saturating_sub(end);
         self.cut = self.cut.saturating_sub(end);
         taken
+    }
+
+    /// Splits `buf[..end]` off, moving what follows into a buffer given back before (so a
+    /// run reuses a few large buffers instead of allocating one per chunk).
+    fn split(&mut self, end: usize) -> Vec<u8> {
+        let mut rest = self.spare.pop().unwrap_or_default();
+        rest.clear();
+        rest.reserve(CHUNK_BYTES + READ_BYTES);
+        rest.extend_from_slice(&self.buf[end..]);
+        self.buf.truncate(end);
+        std::mem::replace(&mut self.buf, rest)
+    }
+
+    /// Gives back the bytes of a chunk that was decoded, for the chunks to come.
+    pub fn recycle(&mut self, mut bytes: Vec<u8>) {
+        // a few are enough: one per chunk in flight comes back before the next is cut
+        if self.spare.len() < 16 && bytes.capacity() <= 2 * (CHUNK_BYTES + READ_BYTES) {
+            bytes.clear();
+            self.spare.push(bytes);
+        }
     }
 
     /// Reads the next bytes and scans them; an error ends the input.
@@ -465,11 +487,11 @@ impl<R: Read> Pieces<R> {
         }
         let bytes = if self.format == InputFormat::Json {
             // lines of an array are counted by the scan, not per chunk
-            let rest = self.buf.split_off(end);
+            let taken = self.split(end);
             self.consumed += end as u64;
             self.scanned -= end;
             self.cut = 0;
-            std::mem::replace(&mut self.buf, rest)
+            taken
         } else {
             self.take(end)
         };

@@ -220,9 +220,11 @@ fn sequential<S: Sink, R: Read>(
     let mut evaluator = Evaluator::new(program, options.now);
     let mut records = Vec::new();
     let name = decoder.file();
-    for piece in pieces.by_ref() {
+    while let Some(piece) = pieces.next() {
         let end = piece.end();
-        decoder.decode(piece, &mut records);
+        if let Some(bytes) = decoder.decode(piece, &mut records) {
+            pieces.recycle(bytes);
+        }
         for record in records.drain(..) {
             let done = classify(program, sources, &mut evaluator, name, options, record);
             if !consumer.take(name, done)? {

@@ -59,9 +59,13 @@ pub(super) fn run<S: Sink, R: Read + Send>(
             scope.spawn(move || {
                 let mut evaluator = Evaluator::new(program, options.now);
                 let mut records = Vec::new();
+                let mut spare = None;
                 loop {
                     let (index, piece) = {
                         let Ok(mut p) = progress.lock() else { return };
+                        if let Some(bytes) = spare.take() {
+                            p.pieces.recycle(bytes);
+                        }
                         while !p.done && p.next >= p.consumed + window {
                             p = match turn.wait(p) {
                                 Ok(p) => p,
@@ -81,7 +85,7 @@ pub(super) fn run<S: Sink, R: Read + Send>(
                         (p.next - 1, piece)
                     };
                     let end = piece.end();
-                    decoder.decode(piece, &mut records);
+                    spare = decoder.decode(piece, &mut records);
                     let done = records
                         .drain(..)
                         .map(|record| {
