@@ -1,5 +1,7 @@
 //! JSON Lines and JSON arrays, decoded with serde seeds driven by the field plan: keys the
-//! program does not read are skipped without building values.
+//! program does not read are skipped without building values. The seeds run over our own
+//! reader first ([`fast`]); a record it refuses is decoded again with serde_json, whose
+//! errors (and their places) are the ones reported.
 
 use std::cell::RefCell;
 use std::fmt;

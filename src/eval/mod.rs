@@ -208,13 +208,7 @@ impl<'p> Evaluator<'p> {
         let program: &'p Program = self.program;
         Ok(match program.node(id) {
             Node::Const(v) => Val::Ref(v),
-            Node::List(items) => {
-                let mut values = Vec::with_capacity(items.len());
-                for &item in items {
-                    values.push(self.node(item, record, scope)?.into_owned());
-                }
-                Val::Own(Value::List(values.into()))
-            }
+            Node::List(items) => self.computed_list(items, record, scope)?,
             Node::Now => Val::Own(Value::DateTime(self.now)),
             Node::Let(l) => Val::Own(self.let_in(*l, record)?),
             Node::Class(c) => Val::Own(match self.class_in(*c, record)?.value {
@@ -232,83 +226,28 @@ impl<'p> Evaluator<'p> {
                 }
             }
             Node::Local(level) => self.local(*level as usize, scope),
-            // `and`, `or` and `??` look at their right side only when the left does not
-            // decide, so a value the right side cannot use is no error there
-            Node::And(a, b) | Node::Or(a, b) => {
-                let is_and = matches!(program.node(id), Node::And(..));
-                let left = self.condition(*a, record, scope)?;
-                if left.known() == Some(!is_and) {
-                    return Ok(Val::Own(left.value()));
-                }
-                let right = self.condition(*b, record, scope)?;
-                Val::Own(
-                    if is_and {
-                        left.and(right)
-                    } else {
-                        left.or(right)
-                    }
-                    .value(),
-                )
+            Node::And(..) | Node::Or(..) | Node::Quantifier { .. } => {
+                Val::Own(self.condition(id, record, scope)?.value())
             }
             Node::Coalesce(a, b) => match self.operand(*a, record, scope)? {
                 v if v.get().is_missing() => self.operand(*b, record, scope)?,
                 v => v,
             },
-            Node::Quantifier {
-                all,
-                level,
-                list,
-                body,
-            } => {
-                let Some(items) = self.list(*list, record, scope)? else {
-                    return Ok(Val::Own(Value::Missing));
-                };
-                let mut quantified = Quantify::new(*all);
-                for i in 0..list_len(&items) {
-                    let inner = Scope {
-                        level: *level as usize,
-                        value: element(&items, i),
-                        outer: scope,
-                    };
-                    if quantified.step(self.condition(*body, record, Some(&inner))?) {
-                        break;
-                    }
-                }
-                Val::Own(quantified.truth().value())
-            }
             Node::Aggregate {
                 kind,
                 level,
                 list,
                 value,
                 filter,
-            } => {
-                let Some(items) = self.list(*list, record, scope)? else {
-                    return Ok(Val::Own(Value::Missing));
-                };
-                let mut count = 0usize;
-                let mut acc: Option<Value> = None;
-                for i in 0..list_len(&items) {
-                    let inner = Scope {
-                        level: *level as usize,
-                        value: element(&items, i),
-                        outer: scope,
-                    };
-                    if let Some(f) = filter
-                        && !self.condition(*f, record, Some(&inner))?.is_true()
-                    {
-                        continue;
-                    }
-                    count += 1;
-                    let Some(v) = value else { continue };
-                    let v = self.node(*v, record, Some(&inner))?.into_owned();
-                    acc = ops::aggregate(*kind, acc, v).map_err(|f| self.error(id, f))?;
-                }
-                Val::Own(match kind {
-                    Aggregate::Count => Value::Number(count as f64),
-                    _ => acc.unwrap_or(Value::Missing),
-                })
-            }
+            } => self.aggregate(
+                id,
+                *kind,
+                *level as usize,
+                *list,
+                (*value, *filter),
+                record,
+                scope,
+            )?,
             node => {
                 let Some((op, operands)) = node.op(program.regexes()) else {
                     return Ok(Val::Own(Value::Missing));
@@ -331,6 +270,70 @@ impl<'p> Evaluator<'p> {
                 })?)
             }
         })
+    }
+
+    /// A list whose elements are computed (rare, so kept out of [`Evaluator::node`], whose
+    /// frame every node pays for).
+    #[inline(never)]
+    fn computed_list<'a>(
+        &mut self,
+        items: &[NodeId],
+        record: &'a [Value],
+        scope: Option<&Scope<'_, 'a>>,
+    ) -> Result<Val<'a>, Failed>
+    where
+        'p: 'a,
+    {
+        let mut values = Vec::with_capacity(items.len());
+        for &item in items {
+            values.push(self.node(item, record, scope)?.into_owned());
+        }
+        Ok(Val::Own(Value::List(values.into())))
+    }
+
+    /// `count`, `sum`, `min` or `max` over a list (kept out of [`Evaluator::node`] as
+    /// [`Evaluator::computed_list`] is); `parts` are the aggregated value and the filter.
+    #[inline(never)]
+    #[allow(clippy::too_many_arguments)]
+    fn aggregate<'a>(
+        &mut self,
+        id: NodeId,
+        kind: Aggregate,
+        level: usize,
+        list: NodeId,
+        parts: (Option<NodeId>, Option<NodeId>),
+        record: &'a [Value],
+        scope: Option<&Scope<'_, 'a>>,
+    ) -> Result<Val<'a>, Failed>
+    where
+        'p: 'a,
+    {
+        let (value, filter) = parts;
+        let Some(items) = self.list(list, record, scope)? else {
+            return Ok(Val::Own(Value::Missing));
+        };
+        let mut count = 0usize;
+        let mut acc: Option<Value> = None;
+        for i in 0..list_len(&items) {
+            let inner = Scope {
+                level,
+                value: element(&items, i),
+                outer: scope,
+            };
+            if let Some(f) = filter
+                && !self.condition(f, record, Some(&inner))?.is_true()
+            {
+                continue;
+            }
+            count += 1;
+            let Some(v) = value else { continue };
+            let v = self.node(v, record, Some(&inner))?.into_owned();
+            acc = ops::aggregate(kind, acc, v).map_err(|f| self.error(id, f))?;
+        }
+        Ok(Val::Own(match kind {
+            Aggregate::Count => Value::Number(count as f64),
+            _ => acc.unwrap_or(Value::Missing),
+        }))
     }
 
     /// A node's value, the leaves most conditions read (constants, fields, variables and
@@ -418,7 +421,9 @@ impl<'p> Evaluator<'p> {
         }
     }
 
-    /// Evaluates a condition.
+    /// Evaluates a condition. The nodes that can only be conditions (`and`, `or`,
+    /// comparisons, membership, quantifiers) and `let`s give their truth here directly,
+    /// without making a value of it and reading it back.
     fn condition<'a>(
         &mut self,
         id: NodeId,
@@ -428,8 +433,77 @@ impl<'p> Evaluator<'p> {
     where
         'p: 'a,
     {
-        let v = self.operand(id, record, scope)?;
-        ops::condition(v.get()).map_err(|f| self.error(id, f))
+        let program: &'p Program = self.program;
+        let at = |this: &Self, (fault, at): (Fault, At), operands: [NodeId; 2]| {
+            let node = match at {
+                At::Operand(i) => operands.get(i).copied().unwrap_or(id),
+                At::Operation => id,
+            };
+            this.error(node, fault)
+        };
+        match program.node(id) {
+            // `and` and `or` look at their right side only when the left does not decide,
+            // so a value the right side cannot use is no error there
+            Node::And(a, b) | Node::Or(a, b) => {
+                let is_and = matches!(program.node(id), Node::And(..));
+                let left = self.condition(*a, record, scope)?;
+                if left.known() == Some(!is_and) {
+                    return Ok(left);
+                }
+                let right = self.condition(*b, record, scope)?;
+                Ok(if is_and {
+                    left.and(right)
+                } else {
+                    left.or(right)
+                })
+            }
+            Node::Compare(op, a, b) => {
+                let left = self.operand(*a, record, scope)?;
+                let right = self.operand(*b, record, scope)?;
+                ops::compare(*op, left.get(), right.get())
+                    .map_err(|fault| at(self, (fault, At::Operation), [*a, *b]))
+            }
+            Node::In {
+                item,
+                list,
+                negated,
+            } => {
+                let item_value = self.operand(*item, record, scope)?;
+                let list_value = self.operand(*list, record, scope)?;
+                ops::membership(item_value.get(), list_value.get(), *negated)
+                    .map_err(|e| at(self, e, [*item, *list]))
+            }
+            Node::Quantifier {
+                all,
+                level,
+                list,
+                body,
+            } => {
+                let Some(items) = self.list(*list, record, scope)? else {
+                    return Ok(Truth::Unknown);
+                };
+                let mut quantified = Quantify::new(*all);
+                for i in 0..list_len(&items) {
+                    let inner = Scope {
+                        level: *level as usize,
+                        value: element(&items, i),
+                        outer: scope,
+                    };
+                    if quantified.step(self.condition(*body, record, Some(&inner))?) {
+                        break;
+                    }
+                }
+                Ok(quantified.truth())
+            }
+            Node::Let(l) if self.lets[*l].is_some() => match &self.lets[*l] {
+                Some(v) => ops::condition(v).map_err(|f| self.error(id, f)),
+                None => Ok(Truth::Unknown),
+            },
+            _ => {
+                let v = self.operand(id, record, scope)?;
+                ops::condition(v.get()).map_err(|f| self.error(id, f))
+            }
+        }
     }
 
     fn error(&self, node: NodeId, fault: Fault) -> Failed {

@@ -202,17 +202,7 @@ impl Op<'_> {
                 Ok(both.value())
             }
             Op::Compare(op) => compare(op, arg(0), arg(1)).map(Truth::value).map_err(whole),
-            Op::In { negated } => {
-                let (item, list) = (arg(0), arg(1));
-                match (item, list) {
-                    (Value::Missing, _) | (_, Value::Missing) => Ok(Value::Missing),
-                    (_, Value::List(items)) => {
-                        let found = member(item, items).map_err(whole)?;
-                        Ok(if negated { found.not() } else { found }.value())
-                    }
-                    (_, other) => Err((Fault::NotAList(other.clone()), At::Operand(1))),
-                }
-            }
+            Op::In { negated } => membership(arg(0), arg(1), negated).map(Truth::value),
             Op::Text(op) => text(op, arg(0), arg(1)).map_err(whole),
             Op::Matches(regex) => match arg(0) {
                 Value::Str(s) => Ok(Value::Bool(regex.is_match(s))),
@@ -246,6 +236,18 @@ impl Op<'_> {
             Op::Presence(present) => Ok(Value::Bool(arg(0).is_missing() != present)),
             Op::Call(func) => call(func, arg(0), now).map_err(operand(0)),
         }
+    }
+}
+
+/// `item in list` (`not in` when `negated`): unknown when either is missing.
+pub fn membership(item: &Value, list: &Value, negated: bool) -> Result<Truth, (Fault, At)> {
+    match (item, list) {
+        (Value::Missing, _) | (_, Value::Missing) => Ok(Truth::Unknown),
+        (_, Value::List(items)) => {
+            let found = member(item, items).map_err(|fault| (fault, At::Operation))?;
+            Ok(if negated { found.not() } else { found })
+        }
+        (_, other) => Err((Fault::NotAList(other.clone()), At::Operand(1))),
     }
 }
 
