@@ -24,13 +24,28 @@ use crate::semantics::Value;
 /// The non-blank lines of JSON Lines text whose first line is number `first`, with their
 /// numbers (a trailing `\r` dropped): the records, found without decoding them.
 pub fn lines(bytes: &[u8], first: usize) -> impl Iterator<Item = (usize, &[u8])> {
-    bytes
-        .split(|&b| b == b'\n')
-        .enumerate()
-        .filter_map(move |(i, line)| {
+    let mut rest = Some(bytes);
+    let mut number = first;
+    std::iter::from_fn(move || {
+        loop {
+            let text = rest?;
+            let line = match scan::find_newline(text) {
+                Some(end) => {
+                    rest = Some(&text[end + 1..]);
+                    &text[..end]
+                }
+                None => {
+                    rest = None;
+                    text
+                }
+            };
+            number += 1;
             let line = line.strip_suffix(b"\r").unwrap_or(line);
-            (!line.trim_ascii().is_empty()).then_some((first + i, line))
-        })
+            if !line.trim_ascii().is_empty() {
+                return Some((number - 1, line));
+            }
+        }
+    })
 }
 
 /// Decodes one line of a JSON Lines text (its number for messages).

@@ -15,6 +15,27 @@ pub fn is_blank(bytes: &[u8]) -> bool {
     strip_bom(bytes).iter().all(u8::is_ascii_whitespace)
 }
 
+/// The offset of the first `\n` in `bytes`, looked for eight bytes at a time (a zero byte in
+/// `word ^ 0x0a0a…` marks it; the usual bit trick finds one without a branch per byte).
+pub fn find_newline(bytes: &[u8]) -> Option<usize> {
+    const LOW: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let mut chunks = bytes.chunks_exact(8);
+    let mut offset = 0;
+    for chunk in &mut chunks {
+        let mut word = [0; 8];
+        word.copy_from_slice(chunk);
+        let x = u64::from_le_bytes(word) ^ (LOW * u64::from(b'\n'));
+        let found = x.wrapping_sub(LOW) & !x & HIGH;
+        if found != 0 {
+            return Some(offset + (found.trailing_zeros() / 8) as usize);
+        }
+        offset += 8;
+    }
+    let rest = chunks.remainder();
+    rest.iter().position(|&b| b == b'\n').map(|i| offset + i)
+}
+
 /// A place in a text, advanced byte by byte so that walking a whole file stays linear.
 #[derive(Debug, Clone, Copy)]
 pub struct Cursor {
@@ -268,6 +289,27 @@ mod tests {
             recover_id(b"{\"n\": \"\xff\", \"id\": \"u\"}", "id"),
             Some("u".into())
         );
+    }
+
+    #[test]
+    fn newlines_are_found_at_every_offset() {
+        for len in 0..40 {
+            for at in 0..=len {
+                let mut bytes = vec![b'x'; len];
+                if at < len {
+                    bytes[at] = b'\n';
+                }
+                // bytes just above and below `\n` must not look like one
+                if at + 1 < len {
+                    bytes[at + 1] = b'\x0b';
+                }
+                if at > 0 {
+                    bytes[at - 1] = 0x8a;
+                }
+                let want = bytes.iter().position(|&b| b == b'\n');
+                assert_eq!(find_newline(&bytes), want, "{bytes:?}");
+            }
+        }
     }
 
     #[test]

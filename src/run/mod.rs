@@ -227,7 +227,7 @@ fn sequential<S: Sink, R: Read>(
         }
         for record in records.drain(..) {
             let done = classify(program, sources, &mut evaluator, name, options, record);
-            if !consumer.take(name, done)? {
+            if !consumer.take(name, &done)? {
                 return Ok((false, false));
             }
         }
@@ -275,7 +275,7 @@ struct Consumer<'s, S> {
 
 impl<S: Sink> Consumer<'_, S> {
     /// Takes the next record of input `name`; `false` when the run stops here.
-    fn take(&mut self, name: &str, done: Done) -> Result<bool, S::Error> {
+    fn take(&mut self, name: &str, done: &Done) -> Result<bool, S::Error> {
         let tally = &mut self.tally;
         match done {
             Ok((contact, outcomes, reasons)) => {
@@ -286,9 +286,9 @@ impl<S: Sink> Consumer<'_, S> {
                     tally.first_repeat.get_or_insert_with(|| contact.id.clone());
                 }
                 self.sink.classified(Classified {
-                    contact: &contact,
-                    outcomes: &outcomes,
-                    reasons: &reasons,
+                    contact,
+                    outcomes,
+                    reasons,
                 })?;
                 Ok(true)
             }
@@ -299,7 +299,7 @@ impl<S: Sink> Consumer<'_, S> {
                     tally.read += 1;
                 }
                 tally.errors += 1;
-                self.sink.failed(&error)?;
+                self.sink.failed(error)?;
                 if self.options.on_error.stops_at(tally.errors) {
                     tally.stopped = true;
                     if let ErrorPolicy::StopAfter(n) = self.options.on_error {

@@ -26,6 +26,8 @@ struct Progress<R> {
     next: usize,
     consumed: usize,
     done: bool,
+    /// Batches the consumer is done with, to be dropped by a worker.
+    taken: Vec<Vec<Done>>,
 }
 
 /// A piece decoded and classified: its records' results and the input read through it.
@@ -49,6 +51,7 @@ pub(super) fn run<S: Sink, R: Read + Send>(
         next: 0,
         consumed: 0,
         done: false,
+        taken: Vec::new(),
     });
     let turn = Condvar::new();
     let (send, receive) = mpsc::channel::<Batch>();
@@ -61,11 +64,12 @@ pub(super) fn run<S: Sink, R: Read + Send>(
                 let mut records = Vec::new();
                 let mut spare = None;
                 loop {
-                    let (index, piece) = {
+                    let (index, piece, taken) = {
                         let Ok(mut p) = progress.lock() else { return };
                         if let Some(bytes) = spare.take() {
                             p.pieces.recycle(bytes);
                         }
+                        let taken = std::mem::take(&mut p.taken);
                         while !p.done && p.next >= p.consumed + window {
                             p = match turn.wait(p) {
                                 Ok(p) => p,
@@ -82,8 +86,9 @@ pub(super) fn run<S: Sink, R: Read + Send>(
                             return;
                         };
                         p.next += 1;
-                        (p.next - 1, piece)
+                        (p.next - 1, piece, taken)
                     };
+                    drop(taken);
                     let end = piece.end();
                     spare = decoder.decode(piece, &mut records);
                     let done = records
@@ -119,7 +124,7 @@ pub(super) fn run<S: Sink, R: Read + Send>(
                     Err(_) => break,
                 },
             };
-            for done in batch {
+            for done in &batch {
                 match consumer.take(name, done) {
                     Ok(true) => {}
                     other => {
@@ -134,6 +139,9 @@ pub(super) fn run<S: Sink, R: Read + Send>(
             expected += 1;
             if let Ok(mut p) = progress.lock() {
                 p.consumed = expected;
+                // the records are dropped by a worker, not by the one thread that hands
+                // results to the sink
+                p.taken.push(batch);
             }
             turn.notify_all();
         }
