@@ -1,7 +1,7 @@
 //! Typing of expressions, rows and guards.
 
 use super::ir::{self, Const, Expr, ExprKind, Func, ROOT, Record, RecordId, Type};
-use super::{Checker, Global};
+use super::{Checker, Global, suggest};
 use crate::ast::{self, Aggregate, BinaryOp, UnaryOp};
 use crate::diagnostic::{Code, Diagnostic, did_you_mean};
 use crate::source::Span;
@@ -218,7 +218,7 @@ impl Checker<'_> {
                 span,
             );
         }
-        if self.broken_names.iter().any(|n| n == name) {
+        if self.broken_names.contains(name) {
             return error(span);
         }
         // compared with something that already has an error (e.g. a classification whose
@@ -275,18 +275,6 @@ impl Checker<'_> {
         if self.rules.records[ROOT].dynamic {
             return self.dynamic_field(ROOT, None, name, span);
         }
-        let candidates: Vec<String> = self
-            .scope
-            .iter()
-            .map(|(n, _, _)| n.clone())
-            .chain(self.globals.keys().cloned())
-            .chain(
-                self.rules.records[ROOT]
-                    .fields
-                    .iter()
-                    .map(|f| f.name.clone()),
-            )
-            .collect();
         // other languages' words for "no value": the language tests missing-ness instead
         if matches!(
             name,
@@ -303,7 +291,8 @@ impl Checker<'_> {
             );
             return error(span);
         }
-        let help = did_you_mean(name, candidates.iter().map(String::as_str))
+        let help = self
+            .closest_name(name)
             .map(|s| format!("did you mean `{s}`?"))
             .unwrap_or_else(|| {
                 "define it with `let`, declare it as a schema field, or check the spelling"
@@ -317,12 +306,32 @@ impl Checker<'_> {
         error(span)
     }
 
+    /// The quantifier variable, definition or top-level field `name` most likely
+    /// misspells, as `did_you_mean` over all of them chooses (see [`super::suggest`]).
+    fn closest_name(&mut self, name: &str) -> Option<String> {
+        let in_scope = suggest::closest_of(name, self.scope.iter().map(|(n, _, _)| n.as_str()))
+            .map(|(d, c)| (d, c.to_string()));
+        let (globals, fields) = (&self.globals, &self.rules.records[ROOT].fields);
+        let defined = self
+            .suggestions
+            .get_or_insert_with(|| {
+                suggest::Suggestions::new(
+                    globals
+                        .keys()
+                        .map(String::as_str)
+                        .chain(fields.iter().map(|f| f.name.as_str())),
+                )
+            })
+            .closest(name);
+        in_scope.into_iter().chain(defined).min().map(|(_, c)| c)
+    }
+
     /// Whether `name` is defined nowhere: not a variable, definition, field or value.
     fn is_undefined(&self, name: &str) -> bool {
         !self.scope.iter().any(|(n, _, _)| n == name)
             && !self.globals.contains_key(name)
             && self.rules.records[ROOT].field(name).is_none()
-            && !self.broken_names.iter().any(|n| n == name)
+            && !self.broken_names.contains(name)
             && !self
                 .rules
                 .classes

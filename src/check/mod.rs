@@ -7,8 +7,9 @@ mod expr;
 pub mod ir;
 mod names;
 mod schema;
+mod suggest;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use crate::ast::{self, Item};
 use crate::diagnostic::{Code, Diagnostic, sort_in_source_order};
@@ -48,11 +49,12 @@ pub fn check(files: &[ast::File], options: &CheckOptions) -> (RuleSet, Vec<Diagn
         },
         diagnostics: Vec::new(),
         globals: HashMap::new(),
-        broken_names: Vec::new(),
+        broken_names: HashSet::new(),
         let_asts: Vec::new(),
         class_asts: Vec::new(),
         checked_lets: Vec::new(),
         scope: Vec::new(),
+        suggestions: None,
         regexes: Vec::new(),
         dynamic_fields_warning: false,
     };
@@ -102,13 +104,16 @@ struct Checker<'a> {
     diagnostics: Vec<Diagnostic>,
     globals: HashMap<String, Global>,
     /// Names defined by items that did not parse: references to them are not reported.
-    broken_names: Vec<String>,
+    broken_names: HashSet<String>,
     let_asts: Vec<&'a ast::Let>,
     class_asts: Vec<&'a ast::Classify>,
     /// Which lets have their final typed form (others are `Type::Error` placeholders).
     checked_lets: Vec<bool>,
     /// Quantifier variables in scope, outermost first, with their types.
     scope: Vec<(String, Type, Option<expr::Origin>)>,
+    /// Candidates for "did you mean" among definitions and fields, built at the first
+    /// unknown name.
+    suggestions: Option<suggest::Suggestions>,
     /// Patterns already compiled while checking, so each is validated once.
     regexes: Vec<String>,
     /// No schema and none that failed to parse: warn once that fields are dynamic.
@@ -169,7 +174,12 @@ impl<'a> Checker<'a> {
 
     /// Registers lets and classifications, reporting duplicates with both places.
     fn collect_definitions(&mut self, files: &'a [ast::File]) {
-        let mut first_seen: HashMap<String, Span> = HashMap::new();
+        // sized once: growing two tables of names by doubling was a good part of checking
+        // a rule set with hundreds of thousands of lets
+        let items: usize = files.iter().map(|f| f.items.len()).sum();
+        self.globals.reserve(items);
+        self.rules.lets.reserve(items);
+        let mut first_seen: HashMap<String, Span> = HashMap::with_capacity(items);
         for field in &self
             .rules
             .records

@@ -1,6 +1,6 @@
 //! Dependencies between definitions: the order to check them in, and cycles.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 use super::{Checker, Global};
 use crate::ast::{self, ExprKind};
@@ -9,10 +9,18 @@ use crate::source::Span;
 
 /// The definitions being visited, outermost first, each with where it was reached from;
 /// indexed so that a long chain of `let`s is not searched once per step.
-#[derive(Default)]
 struct Path {
     steps: Vec<(Global, Span)>,
-    positions: HashMap<Global, usize>,
+    /// The step of each definition on the path, by [`Checker::slot`].
+    positions: Vec<Option<usize>>,
+}
+
+/// What the dependency search knows of each global, by [`Checker::slot`].
+struct Visited {
+    /// Placed in the order.
+    done: Vec<bool>,
+    /// Reported as part of a cycle.
+    reported: Vec<bool>,
 }
 
 impl Checker<'_> {
@@ -64,26 +72,47 @@ impl Checker<'_> {
         }
     }
 
+    /// A global's index among all lets and classifications, for tables indexed by global.
+    fn slot(&self, global: Global) -> usize {
+        match global {
+            Global::Let(id) => id,
+            Global::Class(id) => self.let_asts.len() + id,
+        }
+    }
+
     /// All globals in an order where each comes after what it uses; reports each cycle
     /// once, naming all of its members.
     pub(super) fn dependency_order(&mut self) -> Vec<Global> {
+        let slots = self.let_asts.len() + self.class_asts.len();
+        // a definition whose name was taken first by another is not checked
+        let mut registered = vec![false; slots];
+        for &g in self.globals.values() {
+            registered[self.slot(g)] = true;
+        }
         let all: Vec<Global> = (0..self.let_asts.len())
             .map(Global::Let)
             .chain((0..self.class_asts.len()).map(Global::Class))
-            .filter(|g| self.globals.get(&self.name_of(*g).node) == Some(g))
+            .filter(|&g| registered[self.slot(g)])
             .collect();
         let mut order = Vec::with_capacity(all.len());
-        let mut done: HashSet<Global> = HashSet::new();
-        let mut reported: HashSet<Global> = HashSet::new();
+        // tables by slot rather than sets of globals: hashing dominated rule sets with
+        // hundreds of thousands of lets
+        let mut visited = Visited {
+            done: vec![false; slots],
+            reported: vec![false; slots],
+        };
+        // each visit leaves the path empty
+        let mut path = Path {
+            steps: Vec::new(),
+            positions: vec![None; slots],
+        };
         for &start in &all {
-            let mut path = Path::default();
             self.visit(
                 start,
                 start_span(self.name_of(start)),
                 &mut path,
-                &mut done,
+                &mut visited,
                 &mut order,
-                &mut reported,
             );
         }
         order
@@ -94,29 +123,31 @@ impl Checker<'_> {
         node: Global,
         via: Span,
         path: &mut Path,
-        done: &mut HashSet<Global>,
+        visited: &mut Visited,
         order: &mut Vec<Global>,
-        reported: &mut HashSet<Global>,
     ) {
-        if done.contains(&node) {
+        let slot = self.slot(node);
+        if visited.done[slot] {
             return;
         }
-        if let Some(&pos) = path.positions.get(&node) {
+        if let Some(pos) = path.positions[slot] {
             let cycle: Vec<(Global, Span)> = path.steps[pos..].to_vec();
-            if cycle.iter().all(|(g, _)| !reported.contains(g)) {
-                reported.extend(cycle.iter().map(|(g, _)| *g));
+            if cycle.iter().all(|(g, _)| !visited.reported[self.slot(*g)]) {
+                for (g, _) in &cycle {
+                    visited.reported[self.slot(*g)] = true;
+                }
                 self.report_cycle(&cycle, via);
             }
             return;
         }
-        path.positions.insert(node, path.steps.len());
+        path.positions[slot] = Some(path.steps.len());
         path.steps.push((node, via));
         for (dep, span) in self.dependencies(node) {
-            self.visit(dep, span, path, done, order, reported);
+            self.visit(dep, span, path, visited, order);
         }
         path.steps.pop();
-        path.positions.remove(&node);
-        done.insert(node);
+        path.positions[slot] = None;
+        visited.done[slot] = true;
         order.push(node);
     }
 

@@ -69,13 +69,15 @@ pub fn run(args: &CheckArgs) -> Result<ExitStatus, CliError> {
     };
     let config = lint_config(&args.paths, &args.allow, &args.warn, &args.deny)?;
     let diagnostics = crate::analyze(&sources, &options, &config).diagnostics;
-    let mut out = std::io::stdout().lock();
+    // buffered: diagnostics are written one at a time, and standard output alone would
+    // flush at every line
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    let cannot_write = |e| CliError::io("cannot write to standard output".to_string(), e);
     let text = match args.format {
         CheckFormat::Human => {
             let color = Color::for_stream(std::io::stdout().is_terminal());
-            let mut text = render::human(&sources, &diagnostics, color);
-            text.push_str(&render::check_summary(&sources, &diagnostics));
-            text
+            render::write_human(&mut out, &sources, &diagnostics, color).map_err(cannot_write)?;
+            render::check_summary(&sources, &diagnostics)
         }
         CheckFormat::Json => {
             let json = render::json_diagnostics(&sources, &diagnostics);
@@ -92,8 +94,8 @@ pub fn run(args: &CheckArgs) -> Result<ExitStatus, CliError> {
             text
         }
     };
-    out.write_all(text.as_bytes())
-        .map_err(|e| CliError::io("cannot write to standard output".to_string(), e))?;
+    out.write_all(text.as_bytes()).map_err(cannot_write)?;
+    out.flush().map_err(cannot_write)?;
     Ok(if diagnostics.iter().any(Diagnostic::is_error) {
         ExitStatus::Failed
     } else {

@@ -124,18 +124,25 @@ pub enum Formula {
 /// The variables and how to build formulas over them, for one program.
 pub struct Model<'p> {
     program: &'p Program,
-    /// Variable keys (structural text of the term or atom).
-    keys: Vec<String>,
+    /// Structural identities of the program's nodes, which key the variables.
+    shapes: Shapes<'p>,
     /// Domain size of each variable.
     sizes: Vec<usize>,
     /// Domain values of each variable (empty for opaque atoms, whose domain is T/F/U).
     domains: Vec<Vec<Value>>,
-    by_key: HashMap<String, usize>,
+    /// The variable of each key.
+    by_key: HashMap<Key, usize>,
     /// Formula nodes evaluated by all searches so far, for lints with an overall budget.
     work: std::cell::Cell<usize>,
     /// The assignment searches fill in, kept between searches: allocating one as long as
     /// the number of variables per search made many small searches quadratic.
     assignment: std::cell::RefCell<Vec<Option<usize>>>,
+    /// Which variables a search has collected so far, by variable; all `false` between
+    /// searches (kept for the same reason as `assignment`).
+    seen: std::cell::RefCell<Vec<bool>>,
+    /// The truth tables of opaque atoms, shared: a rule set with many atoms would
+    /// otherwise allocate one per atom.
+    opaque_tables: [Arc<[TruthSet]>; 2],
 }
 
 /// The outcome of a search.
@@ -155,38 +162,41 @@ impl<'p> Model<'p> {
     pub fn new(program: &'p Program) -> Model<'p> {
         let mut model = Model {
             program,
-            keys: Vec::new(),
+            shapes: Shapes::new(program),
             sizes: Vec::new(),
             domains: Vec::new(),
             by_key: HashMap::new(),
             work: std::cell::Cell::new(0),
             assignment: Default::default(),
+            seen: Default::default(),
+            opaque_tables: [Arc::from([T, F]), Arc::from([T, F, U])],
         };
-        let mut terms: HashMap<String, TermInfo> = HashMap::new();
+        // terms in the order the program first compares them, so variables are numbered
+        // the same way on every run (a search visits them in the order its formulas name
+        // them, so the numbering changes no result)
+        let mut terms: Vec<(Key, TermInfo)> = Vec::new();
+        let mut index: HashMap<Key, usize> = HashMap::new();
         for id in program.node_ids() {
-            model.collect_constants(id, &mut terms);
+            model.collect_constants(id, &mut terms, &mut index);
         }
-        let mut keys: Vec<String> = terms.keys().cloned().collect();
-        keys.sort(); // variables in a stable order, so searches are reproducible
-        for key in keys {
-            let domain = terms[&key].domain(program);
+        for (key, info) in terms {
+            let domain = info.domain(program);
             model.add_var(key, domain);
         }
         model
     }
 
-    fn add_var(&mut self, key: String, domain: Vec<Value>) -> usize {
-        let id = self.keys.len();
+    fn add_var(&mut self, key: Key, domain: Vec<Value>) -> usize {
+        let id = self.sizes.len();
         self.sizes
             .push(if domain.is_empty() { 3 } else { domain.len() });
         self.domains.push(domain);
-        self.by_key.insert(key.clone(), id);
-        self.keys.push(key);
+        self.by_key.insert(key, id);
         id
     }
 
     /// The variable of an opaque atom whose truth table has `outcomes` entries.
-    fn opaque(&mut self, key: String, outcomes: usize) -> usize {
+    fn opaque(&mut self, key: Key, outcomes: usize) -> usize {
         match self.by_key.get(&key) {
             Some(&v) => v,
             None => {
@@ -197,13 +207,22 @@ impl<'p> Model<'p> {
         }
     }
 
-    fn collect_constants(&self, id: NodeId, out: &mut HashMap<String, TermInfo>) {
-        let nodes = |id: NodeId| self.program.node(id);
+    fn collect_constants(
+        &mut self,
+        id: NodeId,
+        out: &mut Vec<(Key, TermInfo)>,
+        index: &mut HashMap<Key, usize>,
+    ) {
+        let program = self.program;
+        let nodes = |id: NodeId| program.node(id);
         let mut add = |term: NodeId, value: Option<&Value>| {
             if let Some(key) = self.term_key(term) {
-                let info = out.entry(key).or_insert_with(|| self.term_info(term));
+                let at = *index.entry(key).or_insert_with(|| {
+                    out.push((key, self.term_info(term)));
+                    out.len() - 1
+                });
                 if let Some(v) = value {
-                    info.constants.push(v.clone());
+                    out[at].1.constants.push(v.clone());
                 }
             }
         };
@@ -271,24 +290,8 @@ impl<'p> Model<'p> {
 
     /// The key of a value-producing node that can be a shared variable: a field (of the
     /// contact or of a quantifier variable), a classification, or a non-condition `let`.
-    fn term_key(&self, id: NodeId) -> Option<String> {
-        match &self.program.node(id) {
-            Node::Field { base, slot, layout } => {
-                let base = match base {
-                    None => "contact".to_string(),
-                    Some(b) => self.term_key(*b)?,
-                };
-                Some(format!("{base}.{layout}:{slot}"))
-            }
-            Node::Local(level) => Some(format!("local{level}")),
-            Node::Class(c) => Some(format!("class{c}")),
-            Node::Let(l) => Some(format!("let{l}")),
-            Node::Coalesce(a, d) => match &self.program.node(*d) {
-                Node::Const(c) => Some(format!("coalesce({},{c:?})", self.term_key(*a)?)),
-                _ => None,
-            },
-            _ => None,
-        }
+    fn term_key(&mut self, id: NodeId) -> Option<Key> {
+        is_term(self.program, id).then(|| Key::Term(self.shapes.representative(id)))
     }
 
     /// Builds the formula of a condition node, expanding `let`s.
@@ -371,13 +374,9 @@ impl<'p> Model<'p> {
     }
 
     fn opaque_atom(&mut self, id: NodeId) -> Formula {
-        let key = format!("atom:{}", structural_key(self.program, id));
+        let key = Key::Atom(self.shapes.representative(id));
         // an atom that reads no value that can be missing is never unknown
-        let table: Arc<[TruthSet]> = if may_be_unknown(self.program, id) {
-            Arc::from([T, F, U])
-        } else {
-            Arc::from([T, F])
-        };
+        let table = self.opaque_tables[usize::from(may_be_unknown(self.program, id))].clone();
         // the same text always has the same table, so a shared variable fits every use
         let var = self.opaque(key, table.len());
         Formula::Atom { var, table }
@@ -392,21 +391,32 @@ impl<'p> Model<'p> {
         goal: &dyn Fn(&[TruthSet]) -> Option<bool>,
     ) -> Search {
         let mut vars: Vec<usize> = Vec::new();
-        let mut seen = std::collections::HashSet::new();
+        let mut seen = self.seen.take();
+        seen.resize(self.sizes.len(), false);
         for f in formulas {
-            collect_vars(f, &mut vars, &mut seen);
+            collect_vars(f, &mut vars, &mut |var| {
+                !std::mem::replace(&mut seen[var], true)
+            });
         }
+        for &var in &vars {
+            seen[var] = false;
+        }
+        self.seen.replace(seen);
         // every search leaves the assignment empty again (`dfs` unassigns what it assigned)
         let mut assignment = self.assignment.take();
-        assignment.resize(self.keys.len(), None);
+        assignment.resize(self.sizes.len(), None);
         // the budget counts work: every step evaluates every formula once
         let size: usize = formulas.iter().map(formula_size).sum();
         let steps = (SEARCH_WORK / size.max(1)).max(1);
-        let mut budget = steps;
-        let found = self.dfs(formulas, goal, &vars, 0, &mut assignment, &mut budget);
-        self.assignment.replace(assignment);
+        let mut walk = Walk {
+            assignment,
+            sets: Vec::with_capacity(formulas.len()),
+            budget: steps,
+        };
+        let found = self.dfs(formulas, goal, &vars, 0, &mut walk);
+        self.assignment.replace(walk.assignment);
         self.work
-            .set(self.work.get() + (steps - budget) * size.max(1));
+            .set(self.work.get() + (steps - walk.budget) * size.max(1));
         found
     }
 
@@ -418,7 +428,8 @@ impl<'p> Model<'p> {
     /// The variables a formula reads, each once.
     pub fn vars(f: &Formula) -> Vec<usize> {
         let mut out = Vec::new();
-        collect_vars(f, &mut out, &mut std::collections::HashSet::new());
+        let mut seen = std::collections::HashSet::new();
+        collect_vars(f, &mut out, &mut |var| seen.insert(var));
         out
     }
 
@@ -428,15 +439,17 @@ impl<'p> Model<'p> {
         goal: &dyn Fn(&[TruthSet]) -> Option<bool>,
         vars: &[usize],
         next: usize,
-        assignment: &mut Vec<Option<usize>>,
-        budget: &mut usize,
+        walk: &mut Walk,
     ) -> Search {
-        if *budget == 0 {
+        if walk.budget == 0 {
             return Search::GaveUp;
         }
-        *budget -= 1;
-        let sets: Vec<TruthSet> = formulas.iter().map(|f| eval(f, assignment)).collect();
-        match goal(&sets) {
+        walk.budget -= 1;
+        walk.sets.clear();
+        let assignment = &walk.assignment;
+        walk.sets
+            .extend(formulas.iter().map(|f| eval(f, assignment)));
+        match goal(&walk.sets) {
             Some(true) => return Search::Found,
             Some(false) => return Search::None,
             None => {}
@@ -448,21 +461,21 @@ impl<'p> Model<'p> {
         };
         let mut gave_up = false;
         for value in 0..self.sizes[var] {
-            assignment[var] = Some(value);
-            match self.dfs(formulas, goal, vars, next + 1, assignment, budget) {
+            walk.assignment[var] = Some(value);
+            match self.dfs(formulas, goal, vars, next + 1, walk) {
                 Search::Found => {
-                    assignment[var] = None;
+                    walk.assignment[var] = None;
                     return Search::Found;
                 }
                 Search::GaveUp => gave_up = true,
                 Search::None => {}
             }
-            if *budget == 0 {
+            if walk.budget == 0 {
                 gave_up = true;
                 break;
             }
         }
-        assignment[var] = None;
+        walk.assignment[var] = None;
         if gave_up {
             Search::GaveUp
         } else {
@@ -471,16 +484,28 @@ impl<'p> Model<'p> {
     }
 }
 
-/// Appends the variables of `f` not in `seen` to `out`, in the order they occur.
-fn collect_vars(f: &Formula, out: &mut Vec<usize>, seen: &mut std::collections::HashSet<usize>) {
+/// What a search carries from step to step.
+struct Walk {
+    /// The value index of each variable assigned so far.
+    assignment: Vec<Option<usize>>,
+    /// The truth sets of the formulas at the current step: one buffer for the whole search,
+    /// since the goal reads it before the next step overwrites it.
+    sets: Vec<TruthSet>,
+    /// Steps left.
+    budget: usize,
+}
+
+/// Appends the variables of `f` for which `first` says they are seen for the first time
+/// to `out`, in the order they occur.
+fn collect_vars(f: &Formula, out: &mut Vec<usize>, first: &mut dyn FnMut(usize) -> bool) {
     match f {
         Formula::And(a, b) | Formula::Or(a, b) => {
-            collect_vars(a, out, seen);
-            collect_vars(b, out, seen);
+            collect_vars(a, out, first);
+            collect_vars(b, out, first);
         }
-        Formula::Not(x) => collect_vars(x, out, seen),
+        Formula::Not(x) => collect_vars(x, out, first),
         Formula::Atom { var, .. } => {
-            if seen.insert(*var) {
+            if first(*var) {
                 out.push(*var);
             }
         }
@@ -753,62 +778,224 @@ fn is_text(program: &Program, id: NodeId) -> bool {
     }
 }
 
-/// A text that identifies a node's computation (not its place): equal for the same
-/// expression written twice.
-pub fn structural_key(program: &Program, id: NodeId) -> String {
-    let node = &program.node(id);
-    let k = |n: &NodeId| structural_key(program, *n);
-    match node {
-        Node::Const(v) => format!("{v:?}"),
-        Node::List(items) => format!("[{}]", items.iter().map(k).collect::<Vec<_>>().join(",")),
-        Node::Now => "now".into(),
-        Node::Let(l) => format!("let{l}"),
-        Node::Class(c) => format!("class{c}"),
-        Node::Field { base, layout, slot } => {
-            format!(
-                "({}).{layout}:{slot}",
-                base.as_ref().map_or("contact".to_string(), k)
-            )
-        }
-        Node::Local(l) => format!("local{l}"),
-        Node::Not(x) => format!("not({})", k(x)),
-        Node::Neg(x) => format!("neg({})", k(x)),
-        Node::And(a, b) => format!("and({},{})", k(a), k(b)),
-        Node::Or(a, b) => format!("or({},{})", k(a), k(b)),
-        Node::Compare(op, a, b) => format!("cmp{op:?}({},{})", k(a), k(b)),
-        Node::In {
-            item,
-            list,
-            negated,
-        } => format!("in{negated}({},{})", k(item), k(list)),
-        Node::Text(op, a, b) => format!("text{op:?}({},{})", k(a), k(b)),
-        Node::Matches(a, r) => format!("matches{r}({})", k(a)),
-        Node::Within(a, b) => format!("within({},{})", k(a), k(b)),
-        Node::Before(a, b) => format!("before({},{})", k(a), k(b)),
-        Node::After(a, b) => format!("after({},{})", k(a), k(b)),
-        Node::Coalesce(a, b) => format!("coalesce({},{})", k(a), k(b)),
-        Node::Arith(op, a, b) => format!("arith{op:?}({},{})", k(a), k(b)),
-        Node::Presence(x, p) => format!("presence{p}({})", k(x)),
-        Node::Quantifier {
-            all,
-            level,
-            list,
-            body,
-        } => format!("q{all}{level}({},{})", k(list), k(body)),
-        Node::Aggregate {
-            kind,
-            level,
-            list,
-            value,
-            filter,
-        } => format!(
-            "agg{kind:?}{level}({},{},{})",
-            k(list),
-            value.as_ref().map(k).unwrap_or_default(),
-            filter.as_ref().map(k).unwrap_or_default()
-        ),
-        Node::Call(f, x) => format!("call{f:?}({})", k(x)),
+/// Whether a node is a term that can be a shared variable: a field of the contact or of
+/// another term, a quantifier variable, a classification, a `let`, or a term `?? constant`.
+fn is_term(program: &Program, id: NodeId) -> bool {
+    match program.node(id) {
+        Node::Field { base: None, .. } | Node::Local(_) | Node::Class(_) | Node::Let(_) => true,
+        Node::Field { base: Some(b), .. } => is_term(program, *b),
+        Node::Coalesce(a, d) => matches!(program.node(*d), Node::Const(_)) && is_term(program, *a),
+        _ => false,
     }
+}
+
+/// What a variable stands for: a term ([`is_term`]) or an atom the analysis cannot see
+/// into, each by the first node of the program with its structure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Key {
+    Term(NodeId),
+    Atom(NodeId),
+}
+
+/// Structural identity of nodes (their computation, not their place), for keying the
+/// variables: two atoms written alike share one variable. Keying them by a text of their
+/// structure cost a string per atom as long as its expression, and interning every node
+/// cost a table entry per node; instead each node gets a fingerprint (a keyed hash of its
+/// own data and its children's fingerprints, computed once), and only the nodes asked for
+/// go into a table, where a fingerprint that matches is confirmed by comparing structures
+/// (so a collision can cost time, never a wrong answer).
+struct Shapes<'p> {
+    program: &'p Program,
+    hasher: std::hash::RandomState,
+    /// Each node's fingerprint once computed.
+    fingerprints: Vec<Option<u64>>,
+    /// The first node asked for with each fingerprint.
+    first: HashMap<u64, NodeId>,
+    /// Later nodes with a fingerprint already taken by another structure.
+    more: HashMap<u64, Vec<NodeId>>,
+}
+
+/// A node's own data, apart from its children: its kind, the numbers it carries (an
+/// operator, a level, an index, a flag) and its constant.
+#[derive(PartialEq, Eq, Hash)]
+struct Own<'a> {
+    kind: std::mem::Discriminant<Node>,
+    numbers: [u64; 2],
+    constant: Option<ConstRef<'a>>,
+}
+
+/// A constant compared bit for bit (`0` and `-0` differ, as their texts do), so that it
+/// can be hashed.
+struct ConstRef<'a>(&'a Value);
+
+impl PartialEq for ConstRef<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        fn same(a: &Value, b: &Value) -> bool {
+            let all = |x: &[Value], y: &[Value]| {
+                x.len() == y.len() && x.iter().zip(y).all(|(a, b)| same(a, b))
+            };
+            match (a, b) {
+                (Value::Number(x), Value::Number(y)) => x.to_bits() == y.to_bits(),
+                (Value::List(x), Value::List(y)) | (Value::Record(x), Value::Record(y)) => {
+                    all(x, y)
+                }
+                (Value::List(_) | Value::Record(_), _) => false,
+                _ => a == b,
+            }
+        }
+        same(self.0, other.0)
+    }
+}
+
+impl Eq for ConstRef<'_> {}
+
+impl std::hash::Hash for ConstRef<'_> {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        fn go<H: std::hash::Hasher>(v: &Value, state: &mut H) {
+            std::mem::discriminant(v).hash(state);
+            match v {
+                Value::Missing => {}
+                Value::Bool(b) => b.hash(state),
+                Value::Number(n) => n.to_bits().hash(state),
+                Value::Str(s) => s.hash(state),
+                Value::Date(d) => d.hash(state),
+                Value::DateTime(t) => t.hash(state),
+                Value::Duration(d) => d.hash(state),
+                Value::List(items) | Value::Record(items) => {
+                    items.len().hash(state);
+                    items.iter().for_each(|i| go(i, state));
+                }
+                Value::Class(c) => c.hash(state),
+            }
+        }
+        go(self.0, state);
+    }
+}
+
+impl Own<'_> {
+    fn of(node: &Node) -> Own<'_> {
+        let flag = u64::from;
+        let (numbers, constant) = match node {
+            Node::Const(v) => ([0, 0], Some(ConstRef(v))),
+            Node::List(items) => ([items.len() as u64, 0], None),
+            Node::Let(n) | Node::Class(n) => ([*n as u64, 0], None),
+            Node::Field { base, layout, slot } => (
+                [*layout as u64, u64::from(*slot) << 1 | flag(base.is_some())],
+                None,
+            ),
+            Node::Local(level) => ([u64::from(*level), 0], None),
+            Node::Compare(op, ..) => ([*op as u64, 0], None),
+            Node::Text(op, ..) => ([*op as u64, 0], None),
+            Node::Arith(op, ..) => ([*op as u64, 0], None),
+            Node::Call(f, _) => ([*f as u64, 0], None),
+            Node::In { negated, .. } => ([flag(*negated), 0], None),
+            Node::Matches(_, regex) => ([u64::from(*regex), 0], None),
+            Node::Presence(_, present) => ([flag(*present), 0], None),
+            Node::Quantifier { all, level, .. } => ([u64::from(*level), flag(*all)], None),
+            Node::Aggregate {
+                kind,
+                level,
+                value,
+                filter,
+                ..
+            } => (
+                [
+                    u64::from(*level),
+                    (*kind as u64) << 2 | flag(value.is_some()) << 1 | flag(filter.is_some()),
+                ],
+                None,
+            ),
+            Node::Now
+            | Node::Not(_)
+            | Node::Neg(_)
+            | Node::And(..)
+            | Node::Or(..)
+            | Node::Within(..)
+            | Node::Before(..)
+            | Node::After(..)
+            | Node::Coalesce(..) => ([0, 0], None),
+        };
+        Own {
+            kind: std::mem::discriminant(node),
+            numbers,
+            constant,
+        }
+    }
+}
+
+impl<'p> Shapes<'p> {
+    fn new(program: &'p Program) -> Shapes<'p> {
+        Shapes {
+            program,
+            hasher: std::hash::RandomState::new(),
+            fingerprints: vec![None; program.node_ids().len()],
+            first: HashMap::new(),
+            more: HashMap::new(),
+        }
+    }
+
+    /// The first node asked for that has the structure of `id`.
+    fn representative(&mut self, id: NodeId) -> NodeId {
+        let fingerprint = self.fingerprint(id);
+        let first = *self.first.entry(fingerprint).or_insert(id);
+        if first == id || self.same(first, id) {
+            return first;
+        }
+        let others = self.more.entry(fingerprint).or_default();
+        let program = self.program;
+        let fingerprints = &self.fingerprints;
+        let same = |a, b| same_shape(program, fingerprints, a, b);
+        match others.iter().find(|&&o| o == id || same(o, id)) {
+            Some(&o) => o,
+            None => {
+                others.push(id);
+                id
+            }
+        }
+    }
+
+    fn same(&self, a: NodeId, b: NodeId) -> bool {
+        same_shape(self.program, &self.fingerprints, a, b)
+    }
+
+    /// The fingerprint of a node; its children's are computed first.
+    fn fingerprint(&mut self, id: NodeId) -> u64 {
+        if let Some(known) = self.fingerprints[id.index()] {
+            return known;
+        }
+        use std::hash::{BuildHasher as _, Hash as _, Hasher as _};
+        let program = self.program;
+        let mut children = Vec::new();
+        program.for_each_child(id, |c| children.push(c));
+        let mut state = self.hasher.build_hasher();
+        Own::of(program.node(id)).hash(&mut state);
+        for child in children {
+            state.write_u64(self.fingerprint(child));
+        }
+        let fingerprint = state.finish();
+        self.fingerprints[id.index()] = Some(fingerprint);
+        fingerprint
+    }
+}
+
+/// Whether two nodes compute the same thing, written alike; their fingerprints are known.
+fn same_shape(program: &Program, fingerprints: &[Option<u64>], a: NodeId, b: NodeId) -> bool {
+    if a == b {
+        return true;
+    }
+    if fingerprints[a.index()] != fingerprints[b.index()]
+        || Own::of(program.node(a)) != Own::of(program.node(b))
+    {
+        return false;
+    }
+    let (mut left, mut right) = (Vec::new(), Vec::new());
+    program.for_each_child(a, |c| left.push(c));
+    program.for_each_child(b, |c| right.push(c));
+    left.len() == right.len()
+        && left
+            .into_iter()
+            .zip(right)
+            .all(|(x, y)| same_shape(program, fingerprints, x, y))
 }
 
 #[cfg(test)]

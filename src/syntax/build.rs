@@ -1,11 +1,9 @@
 //! pest pairs → AST. Precedence and associativity live in [`pratt`].
 
-use std::sync::OnceLock;
-
 use pest::iterators::Pair;
-use pest::pratt_parser::{Assoc, Op, PrattParser};
 
 use super::Rule;
+use super::pratt::{self, Piece, Postfix};
 use crate::ast::{
     Aggregate, BinaryOp, Classify, Expr, ExprKind, FieldDecl, Ident, Item, Let, Quantifier, Row,
     Schema, TypeExpr, UnaryOp,
@@ -24,39 +22,6 @@ pub(super) struct Builder {
 }
 
 type Built<T> = Result<T, Diagnostic>;
-
-/// Operator table, lowest precedence first.
-fn pratt() -> &'static PrattParser<Rule> {
-    static PRATT: OnceLock<PrattParser<Rule>> = OnceLock::new();
-    PRATT.get_or_init(|| {
-        PrattParser::new()
-            .op(Op::infix(Rule::op_or, Assoc::Left))
-            .op(Op::infix(Rule::op_and, Assoc::Left))
-            .op(Op::prefix(Rule::op_not))
-            .op(Op::infix(Rule::op_eq, Assoc::Left)
-                | Op::infix(Rule::op_ne, Assoc::Left)
-                | Op::infix(Rule::op_lt, Assoc::Left)
-                | Op::infix(Rule::op_le, Assoc::Left)
-                | Op::infix(Rule::op_gt, Assoc::Left)
-                | Op::infix(Rule::op_ge, Assoc::Left)
-                | Op::infix(Rule::op_in, Assoc::Left)
-                | Op::infix(Rule::op_not_in, Assoc::Left)
-                | Op::infix(Rule::op_contains, Assoc::Left)
-                | Op::infix(Rule::op_starts_with, Assoc::Left)
-                | Op::infix(Rule::op_ends_with, Assoc::Left)
-                | Op::infix(Rule::op_matches, Assoc::Left)
-                | Op::infix(Rule::op_within, Assoc::Left)
-                | Op::infix(Rule::op_before, Assoc::Left)
-                | Op::infix(Rule::op_after, Assoc::Left)
-                | Op::postfix(Rule::is_missing)
-                | Op::postfix(Rule::is_present))
-            .op(Op::infix(Rule::op_coalesce, Assoc::Left))
-            .op(Op::infix(Rule::op_add, Assoc::Left) | Op::infix(Rule::op_sub, Assoc::Left))
-            .op(Op::infix(Rule::op_mul, Assoc::Left) | Op::infix(Rule::op_div, Assoc::Left))
-            .op(Op::prefix(Rule::op_neg))
-            .op(Op::postfix(Rule::field_access))
-    })
-}
 
 impl Builder {
     /// A builder for the item `chunk`, which starts at `offset` in `file`.
@@ -185,47 +150,29 @@ impl Builder {
         }
     }
 
-    /// An expression, folded by precedence.
+    /// An expression, folded by precedence ([`pratt`]).
     pub fn expr(&self, pair: Pair<'_, Rule>) -> Built<Expr> {
-        pratt()
-            .map_primary(|p| self.primary(p))
-            .map_prefix(|op, operand| {
-                let operand = operand?;
-                let span = self.span(&op).to(operand.span);
-                let op = match op.as_rule() {
-                    Rule::op_not => UnaryOp::Not,
-                    _ => UnaryOp::Neg,
-                };
-                // `-5` is a literal, so the formatter and the checker see a number
-                if let (UnaryOp::Neg, ExprKind::Number(n)) = (op, &operand.node) {
-                    return Ok(Spanned::new(ExprKind::Number(-n), span));
+        let span = self.span(&pair);
+        let mut pieces = Vec::new();
+        for part in pair.into_inner() {
+            let rule = part.as_rule();
+            let op_span = self.span(&part);
+            pieces.push(match rule {
+                Rule::op_not => Piece::Prefix(UnaryOp::Not, op_span),
+                Rule::op_neg => Piece::Prefix(UnaryOp::Neg, op_span),
+                Rule::field_access => {
+                    let name = self.ident(self.only_child(part)?);
+                    Piece::Postfix(Postfix::Field(name), op_span)
                 }
-                Ok(Spanned::new(ExprKind::Unary(op, Box::new(operand)), span))
-            })
-            .map_postfix(|operand, op| {
-                let operand = operand?;
-                let span = operand.span.to(self.span(&op));
-                Ok(match op.as_rule() {
-                    Rule::field_access => {
-                        let name = self.ident(self.only_child(op)?);
-                        Spanned::new(ExprKind::Field(Box::new(operand), name), span)
-                    }
-                    Rule::is_missing => {
-                        Spanned::new(ExprKind::Presence(Box::new(operand), false), span)
-                    }
-                    _ => Spanned::new(ExprKind::Presence(Box::new(operand), true), span),
-                })
-            })
-            .map_infix(|lhs, op, rhs| {
-                let (lhs, rhs) = (lhs?, rhs?);
-                let span = lhs.span.to(rhs.span);
-                let op = binary_op(op.as_rule()).ok_or_else(|| internal(self.span(&op)))?;
-                Ok(Spanned::new(
-                    ExprKind::Binary(op, Box::new(lhs), Box::new(rhs)),
-                    span,
-                ))
-            })
-            .parse(pair.into_inner())
+                Rule::is_missing => Piece::Postfix(Postfix::Presence(false), op_span),
+                Rule::is_present => Piece::Postfix(Postfix::Presence(true), op_span),
+                _ => match binary_op(rule) {
+                    Some(op) => Piece::Infix(op),
+                    None => Piece::Operand(self.primary(part)?),
+                },
+            });
+        }
+        pratt::fold(pieces, span)
     }
 
     fn primary(&self, pair: Pair<'_, Rule>) -> Built<Expr> {
@@ -344,62 +291,80 @@ impl Builder {
     }
 
     fn number(&self, pair: &Pair<'_, Rule>) -> Built<f64> {
-        let text: String = pair.as_str().chars().filter(|&c| c != '_').collect();
-        match text.parse::<f64>() {
-            // a whole number that a 64-bit float cannot hold exactly would silently become
-            // another number (99999999999999999999999 is 99999999999999991611392)
-            Ok(n) if n.is_finite() && !text.contains('.') && !whole_number_is_exact(&text, n) => {
-                Err(Diagnostic::new(
-                    Code::InvalidLiteral,
-                    self.span(pair),
-                    format!("number `{}` cannot be represented exactly", pair.as_str()),
-                )
-                .with_label("it would be rounded")
-                .with_help(format!(
-                    "numbers are exact up to {} (2^53); compare with a smaller number, or keep such values as text",
-                    1u64 << 53
-                )))
-            }
-            Ok(n) if n.is_finite() => Ok(n),
-            _ => Err(Diagnostic::new(
-                Code::InvalidLiteral,
-                self.span(pair),
-                format!("number `{}` is too large", pair.as_str()),
-            )),
-        }
+        number(pair.as_str(), self.span(pair))
     }
 
     fn string(&self, pair: &Pair<'_, Rule>) -> Built<String> {
-        let raw = pair.as_str();
-        let body = &raw[1..raw.len() - 1];
-        let mut out = String::with_capacity(body.len());
-        let mut chars = body.char_indices();
-        while let Some((i, c)) = chars.next() {
-            if c != '\\' {
-                out.push(c);
-                continue;
-            }
-            match chars.next() {
-                Some((_, '"')) => out.push('"'),
-                Some((_, '\\')) => out.push('\\'),
-                Some((_, 'n')) => out.push('\n'),
-                Some((_, 't')) => out.push('\t'),
-                Some((j, other)) => {
-                    let start = self.span(pair).start as usize + 1 + i;
-                    let end = self.span(pair).start as usize + 1 + j + other.len_utf8();
-                    return Err(Diagnostic::new(
-                        Code::InvalidLiteral,
-                        Span::new(self.file, start, end),
-                        format!("unknown escape `\\{other}` in a string"),
-                    )
-                    .with_label("unknown escape")
-                    .with_help(r#"the escapes are `\"`, `\\`, `\n` and `\t`"#));
-                }
-                None => out.push('\\'),
-            }
-        }
-        Ok(out)
+        string(pair.as_str(), self.span(pair))
     }
+}
+
+/// The value of a number literal as written (digits, `_` between groups, an optional
+/// fraction) at `span`.
+pub(super) fn number(written: &str, span: Span) -> Built<f64> {
+    let text: std::borrow::Cow<'_, str> = if written.contains('_') {
+        written
+            .chars()
+            .filter(|&c| c != '_')
+            .collect::<String>()
+            .into()
+    } else {
+        written.into()
+    };
+    match text.parse::<f64>() {
+        // a whole number that a 64-bit float cannot hold exactly would silently become
+        // another number (99999999999999999999999 is 99999999999999991611392)
+        Ok(n) if n.is_finite() && !text.contains('.') && !whole_number_is_exact(&text, n) => {
+            Err(Diagnostic::new(
+                Code::InvalidLiteral,
+                span,
+                format!("number `{written}` cannot be represented exactly"),
+            )
+            .with_label("it would be rounded")
+            .with_help(format!(
+                "numbers are exact up to {} (2^53); compare with a smaller number, or keep such values as text",
+                1u64 << 53
+            )))
+        }
+        Ok(n) if n.is_finite() => Ok(n),
+        _ => Err(Diagnostic::new(
+            Code::InvalidLiteral,
+            span,
+            format!("number `{written}` is too large"),
+        )),
+    }
+}
+
+/// The value of a string literal as written (quotes included) at `span`, escapes resolved.
+pub(super) fn string(raw: &str, span: Span) -> Built<String> {
+    let body = &raw[1..raw.len() - 1];
+    let mut out = String::with_capacity(body.len());
+    let mut chars = body.char_indices();
+    while let Some((i, c)) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some((_, '"')) => out.push('"'),
+            Some((_, '\\')) => out.push('\\'),
+            Some((_, 'n')) => out.push('\n'),
+            Some((_, 't')) => out.push('\t'),
+            Some((j, other)) => {
+                let start = span.start as usize + 1 + i;
+                let end = span.start as usize + 1 + j + other.len_utf8();
+                return Err(Diagnostic::new(
+                    Code::InvalidLiteral,
+                    Span::new(span.file, start, end),
+                    format!("unknown escape `\\{other}` in a string"),
+                )
+                .with_label("unknown escape")
+                .with_help(r#"the escapes are `\"`, `\\`, `\n` and `\t`"#));
+            }
+            None => out.push('\\'),
+        }
+    }
+    Ok(out)
 }
 
 /// For every byte offset `i` of `text` (and its end), the end of the last character before
@@ -498,7 +463,8 @@ fn binary_op(rule: Rule) -> Option<BinaryOp> {
 fn whole_number_is_exact(digits: &str, n: f64) -> bool {
     let written = digits.trim_start_matches('0');
     let written = if written.is_empty() { "0" } else { written };
-    format!("{n:.0}") == written
+    // every whole number below 10^15 < 2^53 is exact: no need to print it back
+    written.len() <= 15 || format!("{n:.0}") == written
 }
 
 fn invalid_literal(span: Span, message: String, error: jiff::Error) -> Diagnostic {
@@ -520,7 +486,7 @@ fn invalid_literal(span: Span, message: String, error: jiff::Error) -> Diagnosti
 
 /// A pairing the grammar guarantees did not hold: a bug in qualify, reported as a diagnostic
 /// rather than a panic.
-fn internal(span: Span) -> Diagnostic {
+pub(super) fn internal(span: Span) -> Diagnostic {
     Diagnostic::new(
         Code::Syntax,
         span,

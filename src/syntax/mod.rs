@@ -3,11 +3,17 @@
 //! A file is split into its top-level items (a line starting with `schema`, `let` or
 //! `classify` starts one) and each item is parsed on its own, so a syntax error in one item
 //! does not hide the errors in the others.
+//!
+//! The grammar (`grammar/qualify.pest`) defines the language. `let`s and classifications
+//! over the common expressions are read by a hand-written fast path ([`fast`]) that builds
+//! the same tree and hands every item it does not fully understand, valid or not, to pest;
+//! precedence is folded once, in [`pratt`], for both.
 
 mod build;
-
 mod expected;
+mod fast;
 pub mod keywords;
+mod pratt;
 pub mod scan;
 
 use pest::Parser as _;
@@ -50,26 +56,41 @@ pub fn parse_file(id: FileId, source: &SourceFile) -> (File, Vec<Diagnostic>) {
             file.broken.push(broken_item(id, chunk, start, end));
             continue;
         }
-        match parse_chunk(chunk) {
-            Ok(mut pairs) => {
-                let builder = build::Builder::new(id, start, chunk);
-                let item_pair = pairs.next().and_then(|p| p.into_inner().next());
-                match item_pair.map(|p| builder.item(p)) {
-                    Some(Ok(item)) => file.items.push(item),
-                    Some(Err(d)) => {
-                        file.broken.push(broken_item(id, chunk, start, end));
-                        diagnostics.push(d);
-                    }
-                    None => {}
-                }
+        let parsed = match fast::item(id, start, chunk) {
+            Some(item) => {
+                #[cfg(debug_assertions)]
+                fast::check_against_pest(
+                    &item,
+                    by_pest(id, text, start, chunk).ok().flatten().as_ref(),
+                    chunk,
+                );
+                Ok(Some(item))
             }
-            Err(error) => {
-                diagnostics.push(expected::syntax_diagnostic(id, text, start, chunk, &error));
+            None => by_pest(id, text, start, chunk),
+        };
+        match parsed {
+            Ok(Some(item)) => file.items.push(item),
+            Ok(None) => {}
+            Err(d) => {
+                diagnostics.push(d);
                 file.broken.push(broken_item(id, chunk, start, end));
             }
         }
     }
     (file, diagnostics)
+}
+
+/// Parses the item `chunk`, at `start` in the file's `text`, with pest: the item, or the
+/// diagnostic of its syntax error or invalid literal.
+fn by_pest(id: FileId, text: &str, start: usize, chunk: &str) -> Result<Option<Item>, Diagnostic> {
+    match parse_chunk(chunk) {
+        Ok(mut pairs) => {
+            let builder = build::Builder::new(id, start, chunk);
+            let item_pair = pairs.next().and_then(|p| p.into_inner().next());
+            item_pair.map(|p| builder.item(p)).transpose()
+        }
+        Err(error) => Err(expected::syntax_diagnostic(id, text, start, chunk, &error)),
+    }
 }
 
 /// Parses one item. pest's detailed errors (what was expected where) cost more than the
