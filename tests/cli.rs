@@ -296,7 +296,7 @@ fn eval_reads_standard_input() {
     let output = child.wait_with_output().expect("wait");
     assert_eq!(
         stdout(&output),
-        "id,stage,temperature\nx,lead,\n",
+        "id,stage,buyer_journey,funnel_position,temperature\nx,lead,awareness,middle,\n",
         "{}",
         stderr(&output)
     );
