@@ -296,7 +296,7 @@ fn eval_reads_standard_input() {
     let output = child.wait_with_output().expect("wait");
     assert_eq!(
         stdout(&output),
-        "id,stage,temperature\nx,lead,\n",
+        "id,stage,buyer_journey,funnel_position,temperature,acquisition,follow_up\nx,lead,awareness,middle,,,\n",
         "{}",
         stderr(&output)
     );
@@ -438,9 +438,9 @@ fn rule_and_test_directories_follow_links_once_and_survive_loops() {
 
     let check = qualify(&["check", &rules_arg]);
     assert_eq!(check.status.code(), Some(0), "{}", stdout(&check));
-    // contact, qualification, stage and the linked temperature: each file once
+    // contact, qualification, stage, tracking and the linked temperature: each file once
     assert!(
-        stdout(&check).contains("checked 4 files"),
+        stdout(&check).contains("checked 5 files"),
         "{}",
         stdout(&check)
     );

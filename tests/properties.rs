@@ -712,7 +712,13 @@ fn kleene_laws_hold_through_the_evaluator() {
 fn reference_rules() -> SourceMap {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("rules");
     let mut sources = SourceMap::new();
-    for name in ["contact", "qualification", "stage", "temperature"] {
+    for name in [
+        "contact",
+        "qualification",
+        "stage",
+        "temperature",
+        "tracking",
+    ] {
         let path = dir.join(format!("{name}.qual"));
         let text =
             std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
