@@ -27,7 +27,6 @@ use crate::compile::FieldPlan;
 use crate::semantics::Value;
 
 pub use error::{DataError, DataProblem, Found, JsonProblem, Kind, MAX_EXACT_ID};
-pub use scan::is_blank;
 pub use stream::{CHUNK_BYTES, Chunk, Piece, Pieces};
 
 /// The largest record (a JSON line or array element, a CSV row) read, in bytes: 16 MiB. A

@@ -5,16 +5,6 @@
 
 use super::MAX_NESTING;
 
-/// The text without a leading UTF-8 byte-order mark.
-pub fn strip_bom(bytes: &[u8]) -> &[u8] {
-    bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)
-}
-
-/// Whether a file holds nothing but whitespace (after a byte-order mark): no records.
-pub fn is_blank(bytes: &[u8]) -> bool {
-    strip_bom(bytes).iter().all(u8::is_ascii_whitespace)
-}
-
 /// The offset of the first `\n` in `bytes`, looked for eight bytes at a time (a zero byte in
 /// `word ^ 0x0a0a…` marks it; the usual bit trick finds one without a branch per byte).
 pub fn find_newline(bytes: &[u8]) -> Option<usize> {

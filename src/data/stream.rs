@@ -320,7 +320,7 @@ impl<R: Read> Pieces<R> {
                 Some(i) => self.stop_skipping(self.scanned + i + 1),
                 None => {
                     let all = self.buf.len();
-                    self.drop_bytes(all);
+                    self.take(all);
                     return;
                 }
             }
@@ -351,20 +351,15 @@ impl<R: Read> Pieces<R> {
         self.scanned = self.buf.len();
         if self.skipping {
             let all = self.buf.len();
-            self.drop_bytes(all);
+            self.take(all);
         }
     }
 
-    /// Drops `buf[..end]` of a record being skipped (counting its lines) and goes on with
-    /// the next record.
+    /// Drops `buf[..end]`, the end of a record being skipped (counting its lines), and goes
+    /// on with the next record.
     fn stop_skipping(&mut self, end: usize) {
-        self.drop_bytes(end);
-        self.skipping = false;
-    }
-
-    /// Drops `buf[..end]`, counting its lines.
-    fn drop_bytes(&mut self, end: usize) {
         self.take(end);
+        self.skipping = false;
     }
 
     fn scan_array(&mut self) {
@@ -533,7 +528,7 @@ impl<R: Read> Pieces<R> {
             self.scanned = 0;
         } else {
             let all = self.buf.len();
-            self.drop_bytes(all);
+            self.take(all);
         }
     }
 
