@@ -322,6 +322,25 @@ Use instead:
       email: string
     }"#;
 
+    ChainTooDeep = "Q0018", Error, "definitions chain too deep",
+r#"A `let` or `classify` is defined through a chain of more than 1,000 other definitions,
+each using the next (`x1000` uses `x999`, which uses `x998`, …). Every stage of qualify
+follows such chains one step at a time, so their length is bounded like the nesting of
+brackets; the message names the chain. Rule sets written by hand stay far below it; a
+generated one can combine the steps into fewer definitions.
+
+Example:
+
+    let x0 = score > 0
+    let x1 = x0 and score > 1
+    let x2 = x1 and score > 2
+    # … and so on, to
+    let x1001 = x1000 and score > 1001
+
+Use instead:
+
+    let x1001 = score > 1001"#;
+
     MalformedJson = "Q0101", Error, "malformed JSON",
 r#"A contact file in JSON or JSON Lines could not be parsed. The message names the file,
 line and column. With JSON Lines, the other lines are still classified. In a JSON array,

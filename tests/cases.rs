@@ -257,6 +257,41 @@ fn hostile_generated() {
                 "list of ".repeat(100_000)
             )
         }),
+        // each `let` names the one before twice: written out in full, 40 lines would be a
+        // trillion conditions; the lints model a let past a size limit as one atom
+        ("lets_doubling_40", {
+            let lets = lines(40, |i| format!("let x{} = x{i} and x{i}\n", i + 1));
+            format!(
+                "{schema}let x0 = n > 1\n{lets}classify k {{\n  a when x40\n  b when not x40\n}}\n"
+            )
+        }),
+        // a chain of 999 `let`s, each one step longer (the longest chain allowed, with the
+        // classification): checked within the lints' budgets, with notes where they stop
+        ("lets_chain_999", {
+            let lets = lines(998, |i| {
+                format!("let x{} = x{i} and n > {}\n", i + 1, i + 1)
+            });
+            format!(
+                "{schema}let x0 = n > 0\n{lets}classify k {{\n  a when x998\n  otherwise b\n}}\n"
+            )
+        }),
+        // 100,000 `let`s in a chain: refused once, naming the chain (Q0018), instead of
+        // being followed 100,000 steps deep by every stage
+        ("lets_chain_100k", {
+            let lets = lines(99_999, |i| {
+                format!("let x{} = x{i} and n > {}\n", i + 1, i + 1)
+            });
+            format!(
+                "{schema}let x0 = n > 0\n{lets}classify k {{\n  a when x99999\n  otherwise b\n}}\n"
+            )
+        }),
+        // 999 lets that each only rename the one before, under a `not`
+        ("lets_renamed_999", {
+            let lets = lines(998, |i| format!("let x{} = x{i}\n", i + 1));
+            format!(
+                "schema contact {{ id: string, m: number? }}\nlet x0 = m > 0\n{lets}classify k {{\n  a when not x998\n  otherwise b\n}}\n"
+            )
+        }),
         // 50,000 `let`s, one with a type error: one diagnostic, in linear time
         ("lets_50k", {
             let lets = lines(50_000, |i| format!("let x{i} = n > {i}\n"));

@@ -16,6 +16,7 @@ use crate::diagnostic::{Code, Diagnostic, sort_in_source_order};
 use crate::source::Span;
 
 pub use ir::{RuleSet, Type};
+pub use names::MAX_CHAIN;
 
 /// Options that change what a rule set must contain.
 #[derive(Debug, Clone)]

@@ -21,7 +21,17 @@ struct Visited {
     done: Vec<bool>,
     /// Reported as part of a cycle.
     reported: Vec<bool>,
+    /// The length of the longest chain of definitions from each one placed (itself
+    /// included), with the definition it continues through.
+    depth: Vec<(usize, Option<Global>)>,
+    /// Whether a chain longer than [`MAX_CHAIN`] was reported (once: every definition
+    /// built on it is as long again).
+    too_deep: bool,
 }
+
+/// How many definitions may chain, each using the next: evaluation, explanation and the
+/// lints follow a chain one step at a time, as they do brackets ([`crate::syntax::MAX_NESTING`]).
+pub const MAX_CHAIN: usize = 1_000;
 
 impl Checker<'_> {
     /// Names of globals an expression refers to, with where, in source order. Quantifier
@@ -100,6 +110,8 @@ impl Checker<'_> {
         let mut visited = Visited {
             done: vec![false; slots],
             reported: vec![false; slots],
+            depth: vec![(0, None); slots],
+            too_deep: false,
         };
         // each visit leaves the path empty
         let mut path = Path {
@@ -142,13 +154,48 @@ impl Checker<'_> {
         }
         path.positions[slot] = Some(path.steps.len());
         path.steps.push((node, via));
+        let mut deepest = (0, None);
         for (dep, span) in self.dependencies(node) {
             self.visit(dep, span, path, visited, order);
+            let below = visited.depth[self.slot(dep)].0;
+            if below > deepest.0 {
+                deepest = (below, Some(dep));
+            }
         }
         path.steps.pop();
         path.positions[slot] = None;
         visited.done[slot] = true;
+        visited.depth[slot] = (deepest.0 + 1, deepest.1);
+        if deepest.0 + 1 > MAX_CHAIN && !visited.too_deep {
+            visited.too_deep = true;
+            self.report_chain(node, &visited.depth);
+        }
         order.push(node);
+    }
+
+    /// Reports the chain of definitions under `top`, longer than [`MAX_CHAIN`].
+    fn report_chain(&mut self, top: Global, depth: &[(usize, Option<Global>)]) {
+        let mut chain = vec![top];
+        while let Some(next) = depth[self.slot(chain[chain.len() - 1])].1 {
+            chain.push(next);
+        }
+        let name = |g: &Global| format!("`{}`", self.name_of(*g).node);
+        let shown: Vec<String> = chain.iter().take(3).map(name).collect();
+        let last = chain.last().map(name).unwrap_or_default();
+        let first = self.name_of(top).clone();
+        let diagnostic = Diagnostic::new(
+            Code::ChainTooDeep,
+            first.span,
+            format!(
+                "`{}` is defined through a chain of {} definitions, each using the next: {} → … → {last}; at most {MAX_CHAIN} may chain",
+                first.node,
+                chain.len(),
+                shown.join(" → "),
+            ),
+        )
+        .with_label(format!("`{}` is defined here", first.node))
+        .with_help("define it from the contact's data directly, or combine steps of the chain into fewer definitions");
+        self.report(diagnostic);
     }
 
     /// `cycle[i]` refers to `cycle[i+1]` at the span stored with `cycle[i+1]`; the last

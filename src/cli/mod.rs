@@ -159,9 +159,6 @@ pub fn id_field(text: &str) -> Result<String, String> {
     }
 }
 
-/// Stack of the thread that runs a command.
-const STACK_SIZE: usize = 512 << 20;
-
 /// Parses the command line and runs the command; prints usage errors itself.
 pub fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -177,12 +174,11 @@ pub fn main() -> ExitCode {
             return status.into();
         }
     };
-    // Rule sets can nest deeply (a thousand-way `or`, long chains of `let`s); the stages
-    // walk them recursively, so they run on a thread with a generous stack. The memory is
-    // reserved, not used, unless a rule set needs it.
+    // rule sets can nest deeply (a thousand-way `or`, long chains of `let`s), and the
+    // stages walk them recursively
     let worker = std::thread::Builder::new()
         .name("qualify".into())
-        .stack_size(STACK_SIZE)
+        .stack_size(crate::run::STACK_SIZE)
         .spawn(move || match &cli.command {
             Command::Check(args) => check::run(args),
             Command::Eval(args) => eval::run(args),

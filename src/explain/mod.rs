@@ -256,6 +256,19 @@ pub struct Explainer<'a, 'p> {
     sources: &'a SourceMap,
     evaluator: &'a mut Evaluator<'p>,
     record: &'a [Value],
+    /// The condition tree of each `let` explained so far, kept when it is small (see
+    /// [`REPEAT_LIMIT`]).
+    lets: std::collections::HashMap<usize, Option<Condition>>,
+}
+
+/// A `let` named again in the same explanation is shown again in full when its tree has
+/// at most this many conditions, and by its definition's text alone when larger: `let x1 =
+/// x0 and x0`, `let x2 = x1 and x1`, … would otherwise double the tree at every line.
+pub const REPEAT_LIMIT: usize = 256;
+
+/// How many conditions a tree holds.
+fn tree_size(condition: &Condition) -> usize {
+    1 + condition.parts.iter().map(tree_size).sum::<usize>()
 }
 
 impl<'a, 'p> Explainer<'a, 'p> {
@@ -272,6 +285,7 @@ impl<'a, 'p> Explainer<'a, 'p> {
             sources,
             evaluator,
             record,
+            lets: std::collections::HashMap::new(),
         }
     }
 
@@ -396,7 +410,23 @@ impl<'a, 'p> Explainer<'a, 'p> {
                 let root = program.let_root(*l);
                 condition.shape = Shape::Named;
                 condition.text = program.let_name(*l).to_string();
-                condition.parts.push(self.condition(root)?);
+                let definition = match self.lets.get(l) {
+                    Some(Some(small)) => small.clone(),
+                    Some(None) => Condition {
+                        shape: Shape::Leaf,
+                        text: self.text(root),
+                        node: root,
+                        parts: Vec::new(),
+                        ..condition.clone()
+                    },
+                    None => {
+                        let definition = self.condition(root)?;
+                        let small = tree_size(&definition) <= REPEAT_LIMIT;
+                        self.lets.insert(*l, small.then(|| definition.clone()));
+                        definition
+                    }
+                };
+                condition.parts.push(definition);
             }
             _ => {
                 condition.reads = self.reads(node).unwrap_or_default();

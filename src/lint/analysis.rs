@@ -22,6 +22,20 @@ use crate::semantics::{Truth, Value};
 /// How many formula nodes one search may evaluate before it gives up (claiming nothing).
 const SEARCH_WORK: usize = 20_000_000;
 
+/// How many formula nodes all the searches of one model may evaluate; past it every search
+/// gives up at once, so a rule set of thousands of entangled conditions cannot keep a
+/// check waiting (each search alone is bounded by [`SEARCH_WORK`], their number is not).
+const MODEL_WORK: usize = 200_000_000;
+
+/// A `let` whose condition, with the `let`s it names written out, has more formula nodes
+/// than this is modelled as an independent atom: `let x1 = x0 and x0`, … doubles per line,
+/// so writing lets out in full could cost more than any machine has.
+const LET_LIMIT: usize = 1_024;
+
+/// How many formula nodes one model may build by writing out `let`s, over all formulas:
+/// a long chain of lets named by thousands of conditions stays linear past it.
+const EXPANSION_BUDGET: usize = 8_000_000;
+
 fn formula_size(f: &Formula) -> usize {
     match f {
         Formula::And(a, b) | Formula::Or(a, b) => 1 + formula_size(a) + formula_size(b),
@@ -143,6 +157,20 @@ pub struct Model<'p> {
     /// The truth tables of opaque atoms, shared: a rule set with many atoms would
     /// otherwise allocate one per atom.
     opaque_tables: [Arc<[TruthSet]>; 2],
+    /// [`may_be_unknown`] of every node, computed once: along `let`s it would otherwise
+    /// be asked again at every use.
+    unknown: Vec<bool>,
+    /// For each `let` node, the first node behind it that is not a `let` (`let b = a`
+    /// names `a`'s condition), so a chain of such lets is followed once.
+    let_target: Vec<NodeId>,
+    /// The size of each node's formula with every `let` written out, at most
+    /// `LET_LIMIT + 1`.
+    expanded: Vec<usize>,
+    /// Formula nodes that writing out lets may still build ([`EXPANSION_BUDGET`]).
+    expansion_left: usize,
+    /// Whether `formula` is inside a `let` it is writing out (whose size, counted at
+    /// the outermost one, covers the lets inside).
+    in_let: bool,
 }
 
 /// The outcome of a search.
@@ -170,7 +198,13 @@ impl<'p> Model<'p> {
             assignment: Default::default(),
             seen: Default::default(),
             opaque_tables: [Arc::from([T, F]), Arc::from([T, F, U])],
+            unknown: unknown_table(program),
+            let_target: Vec::new(),
+            expanded: Vec::new(),
+            expansion_left: EXPANSION_BUDGET,
+            in_let: false,
         };
+        (model.let_target, model.expanded) = let_tables(program);
         // terms in the order the program first compares them, so variables are numbered
         // the same way on every run (a search visits them in the order its formulas name
         // them, so the numbering changes no result)
@@ -283,7 +317,7 @@ impl<'p> Model<'p> {
     fn present(&self, node: NodeId) -> bool {
         match self.program.node(node) {
             Node::Field { base: None, .. } => true,
-            Node::Field { base: Some(b), .. } => !may_be_unknown(self.program, *b),
+            Node::Field { base: Some(b), .. } => !self.unknown[b.index()],
             _ => false,
         }
     }
@@ -294,14 +328,29 @@ impl<'p> Model<'p> {
         is_term(self.program, id).then(|| Key::Term(self.shapes.representative(id)))
     }
 
-    /// Builds the formula of a condition node, expanding `let`s.
+    /// Builds the formula of a condition node, writing out `let`s within the limits
+    /// ([`LET_LIMIT`], [`EXPANSION_BUDGET`]); a let past them is an opaque atom.
     pub fn formula(&mut self, id: NodeId) -> Formula {
         let program = self.program;
         match &program.node(id) {
             Node::And(a, b) => Formula::And(Box::new(self.formula(*a)), Box::new(self.formula(*b))),
             Node::Or(a, b) => Formula::Or(Box::new(self.formula(*a)), Box::new(self.formula(*b))),
             Node::Not(x) => Formula::Not(Box::new(self.formula(*x))),
-            Node::Let(l) => self.formula(program.let_root(*l)),
+            Node::Let(_) => {
+                let target = self.let_target[id.index()];
+                if self.in_let {
+                    return self.formula(target);
+                }
+                let size = self.expanded[target.index()];
+                if size > LET_LIMIT || size > self.expansion_left {
+                    return self.opaque_atom(id);
+                }
+                self.expansion_left -= size;
+                self.in_let = true;
+                let formula = self.formula(target);
+                self.in_let = false;
+                formula
+            }
             Node::Const(Value::Bool(true)) => Formula::Const(T),
             Node::Const(Value::Bool(false)) => Formula::Const(F),
             Node::Const(Value::Missing) => Formula::Const(U),
@@ -376,7 +425,7 @@ impl<'p> Model<'p> {
     fn opaque_atom(&mut self, id: NodeId) -> Formula {
         let key = Key::Atom(self.shapes.representative(id));
         // an atom that reads no value that can be missing is never unknown
-        let table = self.opaque_tables[usize::from(may_be_unknown(self.program, id))].clone();
+        let table = self.opaque_tables[usize::from(self.unknown[id.index()])].clone();
         // the same text always has the same table, so a shared variable fits every use
         let var = self.opaque(key, table.len());
         Formula::Atom { var, table }
@@ -390,6 +439,9 @@ impl<'p> Model<'p> {
         formulas: &[Formula],
         goal: &dyn Fn(&[TruthSet]) -> Option<bool>,
     ) -> Search {
+        if self.exhausted() {
+            return Search::GaveUp;
+        }
         let mut vars: Vec<usize> = Vec::new();
         let mut seen = self.seen.take();
         seen.resize(self.sizes.len(), false);
@@ -423,6 +475,12 @@ impl<'p> Model<'p> {
     /// How many formula nodes the searches of this model have evaluated.
     pub fn work(&self) -> usize {
         self.work.get()
+    }
+
+    /// Whether the searches of this model have used up its budget ([`MODEL_WORK`]): every
+    /// search from now on gives up, and a lint that still had places to look says so.
+    pub fn exhausted(&self) -> bool {
+        self.work.get() > MODEL_WORK
     }
 
     /// The variables a formula reads, each once.
@@ -709,8 +767,10 @@ fn regions(constants: &[Value]) -> Vec<Value> {
 /// Whether a node can have no value (or be unknown) for some contact: it reads an optional
 /// field, a classification, or something else that can be missing. Conservative: `true`
 /// whenever unsure.
-pub fn may_be_unknown(program: &Program, id: NodeId) -> bool {
-    let go = |n: &NodeId| may_be_unknown(program, *n);
+/// `known` holds the answer for every node before `id` (children and `let` roots come
+/// before the nodes that use them).
+fn may_be_unknown(program: &Program, id: NodeId, known: &[bool]) -> bool {
+    let go = |n: &NodeId| known[n.index()];
     match &program.node(id) {
         Node::Const(v) => v.is_missing(),
         Node::Now | Node::Presence(..) => false,
@@ -745,6 +805,54 @@ pub fn may_be_unknown(program: &Program, id: NodeId) -> bool {
             *kind != crate::ast::Aggregate::Count || go(list)
         }
     }
+}
+
+/// [`may_be_unknown`] of every node, in one pass over the nodes in order.
+fn unknown_table(program: &Program) -> Vec<bool> {
+    let mut known = Vec::with_capacity(program.node_ids().len());
+    for id in program.node_ids() {
+        let unknown = may_be_unknown(program, id, &known);
+        known.push(unknown);
+    }
+    known
+}
+
+/// For every node, the node a `let` stands for (itself for any other node), and the size
+/// of its formula with lets written out (capped past [`LET_LIMIT`]), in one pass over the
+/// nodes in order: a let's root always comes before the nodes that name it.
+fn let_tables(program: &Program) -> (Vec<NodeId>, Vec<usize>) {
+    let count = program.node_ids().len();
+    let (mut target, mut size) = (
+        Vec::with_capacity(count),
+        Vec::<usize>::with_capacity(count),
+    );
+    for id in program.node_ids() {
+        let (t, n) = match program.node(id) {
+            Node::Let(l) => {
+                let root = program.let_root(*l);
+                debug_assert!(root < id, "a let's root comes before its uses");
+                (target[root.index()], size[root.index()])
+            }
+            Node::And(a, b) | Node::Or(a, b) => (id, 1 + size[a.index()] + size[b.index()]),
+            Node::Not(x) => (id, 1 + size[x.index()]),
+            _ => (id, 1),
+        };
+        target.push(t);
+        size.push(n.min(LET_LIMIT + 1));
+    }
+    (target, size)
+}
+
+/// The note a lint leaves where its model's budget ran out ([`Model::exhausted`]): nothing
+/// is claimed about the places from `span` on, so no lint level may turn it into an error.
+pub fn stopped(lint: &str, span: crate::source::Span) -> crate::diagnostic::Diagnostic {
+    crate::diagnostic::Diagnostic::new(
+        crate::codes::Code::LintGaveUp,
+        span,
+        format!("`{lint}` stopped here: the conditions from here on were not checked"),
+    )
+    .with_label("not checked from here")
+    .with_help("the conditions are too many or too entangled to check within the lint's budget; split them, or move shared criteria into `let`s")
 }
 
 /// Whether a node is a list written in the rules with no missing element.

@@ -1,4 +1,4 @@
-use super::analysis::{F, Model, Search, T, TruthSet, U};
+use super::analysis::{F, Model, Search, T, TruthSet, U, stopped};
 use super::sites::{self, Root};
 use super::{Context, declare_lint};
 use crate::codes::Code;
@@ -34,6 +34,10 @@ fn check(ctx: &Context<'_>) -> Vec<Diagnostic> {
     let mut model = Model::new(ctx.program);
     let mut out = Vec::new();
     for site in sites(ctx) {
+        if model.exhausted() {
+            out.push(stopped("contradiction", ctx.program.span(site)));
+            break;
+        }
         if never(&mut model, site, |set| set == T, |set| set & T == 0) {
             out.push(
                 Diagnostic::new(

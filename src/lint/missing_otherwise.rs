@@ -1,4 +1,4 @@
-use super::analysis::{Model, Search, TruthSet, possible};
+use super::analysis::{Model, Search, TruthSet, possible, stopped};
 use super::{Context, declare_lint};
 use crate::codes::Code;
 use crate::diagnostic::Diagnostic;
@@ -40,6 +40,10 @@ fn check(ctx: &Context<'_>) -> Vec<Diagnostic> {
     for (c, class) in program.classes().iter().enumerate() {
         if class.otherwise.is_some() {
             continue;
+        }
+        if model.exhausted() {
+            out.push(stopped("missing-otherwise", ctx.rules.classes[c].name.span));
+            break;
         }
         let mut formulas = Vec::new();
         if let Some(g) = class.guard {

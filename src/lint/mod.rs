@@ -245,7 +245,14 @@ pub fn reference_markdown() -> String {
          ```toml\n[lints]\nmissing-otherwise = \"allow\"\nunreachable-row = \"deny\"\n```\n\n\
          or on the command line with `--allow`, `--warn` and `--deny` (names or codes; \
          `--deny warnings` fails on any warning). `qualify check --explain CODE` prints one \
-         lint's text.\n\n| code | name | default | what it finds |\n| --- | --- | --- | --- |\n",
+         lint's text.\n\n\
+         The lints that reason about conditions (Q1001–Q1004, Q1007, Q1010) share one sound \
+         analysis with two bounds, so that no rule set can keep a check waiting: a `let` \
+         whose condition, with the `let`s it names written out, exceeds 1,024 parts is \
+         treated as one independent condition (which makes the lints claim less, never \
+         wrongly), and each lint may spend a fixed amount of work per rule set (about a \
+         second on a laptop); where it runs out, the lint stops with a note (Q1000) at the \
+         place it stopped, and the note never fails a run.\n\n| code | name | default | what it finds |\n| --- | --- | --- | --- |\n",
     );
     for lint in ALL {
         out.push_str(&format!(

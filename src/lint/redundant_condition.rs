@@ -1,4 +1,4 @@
-use super::analysis::{Formula, Model, Search, TruthSet};
+use super::analysis::{Formula, Model, Search, TruthSet, stopped};
 use super::sites;
 use super::{Context, declare_lint};
 use crate::codes::Code;
@@ -43,6 +43,10 @@ fn check(ctx: &Context<'_>) -> Vec<Diagnostic> {
             };
             if !seen.insert(node) {
                 continue;
+            }
+            if model.exhausted() {
+                out.push(stopped("redundant-condition", program.span(node)));
+                return out;
             }
             let mut parts = sites::chain(program, node, and);
             if parts.len() > MAX_PARTS {

@@ -1,4 +1,4 @@
-use super::analysis::{Model, T};
+use super::analysis::{Model, T, stopped};
 use super::contradiction::{never, never_true, sites};
 use super::{Context, declare_lint, sites as site};
 use crate::codes::Code;
@@ -37,6 +37,10 @@ fn check(ctx: &Context<'_>) -> Vec<Diagnostic> {
     let mut model = Model::new(ctx.program);
     let mut out = Vec::new();
     for node in sites(ctx) {
+        if model.exhausted() {
+            out.push(stopped("tautology", ctx.program.span(node)));
+            break;
+        }
         // a witness is a contact for which the condition is false or unknown
         if never(&mut model, node, never_true, |set| set == T) {
             out.push(

@@ -1,4 +1,4 @@
-use super::analysis::{Model, Search, TruthSet, U};
+use super::analysis::{Model, Search, TruthSet, U, stopped};
 use super::sites;
 use super::{Context, declare_lint};
 use crate::codes::Code;
@@ -35,6 +35,7 @@ fn check(ctx: &Context<'_>) -> Vec<Diagnostic> {
     let mut model = Model::new(program);
     let mut out = Vec::new();
     let mut seen = std::collections::HashSet::new();
+    let mut found = Found::default();
     for root in sites::roots(ctx) {
         let mut negations = Vec::new();
         sites::walk(program, root.node, &mut |n| {
@@ -44,6 +45,10 @@ fn check(ctx: &Context<'_>) -> Vec<Diagnostic> {
             true
         });
         for n in negations {
+            if model.exhausted() {
+                out.push(stopped("unknown-prone-negation", program.span(n)));
+                return out;
+            }
             seen.insert(n);
             let Node::Not(operand) = program.node(n) else {
                 continue;
@@ -55,12 +60,12 @@ fn check(ctx: &Context<'_>) -> Vec<Diagnostic> {
             {
                 continue;
             }
-            let cause = unguarded_optional(program, *operand);
+            let cause = unguarded_optional(program, *operand, &mut found);
             let name = sites::text(ctx, cause.unwrap_or(*operand));
             // a list read by `in` can be present and still hold a missing element, which a
             // presence test cannot rule out: then say so, and offer a form that is never
             // unknown
-            if let Some((item, list)) = list_lookup(program, *operand) {
+            if let Some((item, list)) = list_lookup(program, *operand, &mut found) {
                 let list_text = sites::text(ctx, list);
                 out.push(
                     Diagnostic::new(
@@ -107,14 +112,29 @@ fn check(ctx: &Context<'_>) -> Vec<Diagnostic> {
     out
 }
 
+/// What [`list_lookup`] and [`unguarded_optional`] found behind each `let`, so that a
+/// let named by many conditions (or by itself twice, `let b = a and a`) is read once.
+#[derive(Default)]
+struct Found {
+    lists: std::collections::HashMap<usize, Option<(NodeId, NodeId)>>,
+    optional: std::collections::HashMap<usize, Option<NodeId>>,
+}
+
 /// The `(item, list)` of an `in` test on a list that can hold missing elements (a list
 /// from the data, not one written in the rules), found through `let`s.
-fn list_lookup(program: &Program, node: NodeId) -> Option<(NodeId, NodeId)> {
+fn list_lookup(program: &Program, node: NodeId, found: &mut Found) -> Option<(NodeId, NodeId)> {
     match program.node(node) {
         Node::In { item, list, .. } if !matches!(program.node(*list), Node::Const(_)) => {
             Some((*item, *list))
         }
-        Node::Let(l) => list_lookup(program, program.let_root(*l)),
+        Node::Let(l) => {
+            if let Some(known) = found.lists.get(l) {
+                return *known;
+            }
+            let lookup = list_lookup(program, program.let_root(*l), found);
+            found.lists.insert(*l, lookup);
+            lookup
+        }
         _ => None,
     }
 }
@@ -137,29 +157,36 @@ fn can_be_unknown(model: &mut Model<'_>, node: NodeId) -> bool {
 
 /// An optional field read by `node` (following `let`s) that no `??` or presence test
 /// guards; fields of quantifier variables do not count (their list decides).
-fn unguarded_optional(program: &Program, node: NodeId) -> Option<NodeId> {
+fn unguarded_optional(program: &Program, node: NodeId, found: &mut Found) -> Option<NodeId> {
     match &program.node(node) {
         Node::Coalesce(..) | Node::Presence(..) => None,
-        Node::Let(l) => unguarded_optional(program, program.let_root(*l)),
+        Node::Let(l) => {
+            if let Some(known) = found.optional.get(l) {
+                return *known;
+            }
+            let cause = unguarded_optional(program, program.let_root(*l), found);
+            found.optional.insert(*l, cause);
+            cause
+        }
         Node::Field { base, layout, slot } => {
             let optional = program.plan().field(*layout, *slot).optional;
             let on_local = base.is_some_and(|b| program.reads_variable(b));
             if optional && !on_local {
                 return Some(node);
             }
-            base.and_then(|b| unguarded_optional(program, b))
+            base.and_then(|b| unguarded_optional(program, b, found))
         }
         Node::Quantifier { list, .. } | Node::Aggregate { list, .. } => {
-            unguarded_optional(program, *list)
+            unguarded_optional(program, *list, found)
         }
         _ => {
-            let mut found = None;
+            let mut cause = None;
             program.for_each_child(node, |child| {
-                if found.is_none() {
-                    found = unguarded_optional(program, child);
+                if cause.is_none() {
+                    cause = unguarded_optional(program, child, found);
                 }
             });
-            found
+            cause
         }
     }
 }

@@ -25,6 +25,12 @@ use crate::source::SourceMap;
 
 pub use find::{Found, find};
 
+/// Stack of every thread that evaluates or walks a rule set: definitions chain up to
+/// [`crate::check::MAX_CHAIN`] deep, each with expressions up to
+/// [`crate::syntax::MAX_NESTING`] deep, and the stages follow them recursively. The memory
+/// is reserved, not used, unless a rule set needs it.
+pub const STACK_SIZE: usize = 512 << 20;
+
 /// What a record that cannot be read or classified costs the run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorPolicy {

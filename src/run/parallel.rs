@@ -57,51 +57,61 @@ pub(super) fn run<S: Sink, R: Read + Send>(
     let (send, receive) = mpsc::channel::<Batch>();
     let go_on = std::thread::scope(|scope| {
         for _ in 0..options.jobs {
-            let send = send.clone();
             let (progress, turn) = (&progress, &turn);
-            scope.spawn(move || {
-                let mut evaluator = Evaluator::new(program, options.now);
-                let mut records = Vec::new();
-                let mut spare = None;
-                loop {
-                    let (index, piece, taken) = {
-                        let Ok(mut p) = progress.lock() else { return };
-                        if let Some(bytes) = spare.take() {
-                            p.pieces.recycle(bytes);
-                        }
-                        let taken = std::mem::take(&mut p.taken);
-                        while !p.done && p.next >= p.consumed + window {
-                            p = match turn.wait(p) {
-                                Ok(p) => p,
-                                Err(_) => return,
+            let work = || {
+                let send = send.clone();
+                move || {
+                    let mut evaluator = Evaluator::new(program, options.now);
+                    let mut records = Vec::new();
+                    let mut spare = None;
+                    loop {
+                        let (index, piece, taken) = {
+                            let Ok(mut p) = progress.lock() else { return };
+                            if let Some(bytes) = spare.take() {
+                                p.pieces.recycle(bytes);
+                            }
+                            let taken = std::mem::take(&mut p.taken);
+                            while !p.done && p.next >= p.consumed + window {
+                                p = match turn.wait(p) {
+                                    Ok(p) => p,
+                                    Err(_) => return,
+                                };
+                            }
+                            if p.done {
+                                return;
+                            }
+                            // reading happens under the lock: the input is read in order, once
+                            let Some(piece) = p.pieces.next() else {
+                                p.done = true;
+                                turn.notify_all();
+                                return;
                             };
-                        }
-                        if p.done {
-                            return;
-                        }
-                        // reading happens under the lock: the input is read in order, once
-                        let Some(piece) = p.pieces.next() else {
-                            p.done = true;
-                            turn.notify_all();
-                            return;
+                            p.next += 1;
+                            (p.next - 1, piece, taken)
                         };
-                        p.next += 1;
-                        (p.next - 1, piece, taken)
-                    };
-                    drop(taken);
-                    let end = piece.end();
-                    spare = decoder.decode(piece, &mut records);
-                    let done = records
-                        .drain(..)
-                        .map(|record| {
-                            classify(program, sources, &mut evaluator, name, options, record)
-                        })
-                        .collect();
-                    if send.send((index, done, end)).is_err() {
-                        return;
+                        drop(taken);
+                        let end = piece.end();
+                        spare = decoder.decode(piece, &mut records);
+                        let done = records
+                            .drain(..)
+                            .map(|record| {
+                                classify(program, sources, &mut evaluator, name, options, record)
+                            })
+                            .collect();
+                        if send.send((index, done, end)).is_err() {
+                            return;
+                        }
                     }
                 }
-            });
+            };
+            // the stack that long chains of definitions need (reserved, not used, unless a
+            // rule set needs it); where it cannot be reserved, the default one
+            let spawned = std::thread::Builder::new()
+                .stack_size(super::STACK_SIZE)
+                .spawn_scoped(scope, work());
+            if spawned.is_err() {
+                scope.spawn(work());
+            }
         }
         drop(send);
         let finish = || {

@@ -117,7 +117,7 @@ impl Coverage {
             .collect();
         let line = |span: Span| sources.get(span.file).line_col(span.start as usize).line;
         let mut leaves = Vec::new();
-        let mut seen = HashSet::new();
+        let mut seen = Seen::default();
         for (c, class) in program.classes().iter().enumerate() {
             if let Some(g) = class.guard {
                 leaf_nodes(program, g, &mut seen, &mut leaves);
@@ -156,18 +156,31 @@ impl Coverage {
     }
 }
 
+/// What [`leaf_nodes`] has seen.
+#[derive(Default)]
+struct Seen {
+    leaves: HashSet<NodeId>,
+    lets: HashSet<usize>,
+}
+
 /// The leaf conditions under a node, looking through `and`, `or`, `not` and `let`s, in the
 /// same way explanations do.
-fn leaf_nodes(program: &Program, node: NodeId, seen: &mut HashSet<NodeId>, out: &mut Vec<NodeId>) {
+/// `seen` holds the leaves found so far and the `let`s already looked through (whose leaves
+/// are all in it: a let named twice, `let b = a and a`, is looked through once).
+fn leaf_nodes(program: &Program, node: NodeId, seen: &mut Seen, out: &mut Vec<NodeId>) {
     match &program.node(node) {
         Node::And(a, b) | Node::Or(a, b) => {
             leaf_nodes(program, *a, seen, out);
             leaf_nodes(program, *b, seen, out);
         }
         Node::Not(x) => leaf_nodes(program, *x, seen, out),
-        Node::Let(l) => leaf_nodes(program, program.let_root(*l), seen, out),
+        Node::Let(l) => {
+            if seen.lets.insert(*l) {
+                leaf_nodes(program, program.let_root(*l), seen, out);
+            }
+        }
         _ => {
-            if seen.insert(node) {
+            if seen.leaves.insert(node) {
                 out.push(node);
             }
         }

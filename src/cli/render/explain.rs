@@ -278,17 +278,18 @@ impl Tree {
     fn line(&mut self, condition: &Condition, indent: usize) {
         let head = format!("{} {}", mark(condition.truth), condition.text);
         match (condition.shape, condition.parts.first()) {
+            // a large `let` named again comes with its definition's text alone (see
+            // `explain::REPEAT_LIMIT`): refer to it as to any other shown above
+            (Shape::Named, Some(_)) if self.seen.contains(&condition.text) => {
+                self.push(&format!("{head} (as above)"), indent);
+            }
             (Shape::Named, Some(d)) if d.shape == Shape::Leaf => {
                 self.push(&with_note(&format!("{head} = {}", d.text), d), indent);
             }
             (Shape::Named, Some(d)) => {
-                if self.seen.contains(&condition.text) {
-                    self.push(&format!("{head} (as above)"), indent);
-                } else {
-                    self.seen.push(condition.text.clone());
-                    self.push(&head, indent);
-                    self.below(d, indent + 2);
-                }
+                self.seen.push(condition.text.clone());
+                self.push(&head, indent);
+                self.below(d, indent + 2);
             }
             (Shape::Leaf, _) => self.push(&with_note(&head, condition), indent),
             _ => {
