@@ -523,6 +523,54 @@ Use instead:
 
     contact: {id: t1, company: {size: 50}}"#;
 
+    BadMapping = "Q0301", Error, "mapping file is not valid",
+r#"A mapping (`[source.NAME]` in `qualify.toml`, or the file given with `--mapping`) says how
+to read a CRM export's headers and cells. It is checked before any data is read; this code
+is a mistake in its form: TOML that does not parse, a key the mapping does not have, a
+value of the wrong kind, or an invalid pattern, date format, time zone or delimiter. The
+message points at the place in the mapping file. `docs/mappings.md` lists every key.
+
+Example:
+
+    [source.crm.columns]
+    "Created" = { field = "created_at", fromat = "%m/%d/%Y" }
+
+Use instead:
+
+    [source.crm.columns]
+    "Created" = { field = "created_at", format = "%m/%d/%Y" }"#;
+
+    MappingUnknownField = "Q0302", Error, "mapping names a field the schema lacks",
+r#"A mapping reads a column into a field path that the schema does not declare. The help
+names the nearest field.
+
+Example:
+
+    schema contact { id: string, source: string? }
+    # qualify.toml
+    [source.crm.columns]
+    "Lead Source" = "lead_source"
+
+Use instead:
+
+    [source.crm.columns]
+    "Lead Source" = "source""#;
+
+    MappingMisfit = "Q0303", Error, "mapping does not fit the field",
+r#"A mapping reads a column in a way its field's type cannot take: `range` into a field that
+is not a number, `unit` into one that is not a duration, `format` into one that is not a
+date or datetime, `split` into one that is not a list, a `values` target that is not one
+of the field's `one of` values, or two headers into one field.
+
+Example:
+
+    schema contact { id: string, company_size: string? }
+    # qualify.toml
+    [source.crm.columns]
+    "Company Size" = { field = "company_size", range = "low" }
+
+Use instead: declare `company_size: number?` in the schema, so that `200-499` is read as 200."#;
+
     LintGaveUp = "Q1000", Info, "a lint stopped at its work budget",
 r#"A lint that must try many cases (today `unreachable-row`) stops when a rule set would take
 it too long, and says where: the rows from there on were not checked. Nothing is claimed

@@ -50,6 +50,7 @@ pub mod eval;
 pub mod explain;
 pub mod fmt;
 pub mod lint;
+pub mod mapping;
 pub mod run;
 pub mod semantics;
 pub mod source;

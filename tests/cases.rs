@@ -91,6 +91,17 @@ fn baddata() {
     });
 }
 
+/// A mapping case has the shape of an eval case plus a `qualify.toml` beside the rules
+/// with a `[source.…]` mapping (`docs/mappings.md`): CRM exports read as they are, and
+/// mappings or cells that cannot be read.
+#[test]
+fn mapping() {
+    insta::glob!("cases/mapping/*/rules.qual", |path| {
+        let output = eval_case(path);
+        insta::assert_snapshot!(output);
+    });
+}
+
 /// Runs `qualify eval` on a case directory's rules and contacts, `--format csv` unless its
 /// `args` name a format.
 fn eval_case(path: &Path) -> String {

@@ -11,6 +11,7 @@ use crate::check::CheckOptions;
 use crate::codes::Code;
 use crate::diagnostic::Diagnostic;
 use crate::lint::{Level, LintConfig};
+use crate::source::SourceMap;
 
 /// Arguments of `qualify check`.
 #[derive(Debug, Args)]
@@ -63,12 +64,31 @@ pub fn run(args: &CheckArgs) -> Result<ExitStatus, CliError> {
     if let Some(code) = &args.explain {
         return explain(code);
     }
-    let sources = load::rule_set(&args.paths)?;
+    let mut sources = load::rule_set(&args.paths)?;
     let options = CheckOptions {
         id_field: args.id_field.clone(),
     };
     let config = lint_config(&args.paths, &args.allow, &args.warn, &args.deny)?;
-    let diagnostics = crate::analyze(&sources, &options, &config).diagnostics;
+    let analysis = crate::analyze(&sources, &options, &config);
+    let mut diagnostics = analysis.diagnostics;
+    // the mapping beside the rules is checked with them, so CI catches its mistakes before
+    // a run over data does
+    if analysis.program.is_some()
+        && let Some(file) = rules_root(&args.paths).map(|r| r.join("qualify.toml"))
+        && file.is_file()
+    {
+        let text = load::read_rule_file(&file)?;
+        // parsed in a map of its own, then added to the rules' only when it has problems
+        // to show, so that a clean mapping changes no count of files checked
+        let mut alone = SourceMap::new();
+        let id = alone.add(load::display_path(&file), text.clone());
+        if crate::mapping::parse(&text, id, &analysis.rules).is_err() {
+            let id = sources.add(load::display_path(&file), text.clone());
+            if let Err(problems) = crate::mapping::parse(&text, id, &analysis.rules) {
+                diagnostics.extend(problems);
+            }
+        }
+    }
     // buffered: diagnostics are written one at a time, and standard output alone would
     // flush at every line
     let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
@@ -103,6 +123,17 @@ pub fn run(args: &CheckArgs) -> Result<ExitStatus, CliError> {
     })
 }
 
+/// The directory of the (first) rule path, where its `qualify.toml` is.
+fn rules_root(paths: &[PathBuf]) -> Option<PathBuf> {
+    paths.first().map(|p| {
+        if p.is_dir() {
+            p.clone()
+        } else {
+            p.parent().map(Path::to_path_buf).unwrap_or_default()
+        }
+    })
+}
+
 /// Lint levels: `qualify.toml` beside the (first) rule path, then the flags.
 pub fn lint_config(
     paths: &[PathBuf],
@@ -110,15 +141,11 @@ pub fn lint_config(
     warn: &[String],
     deny: &[String],
 ) -> Result<LintConfig, CliError> {
-    let root = paths.first().map(|p| {
-        if p.is_dir() {
-            p.clone()
-        } else {
-            p.parent().map(Path::to_path_buf).unwrap_or_default()
-        }
-    });
     let mut config = LintConfig::default();
-    if let Some(file) = root.map(|r| r.join("qualify.toml")).filter(|f| f.is_file()) {
+    if let Some(file) = rules_root(paths)
+        .map(|r| r.join("qualify.toml"))
+        .filter(|f| f.is_file())
+    {
         let text = std::fs::read_to_string(&file)
             .map_err(|e| CliError::io(format!("cannot read `{}`", file.display()), e))?;
         config = LintConfig::from_toml(&text)

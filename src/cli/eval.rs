@@ -11,6 +11,7 @@ use super::render::results::{RowWriter, result_header, write_summary};
 use super::{CliError, ExitStatus, load, progress};
 use crate::compile::Program;
 use crate::data::{DataError, InputFormat};
+use crate::mapping::Mapping;
 use crate::run;
 
 /// Arguments of `qualify eval`.
@@ -84,6 +85,11 @@ pub struct ReadingArgs {
     /// The field that names each contact
     #[arg(long, default_value = "id", value_name = "FIELD", value_parser = super::id_field)]
     pub id_field: String,
+
+    /// How to read the data files' columns and cells (see docs/mappings.md) [default:
+    /// `qualify.toml` beside the rules, if it has a `[source.…]`]
+    #[arg(long, value_name = "FILE")]
+    pub mapping: Option<PathBuf>,
 }
 
 /// Input formats.
@@ -123,6 +129,15 @@ pub fn parse_as_of(text: Option<&str>) -> Result<jiff::Timestamp, CliError> {
 }
 
 impl ReadingArgs {
+    /// The rule set's program and the mapping these options name, both checked.
+    #[allow(clippy::type_complexity)]
+    pub fn program(
+        &self,
+        rules: &std::path::Path,
+    ) -> Result<Result<(crate::source::SourceMap, Program, Mapping), ExitStatus>, CliError> {
+        load::program_and_mapping(rules, &self.id_field, self.mapping.as_deref())
+    }
+
     /// The `--input-format` flag as a data format.
     pub fn input_format(&self) -> Option<InputFormat> {
         self.input_format.map(|f| match f {
@@ -136,7 +151,7 @@ impl ReadingArgs {
 /// Runs `qualify eval`.
 pub fn run(args: &EvalArgs) -> Result<ExitStatus, CliError> {
     let now = parse_as_of(args.reading.as_of.as_deref())?;
-    let (sources, program) = match load::program(&args.rules, &args.reading.id_field)? {
+    let (sources, program, mapping) = match args.reading.program(&args.rules)? {
         Ok(loaded) => loaded,
         Err(status) => return Ok(status),
     };
@@ -157,6 +172,10 @@ pub fn run(args: &EvalArgs) -> Result<ExitStatus, CliError> {
         .data
         .iter()
         .map(|path| load::data_file(path, args.reading.input_format()))
+        .collect::<Result<Vec<_>, _>>()?;
+    let through = files
+        .iter()
+        .map(|f| f.source(&mapping))
         .collect::<Result<Vec<_>, _>>()?;
     let options = run::Options {
         now,
@@ -181,7 +200,11 @@ pub fn run(args: &EvalArgs) -> Result<ExitStatus, CliError> {
     // results are written as they come, so memory does not grow with the input
     let mut write = |out: &mut dyn Write| {
         let out = BufWriter::with_capacity(1 << 16, out);
-        let inputs: Vec<run::Input<'_>> = files.iter_mut().map(load::DataFile::input).collect();
+        let inputs: Vec<run::Input<'_>> = files
+            .iter_mut()
+            .zip(&through)
+            .map(|(f, source)| f.input().through(*source))
+            .collect();
         let mut sink = Emit {
             program: &program,
             columns: &columns,

@@ -46,14 +46,15 @@ pub enum ExplainFormat {
 /// Runs `qualify explain`.
 pub fn run(args: &ExplainArgs) -> Result<ExitStatus, CliError> {
     let now = parse_as_of(args.reading.as_of.as_deref())?;
-    let (sources, program) = match load::program(&args.rules, &args.reading.id_field)? {
+    let (sources, program, mapping) = match args.reading.program(&args.rules)? {
         Ok(loaded) => loaded,
         Err(status) => return Ok(status),
     };
     let mut file = load::data_file(&args.data, args.reading.input_format())?;
+    let through = file.source(&mapping)?;
     let shown = file.shown();
     let id = super::render::printable(&args.id);
-    let found = run::find(&program, file.input(), &args.id);
+    let found = run::find(&program, file.input().through(through), &args.id);
     let name = &file.name;
     if let Some((_, e)) = &found.error {
         super::stderr_line!("{}", super::render::data::line(e));

@@ -15,6 +15,7 @@ use crate::check::CheckOptions;
 use crate::compile::Program;
 use crate::data::InputFormat;
 use crate::diagnostic::Diagnostic;
+use crate::mapping::Mapping;
 use crate::source::SourceMap;
 
 /// The files with one of `extensions` below `dir` (following links, each once), in path
@@ -104,6 +105,41 @@ pub fn program(
     rules: &Path,
     id_field: &str,
 ) -> Result<Result<(SourceMap, Program), ExitStatus>, CliError> {
+    Ok(load(rules, id_field, None)?.map(|(s, p, _)| (s, p)))
+}
+
+/// The mapping file of a run: the one named by `--mapping`, or `qualify.toml` beside the
+/// rules if it exists.
+fn mapping_file(rules: &Path, flag: Option<&Path>) -> Option<PathBuf> {
+    if let Some(flag) = flag {
+        return Some(flag.to_path_buf());
+    }
+    let root = if rules.is_dir() {
+        rules.to_path_buf()
+    } else {
+        rules.parent().map(Path::to_path_buf).unwrap_or_default()
+    };
+    Some(root.join("qualify.toml")).filter(|f| f.is_file())
+}
+
+/// Like [`program`], and the mapping (`--mapping FILE`, or `qualify.toml` beside the
+/// rules), checked against the rule set before any data is read: its problems are printed
+/// and the run does not start.
+pub fn program_and_mapping(
+    rules: &Path,
+    id_field: &str,
+    mapping_flag: Option<&Path>,
+) -> Result<Result<(SourceMap, Program, Mapping), ExitStatus>, CliError> {
+    load(rules, id_field, Some(mapping_file(rules, mapping_flag)))
+}
+
+/// The rule set's program, and the mapping in `mapping` (`None`: none is wanted).
+#[allow(clippy::type_complexity)]
+fn load(
+    rules: &Path,
+    id_field: &str,
+    mapping: Option<Option<PathBuf>>,
+) -> Result<Result<(SourceMap, Program, Mapping), ExitStatus>, CliError> {
     let sources = rule_set(&[rules.to_path_buf()])?;
     let options = CheckOptions {
         id_field: id_field.to_string(),
@@ -125,8 +161,23 @@ pub fn program(
             ));
         }
     };
+    let mut found_mapping = Mapping::default();
+    if let Some(file) = mapping.flatten() {
+        let text = read_rule_file(&file)?;
+        let mut map_sources = SourceMap::new();
+        let id = map_sources.add(display_path(&file), text.clone());
+        match crate::mapping::parse(&text, id, checked.rules()) {
+            Ok(found) => found_mapping = found,
+            Err(problems) => {
+                let color = Color::for_stream(std::io::stderr().is_terminal());
+                super::stderr_text!("{}", render::human(&map_sources, &problems, color));
+                super::stderr_text!("{}", render::check_summary(&map_sources, &problems));
+                return Ok(Err(ExitStatus::Failed));
+            }
+        }
+    }
     let program = crate::compile::compile(&checked);
-    Ok(Ok((sources, program)))
+    Ok(Ok((sources, program, found_mapping)))
 }
 
 /// The text of a rule file: UTF-8 (a leading byte-order mark is dropped), or an error that
@@ -167,6 +218,25 @@ impl DataFile {
         shown(&self.name)
     }
 
+    /// The mapping's source that reads this file, if any; an error when two sources match
+    /// it, or when one matches a JSON file (mappings read CSV files so far).
+    pub fn source<'m>(
+        &self,
+        mapping: &'m Mapping,
+    ) -> Result<Option<&'m crate::mapping::Source>, CliError> {
+        let source = mapping.source_for(&self.name).map_err(CliError::usage)?;
+        match (source, self.format) {
+            (Some(source), InputFormat::Json | InputFormat::Jsonl) => {
+                Err(CliError::usage(format!(
+                    "the mapping's source `{}` matches {}, but mappings read CSV files only so far; give the source `files` patterns that match only the CSV files",
+                    source.name,
+                    self.shown()
+                )))
+            }
+            (source, _) => Ok(source),
+        }
+    }
+
     /// The file as a run input (its bytes can be taken once; a second input reads nothing).
     pub fn input(&mut self) -> crate::run::Input<'_> {
         let reader = self
@@ -177,6 +247,7 @@ impl DataFile {
             name: &self.name,
             format: self.format,
             reader,
+            source: None,
         }
     }
 }

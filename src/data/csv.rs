@@ -1,6 +1,7 @@
 //! CSV: a header row, dotted headers for nested fields (`company.size`), list fields as
 //! JSON text in a cell, values typed by the plan.
 
+use std::borrow::Cow;
 use std::cell::RefCell;
 use std::sync::Arc;
 
@@ -12,6 +13,7 @@ use super::typed::{self, FieldError, FieldPath, Segment};
 use super::{Contact, DataError, DataProblem, Found, MAX_EXACT_ID, MAX_RECORD_BYTES};
 use crate::codes::Code;
 use crate::compile::{FieldPlan, LayoutId, PlanType};
+use crate::mapping::{IdRule, Read, Source, read};
 use crate::semantics::Value;
 
 /// Where a column's values go: the slots from the contact down to the field.
@@ -19,28 +21,75 @@ use crate::semantics::Value;
 struct Column {
     /// `(layout, slot)` for each step; all but the last are nested records.
     steps: Vec<(LayoutId, usize)>,
-    /// The header as written (the field path in errors).
+    /// The header as written (the field path in errors, whatever a mapping renamed).
     header: String,
+    /// How a mapping reads its cells.
+    read: Option<Box<Read>>,
 }
 
-/// A CSV header as the plan reads it: where each column's values go.
+/// A CSV header as the plan (and a mapping) reads it: where each column's values go.
 #[derive(Debug)]
 pub struct Header {
     headers: Vec<String>,
     columns: Vec<Option<Column>>,
+    /// The byte between cells.
+    delimiter: u8,
+    /// Where each row's id comes from.
+    id: RowId,
+}
+
+/// Where a row's id comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum RowId {
+    /// The column of the id field.
+    Column,
+    /// The row's line in the file (a mapping's `id = "line"`).
+    Line,
+    /// These columns' cells joined by `|` (a mapping's `id = [...]`).
+    Cells(Vec<usize>),
+}
+
+impl Header {
+    /// The id of a row whose cells are `cells`, on `line`, unless it has none.
+    fn row_id<'c>(
+        &self,
+        cells: impl Iterator<Item = Cow<'c, str>>,
+        line: usize,
+        plan: &FieldPlan,
+    ) -> Option<String> {
+        match &self.id {
+            RowId::Column => id_of(&self.columns, cells, plan),
+            RowId::Line => Some(line.to_string()),
+            RowId::Cells(at) => {
+                let cells: Vec<_> = cells.collect();
+                let parts: Vec<&str> = at
+                    .iter()
+                    .map(|&i| cells.get(i).map_or("", |c| c.trim()))
+                    .collect();
+                parts.iter().any(|p| !p.is_empty()).then(|| parts.join("|"))
+            }
+        }
+    }
 }
 
 /// Reads the header row from the first bytes of a CSV file (up to the end of the header
-/// line); an error here ends the file.
-pub fn header(file: &str, bytes: &[u8], plan: &FieldPlan) -> Result<Header, Box<DataError>> {
+/// line), through the mapping's source if there is one; an error here ends the file.
+pub fn header(
+    file: &str,
+    bytes: &[u8],
+    plan: &FieldPlan,
+    source: Option<&Source>,
+) -> Result<Header, Box<DataError>> {
     let header_error = |problem: DataProblem, code: Code| {
         let mut error = DataError::new(code, file, problem);
         error.line = Some(1);
         error.fatal = true;
         Err(Box::new(error))
     };
+    let delimiter = source.map_or(b',', |s| s.delimiter);
     let mut reader = ::csv::ReaderBuilder::new()
         .flexible(true)
+        .delimiter(delimiter)
         .from_reader(bytes);
     // a header that is not UTF-8 cannot name a field the program reads (those are UTF-8),
     // so it is read as far as it is text; such columns are skipped like any unknown one
@@ -57,7 +106,22 @@ pub fn header(file: &str, bytes: &[u8], plan: &FieldPlan) -> Result<Header, Box<
             );
         }
     };
-    let columns: Vec<Option<Column>> = headers.iter().map(|h| column(plan, h)).collect();
+    let columns: Vec<Option<Column>> = headers
+        .iter()
+        .map(|h| {
+            let header = h.trim();
+            let Some(source) = source else {
+                return column(plan, header, header);
+            };
+            let mapped = source.columns.iter().find(|c| c.header == header);
+            let path = mapped.map_or(header, |c| c.field.as_str());
+            let mut column = column(plan, path, header)?;
+            column.read = Some(Box::new(
+                mapped.map_or(&source.default, |c| &c.read).clone(),
+            ));
+            Some(column)
+        })
+        .collect();
     // two columns for one field would leave one of the values unused
     for (i, c) in columns.iter().enumerate() {
         let Some(c) = c else { continue };
@@ -83,10 +147,31 @@ pub fn header(file: &str, bytes: &[u8], plan: &FieldPlan) -> Result<Header, Box<
     if headers.len() <= 1 && headers.first().is_none_or(|h| h.trim().is_empty()) {
         return header_error(DataProblem::EmptyCsv, Code::MalformedCsv);
     }
-    if !columns
-        .iter()
-        .flatten()
-        .any(|c| c.steps.len() == 1 && c.steps[0] == (0, plan.id_slot))
+    let id = match source.map(|s| &s.id) {
+        None | Some(IdRule::Column) => RowId::Column,
+        Some(IdRule::Line) => RowId::Line,
+        Some(IdRule::Cells(names)) => {
+            let mut at = Vec::new();
+            for name in names {
+                match headers.iter().position(|h| h.trim() == name) {
+                    Some(i) => at.push(i),
+                    None => {
+                        let problem = DataProblem::NoIdCellColumn {
+                            header: name.clone(),
+                            source: source.map(|s| s.name.clone()).unwrap_or_default(),
+                        };
+                        return header_error(problem, Code::MissingContactId);
+                    }
+                }
+            }
+            RowId::Cells(at)
+        }
+    };
+    if id == RowId::Column
+        && !columns
+            .iter()
+            .flatten()
+            .any(|c| c.steps.len() == 1 && c.steps[0] == (0, plan.id_slot))
     {
         let semicolons = headers.len() == 1 && headers.iter().any(|h| h.contains(';'));
         let problem = DataProblem::NoIdColumn {
@@ -95,7 +180,12 @@ pub fn header(file: &str, bytes: &[u8], plan: &FieldPlan) -> Result<Header, Box<
         };
         return header_error(problem, Code::MissingContactId);
     }
-    Ok(Header { headers, columns })
+    Ok(Header {
+        headers,
+        columns,
+        delimiter,
+        id,
+    })
 }
 
 /// Decodes the CSV rows in `bytes` (whole rows after the header; the first on `first_line`
@@ -108,11 +198,12 @@ pub fn rows(
     plan: &FieldPlan,
     out: &mut Vec<Result<Contact, Box<DataError>>>,
 ) {
-    let Header { headers, columns } = header;
+    let Header { headers, .. } = header;
     let width = headers.len();
     let mut reader = ::csv::ReaderBuilder::new()
         .flexible(true)
         .has_headers(false)
+        .delimiter(header.delimiter)
         .from_reader(bytes);
     let mut record = ::csv::ByteRecord::new();
     // lines are counted here: the reader's own line numbers are one short per CRLF and do
@@ -142,7 +233,7 @@ pub fn rows(
                     Err(Box::new(e))
                 };
                 if record.as_slice().len() > MAX_RECORD_BYTES {
-                    let id = byte_id_cell(columns, &record, plan);
+                    let id = header.row_id(record.iter().map(String::from_utf8_lossy), line, plan);
                     let limit = MAX_RECORD_BYTES;
                     out.push(refuse(DataProblem::RecordTooLarge { limit }, None, id));
                     continue;
@@ -152,10 +243,11 @@ pub fn rows(
                     Ok(row) => row,
                     Err(e) => {
                         let field = e.utf8_error().field();
-                        let header = headers.get(field).map(|h| h.trim().to_string());
+                        let column = headers.get(field).map(|h| h.trim().to_string());
                         record = e.into_byte_record();
-                        let id = byte_id_cell(columns, &record, plan);
-                        out.push(refuse(DataProblem::NotUtf8, header, id));
+                        let id =
+                            header.row_id(record.iter().map(String::from_utf8_lossy), line, plan);
+                        out.push(refuse(DataProblem::NotUtf8, column, id));
                         continue;
                     }
                 };
@@ -165,9 +257,10 @@ pub fn rows(
                         header: width,
                         spans_lines: row.iter().any(|cell| cell.contains('\n')),
                     };
-                    refuse(problem, None, id_cell(columns, &row, plan))
+                    let id = header.row_id(row.iter().map(Cow::Borrowed), line, plan);
+                    refuse(problem, None, id)
                 } else {
-                    decode_row(file, line, plan, columns, &row)
+                    decode_row(file, line, plan, header, &row)
                 });
                 record = row.into_byte_record();
             }
@@ -189,36 +282,23 @@ pub fn rows(
 }
 
 /// The id of a CSV row too large to read, found in its first bytes.
-pub fn prefix_id(header: &Header, prefix: &[u8], plan: &FieldPlan) -> Option<String> {
+pub fn prefix_id(header: &Header, prefix: &[u8], line: usize, plan: &FieldPlan) -> Option<String> {
     let mut reader = ::csv::ReaderBuilder::new()
         .flexible(true)
         .has_headers(false)
+        .delimiter(header.delimiter)
         .from_reader(prefix);
     let record = reader.byte_records().next()?.ok()?;
     // the last cell of a prefix may be cut short: only whole cells name the contact
     let whole = record.len().saturating_sub(1);
-    let id = header.columns.iter().take(whole).position(|c| {
-        c.as_ref()
-            .is_some_and(|c| c.steps.len() == 1 && c.steps[0] == (0, plan.id_slot))
-    })?;
-    let cell = String::from_utf8_lossy(record.get(id)?);
-    let cell = cell.trim();
-    (!cell.is_empty()).then(|| cell.to_string())
-}
-
-/// The id cell of a row that is not all UTF-8, shown as far as it is text.
-fn byte_id_cell(
-    columns: &[Option<Column>],
-    record: &::csv::ByteRecord,
-    plan: &FieldPlan,
-) -> Option<String> {
-    id_of(columns, record.iter().map(String::from_utf8_lossy), plan)
+    let cells = record.iter().take(whole).map(String::from_utf8_lossy);
+    header.row_id(cells, line, plan)
 }
 
 /// The trimmed id cell among `cells`, unless it is empty.
 fn id_of<'c>(
     columns: &[Option<Column>],
-    cells: impl Iterator<Item = std::borrow::Cow<'c, str>>,
+    cells: impl Iterator<Item = Cow<'c, str>>,
     plan: &FieldPlan,
 ) -> Option<String> {
     columns.iter().zip(cells).find_map(|(c, cell)| {
@@ -228,11 +308,12 @@ fn id_of<'c>(
     })
 }
 
-/// Resolves a dotted header to the plan's slots; `None` for columns no rule reads.
-fn column(plan: &FieldPlan, header: &str) -> Option<Column> {
+/// Resolves a column's dotted field path (its header, or the one a mapping gives it) to
+/// the plan's slots; `None` for columns no rule reads.
+fn column(plan: &FieldPlan, path: &str, header: &str) -> Option<Column> {
     let mut layout = 0;
     let mut steps = Vec::new();
-    let parts: Vec<&str> = header.trim().split('.').collect();
+    let parts: Vec<&str> = path.trim().split('.').collect();
     for (i, part) in parts.iter().enumerate() {
         let slot = plan.records[layout].slot(part)?;
         steps.push((layout, slot));
@@ -246,16 +327,8 @@ fn column(plan: &FieldPlan, header: &str) -> Option<Column> {
     Some(Column {
         steps,
         header: header.trim().to_string(),
+        read: None,
     })
-}
-
-/// The trimmed id cell of a row, unless it is empty.
-fn id_cell(
-    columns: &[Option<Column>],
-    record: &::csv::StringRecord,
-    plan: &FieldPlan,
-) -> Option<String> {
-    id_of(columns, record.iter().map(std::borrow::Cow::Borrowed), plan)
 }
 
 /// A nested record being filled from several columns.
@@ -306,11 +379,12 @@ fn decode_row(
     file: &str,
     line: usize,
     plan: &FieldPlan,
-    columns: &[Option<Column>],
+    header: &Header,
     record: &::csv::StringRecord,
 ) -> Result<Contact, Box<DataError>> {
+    let columns = &header.columns;
     let mut root = Partial::new(plan, 0);
-    let id = id_cell(columns, record, plan);
+    let id = header.row_id(record.iter().map(Cow::Borrowed), line, plan);
     let located = |f: FieldError| {
         let mut e = DataError::new(f.code, file, f.problem);
         e.field = Some(f.field);
@@ -328,7 +402,11 @@ fn decode_row(
             parent: None,
             segment: Segment::Field(&column.header),
         };
-        let value = cell_value(plan, cell, ty, &path).map_err(located)?;
+        let value = match &column.read {
+            Some(read) => mapped_cell(plan, cell, ty, &path, read),
+            None => cell_value(plan, cell, ty, &path),
+        }
+        .map_err(located)?;
         let mut target = &mut root;
         for &(layout, slot) in &column.steps[..column.steps.len() - 1] {
             let next_layout = match &plan.records[layout].fields[slot].ty {
@@ -338,6 +416,17 @@ fn decode_row(
             target = target.children[slot].get_or_insert_with(|| Partial::new(plan, next_layout));
         }
         target.slots[last_slot] = value;
+    }
+    // an id the mapping makes (a line, cells joined) is the id field's value too
+    if header.id != RowId::Column
+        && let Some(id) = &id
+    {
+        root.slots[plan.id_slot] = match &plan.records[0].fields[plan.id_slot].ty {
+            PlanType::Number => id
+                .parse::<f64>()
+                .map_or_else(|_| Value::Str(Arc::from(id.as_str())), Value::Number),
+            _ => Value::Str(Arc::from(id.as_str())),
+        };
     }
     let slots = root.finish(plan, 0);
     let Some(id) = id.clone() else {
@@ -426,6 +515,135 @@ fn cell_value(
         PlanType::List(_) | PlanType::Record(_) => json_cell(plan, text, ty, path),
         PlanType::Dynamic => Ok(dynamic_cell(plan, text, path)),
         _ => typed::text_value(text, ty, path),
+    }
+}
+
+/// Types one cell the way a mapping reads its column (`docs/mappings.md`): missing
+/// spellings, `extract`, `values`, then the field's type with the column's options.
+fn mapped_cell(
+    plan: &FieldPlan,
+    cell: &str,
+    ty: &PlanType,
+    path: &FieldPath<'_>,
+    read: &Read,
+) -> Result<Value, FieldError> {
+    let text = cell.trim();
+    if text.is_empty() || read.is_missing(text) {
+        return Ok(Value::Missing);
+    }
+    let text = match &read.extract {
+        Some(pattern) => match pattern.captures(text).and_then(|c| c.get(1)) {
+            Some(group) => group.as_str().trim(),
+            None => {
+                let problem = DataProblem::NoMatch {
+                    found: Found::text(cell),
+                    pattern: pattern.as_str().to_string(),
+                };
+                return Err(FieldError::new(Code::WrongType, path, problem));
+            }
+        },
+        None => text,
+    };
+    let text = read.mapped(text).unwrap_or(text);
+    match (ty, &read.split) {
+        (PlanType::List(element), Some(separator)) => {
+            let mut items = Vec::new();
+            for (i, part) in text.split(separator.as_str()).enumerate() {
+                let part = part.trim();
+                if part.is_empty() {
+                    continue;
+                }
+                let here = FieldPath {
+                    parent: Some(path),
+                    segment: Segment::Index(i),
+                };
+                let part = read.mapped(part).unwrap_or(part);
+                items.push(mapped_scalar(plan, part, element, &here, read)?);
+            }
+            Ok(Value::List(Arc::from(items)))
+        }
+        _ => mapped_scalar(plan, text, ty, path, read),
+    }
+}
+
+/// One value of a mapped cell (after `extract` and `values`), typed with the column's
+/// options.
+fn mapped_scalar(
+    plan: &FieldPlan,
+    text: &str,
+    ty: &PlanType,
+    path: &FieldPath<'_>,
+    read: &Read,
+) -> Result<Value, FieldError> {
+    let found = || Found::text(text);
+    let fail = |problem| Err(FieldError::new(Code::WrongType, path, problem));
+    match ty {
+        PlanType::Number if read.range.is_some() => {
+            let end = read.range.unwrap_or(read::RangeEnd::Low);
+            match read::range(text, end) {
+                Some(Some(n)) => Ok(Value::Number(n)),
+                Some(None) => Ok(Value::Missing),
+                None => fail(DataProblem::NotARange { found: found() }),
+            }
+        }
+        PlanType::Bool => match read.truth(text) {
+            Some(b) => Ok(Value::Bool(b)),
+            None => fail(DataProblem::NotASpelledBool {
+                found: found(),
+                spellings: Box::new((read.truths.clone(), read.falses.clone())),
+            }),
+        },
+        PlanType::Enum(values) if read.fold_case => {
+            match values
+                .iter()
+                .find(|v| v.to_lowercase() == text.to_lowercase())
+            {
+                Some(value) => typed::text_value(value, ty, path),
+                None => typed::text_value(text, ty, path),
+            }
+        }
+        PlanType::Date if read.format.is_some() => {
+            let format = read.format.as_deref().unwrap_or_default();
+            match read::date(text, format) {
+                Some(d) => Ok(Value::Date(d)),
+                None => fail(DataProblem::NotInFormat {
+                    found: found(),
+                    format: read.format.clone(),
+                    zoned: read.timezone.is_some(),
+                }),
+            }
+        }
+        PlanType::DateTime if read.epoch.is_some() => {
+            let unit = read.epoch.unwrap_or(read::Unit::Seconds);
+            match read::epoch(text, unit) {
+                Some(t) => Ok(Value::DateTime(t)),
+                None => fail(DataProblem::NotANumberOfUnits {
+                    found: found(),
+                    unit: unit.name(),
+                }),
+            }
+        }
+        PlanType::DateTime if read.format.is_some() || read.timezone.is_some() => {
+            match read::datetime(text, read.format.as_deref(), read.timezone.as_ref()) {
+                Some(t) => Ok(Value::DateTime(t)),
+                None => fail(DataProblem::NotInFormat {
+                    found: found(),
+                    format: read.format.clone(),
+                    zoned: read.timezone.is_some(),
+                }),
+            }
+        }
+        PlanType::Duration if read.unit.is_some() => {
+            let unit = read.unit.unwrap_or(read::Unit::Seconds);
+            match read::duration(text, unit) {
+                Some(d) => Ok(Value::Duration(d)),
+                None => fail(DataProblem::NotANumberOfUnits {
+                    found: found(),
+                    unit: unit.name(),
+                }),
+            }
+        }
+        _ => cell_value(plan, text, ty, path),
     }
 }
 

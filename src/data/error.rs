@@ -126,6 +126,13 @@ pub enum DataProblem {
         /// 1-based column of the second.
         second: usize,
     },
+    /// A mapping builds the id from a header this CSV file does not have.
+    NoIdCellColumn {
+        /// The header.
+        header: String,
+        /// The mapping's source.
+        source: String,
+    },
     /// A CSV file without even a header row.
     EmptyCsv,
     /// A CSV header without the id column.
@@ -176,6 +183,42 @@ pub enum DataProblem {
         record: String,
         /// The dotted column, as written.
         column: String,
+    },
+    /// A cell for a `bool` that is none of the spellings its mapping accepts.
+    NotASpelledBool {
+        /// The text found.
+        found: Found,
+        /// The spellings of true, then of false.
+        spellings: Box<(Vec<String>, Vec<String>)>,
+    },
+    /// A cell a mapping reads as a range (`200-499`) that is not one.
+    NotARange {
+        /// The text found.
+        found: Found,
+    },
+    /// A cell that a mapping's `extract` pattern does not match.
+    NoMatch {
+        /// The text found.
+        found: Found,
+        /// The pattern.
+        pattern: String,
+    },
+    /// A cell not written in the date format its mapping gives (or, for a time without
+    /// offset, without a zone to read it in).
+    NotInFormat {
+        /// The text found.
+        found: Found,
+        /// The format, or `None` for the default forms.
+        format: Option<String>,
+        /// Whether a zone was given for times without offset.
+        zoned: bool,
+    },
+    /// A cell a mapping reads as a number of some unit that is not a number (or too large).
+    NotANumberOfUnits {
+        /// The text found.
+        found: Found,
+        /// The unit, as the mapping names it.
+        unit: &'static str,
     },
     /// A CSV record the reader rejects.
     MalformedCsv {

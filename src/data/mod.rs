@@ -79,18 +79,20 @@ pub fn read<'a, T: AsRef<[u8]> + ?Sized>(
     text: &'a T,
     plan: &'a FieldPlan,
 ) -> Box<dyn Iterator<Item = Result<Contact, Box<DataError>>> + 'a> {
-    Box::new(stream(format, file, text.as_ref(), plan))
+    Box::new(stream(format, file, text.as_ref(), plan, None))
 }
 
-/// Decodes every contact read from `reader`, in input order, holding only a few chunks of
-/// it at a time. `file` names the source in errors.
+/// Decodes every contact read from `reader` (through a mapping's source, if given), in
+/// input order, holding only a few chunks of it at a time. `file` names the source in
+/// errors.
 pub fn stream<'p, R: Read>(
     format: InputFormat,
     file: &str,
     reader: R,
     plan: &'p FieldPlan,
+    source: Option<&crate::mapping::Source>,
 ) -> Records<'p, R> {
-    let (decoder, pieces) = open(format, file, reader, plan);
+    let (decoder, pieces) = open(format, file, reader, plan, source);
     Records {
         decoder,
         pieces,
@@ -123,12 +125,14 @@ impl<R: Read> Iterator for Records<'_, R> {
 }
 
 /// Starts reading an input: the decoder of its pieces (for CSV, with the header already
-/// read) and the pieces, to be decoded in order or on several threads.
+/// read, through the mapping's source if given) and the pieces, to be decoded in order or
+/// on several threads.
 pub fn open<'p, R: Read>(
     format: InputFormat,
     file: &str,
     reader: R,
     plan: &'p FieldPlan,
+    source: Option<&crate::mapping::Source>,
 ) -> (Decoder<'p>, Pieces<R>) {
     let mut pieces = Pieces::new(format, reader);
     let mut decoder = Decoder {
@@ -139,7 +143,7 @@ pub fn open<'p, R: Read>(
     };
     if format == InputFormat::Csv {
         match pieces.first_line() {
-            Ok(Some(bytes)) => match csv::header(file, &bytes, plan) {
+            Ok(Some(bytes)) => match csv::header(file, &bytes, plan, source) {
                 Ok(header) => decoder.header = Some(header),
                 Err(e) => pieces.end_with(Piece::Failed(e)),
             },
@@ -210,7 +214,7 @@ impl Decoder<'_> {
                 let e = match &self.header {
                     Some(header) => {
                         let mut e = located(Code::MalformedCsv, problem, line, None, false);
-                        e.id = csv::prefix_id(header, &prefix, plan);
+                        e.id = csv::prefix_id(header, &prefix, line, plan);
                         e
                     }
                     None => {

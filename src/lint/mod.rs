@@ -185,6 +185,9 @@ impl LintConfig {
         struct File {
             #[serde(default)]
             lints: HashMap<String, String>,
+            /// the mapping's sources, read by `mapping::parse`
+            #[serde(default, rename = "source")]
+            _source: Option<toml::Table>,
         }
         let file: File = toml::from_str(text).map_err(|e| e.to_string().trim().to_string())?;
         let mut config = LintConfig::default();

@@ -36,7 +36,13 @@ impl Found {
 /// Reads every record of `input` and keeps what has the id `id`.
 pub fn find(program: &Program, input: Input<'_>, id: &str) -> Found {
     let mut found = Found::default();
-    let records = data::stream(input.format, input.name, input.reader, program.plan());
+    let records = data::stream(
+        input.format,
+        input.name,
+        input.reader,
+        program.plan(),
+        input.source,
+    );
     for (position, record) in records.enumerate() {
         match record {
             Ok(contact) if contact.id == id => {

@@ -74,6 +74,8 @@ pub struct Input<'t> {
     pub format: InputFormat,
     /// Its bytes, meant to be UTF-8 text: a record that is not is an error of that record.
     pub reader: Box<dyn Read + Send + 't>,
+    /// The mapping's source that reads it, if any.
+    pub source: Option<&'t crate::mapping::Source>,
 }
 
 impl<'t> Input<'t> {
@@ -83,7 +85,13 @@ impl<'t> Input<'t> {
             name,
             format,
             reader: Box::new(reader),
+            source: None,
         }
+    }
+
+    /// The same input, read through a mapping's source.
+    pub fn through(self, source: Option<&'t crate::mapping::Source>) -> Self {
+        Input { source, ..self }
     }
 
     /// An input held in memory.
@@ -180,7 +188,13 @@ pub fn run<S: Sink>(
     };
     for (index, input) in inputs.into_iter().enumerate() {
         let name = input.name;
-        let (decoder, pieces) = data::open(input.format, name, input.reader, program.plan());
+        let (decoder, pieces) = data::open(
+            input.format,
+            name,
+            input.reader,
+            program.plan(),
+            input.source,
+        );
         let (go_on, blank) = if options.jobs > 1 {
             parallel::run(
                 program,

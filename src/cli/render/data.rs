@@ -183,6 +183,51 @@ impl fmt::Display for Problem<'_> {
                 f,
                 "the header has a `{record}` column (the record as JSON) and a `{column}` column; keep one or the other"
             ),
+            DataProblem::NotASpelledBool { found, spellings } => write!(
+                f,
+                "expected {} for true or {} for false, found {}",
+                spellings.0.join("/"),
+                spellings.1.join("/"),
+                Shown(found)
+            ),
+            DataProblem::NoIdCellColumn { header, source } => write!(
+                f,
+                "the mapping's source `{source}` makes each id from the column `{header}`, which this file does not have"
+            ),
+            DataProblem::NotARange { found } => write!(
+                f,
+                "expected a number or a range such as `200-499`, `2000+` or `$10M-$50M`, found {}",
+                Shown(found)
+            ),
+            DataProblem::NoMatch { found, pattern } => write!(
+                f,
+                "the mapping's pattern `{pattern}` does not match {}",
+                Shown(found)
+            ),
+            DataProblem::NotInFormat {
+                found,
+                format,
+                zoned,
+            } => match format {
+                Some(format) => write!(
+                    f,
+                    "expected a date written as `{format}`, found {}",
+                    Shown(found)
+                ),
+                None if *zoned => write!(
+                    f,
+                    "expected a date-time such as 2024-03-12T09:14:00Z or 2024-03-12 09:14, found {}",
+                    Shown(found)
+                ),
+                None => write!(
+                    f,
+                    "expected a date-time with an offset such as 2024-03-12T09:14:00Z, found {}; a mapping's `timezone` reads times without one",
+                    Shown(found)
+                ),
+            },
+            DataProblem::NotANumberOfUnits { found, unit } => {
+                write!(f, "expected a number of {unit}, found {}", Shown(found))
+            }
             DataProblem::MalformedCsv { reason } => write!(f, "malformed CSV: {reason}"),
             DataProblem::CellNotJson { expected, reason } => write!(
                 f,

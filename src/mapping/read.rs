@@ -1,0 +1,285 @@
+//! Reading one cell the way a mapping says (`docs/mappings.md`): ranges, date formats and
+//! zones, times since the epoch, durations in a unit. Each function takes the cell's text
+//! and says what it means, or `None` when the text does not read that way (the caller
+//! words the error, with the file, line and header).
+
+use jiff::tz::TimeZone;
+use jiff::{SignedDuration, Timestamp};
+
+/// Which number a range cell (`200-499`) stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RangeEnd {
+    /// The lower bound.
+    Low,
+    /// The upper bound.
+    High,
+    /// Halfway between the bounds.
+    Middle,
+}
+
+/// What one unit of a number in the data is (`unit` and `epoch`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unit {
+    /// 1/1000 s
+    Milliseconds,
+    /// 1 s
+    Seconds,
+    /// 60 s
+    Minutes,
+    /// 3600 s
+    Hours,
+    /// 86,400 s
+    Days,
+}
+
+impl Unit {
+    /// The unit named in a mapping.
+    pub fn parse(name: &str) -> Option<Unit> {
+        Some(match name {
+            "milliseconds" | "ms" => Unit::Milliseconds,
+            "seconds" | "s" => Unit::Seconds,
+            "minutes" => Unit::Minutes,
+            "hours" => Unit::Hours,
+            "days" => Unit::Days,
+            _ => return None,
+        })
+    }
+
+    /// The unit's name in messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            Unit::Milliseconds => "milliseconds",
+            Unit::Seconds => "seconds",
+            Unit::Minutes => "minutes",
+            Unit::Hours => "hours",
+            Unit::Days => "days",
+        }
+    }
+
+    fn seconds(self) -> f64 {
+        match self {
+            Unit::Milliseconds => 0.001,
+            Unit::Seconds => 1.0,
+            Unit::Minutes => 60.0,
+            Unit::Hours => 3600.0,
+            Unit::Days => 86_400.0,
+        }
+    }
+}
+
+/// A number of `unit`s as a duration; `None` for a cell that is not a number or a duration
+/// beyond what can be represented.
+pub fn duration(text: &str, unit: Unit) -> Option<SignedDuration> {
+    let n: f64 = text.trim().parse().ok()?;
+    let seconds = n * unit.seconds();
+    if !seconds.is_finite() || seconds.abs() > i64::MAX as f64 / 2.0 {
+        return None;
+    }
+    SignedDuration::try_from_secs_f64(seconds).ok()
+}
+
+/// A number of `unit`s since 1970-01-01T00:00Z as an instant.
+pub fn epoch(text: &str, unit: Unit) -> Option<Timestamp> {
+    let since = duration(text, unit)?;
+    Timestamp::UNIX_EPOCH.checked_add(since).ok()
+}
+
+/// One bound of a range: a number with an optional currency sign and multiplier.
+fn bound(text: &str) -> Option<f64> {
+    let text = text.trim();
+    let text = text
+        .strip_prefix(['$', '€', '£'])
+        .unwrap_or(text)
+        .trim_start();
+    let (digits, factor) = match text.char_indices().last()? {
+        (at, 'k' | 'K') => (&text[..at], 1e3),
+        (at, 'm' | 'M') => (&text[..at], 1e6),
+        (at, 'b' | 'B') => (&text[..at], 1e9),
+        _ => (text, 1.0),
+    };
+    let digits = digits.trim();
+    // a bound is written in digits: `inf`, `NaN` and signs are not band edges
+    if !digits.starts_with(|c: char| c.is_ascii_digit()) {
+        return None;
+    }
+    let n: f64 = digits.parse().ok()?;
+    let n = n * factor;
+    n.is_finite().then_some(n)
+}
+
+/// The number a range cell stands for: `Some(None)` for an open end (`2000+` has no upper
+/// bound), `None` for a cell that is not a range.
+pub fn range(text: &str, end: RangeEnd) -> Option<Option<f64>> {
+    let text = text.trim();
+    if let Some(low) = text.strip_suffix('+') {
+        let low = bound(low)?;
+        return Some(match end {
+            RangeEnd::Low | RangeEnd::Middle => Some(low),
+            RangeEnd::High => None,
+        });
+    }
+    if let Some(high) = text.strip_prefix('<') {
+        let high = bound(high.strip_prefix('=').unwrap_or(high))?;
+        return Some(match end {
+            RangeEnd::High => Some(high),
+            RangeEnd::Low | RangeEnd::Middle => None,
+        });
+    }
+    let split = [" to ", "–", "—", "-"]
+        .iter()
+        .find_map(|sep| text.split_once(sep));
+    let (low, high) = match split {
+        Some((low, high)) => (bound(low)?, bound(high)?),
+        None => {
+            let n = bound(text)?;
+            (n, n)
+        }
+    };
+    if low > high {
+        return None;
+    }
+    Some(Some(match end {
+        RangeEnd::Low => low,
+        RangeEnd::High => high,
+        RangeEnd::Middle => low + (high - low) / 2.0,
+    }))
+}
+
+/// A time zone as a mapping names it: an IANA name (`Europe/Berlin`), `UTC`, or a fixed
+/// offset (`+01:00`, `-0530`).
+pub fn time_zone(name: &str) -> Option<TimeZone> {
+    let name = name.trim();
+    if let Some(rest) = name.strip_prefix(['+', '-']) {
+        let sign = if name.starts_with('-') { -1 } else { 1 };
+        let digits: String = rest.chars().filter(|c| *c != ':').collect();
+        if digits.len() != 4 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        let hours: i32 = digits[..2].parse().ok()?;
+        let minutes: i32 = digits[2..].parse().ok()?;
+        if hours > 23 || minutes > 59 {
+            return None;
+        }
+        let offset = jiff::tz::Offset::from_seconds(sign * (hours * 3600 + minutes * 60)).ok()?;
+        return Some(TimeZone::fixed(offset));
+    }
+    TimeZone::get(name).ok()
+}
+
+/// Whether a `strftime` format can be used to read dates or times (every directive known).
+pub fn valid_format(format: &str) -> bool {
+    let sample = jiff::civil::date(2024, 3, 15).at(9, 14, 0, 0);
+    jiff::fmt::strtime::format(format, sample).is_ok()
+}
+
+/// A date written in `format`.
+pub fn date(text: &str, format: &str) -> Option<jiff::civil::Date> {
+    let parsed = jiff::fmt::strtime::parse(format, text.trim()).ok()?;
+    parsed.to_date().ok()
+}
+
+/// A date-time written in `format` (or, without one, as RFC 3339 or a plain
+/// `2024-03-12 09:14[:00]`); one without an offset is read in `zone`.
+pub fn datetime(text: &str, format: Option<&str>, zone: Option<&TimeZone>) -> Option<Timestamp> {
+    let text = text.trim();
+    let Some(format) = format else {
+        if let Some(t) = crate::semantics::time::parse_time(text) {
+            return Some(t);
+        }
+        let civil: jiff::civil::DateTime = text.parse().ok()?;
+        return zone?.to_timestamp(civil).ok();
+    };
+    let parsed = jiff::fmt::strtime::parse(format, text).ok()?;
+    if parsed.offset().is_some() {
+        return parsed.to_timestamp().ok();
+    }
+    let civil = match parsed.to_datetime() {
+        Ok(civil) => civil,
+        // a format with a date only means the start of that day
+        Err(_) => parsed
+            .to_date()
+            .ok()?
+            .to_datetime(jiff::civil::Time::midnight()),
+    };
+    zone?.to_timestamp(civil).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranges_read_as_the_docs_say() {
+        let low = |t| range(t, RangeEnd::Low);
+        let high = |t| range(t, RangeEnd::High);
+        let mid = |t| range(t, RangeEnd::Middle);
+        assert_eq!(low("200-499"), Some(Some(200.0)));
+        assert_eq!(high("200-499"), Some(Some(499.0)));
+        assert_eq!(mid("200-499"), Some(Some(349.5)));
+        assert_eq!(low("2000+"), Some(Some(2000.0)));
+        assert_eq!(high("2000+"), Some(None));
+        assert_eq!(mid("2000+"), Some(Some(2000.0)));
+        assert_eq!(low("$10M-$50M"), Some(Some(10e6)));
+        assert_eq!(high("$10M-$50M"), Some(Some(50e6)));
+        assert_eq!(low("$200M+"), Some(Some(200e6)));
+        assert_eq!(low("€1.5k – €2k"), Some(Some(1500.0)));
+        assert_eq!(high("10 to 20"), Some(Some(20.0)));
+        assert_eq!(high("<10"), Some(Some(10.0)));
+        assert_eq!(low("<10"), Some(None));
+        assert_eq!(low("42"), Some(Some(42.0)));
+        assert_eq!(low("500-200"), None, "a band upside down");
+        assert_eq!(low("big"), None);
+        assert_eq!(low("-5"), None);
+        assert_eq!(low("inf-5"), None);
+        assert_eq!(low(""), None);
+    }
+
+    #[test]
+    fn units_and_epochs() {
+        assert_eq!(
+            duration("90", Unit::Minutes),
+            Some(SignedDuration::from_secs(5400))
+        );
+        assert_eq!(
+            duration("1500", Unit::Milliseconds),
+            Some(SignedDuration::from_millis(1500))
+        );
+        assert_eq!(duration("x", Unit::Seconds), None);
+        assert_eq!(duration("1e300", Unit::Days), None);
+        assert_eq!(
+            epoch("1710234840000", Unit::Milliseconds).map(|t| t.to_string()),
+            Some("2024-03-12T09:14:00Z".to_string())
+        );
+    }
+
+    #[test]
+    fn zones_and_formats() {
+        let berlin = time_zone("Europe/Berlin").expect("a zone");
+        assert!(time_zone("Mars/Olympus").is_none());
+        assert!(time_zone("+25:00").is_none());
+        let plus_one = time_zone("+01:00").expect("an offset");
+        let t = datetime("3/15/2024 09:14", Some("%m/%d/%Y %H:%M"), Some(&berlin));
+        assert_eq!(
+            t.map(|t| t.to_string()),
+            Some("2024-03-15T08:14:00Z".into())
+        );
+        let t = datetime("2024-03-12 09:14", None, Some(&plus_one));
+        assert_eq!(
+            t.map(|t| t.to_string()),
+            Some("2024-03-12T08:14:00Z".into())
+        );
+        assert_eq!(datetime("2024-03-12 09:14", None, None), None);
+        let z = datetime("2024-03-12T09:14:00Z", None, None);
+        assert_eq!(
+            z.map(|t| t.to_string()),
+            Some("2024-03-12T09:14:00Z".into())
+        );
+        assert_eq!(
+            date("3/15/2024", "%m/%d/%Y"),
+            Some(jiff::civil::date(2024, 3, 15))
+        );
+        assert_eq!(date("15/3/2024", "%m/%d/%Y"), None);
+        assert!(valid_format("%d.%m.%Y"));
+        assert!(!valid_format("%Q"));
+    }
+}

@@ -1,0 +1,191 @@
+use super::*;
+use crate::check::CheckOptions;
+use crate::source::SourceMap;
+
+const SCHEMA: &str = "schema contact {
+  id: string
+  source: one of \"google\", \"referral\", \"event\"?
+  company: { size: number?, name: string? }?
+  signed_up_at: datetime?
+  subscribed: bool?
+  time_in_lead: duration?
+  tags: list of string?
+}
+classify k {
+  a when company.size >= 100
+  otherwise b
+}
+";
+
+/// Parses `toml` against `SCHEMA`: the mapping, or the problems' messages and helps.
+fn parse_with(toml: &str) -> Result<Mapping, Vec<String>> {
+    let mut sources = SourceMap::new();
+    sources.add("rules.qual", SCHEMA);
+    let (checked, diagnostics) = crate::front_end(&sources, &CheckOptions::default());
+    assert!(diagnostics.is_empty(), "{diagnostics:?}");
+    let checked = checked.expect("the schema checks");
+    let file = sources.add("qualify.toml", toml);
+    parse(toml, file, checked.rules()).map_err(|problems| {
+        problems
+            .iter()
+            .map(|d| {
+                let help = d.help.clone().unwrap_or_default();
+                let at = &toml[d.span.start as usize..d.span.end as usize];
+                format!("{}: {} [{at}] {help}", d.code.as_str(), d.message)
+            })
+            .collect()
+    })
+}
+
+#[test]
+fn a_full_source_reads() {
+    let mapping = parse_with(
+        r#"
+[lints]
+unused-let = "allow"
+
+[source.crm]
+files = ["leads_*.csv", "export?.csv"]
+delimiter = ";"
+id = ["Email", "Company"]
+missing = ["N/A", " Select "]
+true = ["Y"]
+false = ["N"]
+timezone = "Europe/Berlin"
+
+[source.crm.columns]
+"Lead Source" = { field = "source", values = { "Google Ads" = "google" }, case = "fold" }
+"Company Size" = { field = "company.size", range = "low", missing = ["-1"] }
+"Created" = { field = "signed_up_at", format = "%m/%d/%Y %H:%M" }
+"Time in lead (ms)" = { field = "time_in_lead", unit = "milliseconds" }
+"Tags" = { field = "tags", split = ";" }
+"Opted in" = { field = "subscribed", true = ["ja"] }
+"Record ID" = "id"
+"#,
+    )
+    .expect("a valid mapping");
+    let [source] = mapping.sources.as_slice() else {
+        panic!("one source");
+    };
+    assert_eq!(source.name, "crm");
+    assert_eq!(source.delimiter, b';');
+    assert_eq!(
+        source.id,
+        IdRule::Cells(vec!["Email".into(), "Company".into()])
+    );
+    assert_eq!(source.default.missing, ["N/A", "Select"]);
+    assert_eq!(source.columns.len(), 7);
+    let size = &source.columns[1];
+    assert_eq!(
+        (size.header.as_str(), size.field.as_str()),
+        ("Company Size", "company.size")
+    );
+    assert_eq!(size.read.range, Some(RangeEnd::Low));
+    assert!(size.read.is_missing("-1") && size.read.is_missing("N/A"));
+    assert!(source.columns[0].read.fold_case);
+    assert_eq!(source.columns[0].read.mapped("google ads"), Some("google"));
+    assert_eq!(source.columns[5].read.truth("JA"), Some(true));
+    assert_eq!(source.columns[5].read.truth("y"), Some(true));
+    assert_eq!(source.columns[5].read.truth("no"), Some(false));
+    assert!(
+        source.columns[2].read.timezone.is_some(),
+        "the source's zone"
+    );
+    assert!(matches!(
+        mapping.source_for("in/leads_2024.csv"),
+        Ok(Some(_))
+    ));
+    assert!(matches!(mapping.source_for("export1.csv"), Ok(Some(_))));
+    assert!(matches!(mapping.source_for("export12.csv"), Ok(None)));
+}
+
+#[test]
+fn mistakes_are_located_with_help() {
+    let problems = parse_with(
+        r#"
+[source.crm]
+fles = ["*.csv"]
+delimiter = ";;"
+timezone = "Mars/Base"
+id = "row"
+
+[source.crm.columns]
+"Lead Source" = { field = "sorce" }
+"Company Size" = { field = "company.size", range = "lowest" }
+"Company Name" = { field = "company.name", range = "low" }
+"Created" = { field = "signed_up_at", format = "%Q", fromat = "x" }
+"Kind" = { field = "source", values = { "Google" = "gogle" } }
+"Origin" = { field = "source" }
+"Pattern" = { field = "company.name", extract = "(a" }
+"Groups" = { field = "company.name", extract = "a" }
+"Deep" = "company.size.value"
+"#,
+    )
+    .expect_err("a mapping with mistakes");
+    let expected = [
+        "Q0301: `fles` is not a key of a source (`[source.crm]`) [fles] did you mean `files`?",
+        "Q0301: `delimiter = \";;\"`: a delimiter is one character (not a quote or line break) [\";;\"] for example `\";\"`, `\"\\t\"` or `\"|\"`",
+        "Q0301: `id` is `\"line\"` (the contact's line in its file) or a list of headers whose cells make the id [\"row\"] ",
+    ];
+    assert_eq!(problems[..3], expected, "{problems:#?}");
+    let rest = problems[3..].join("\n");
+    for wanted in [
+        "Q0302: `sorce`: the schema has no field `sorce` [\"sorce\"] did you mean `source`?",
+        "Q0301: `range = \"lowest\"`",
+        "Q0303: `range` reads cells of `\"Company Name\"` as a `number`, but `company.name` is a `string`",
+        "Q0301: `%Q` is not a date format",
+        "Q0301: `fromat` is not a key of a column (`\"Created\"`) [fromat] did you mean `format`?",
+        "Q0303: `\"Google\" = \"gogle\"`: `gogle` is not one of the values of `source`",
+        "did you mean `google`?",
+        "Q0303: two headers are read into `source`; one of them would be lost [\"Origin\"]",
+        "Q0301: `(a` is not a valid regular expression",
+        "Q0301: `extract` needs exactly one group",
+        "Q0302: `company.size.value`: `company.size` is not a record",
+    ] {
+        assert!(rest.contains(wanted), "missing {wanted:?} in\n{rest}");
+    }
+}
+
+#[test]
+fn the_zone_of_a_source_is_checked_before_columns() {
+    // a source whose only mistake is its zone: one problem, on the zone's value
+    let problems = parse_with("[source.crm]\ntimezone = \"Mars/Base\"\n").expect_err("a bad zone");
+    assert_eq!(problems.len(), 1);
+    assert!(problems[0].starts_with("Q0301: `Mars/Base` is not a time zone [\"Mars/Base\"]"));
+}
+
+#[test]
+fn toml_syntax_and_shape_errors() {
+    let problems = parse_with("[source.crm\nfiles = 1").expect_err("bad TOML");
+    assert!(
+        problems[0].starts_with("Q0301: the mapping is not valid TOML"),
+        "{problems:?}"
+    );
+    let problems = parse_with("source = 3").expect_err("not a table");
+    assert!(
+        problems[0].contains("`source` is a table of sources"),
+        "{problems:?}"
+    );
+    let problems = parse_with("[source.a]\n[source.b]\n").expect_err("two open sources");
+    assert!(
+        problems[0].contains("sources `a` and `b` both read every file"),
+        "{problems:?}"
+    );
+    let problems = parse_with("[source.a]\nfiles = [\"*.csv\"]\n[source.b]\nfiles = [\"x*\"]\n")
+        .map(|m| m.source_for("x.csv").map(|s| s.map(|s| s.name.clone())));
+    assert!(
+        matches!(&problems, Ok(Err(e)) if e.contains("matches the `files` of two sources, `a` and `b`")),
+        "{problems:?}"
+    );
+}
+
+#[test]
+fn globs() {
+    assert!(glob("*.csv", "a.csv"));
+    assert!(glob("*", ""));
+    assert!(glob("a*b*c", "aXXbYYc"));
+    assert!(!glob("a*b*c", "aXXbYY"));
+    assert!(glob("lead_?.csv", "lead_1.csv"));
+    assert!(!glob("lead_?.csv", "lead_12.csv"));
+    assert!(glob("ü*", "über.csv"));
+}
