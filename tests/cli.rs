@@ -519,7 +519,7 @@ fn invalid_utf8_is_an_error_of_its_record_in_every_format_and_the_run_goes_on() 
         "{err}"
     );
     assert!(
-        lines[2].contains("c.csv:3: contact `h`: field `note`: the record is not UTF-8"),
+        lines[2].contains("c.csv:3: contact `h`: field `note` (column 2): the record is not UTF-8"),
         "{err}"
     );
     assert_eq!(lines[3], "9 contacts read: 6 classified, 3 failed");

@@ -247,7 +247,10 @@ pub fn rows(
                         record = e.into_byte_record();
                         let id =
                             header.row_id(record.iter().map(String::from_utf8_lossy), line, plan);
-                        out.push(refuse(DataProblem::NotUtf8, column, id));
+                        out.push(refuse(DataProblem::NotUtf8, column, id).map_err(|mut e| {
+                            e.cell = Some(field + 1);
+                            e
+                        }));
                         continue;
                     }
                 };
@@ -392,7 +395,7 @@ fn decode_row(
         e.id = id.clone();
         Box::new(e)
     };
-    for (column, cell) in columns.iter().zip(record.iter()) {
+    for (at, (column, cell)) in columns.iter().zip(record.iter()).enumerate() {
         let Some(column) = column else { continue };
         let Some(&(last_layout, last_slot)) = column.steps.last() else {
             continue;
@@ -406,7 +409,11 @@ fn decode_row(
             Some(read) => mapped_cell(plan, cell, ty, &path, read),
             None => cell_value(plan, cell, ty, &path),
         }
-        .map_err(located)?;
+        .map_err(|f| {
+            let mut e = located(f);
+            e.cell = Some(at + 1);
+            e
+        })?;
         let mut target = &mut root;
         for &(layout, slot) in &column.steps[..column.steps.len() - 1] {
             let next_layout = match &plan.records[layout].fields[slot].ty {

@@ -27,8 +27,10 @@ pub struct DataError {
     pub column: Option<usize>,
     /// The contact's id, where it could be read.
     pub id: Option<String>,
-    /// The dotted field path, e.g. `events[2].at`.
+    /// The dotted field path, e.g. `events[2].at` (for a CSV cell, its header as written).
     pub field: Option<String>,
+    /// For a CSV cell: its 1-based column (cell number) in the row.
+    pub cell: Option<usize>,
     /// What is wrong.
     pub problem: DataProblem,
     /// Whether reading cannot continue after this error (the rest of the file is lost).
@@ -45,6 +47,7 @@ impl DataError {
             column: None,
             id: None,
             field: None,
+            cell: None,
             problem,
             fatal: false,
         }

@@ -356,6 +356,7 @@ pub fn runtime_error(
         column: None,
         id: Some(contact.id.clone()),
         field,
+        cell: None,
         problem: data::DataProblem::Runtime {
             rule: rule_text.to_string(),
             fault: error.fault,

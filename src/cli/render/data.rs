@@ -44,7 +44,11 @@ struct FieldProblem<'a>(&'a DataError);
 impl fmt::Display for FieldProblem<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if let Some(field) = &self.0.field {
-            write!(f, "field `{field}`: ")?;
+            write!(f, "field `{field}`")?;
+            if let Some(cell) = self.0.cell {
+                write!(f, " (column {cell})")?;
+            }
+            f.write_str(": ")?;
         }
         write!(f, "{}", Problem(&self.0.problem))
     }

@@ -117,8 +117,8 @@ fn csv_files_that_cannot_be_read() {
     assert_eq!(
         lines(TYPED, InputFormat::Csv, "id,level,tags\na,VP,\nb,ic,[1]\n"),
         [
-            "error[Q0104]: f:2: contact `a`: field `level`: text \"VP\" is not one of \"ic\", \"vp\" (values are case-sensitive: did you mean \"vp\"?)",
-            "error[Q0103]: f:3: contact `b`: field `tags[0]`: expected text, found the number 1",
+            "error[Q0104]: f:2: contact `a`: field `level` (column 2): text \"VP\" is not one of \"ic\", \"vp\" (values are case-sensitive: did you mean \"vp\"?)",
+            "error[Q0103]: f:3: contact `b`: field `tags[0]` (column 3): expected text, found the number 1",
         ]
     );
 }
