@@ -598,6 +598,65 @@ Use instead: split the classification, or move the criteria the rows share into 
     MissingOtherwise = "Q1010", Info, "rows do not cover every contact", "";
     NonSnakeCase = "Q1011", Warning, "name is not snake_case", "";
     NoClassification = "Q1012", Warning, "the rule set classifies nothing", "";
+
+    DataFieldAbsent = "Q1101", Warning, "a field the rules read is never in the data",
+r#"`qualify check --data FILE` found no record with this field, so every condition on it is
+unknown for every contact. Usually the export names the column otherwise: map it in
+`qualify.toml` (`docs/mappings.md`).
+
+Example: the rules read `company.size`, the export's column is `Company Size`.
+
+Use instead:
+
+    [source.crm.columns]
+    "Company Size" = "company.size""#;
+
+    DataFieldMissing = "Q1102", Info, "a field the rules read is missing in part of the data",
+r#"`qualify check --data FILE` found the field missing in some of the records that could
+hold it; conditions on it are unknown for those contacts, so they may get a lower stage
+than they deserve. A note when some records lack it; a warning when more than half do.
+
+Example: `seniority` is empty in 28 of 1,000 rows, so `fits_persona` is unknown for them.
+
+Use instead: fill the field in the CRM, or give a default where one is right:
+`budget_eur ?? 0 >= 10_000`."#;
+
+    DataUnknownValue = "Q1103", Warning, "the data holds a value the schema does not know",
+r#"`qualify check --data FILE` found a value of a `one of` field that the schema does not
+list; each such record is an error of `eval`. The message counts them and names the first
+line; the help names the nearest allowed value.
+
+Example: `source: one of "google", "referral"?` and the export writes `Google`.
+
+Use instead: `case = "fold"` or `values = { "Google Ads" = "google" }` in the mapping, or
+add the value to the schema."#;
+
+    DataValueNeverOccurs = "Q1104", Warning, "a value the rules test never occurs in the data",
+r#"`qualify check --data FILE` found no record holding a value that a rule compares a `one
+of` field with: the condition is never true on this data. The export may spell it
+otherwise, or the sample may have none.
+
+Example: `when stage == "mql"` and the export's values are `marketingqualifiedlead`.
+
+Use instead: map the export's value with `values` in `qualify.toml`."#;
+
+    DataRowNeverDecides = "Q1105", Warning, "a row decides no contact of the data",
+r#"`qualify check --data FILE` classified the data and no contact got its value from this
+row: its condition is never the first true one. It may test fields or values the data lacks
+(see the other findings), or the rows above take every contact it would match.
+
+Example: `customer when bought_premium`, and no record has `purchases`.
+
+Use instead: fix what the other findings name, then check again."#;
+
+    DataNotContacts = "Q1106", Warning, "a data file does not look like contacts",
+r#"`qualify check --data FILE` read a file in which most records could not be read, or in
+which no record has any field the rules read besides the id: it is probably another
+export, or its columns are named otherwise.
+
+Example: an activities export passed as contacts.
+
+Use instead: pass the contacts export, or map its columns in `qualify.toml`."#;
 }
 
 #[cfg(test)]

@@ -102,6 +102,26 @@ fn mapping() {
     });
 }
 
+/// A data-lint case is a directory with `rules.qual` (maybe a `qualify.toml`), one
+/// `contacts.*` file and an `args` file: `qualify check DIR --data contacts.*` holds the
+/// rules against the file (Q1101–Q1106).
+#[test]
+fn datalint() {
+    insta::glob!("cases/datalint/*/rules.qual", |path| {
+        let dir = path.parent().expect("case directory");
+        let data = contacts_file(dir);
+        let args = [
+            "check".to_string(),
+            relative(dir),
+            "--data".into(),
+            relative(&data),
+        ]
+        .into_iter()
+        .chain(case_args(dir));
+        insta::assert_snapshot!(run_binary(args));
+    });
+}
+
 /// Runs `qualify eval` on a case directory's rules and contacts, `--format csv` unless its
 /// `args` name a format.
 fn eval_case(path: &Path) -> String {

@@ -156,3 +156,25 @@ fn the_leadforge_mapping_reads_as_a_hand_conversion_does() {
         );
     }
 }
+
+/// `qualify check --data` on the leadforge export: what a sales-ops person should know
+/// before trusting a run (the gaps in `seniority` and `days_since_last_touch`), over the
+/// whole file and over a sample of its first 100 leads.
+#[test]
+fn the_leadforge_export_is_checked_against_its_rules() {
+    let data = "tests/fixtures/leadforge/lead_scoring_intro_v7.csv";
+    let whole = qualify(&["check", "examples/leadforge/", "--data", data]);
+    let sample = qualify(&[
+        "check",
+        "examples/leadforge/",
+        "--data",
+        data,
+        "--sample",
+        "100",
+    ]);
+    insta::assert_snapshot!(format!(
+        "$ qualify check examples/leadforge/ --data {data}\n{}\n$ … --sample 100\n{}",
+        text(&whole),
+        text(&sample)
+    ));
+}

@@ -44,6 +44,21 @@ pub struct CheckArgs {
     /// Do not report these lints
     #[arg(long, value_name = "LINT", value_delimiter = ',')]
     pub allow: Vec<String>,
+
+    /// Also hold the rules against these contact files (read through the mapping in
+    /// `qualify.toml` beside the rules): fields never or mostly missing, values the schema
+    /// does not know, tested values and rows no contact reaches (Q1101–Q1106)
+    #[arg(long, value_name = "FILE", num_args = 1..)]
+    pub data: Vec<PathBuf>,
+
+    /// With `--data`: read at most this many contacts of each file
+    #[arg(long, value_name = "N", requires = "data", value_parser = clap::value_parser!(u64).range(1..))]
+    pub sample: Option<u64>,
+
+    /// With `--data`: the instant `now` for the rules (as `eval --as-of`) [default: the
+    /// current time]
+    #[arg(long, value_name = "DATE|DATETIME", requires = "data")]
+    pub as_of: Option<String>,
 }
 
 /// Output formats of `qualify check`.
@@ -71,6 +86,7 @@ pub fn run(args: &CheckArgs) -> Result<ExitStatus, CliError> {
     let config = lint_config(&args.paths, &args.allow, &args.warn, &args.deny)?;
     let analysis = crate::analyze(&sources, &options, &config);
     let mut diagnostics = analysis.diagnostics;
+    let mut mapping = crate::mapping::Mapping::default();
     // the mapping beside the rules is checked with them, so CI catches its mistakes before
     // a run over data does
     if analysis.program.is_some()
@@ -82,12 +98,22 @@ pub fn run(args: &CheckArgs) -> Result<ExitStatus, CliError> {
         // to show, so that a clean mapping changes no count of files checked
         let mut alone = SourceMap::new();
         let id = alone.add(load::display_path(&file), text.clone());
-        if crate::mapping::parse(&text, id, &analysis.rules).is_err() {
-            let id = sources.add(load::display_path(&file), text.clone());
-            if let Err(problems) = crate::mapping::parse(&text, id, &analysis.rules) {
-                diagnostics.extend(problems);
+        match crate::mapping::parse(&text, id, &analysis.rules) {
+            Ok(found) => mapping = found,
+            Err(_) => {
+                let id = sources.add(load::display_path(&file), text.clone());
+                if let Err(problems) = crate::mapping::parse(&text, id, &analysis.rules) {
+                    diagnostics.extend(problems);
+                }
             }
         }
+    }
+    if !args.data.is_empty()
+        && let Some(program) = &analysis.program
+        && !diagnostics.iter().any(Diagnostic::is_error)
+    {
+        let found = data_lint(args, program, &sources, &analysis.rules, &mapping)?;
+        diagnostics.extend(config.apply(found));
     }
     // buffered: diagnostics are written one at a time, and standard output alone would
     // flush at every line
@@ -121,6 +147,50 @@ pub fn run(args: &CheckArgs) -> Result<ExitStatus, CliError> {
     } else {
         ExitStatus::Success
     })
+}
+
+/// The data lint: each `--data` file run through the program into a profile, and what the
+/// profiles show, located in the rules.
+fn data_lint(
+    args: &CheckArgs,
+    program: &crate::compile::Program,
+    sources: &SourceMap,
+    rules: &crate::check::RuleSet,
+    mapping: &crate::mapping::Mapping,
+) -> Result<Vec<Diagnostic>, CliError> {
+    let now = super::eval::parse_as_of(args.as_of.as_deref())?;
+    let mut files = args
+        .data
+        .iter()
+        .map(|path| load::data_file(path, None))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut profiles = Vec::new();
+    for file in &mut files {
+        let source = file.source(mapping)?;
+        let sample = args
+            .sample
+            .map(|n| usize::try_from(n).unwrap_or(usize::MAX));
+        let mut sink = crate::lint::data::Filling {
+            program,
+            profile: crate::lint::data::Profile::new(program, &file.name, sample),
+        };
+        let options = crate::run::Options {
+            now,
+            on_error: crate::run::ErrorPolicy::Continue,
+            reasons: false,
+            jobs: std::thread::available_parallelism().map_or(1, usize::from),
+        };
+        // a full sample ends the run early; what was counted stands
+        let _ = crate::run::run(
+            program,
+            sources,
+            vec![file.input().through(source)],
+            options,
+            &mut sink,
+        );
+        profiles.push(sink.profile);
+    }
+    Ok(crate::lint::data::findings(program, rules, &profiles))
 }
 
 /// The directory of the (first) rule path, where its `qualify.toml` is.

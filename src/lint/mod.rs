@@ -8,6 +8,7 @@
 
 pub mod analysis;
 mod contradiction;
+pub mod data;
 mod duplicate_list_value;
 mod missing_otherwise;
 mod naming;
