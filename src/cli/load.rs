@@ -219,22 +219,12 @@ impl DataFile {
     }
 
     /// The mapping's source that reads this file, if any; an error when two sources match
-    /// it, or when one matches a JSON file (mappings read CSV files so far).
+    /// it.
     pub fn source<'m>(
         &self,
         mapping: &'m Mapping,
     ) -> Result<Option<&'m crate::mapping::Source>, CliError> {
-        let source = mapping.source_for(&self.name).map_err(CliError::usage)?;
-        match (source, self.format) {
-            (Some(source), InputFormat::Json | InputFormat::Jsonl) => {
-                Err(CliError::usage(format!(
-                    "the mapping's source `{}` matches {}, but mappings read CSV files only so far; give the source `files` patterns that match only the CSV files",
-                    source.name,
-                    self.shown()
-                )))
-            }
-            (source, _) => Ok(source),
-        }
+        mapping.source_for(&self.name).map_err(CliError::usage)
     }
 
     /// The file as a run input (its bytes can be taken once; a second input reads nothing).

@@ -36,6 +36,8 @@ pub struct Header {
     delimiter: u8,
     /// Where each row's id comes from.
     id: RowId,
+    /// Whether the "columns" are key paths of JSON records (their errors name no column).
+    json: bool,
 }
 
 /// Where a row's id comes from.
@@ -105,6 +107,116 @@ pub fn header(
                 Code::MalformedCsv,
             );
         }
+    };
+    header_of(file, headers, plan, source, delimiter)
+}
+
+/// The header of a JSON file read through a mapping's source: one "column" per key path
+/// the source names (`properties.email`), and one per field of the contact the program
+/// reads that no listed path fills, under its own name. Each record then becomes a row of
+/// these cells ([`json_row`]), read as a CSV row is.
+pub fn json_header(
+    file: &str,
+    plan: &FieldPlan,
+    source: &Source,
+) -> Result<Header, Box<DataError>> {
+    let mut headers: Vec<String> = source.columns.iter().map(|c| c.header.clone()).collect();
+    for field in &plan.records[0].fields {
+        let name = field.name.as_str();
+        let filled = source.columns.iter().any(|c| {
+            c.header == name
+                || c.field == name
+                || c.field
+                    .strip_prefix(name)
+                    .is_some_and(|rest| rest.starts_with('.'))
+        });
+        if !filled {
+            headers.push(name.to_string());
+        }
+    }
+    let mut header = header_of(file, headers, plan, Some(source), b',')?;
+    header.json = true;
+    Ok(header)
+}
+
+/// The cells of a JSON object under a [`json_header`]: each key path's value as text (a
+/// string as it is, numbers and `true`/`false` as written, lists and objects as JSON), an
+/// empty cell where the path leads nowhere or to `null`. A path that runs into a value
+/// that is not an object (`properties` is text) is an error of the record, naming the
+/// part of the path that is not a record.
+pub fn json_row(
+    header: &Header,
+    object: &serde_json::Map<String, serde_json::Value>,
+) -> Result<::csv::StringRecord, FieldError> {
+    let mut row = ::csv::StringRecord::new();
+    for path in &header.headers {
+        let mut at = object.get(path.as_str());
+        if at.is_none() && path.contains('.') {
+            let mut walked = 0;
+            let mut parts = path.split('.');
+            at = parts.next().and_then(|first| {
+                walked = first.len();
+                object.get(first)
+            });
+            for part in parts {
+                at = match at {
+                    Some(serde_json::Value::Object(inner)) => inner.get(part),
+                    None | Some(serde_json::Value::Null) => None,
+                    Some(other) => {
+                        let here = FieldPath {
+                            parent: None,
+                            segment: Segment::Field(&path[..walked]),
+                        };
+                        return Err(FieldError::wrong_type(
+                            &here,
+                            &PlanType::Record(0),
+                            super::json::found_of(other),
+                        ));
+                    }
+                };
+                walked += 1 + part.len();
+            }
+        }
+        match at {
+            None | Some(serde_json::Value::Null) => row.push_field(""),
+            Some(serde_json::Value::String(s)) => row.push_field(s),
+            Some(other) => row.push_field(&other.to_string()),
+        }
+    }
+    Ok(row)
+}
+
+/// The id of a JSON object under a [`json_header`] whose cells could not all be read.
+pub fn json_row_id(
+    header: &Header,
+    object: &serde_json::Map<String, serde_json::Value>,
+    line: usize,
+    plan: &FieldPlan,
+) -> Option<String> {
+    let cells = header
+        .headers
+        .iter()
+        .map(|path| match object.get(path.as_str()) {
+            Some(serde_json::Value::String(s)) => Cow::Borrowed(s.as_str()),
+            Some(serde_json::Value::Number(n)) => Cow::Owned(n.to_string()),
+            _ => Cow::Borrowed(""),
+        });
+    header.row_id(cells, line, plan)
+}
+
+/// A header's columns from its header texts, through the mapping's source if any.
+fn header_of(
+    file: &str,
+    headers: Vec<String>,
+    plan: &FieldPlan,
+    source: Option<&Source>,
+    delimiter: u8,
+) -> Result<Header, Box<DataError>> {
+    let header_error = |problem: DataProblem, code: Code| {
+        let mut error = DataError::new(code, file, problem);
+        error.line = Some(1);
+        error.fatal = true;
+        Err(Box::new(error))
     };
     let columns: Vec<Option<Column>> = headers
         .iter()
@@ -185,6 +297,7 @@ pub fn header(
         columns,
         delimiter,
         id,
+        json: false,
     })
 }
 
@@ -378,7 +491,8 @@ impl Partial {
     }
 }
 
-fn decode_row(
+/// Decodes one row of cells under `header` (a CSV row, or a JSON record's cells).
+pub fn decode_row(
     file: &str,
     line: usize,
     plan: &FieldPlan,
@@ -411,7 +525,7 @@ fn decode_row(
         }
         .map_err(|f| {
             let mut e = located(f);
-            e.cell = Some(at + 1);
+            e.cell = (!header.json).then_some(at + 1);
             e
         })?;
         let mut target = &mut root;

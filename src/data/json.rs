@@ -794,3 +794,98 @@ impl<'de> DeserializeSeed<'de> for CellSeed<'_> {
         self.0.deserialize(d)
     }
 }
+
+/// The kind and value of a JSON value, as data errors show it.
+pub fn found_of(value: &serde_json::Value) -> Found {
+    match value {
+        serde_json::Value::Null => Found::Kind(Kind::Null),
+        serde_json::Value::Bool(b) => Found::Bool(*b),
+        serde_json::Value::Number(n) => n.as_f64().map_or(Found::Kind(Kind::Number), Found::Number),
+        serde_json::Value::String(s) => Found::text(s),
+        serde_json::Value::Array(_) => Found::Kind(Kind::List),
+        serde_json::Value::Object(_) => Found::Kind(Kind::Object),
+    }
+}
+
+/// Why [`strict_object`] refused a text.
+#[derive(Debug)]
+pub enum Strictly {
+    /// An object has this key twice.
+    Duplicate(String),
+    /// Not JSON, or not an object (the plain reader words it).
+    Other,
+}
+
+/// A JSON text parsed whole as an object, refusing a key that appears twice in any object
+/// of it: serde_json's `Value` keeps the last silently, and under a mapping every key may
+/// matter.
+pub fn strict_object(text: &str) -> Result<serde_json::Map<String, serde_json::Value>, Strictly> {
+    use serde::de::{self, Deserialize, MapAccess, SeqAccess, Visitor};
+    use std::cell::RefCell;
+    thread_local! {
+        static DUPLICATE: RefCell<Option<String>> = const { RefCell::new(None) };
+    }
+    struct Strict(serde_json::Value);
+    struct Any;
+    impl<'de> Deserialize<'de> for Strict {
+        fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            d.deserialize_any(Any).map(Strict)
+        }
+    }
+    impl<'de> Visitor<'de> for Any {
+        type Value = serde_json::Value;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a JSON value")
+        }
+        fn visit_bool<E>(self, v: bool) -> Result<Self::Value, E> {
+            Ok(v.into())
+        }
+        fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
+            Ok(v.into())
+        }
+        fn visit_u64<E>(self, v: u64) -> Result<Self::Value, E> {
+            Ok(v.into())
+        }
+        fn visit_f64<E>(self, v: f64) -> Result<Self::Value, E> {
+            Ok(serde_json::Number::from_f64(v).map_or(serde_json::Value::Null, Into::into))
+        }
+        fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+            Ok(v.into())
+        }
+        fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
+            Ok(v.into())
+        }
+        fn visit_unit<E>(self) -> Result<Self::Value, E> {
+            Ok(serde_json::Value::Null)
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+            let mut items = Vec::new();
+            while let Some(Strict(item)) = seq.next_element()? {
+                items.push(item);
+            }
+            Ok(items.into())
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            let mut out = serde_json::Map::new();
+            while let Some(key) = map.next_key::<String>()? {
+                let Strict(value) = map.next_value()?;
+                if out.contains_key(&key) {
+                    DUPLICATE.with_borrow_mut(|d| *d = Some(key.clone()));
+                    return Err(de::Error::custom("duplicate key"));
+                }
+                out.insert(key, value);
+            }
+            Ok(out.into())
+        }
+    }
+    DUPLICATE.with_borrow_mut(|d| *d = None);
+    let mut de = serde_json::Deserializer::from_str(text);
+    let parsed = Strict::deserialize(&mut de).and_then(|v| de.end().map(|()| v));
+    match parsed {
+        Ok(Strict(serde_json::Value::Object(map))) => Ok(map),
+        Ok(_) => Err(Strictly::Other),
+        Err(_) => Err(DUPLICATE
+            .with_borrow_mut(Option::take)
+            .map_or(Strictly::Other, Strictly::Duplicate)),
+    }
+}

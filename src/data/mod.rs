@@ -141,6 +141,12 @@ pub fn open<'p, R: Read>(
         plan,
         header: None,
     };
+    if let (InputFormat::Json | InputFormat::Jsonl, Some(source)) = (format, source) {
+        match csv::json_header(file, plan, source) {
+            Ok(header) => decoder.header = Some(header),
+            Err(e) => pieces.end_with(Piece::Failed(e)),
+        }
+    }
     if format == InputFormat::Csv {
         match pieces.first_line() {
             Ok(Some(bytes)) => match csv::header(file, &bytes, plan, source) {
@@ -152,6 +158,44 @@ pub fn open<'p, R: Read>(
         }
     }
     (decoder, pieces)
+}
+
+/// One JSON record read through a mapping's source: its key paths become the cells of
+/// `header`, read as a CSV row is. What the plain reader refuses whatever the mapping —
+/// malformed JSON, a key twice, nesting too deep, a record that is not an object — is
+/// refused with the plain reader's error (`plain`), so its wording and place are the same.
+fn mapped_json(
+    file: &str,
+    bytes: &[u8],
+    line: usize,
+    plan: &FieldPlan,
+    header: &csv::Header,
+    plain: impl Fn() -> Result<Contact, Box<DataError>>,
+) -> Result<Contact, Box<DataError>> {
+    let Ok(text) = std::str::from_utf8(bytes) else {
+        return plain();
+    };
+    let object = match json::strict_object(text) {
+        Ok(object) => object,
+        Err(json::Strictly::Duplicate(key)) => {
+            let mut e = DataError::new(Code::MalformedJson, file, DataProblem::DuplicateKey);
+            e.field = Some(key);
+            e.line = Some(line);
+            e.id = scan::recover_id(bytes, &plan.id_field);
+            return Err(Box::new(e));
+        }
+        Err(json::Strictly::Other) => return plain(),
+    };
+    match csv::json_row(header, &object) {
+        Ok(row) => csv::decode_row(file, line, plan, header, &row),
+        Err(f) => {
+            let mut e = DataError::new(f.code, file, f.problem);
+            e.field = Some(f.field);
+            e.line = Some(line);
+            e.id = csv::json_row_id(header, &object, line, plan);
+            Err(Box::new(e))
+        }
+    }
 }
 
 /// Turns the pieces of one input into contacts and errors; shared by the threads that
@@ -188,11 +232,26 @@ impl Decoder<'_> {
         match piece {
             Piece::Records(chunk) => {
                 match (self.format, &self.header) {
-                    (InputFormat::Jsonl, _) => out.extend(
+                    (InputFormat::Jsonl, Some(header)) => {
+                        out.extend(json::lines(&chunk.bytes, chunk.line).map(|(number, line)| {
+                            mapped_json(file, line, number, plan, header, || {
+                                json::decode_line(file, line, number, plan)
+                            })
+                        }))
+                    }
+                    (InputFormat::Json, Some(header)) => {
+                        out.extend(chunk.elements.iter().map(|e| {
+                            let bytes = &chunk.bytes[e.start..e.end];
+                            mapped_json(file, bytes, e.line, plan, header, || {
+                                json::decode_bytes(file, bytes, e.line, e.column, plan)
+                            })
+                        }))
+                    }
+                    (InputFormat::Jsonl, None) => out.extend(
                         json::lines(&chunk.bytes, chunk.line)
                             .map(|(number, line)| json::decode_line(file, line, number, plan)),
                     ),
-                    (InputFormat::Json, _) => out.extend(chunk.elements.iter().map(|e| {
+                    (InputFormat::Json, None) => out.extend(chunk.elements.iter().map(|e| {
                         let bytes = &chunk.bytes[e.start..e.end];
                         json::decode_bytes(file, bytes, e.line, e.column, plan)
                     })),
@@ -211,13 +270,13 @@ impl Decoder<'_> {
             } => {
                 let limit = MAX_RECORD_BYTES;
                 let problem = DataProblem::RecordTooLarge { limit };
-                let e = match &self.header {
-                    Some(header) => {
+                let e = match (&self.header, self.format) {
+                    (Some(header), InputFormat::Csv) => {
                         let mut e = located(Code::MalformedCsv, problem, line, None, false);
                         e.id = csv::prefix_id(header, &prefix, line, plan);
                         e
                     }
-                    None => {
+                    _ => {
                         let mut e =
                             located(Code::MalformedJson, problem, line, Some(column), false);
                         e.id = scan::recover_id(&prefix, &plan.id_field);
