@@ -82,12 +82,7 @@ pub fn header(
     plan: &FieldPlan,
     source: Option<&Source>,
 ) -> Result<Header, Box<DataError>> {
-    let header_error = |problem: DataProblem, code: Code| {
-        let mut error = DataError::new(code, file, problem);
-        error.line = Some(1);
-        error.fatal = true;
-        Err(Box::new(error))
-    };
+    let header_error = |problem, code| header_error(file, problem, code);
     let delimiter = source.map_or(b',', |s| s.delimiter);
     let mut reader = ::csv::ReaderBuilder::new()
         .flexible(true)
@@ -204,6 +199,14 @@ pub fn json_row_id(
     header.row_id(cells, line, plan)
 }
 
+/// An error of the header row (line 1), which ends the file.
+fn header_error(file: &str, problem: DataProblem, code: Code) -> Result<Header, Box<DataError>> {
+    let mut error = DataError::new(code, file, problem);
+    error.line = Some(1);
+    error.fatal = true;
+    Err(Box::new(error))
+}
+
 /// A header's columns from its header texts, through the mapping's source if any.
 fn header_of(
     file: &str,
@@ -212,12 +215,7 @@ fn header_of(
     source: Option<&Source>,
     delimiter: u8,
 ) -> Result<Header, Box<DataError>> {
-    let header_error = |problem: DataProblem, code: Code| {
-        let mut error = DataError::new(code, file, problem);
-        error.line = Some(1);
-        error.fatal = true;
-        Err(Box::new(error))
-    };
+    let header_error = |problem, code| header_error(file, problem, code);
     let columns: Vec<Option<Column>> = headers
         .iter()
         .map(|h| {
