@@ -646,13 +646,19 @@ fn mapped_cell(
     path: &FieldPath<'_>,
     read: &Read,
 ) -> Result<Value, FieldError> {
+    // as without a mapping, only an empty cell is missing and text is taken as written
+    // (`Banking ` keeps its space) unless the mapping says otherwise
     let text = cell.trim();
-    if text.is_empty() || read.is_missing(text) {
+    if cell.is_empty() || read.is_missing(text) {
         return Ok(Value::Missing);
     }
+    let mut raw = cell;
     let text = match &read.extract {
         Some(pattern) => match pattern.captures(text).and_then(|c| c.get(1)) {
-            Some(group) => group.as_str().trim(),
+            Some(group) => {
+                raw = group.as_str().trim();
+                raw
+            }
             None => {
                 let problem = DataProblem::NoMatch {
                     found: Found::text(cell),
@@ -663,7 +669,13 @@ fn mapped_cell(
         },
         None => text,
     };
-    let text = read.mapped(text).unwrap_or(text);
+    let text = match read.mapped(text) {
+        Some(to) => {
+            raw = to;
+            to
+        }
+        None => text,
+    };
     match (ty, &read.split) {
         (PlanType::List(element), Some(separator)) => {
             let mut items = Vec::new();
@@ -677,19 +689,20 @@ fn mapped_cell(
                     segment: Segment::Index(i),
                 };
                 let part = read.mapped(part).unwrap_or(part);
-                items.push(mapped_scalar(plan, part, element, &here, read)?);
+                items.push(mapped_scalar(plan, part, part, element, &here, read)?);
             }
             Ok(Value::List(Arc::from(items)))
         }
-        _ => mapped_scalar(plan, text, ty, path, read),
+        _ => mapped_scalar(plan, text, raw, ty, path, read),
     }
 }
 
-/// One value of a mapped cell (after `extract` and `values`), typed with the column's
-/// options.
+/// One value of a mapped cell (after `extract` and `values`, trimmed: `text`; as written
+/// where neither changed it: `raw`), typed with the column's options.
 fn mapped_scalar(
     plan: &FieldPlan,
     text: &str,
+    raw: &str,
     ty: &PlanType,
     path: &FieldPath<'_>,
     read: &Read,
@@ -762,7 +775,7 @@ fn mapped_scalar(
                 }),
             }
         }
-        _ => cell_value(plan, text, ty, path),
+        _ => cell_value(plan, raw, ty, path),
     }
 }
 
