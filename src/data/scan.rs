@@ -142,7 +142,10 @@ impl Lines {
     pub fn advance(&mut self, bytes: &[u8], offset: usize) -> usize {
         let end = offset.min(bytes.len());
         if end > self.offset {
-            self.line += bytes[self.offset..end].iter().filter(|&&b| b == b'\n').count();
+            self.line += bytes[self.offset..end]
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count();
             self.offset = end;
         }
         self.line
