@@ -965,3 +965,82 @@ fn a_contact_classifies_the_same_from_json_and_from_csv() {
         "{rejected} of {compared} rejected"
     );
 }
+
+// ---------------------------------------------------------------------------------------
+// Evaluating a selection
+// ---------------------------------------------------------------------------------------
+
+/// Every subset of `0..n` (for the few classifications of a generated rule set), or for a
+/// larger `n` each classification alone, each pair, and all of them.
+fn selections(n: usize) -> Vec<Vec<usize>> {
+    if n <= 4 {
+        return (1..1u32 << n)
+            .map(|mask| (0..n).filter(|&c| mask & (1 << c) != 0).collect())
+            .collect();
+    }
+    let mut out: Vec<Vec<usize>> = (0..n).map(|c| vec![c]).collect();
+    out.extend((0..n).flat_map(|a| (a + 1..n).map(move |b| vec![a, b])));
+    out.push((0..n).collect());
+    out
+}
+
+/// Classifies `jsonl` whole and then under each selection: the selected outcomes, and
+/// whether a contact is classified at all, are the same. Returns how many comparisons.
+fn compare_selections(program: &Program, jsonl: &str) -> usize {
+    let contacts: Vec<_> = data::read(InputFormat::Jsonl, "t.jsonl", jsonl, program.plan())
+        .filter_map(Result::ok)
+        .collect();
+    let mut whole = Evaluator::new(program, now());
+    let expected: Vec<_> = contacts.iter().map(|c| whole.classify(&c.slots)).collect();
+    let mut compared = 0;
+    for selection in selections(program.classes().len()) {
+        let mut evaluator = Evaluator::new(program, now());
+        evaluator.select(&selection);
+        for (contact, expected) in contacts.iter().zip(&expected) {
+            let got = evaluator.classify(&contact.slots);
+            match (expected, &got) {
+                (Ok(expected), Ok(got)) => {
+                    for &c in &selection {
+                        assert_eq!(got[c], expected[c], "classification {c} of {selection:?}");
+                    }
+                }
+                (expected, got) => assert_eq!(
+                    expected.is_ok(),
+                    got.is_ok(),
+                    "{selection:?}: {expected:?} against {got:?}"
+                ),
+            }
+            compared += 1;
+        }
+    }
+    compared
+}
+
+#[test]
+fn a_selection_classifies_as_the_whole_rule_set_does() {
+    let mut rng = Rng(0x5e1e_c7ed_c1a5_5e55);
+    let mut compared = 0;
+    for _ in 0..150 {
+        let text = rule_set(&mut rng);
+        let _case = Case(&text);
+        let sources = one_file("t.qual", &text);
+        let Some(program) = program_of(&sources) else {
+            continue;
+        };
+        let jsonl = contacts(&mut rng, 20);
+        let _contacts = Case(&jsonl);
+        compared += compare_selections(&program, &jsonl);
+    }
+    assert!(compared > 2_000, "only {compared} contacts compared");
+
+    // the reference rules, whose classifications use each other
+    let sources = reference_rules();
+    let program = program_of(&sources).expect("the reference rules check");
+    let jsonl: String = (0..300)
+        .map(|i| {
+            let contact = reference_contact(&mut rng, i);
+            as_json(&mut rng, &contact) + "\n"
+        })
+        .collect();
+    assert!(compare_selections(&program, &jsonl) > 300);
+}

@@ -179,6 +179,8 @@ fn data_lint(
             on_error: crate::run::ErrorPolicy::Continue,
             reasons: false,
             jobs: std::thread::available_parallelism().map_or(1, usize::from),
+            // every row's reach is counted: all classifications are evaluated
+            classes: None,
         };
         // a full sample ends the run early; what was counted stands
         let _ = crate::run::run(

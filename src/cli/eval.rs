@@ -191,6 +191,8 @@ pub fn run(args: &EvalArgs) -> Result<ExitStatus, CliError> {
             Some(n) => usize::from(n),
             None => std::thread::available_parallelism().map_or(1, usize::from),
         },
+        // only what is shown is evaluated (and what it uses)
+        classes: Some(&columns),
     };
     let csv = render::results::CsvCells { raw: args.csv_raw };
     let sizes: Vec<Option<u64>> = files.iter().map(|f| f.size).collect();

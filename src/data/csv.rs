@@ -8,7 +8,7 @@ use std::sync::Arc;
 use serde::de::DeserializeSeed;
 
 use super::json::Failure;
-use super::scan::Cursor;
+use super::scan::Lines;
 use super::typed::{self, FieldError, FieldPath, Segment};
 use super::{Contact, DataError, DataProblem, Found, MAX_EXACT_ID, MAX_RECORD_BYTES};
 use crate::codes::Code;
@@ -320,7 +320,7 @@ pub fn rows(
     // lines are counted here: the reader's own line numbers are one short per CRLF and do
     // not count blank lines (rust-csv #395, #208), and its byte offset of a record is where
     // the record before it ended, before the line breaks that follow it
-    let mut cursor = Cursor::at(first_line, 1);
+    let mut lines = Lines::at(first_line);
     let mut line_of = |p: Option<&::csv::Position>| {
         let offset = usize::try_from(p?.byte()).ok()?;
         let breaks = bytes.get(offset..)?;
@@ -329,7 +329,7 @@ pub fn rows(
                 .iter()
                 .take_while(|&&b| b == b'\r' || b == b'\n')
                 .count();
-        Some(cursor.advance(bytes, start).0)
+        Some(lines.advance(bytes, start))
     };
     loop {
         match reader.read_byte_record(&mut record) {

@@ -316,7 +316,7 @@ impl<R: Read> Pieces<R> {
 
     fn scan_lines(&mut self) {
         if self.skipping {
-            match self.buf[self.scanned..].iter().position(|&b| b == b'\n') {
+            match memchr::memchr(b'\n', &self.buf[self.scanned..]) {
                 Some(i) => self.stop_skipping(self.scanned + i + 1),
                 None => {
                     let all = self.buf.len();
@@ -325,7 +325,7 @@ impl<R: Read> Pieces<R> {
                 }
             }
         }
-        if let Some(i) = self.buf[self.scanned..].iter().rposition(|&b| b == b'\n') {
+        if let Some(i) = memchr::memrchr(b'\n', &self.buf[self.scanned..]) {
             self.cut = self.scanned + i + 1;
         }
         self.scanned = self.buf.len();
@@ -333,6 +333,14 @@ impl<R: Read> Pieces<R> {
 
     fn scan_csv(&mut self) {
         let mut i = self.scanned;
+        if !self.skipping {
+            let (cut, quoted) = super::scan::csv_cut(&self.buf[i..], self.quoted);
+            if let Some(cut) = cut {
+                self.cut = i + cut;
+            }
+            self.quoted = quoted;
+            i = self.buf.len();
+        }
         while i < self.buf.len() {
             match self.buf[i] {
                 b'"' => self.quoted = !self.quoted,

@@ -82,6 +82,8 @@ pub struct Evaluator<'p> {
     now: Timestamp,
     lets: Vec<Option<Value>>,
     classes: Vec<Option<Outcome>>,
+    /// The classifications [`Evaluator::classify`] evaluates, in dependency order.
+    order: Vec<usize>,
     /// Variables bound from outside ([`Evaluator::bind_local`], for explanations).
     locals: Vec<Value>,
 }
@@ -94,8 +96,24 @@ impl<'p> Evaluator<'p> {
             now,
             lets: vec![None; program.let_count()],
             classes: vec![None; program.classes().len()],
+            order: program.class_order().to_vec(),
             locals: Vec::new(),
         }
+    }
+
+    /// From now on [`Evaluator::classify`] evaluates only `classes` (indices in definition
+    /// order) and what they use (`let`s and classifications are evaluated when first
+    /// needed); every other outcome is no row. A rule set without schema is still
+    /// evaluated whole: there a classification can fail a contact at run time, and which
+    /// contacts fail must not depend on what is shown.
+    pub fn select(&mut self, classes: &[usize]) {
+        if !self.program.plan().typed {
+            return;
+        }
+        self.order = (self.program.class_order().iter())
+            .copied()
+            .filter(|c| classes.contains(c))
+            .collect();
     }
 
     /// The evaluation instant.
@@ -113,8 +131,8 @@ impl<'p> Evaluator<'p> {
     /// Classifies one contact (its decoded slots, in field-plan order).
     pub fn classify(&mut self, record: &[Value]) -> Result<Classification, RuntimeError> {
         self.reset();
-        for &class in self.program.class_order() {
-            self.class_in(class, record).map_err(|e| *e)?;
+        for i in 0..self.order.len() {
+            self.class_in(self.order[i], record).map_err(|e| *e)?;
         }
         Ok(self
             .classes

@@ -140,6 +140,7 @@ fn compare(
             on_error: ErrorPolicy::Continue,
             reasons: true,
             jobs,
+            classes: None,
         };
         let mut sink = Compare {
             label,

@@ -55,7 +55,7 @@ impl ErrorPolicy {
 
 /// How to run.
 #[derive(Debug, Clone, Copy)]
-pub struct Options {
+pub struct Options<'o> {
     /// The evaluation instant `now`.
     pub now: Timestamp,
     /// What a bad record costs.
@@ -64,6 +64,21 @@ pub struct Options {
     pub reasons: bool,
     /// How many threads decode and classify (1: the calling thread alone).
     pub jobs: usize,
+    /// `Some`: the classifications the sink reads (indices in definition order); only they
+    /// and what they use are evaluated, the other outcomes are no row (see
+    /// [`Evaluator::select`]). `None`: all.
+    pub classes: Option<&'o [usize]>,
+}
+
+impl Options<'_> {
+    /// An evaluator for a run under these options.
+    fn evaluator<'p>(&self, program: &'p Program) -> Evaluator<'p> {
+        let mut evaluator = Evaluator::new(program, self.now);
+        if let Some(classes) = self.classes {
+            evaluator.select(classes);
+        }
+        evaluator
+    }
 }
 
 /// One input: a named stream of bytes in a known format.
@@ -177,11 +192,11 @@ pub fn run<S: Sink>(
     program: &Program,
     sources: &SourceMap,
     inputs: Vec<Input<'_>>,
-    options: Options,
+    options: Options<'_>,
     sink: &mut S,
 ) -> Result<Tally, S::Error> {
     let mut consumer = Consumer {
-        options,
+        on_error: options.on_error,
         tally: Tally::default(),
         seen: ids::SeenIds::new(),
         sink,
@@ -234,10 +249,10 @@ fn sequential<S: Sink, R: Read>(
     decoder: &Decoder<'_>,
     mut pieces: Pieces<R>,
     index: usize,
-    options: Options,
+    options: Options<'_>,
     consumer: &mut Consumer<'_, S>,
 ) -> Result<(bool, bool), S::Error> {
-    let mut evaluator = Evaluator::new(program, options.now);
+    let mut evaluator = options.evaluator(program);
     let mut records = Vec::new();
     let name = decoder.file();
     while let Some(piece) = pieces.next() {
@@ -264,7 +279,7 @@ fn classify<'p>(
     sources: &SourceMap,
     evaluator: &mut Evaluator<'p>,
     name: &str,
-    options: Options,
+    options: Options<'_>,
     record: Result<Contact, Box<DataError>>,
 ) -> Done {
     let contact = record?;
@@ -287,7 +302,7 @@ fn classify<'p>(
 /// Takes records in input order: counts them, notes repeated ids, applies the error
 /// policy and passes each on to the sink.
 struct Consumer<'s, S> {
-    options: Options,
+    on_error: ErrorPolicy,
     tally: Tally,
     seen: ids::SeenIds,
     sink: &'s mut S,
@@ -320,9 +335,9 @@ impl<S: Sink> Consumer<'_, S> {
                 }
                 tally.errors += 1;
                 self.sink.failed(error)?;
-                if self.options.on_error.stops_at(tally.errors) {
+                if self.on_error.stops_at(tally.errors) {
                     tally.stopped = true;
-                    if let ErrorPolicy::StopAfter(n) = self.options.on_error {
+                    if let ErrorPolicy::StopAfter(n) = self.on_error {
                         tally.stopped_after = Some(n);
                     }
                     return Ok(false);

@@ -13,7 +13,6 @@ use std::sync::{Condvar, Mutex};
 use super::{Consumer, Done, Options, Sink, classify};
 use crate::compile::Program;
 use crate::data::{Decoder, Pieces};
-use crate::eval::Evaluator;
 use crate::source::SourceMap;
 
 /// How many pieces the workers may be ahead of the consumer, per worker.
@@ -61,7 +60,7 @@ pub(super) fn run<S: Sink, R: Read + Send>(
             let work = || {
                 let send = send.clone();
                 move || {
-                    let mut evaluator = Evaluator::new(program, options.now);
+                    let mut evaluator = options.evaluator(program);
                     let mut records = Vec::new();
                     let mut spare = None;
                     loop {

@@ -66,6 +66,7 @@ fn run_on(
         on_error,
         reasons,
         jobs,
+        classes: None,
     };
     let mut seen = Seen::default();
     let Ok(tally) = run(&program, &sources, inputs, options, &mut seen);
@@ -225,6 +226,7 @@ fn run_reader(
         on_error,
         reasons: false,
         jobs,
+        classes: None,
     };
     let mut seen = Seen::default();
     let inputs = vec![Input::reader("c", format, reader)];
