@@ -178,3 +178,100 @@ fn the_leadforge_export_is_checked_against_its_rules() {
         text(&sample)
     ));
 }
+
+/// The reference examples read three ways give the same classifications: as they are
+/// (dotted CSV headers, JSON Lines in the schema's shape), as a CSV whose headers are
+/// labels (`Company Size`) read through a mapping, and as API-shaped JSON Lines
+/// (`{"id": …, "properties": {…}}`) read through a mapping of key paths.
+#[test]
+fn a_mapping_that_only_renames_changes_no_result() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let tmp = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("renamed");
+    let rules = tmp.join("rules");
+    std::fs::create_dir_all(&rules).expect("a directory");
+    for entry in std::fs::read_dir(format!("{root}/rules")).expect("rules/") {
+        let path = entry.expect("an entry").path();
+        if path.extension().is_some_and(|e| e == "qual") {
+            std::fs::copy(&path, rules.join(path.file_name().expect("a name"))).expect("copied");
+        }
+    }
+    let label = |h: &str| {
+        h.split(['.', '_'])
+            .map(|w| {
+                let mut c = w.chars();
+                c.next()
+                    .map_or(String::new(), |f| f.to_uppercase().chain(c).collect())
+            })
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let csv = std::fs::read_to_string(format!("{root}/rules/examples/contacts.csv")).expect("csv");
+    let (head, body) = csv.split_once('\n').expect("a header");
+    let headers: Vec<&str> = head.trim_end().split(',').collect();
+    let labels: Vec<String> = headers.iter().map(|h| label(h)).collect();
+    std::fs::write(
+        tmp.join("labelled.csv"),
+        format!("{}\n{body}", labels.join(",")),
+    )
+    .expect("csv");
+    let jsonl =
+        std::fs::read_to_string(format!("{root}/rules/examples/contacts.jsonl")).expect("jsonl");
+    let mut api = String::new();
+    let mut keys = std::collections::BTreeSet::new();
+    for line in jsonl.lines() {
+        let serde_json::Value::Object(mut record) = serde_json::from_str(line).expect("a record")
+        else {
+            panic!("a record is an object");
+        };
+        let id = record.remove("id").expect("an id");
+        keys.extend(record.keys().cloned());
+        let wrapped = serde_json::json!({ "id": id, "properties": record });
+        api.push_str(&wrapped.to_string());
+        api.push('\n');
+    }
+    std::fs::write(tmp.join("api.jsonl"), api).expect("jsonl");
+    let mut toml = String::from(
+        "[source.labelled]\nfiles = [\"labelled.csv\"]\n\n[source.labelled.columns]\n",
+    );
+    // the examples' expected results are columns of their own, not fields of the schema
+    for (h, l) in headers
+        .iter()
+        .zip(&labels)
+        .filter(|(h, _)| !h.starts_with("expect"))
+    {
+        toml.push_str(&format!("\"{l}\" = \"{h}\"\n"));
+    }
+    toml.push_str("\n[source.api]\nfiles = [\"api.jsonl\"]\n\n[source.api.columns]\n");
+    // keys the schema does not declare (`note`) are read by neither, and a mapping may not
+    // name them: map the fields the CSV has columns for
+    let fields: std::collections::BTreeSet<&str> = headers
+        .iter()
+        .filter_map(|h| h.split('.').next())
+        .filter(|h| !h.starts_with("expect"))
+        .collect();
+    for k in keys.iter().filter(|k| fields.contains(k.as_str())) {
+        toml.push_str(&format!("\"properties.{k}\" = \"{k}\"\n"));
+    }
+    std::fs::write(rules.join("qualify.toml"), toml).expect("toml");
+    let eval = |data: &str| {
+        let out = qualify(&[
+            "eval",
+            rules.to_str().expect("a path"),
+            data,
+            "--as-of",
+            "2026-11-22",
+            "--format",
+            "csv",
+        ]);
+        assert_eq!(out.status.code(), Some(0), "{data}: {}", text(&out));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let plain = eval("rules/examples/contacts.csv");
+    assert_eq!(plain, eval("rules/examples/contacts.jsonl"));
+    assert_eq!(
+        plain,
+        eval(tmp.join("labelled.csv").to_str().expect("a path"))
+    );
+    assert_eq!(plain, eval(tmp.join("api.jsonl").to_str().expect("a path")));
+    assert_eq!(plain.lines().count(), 25, "a header and 24 contacts");
+}
