@@ -240,6 +240,18 @@ pub fn run(args: &EvalArgs) -> Result<ExitStatus, CliError> {
             .map_err(|e| CliError::io("cannot write the results".to_string(), e))?,
     }
     let tally = tally.unwrap_or_default();
+    for absent in &tally.absent_columns {
+        let near = match &absent.near {
+            Some(near) => format!(" (it has `{near}`: headers are matched exactly, case included)"),
+            None => String::new(),
+        };
+        super::stderr_line!(
+            "note: {} has no column `{}`, which the mapping reads into `{}`; that field is missing for every contact of it{near}",
+            load::shown(&absent.file),
+            render::printable(&absent.header),
+            absent.field
+        );
+    }
 
     if let Some(id) = &tally.first_repeat {
         // not an error (exports do repeat contacts), but results keyed by id would collide

@@ -38,6 +38,17 @@ pub struct Header {
     id: RowId,
     /// Whether the "columns" are key paths of JSON records (their errors name no column).
     json: bool,
+    /// Columns the mapping reads that the file does not have: (header, field, a header of
+    /// the file equal to it but for letter case).
+    absent: Vec<(String, String, Option<String>)>,
+}
+
+impl Header {
+    /// Columns the mapping reads that this CSV file does not have: (header, field, a
+    /// header of the file equal to it but for letter case).
+    pub fn absent(&self) -> &[(String, String, Option<String>)] {
+        &self.absent
+    }
 }
 
 /// Where a row's id comes from.
@@ -131,6 +142,8 @@ pub fn json_header(
     }
     let mut header = header_of(file, headers, plan, Some(source), b',')?;
     header.json = true;
+    // a key path a record lacks is a missing value, not a missing column
+    header.absent.clear();
     Ok(header)
 }
 
@@ -290,12 +303,28 @@ fn header_of(
         };
         return header_error(problem, Code::MissingContactId);
     }
+    // a header spelt otherwise in the file (`Lead status`) would be dropped without a word
+    let absent = source.map_or_else(Vec::new, |source| {
+        source
+            .columns
+            .iter()
+            .filter(|c| !headers.iter().any(|h| h.trim() == c.header))
+            .map(|c| {
+                let near = headers
+                    .iter()
+                    .find(|h| h.trim().to_lowercase() == c.header.to_lowercase())
+                    .map(|h| h.trim().to_string());
+                (c.header.clone(), c.field.clone(), near)
+            })
+            .collect()
+    });
     Ok(Header {
         headers,
         columns,
         delimiter,
         id,
         json: false,
+        absent,
     })
 }
 

@@ -214,6 +214,12 @@ impl Decoder<'_> {
         &self.file
     }
 
+    /// Columns the mapping reads that this CSV file does not have (see
+    /// [`csv::Header::absent`]).
+    pub fn absent_columns(&self) -> &[(String, String, Option<String>)] {
+        self.header.as_ref().map_or(&[], |h| h.absent())
+    }
+
     /// Decodes the records of `piece` (or the error it is) into `out`, in order; gives back
     /// the chunk's bytes, for [`Pieces::recycle`].
     pub fn decode(

@@ -171,6 +171,21 @@ pub struct Tally {
     pub stopped: bool,
     /// With `ErrorPolicy::StopAfter(n)`, `n` when the run stopped there.
     pub stopped_after: Option<usize>,
+    /// Columns a mapping reads that a CSV file does not have.
+    pub absent_columns: Vec<AbsentColumn>,
+}
+
+/// A column a mapping reads that a CSV file does not have (its values are all missing).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AbsentColumn {
+    /// The file.
+    pub file: String,
+    /// The header the mapping names.
+    pub header: String,
+    /// The field it would fill.
+    pub field: String,
+    /// A header of the file equal to it but for letter case.
+    pub near: Option<String>,
 }
 
 impl Tally {
@@ -210,6 +225,14 @@ pub fn run<S: Sink>(
             program.plan(),
             input.source,
         );
+        for (header, field, near) in decoder.absent_columns() {
+            consumer.tally.absent_columns.push(AbsentColumn {
+                file: name.to_string(),
+                header: header.clone(),
+                field: field.clone(),
+                near: near.clone(),
+            });
+        }
         let (go_on, blank) = if options.jobs > 1 {
             parallel::run(
                 program,
