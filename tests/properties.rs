@@ -1044,3 +1044,147 @@ fn a_selection_classifies_as_the_whole_rule_set_does() {
         .collect();
     assert!(compare_selections(&program, &jsonl) > 300);
 }
+
+/// A schema and a mapping that uses every option, for the mapping properties below.
+const MAPPED_SCHEMA: &str = "schema contact {
+  id: string
+  source: one of \"google\", \"referral\"?
+  size: number?
+  created: datetime?
+  born: date?
+  waited: duration?
+  opted: bool?
+  tags: list of string?
+  rank: one of \"High\", \"Low\"?
+}
+classify k {
+  a when size >= 100 or source == \"google\" or created within 30 days or opted
+  b when born is present or waited > 1 day or \"x\" in tags or rank == \"High\"
+  otherwise c
+}
+";
+
+const MAPPING: &str = r#"[source.crm]
+files = ["*.csv"]
+delimiter = ";"
+id = ["Email", "Company"]
+missing = ["N/A", "Select"]
+true = ["Y"]
+false = ["N"]
+timezone = "Europe/Berlin"
+
+[source.crm.columns]
+"Lead Source" = { field = "source", values = { "Google Ads" = "google" }, case = "fold" }
+"Size" = { field = "size", range = "low", missing = ["-1"] }
+"Created" = { field = "created", format = "%m/%d/%Y %H:%M" }
+"Born" = { field = "born", format = "%d.%m.%Y" }
+"Waited" = { field = "waited", unit = "minutes" }
+"Opted" = "opted"
+"Tags" = { field = "tags", split = "|" }
+"Rank" = { field = "rank", extract = '^\d+\.(.*)$' }
+"#;
+
+/// A cell for one of the mapping's columns, often well formed, sometimes not.
+fn mapped_cell(rng: &mut Rng, column: usize) -> String {
+    let good: &[&str] = match column {
+        0 | 1 => &["ana@x.example", "Acme", "", "N/A"],
+        2 => &["Google Ads", "GOOGLE", "referral", "Select", "Paid"],
+        3 => &["200-499", "2000+", "$10M-$50M", "<10", "-1", "lots", "5-2"],
+        4 => &[
+            "11/20/2026 09:14",
+            "3/15/2024 10:00",
+            "2026-11-20",
+            "13/40/2026 99:99",
+        ],
+        5 => &["15.03.2024", "32.01.2024", "2024-03-15"],
+        6 => &["90", "1e300", "an hour", "-5"],
+        7 => &["Y", "N", "yes", "0", "maybe"],
+        8 => &["a|x|b", "x", "||", ""],
+        _ => &["01.High", "02.Low", "High", "03.Medium"],
+    };
+    let cell = rng.pick(good).to_string();
+    if rng.one_in(6) {
+        mangle(rng, &cell)
+    } else {
+        cell
+    }
+}
+
+/// Mappings mangled a character at a time never panic the parser, every problem points
+/// into the mapping's text, and CSV rows of mangled cells read through a valid mapping never
+/// panic and are each classified or reported.
+#[test]
+fn mangled_mappings_and_mapped_cells_never_panic() {
+    let mut sources = SourceMap::new();
+    sources.add("rules.qual", MAPPED_SCHEMA);
+    let (checked, diagnostics) = qualify::front_end(&sources, &Default::default());
+    assert!(diagnostics.is_empty(), "{diagnostics:?}");
+    let checked = checked.expect("the schema checks");
+    let program = compile(&checked);
+    let mut rng = Rng(0x5eed_0011);
+    let mut valid = 0;
+    for case in 0..3000 {
+        let text = if case == 0 {
+            MAPPING.to_string()
+        } else {
+            mangle(&mut rng, MAPPING)
+        };
+        let file = sources.add(format!("mapping-{case}.toml"), text.clone());
+        match qualify::mapping::parse(&text, file, checked.rules()) {
+            Ok(_) => valid += 1,
+            Err(problems) => {
+                assert!(
+                    !problems.is_empty(),
+                    "case {case}: an error without a problem"
+                );
+                for p in &problems {
+                    assert!(
+                        p.span.file == file && p.span.end as usize <= text.len(),
+                        "case {case}: {p:?} points outside the mapping"
+                    );
+                }
+            }
+        }
+    }
+    assert!(
+        valid > 100,
+        "only {valid} mangled mappings parsed; the mangling is too rough"
+    );
+    let file = sources.add("mapping.toml", MAPPING);
+    let mapping = qualify::mapping::parse(MAPPING, file, checked.rules()).expect("valid");
+    let source = mapping
+        .source_for("contacts.csv")
+        .expect("one source")
+        .expect("a match");
+    let header = "Email;Company;Lead Source;Size;Created;Born;Waited;Opted;Tags;Rank";
+    for case in 0..200 {
+        let mut csv = format!("{header}\n");
+        let rows = 1 + rng.below(20);
+        for _ in 0..rows {
+            let cells: Vec<String> = (0..10).map(|c| mapped_cell(&mut rng, c)).collect();
+            csv.push_str(&cells.join(";"));
+            csv.push('\n');
+        }
+        let records = data::stream(
+            InputFormat::Csv,
+            "contacts.csv",
+            csv.as_bytes(),
+            program.plan(),
+            Some(source),
+        );
+        let mut evaluator = Evaluator::new(&program, now());
+        let (mut ok, mut failed) = (0, 0);
+        for record in records {
+            match record {
+                Ok(contact) => {
+                    evaluator
+                        .classify(&contact.slots)
+                        .expect("a typed rule set classifies");
+                    ok += 1;
+                }
+                Err(_) => failed += 1,
+            }
+        }
+        assert!(ok + failed >= 1, "case {case}: no record from {rows} rows");
+    }
+}
