@@ -77,7 +77,10 @@ fn every_language_reference_example_checks() {
 /// The rule examples of `docs/mappings.md` check too.
 #[test]
 fn every_mapping_reference_example_checks() {
-    assert!(check_docs("mappings.md") >= 1, "no example in docs/mappings.md");
+    assert!(
+        check_docs("mappings.md") >= 1,
+        "no example in docs/mappings.md"
+    );
 }
 
 /// `docs/lints.md` is generated from the lints' documentation; this fails when it is stale.

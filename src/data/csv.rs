@@ -93,8 +93,15 @@ pub fn header(
     plan: &FieldPlan,
     source: Option<&Source>,
 ) -> Result<Header, Box<DataError>> {
-    let header_error = |problem, code| header_error(file, problem, code);
     let delimiter = source.map_or(b',', |s| s.delimiter);
+    // the header is the first line that is not blank
+    let blank = bytes
+        .iter()
+        .take_while(|b| b.is_ascii_whitespace())
+        .filter(|&&b| b == b'\n')
+        .count();
+    let line = Some(1 + blank);
+    let header_error = |problem, code| header_error(file, line, problem, code);
     let mut reader = ::csv::ReaderBuilder::new()
         .flexible(true)
         .delimiter(delimiter)
@@ -114,7 +121,7 @@ pub fn header(
             );
         }
     };
-    header_of(file, headers, plan, source, delimiter)
+    header_of(file, line, headers, plan, source, delimiter)
 }
 
 /// The header of a JSON file read through a mapping's source: one "column" per key path
@@ -140,7 +147,7 @@ pub fn json_header(
             headers.push(name.to_string());
         }
     }
-    let mut header = header_of(file, headers, plan, Some(source), b',')?;
+    let mut header = header_of(file, None, headers, plan, Some(source), b',')?;
     header.json = true;
     // a key path a record lacks is a missing value, not a missing column
     header.absent.clear();
@@ -212,10 +219,16 @@ pub fn json_row_id(
     header.row_id(cells, line, plan)
 }
 
-/// An error of the header row (line 1), which ends the file.
-fn header_error(file: &str, problem: DataProblem, code: Code) -> Result<Header, Box<DataError>> {
+/// An error of the header row (on `line`; `None` for the key paths of JSON), which ends the
+/// file.
+fn header_error(
+    file: &str,
+    line: Option<usize>,
+    problem: DataProblem,
+    code: Code,
+) -> Result<Header, Box<DataError>> {
     let mut error = DataError::new(code, file, problem);
-    error.line = Some(1);
+    error.line = line;
     error.fatal = true;
     Err(Box::new(error))
 }
@@ -223,12 +236,13 @@ fn header_error(file: &str, problem: DataProblem, code: Code) -> Result<Header, 
 /// A header's columns from its header texts, through the mapping's source if any.
 fn header_of(
     file: &str,
+    line: Option<usize>,
     headers: Vec<String>,
     plan: &FieldPlan,
     source: Option<&Source>,
     delimiter: u8,
 ) -> Result<Header, Box<DataError>> {
-    let header_error = |problem, code| header_error(file, problem, code);
+    let header_error = |problem, code| header_error(file, line, problem, code);
     let columns: Vec<Option<Column>> = headers
         .iter()
         .map(|h| {
