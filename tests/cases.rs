@@ -297,7 +297,8 @@ fn hostile_generated() {
             )
         }),
         // a chain of 999 `let`s, each one step longer (the longest chain allowed, with the
-        // classification): checked within the lints' budgets, with notes where they stop
+        // classification): checked whole (`redundant-condition` once stopped at its budget
+        // at the 463rd)
         ("lets_chain_999", {
             let lets = lines(998, |i| {
                 format!("let x{} = x{i} and n > {}\n", i + 1, i + 1)

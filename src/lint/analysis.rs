@@ -105,6 +105,12 @@ const fn lift(and: bool) -> [[TruthSet; 8]; 8] {
     table
 }
 
+/// The truths `a and b` (or `a or b`) can have when `a` and `b` can have these: exact for
+/// independent operands, a superset when they share variables.
+pub fn combine3(and: bool, a: TruthSet, b: TruthSet) -> TruthSet {
+    if and { and3(a, b) } else { or3(a, b) }
+}
+
 fn and3(a: TruthSet, b: TruthSet) -> TruthSet {
     AND3[a as usize & 7][b as usize & 7]
 }
