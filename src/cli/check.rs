@@ -159,6 +159,11 @@ fn data_lint(
     mapping: &crate::mapping::Mapping,
 ) -> Result<Vec<Diagnostic>, CliError> {
     let now = super::eval::parse_as_of(args.as_of.as_deref())?;
+    if args.data.iter().any(|p| p.as_os_str() == "-") {
+        return Err(CliError::usage(
+            "`check --data` reads files, not standard input: save the export and pass its path",
+        ));
+    }
     let mut files = args
         .data
         .iter()

@@ -209,7 +209,7 @@ pub fn findings(program: &Program, rules: &RuleSet, profiles: &[Profile]) -> Vec
             .enumerate()
             .any(|(slot, &(_, n))| slot != plan.id_slot && n > 0);
         let why = if read == 0 {
-            None
+            Some("it holds no records".to_string())
         } else if p.failed * 2 > read {
             Some(format!(
                 "{} of its {read} records could not be read",
@@ -312,6 +312,18 @@ pub fn findings(program: &Program, rules: &RuleSet, profiles: &[Profile]) -> Vec
             .with_help(&help),
         );
     }
+    // the findings below count only the records that could be read
+    let failed: usize = profiles.iter().map(|p| p.failed).sum();
+    let unread = if failed > 0 {
+        format!(" ({failed} more could not be read: `qualify eval` shows why)")
+    } else {
+        String::new()
+    };
+    let also_failed = if failed > 0 {
+        format!("; {failed} more could not be read")
+    } else {
+        String::new()
+    };
     // tested values that never occur
     let mut reported = HashSet::new();
     for id in program.node_ids() {
@@ -358,7 +370,7 @@ pub fn findings(program: &Program, rules: &RuleSet, profiles: &[Profile]) -> Vec
                     Diagnostic::new(
                         Code::DataValueNeverOccurs,
                         program.span(id),
-                        format!("the rules test `{path}` for \"{value}\", which no record of {files} holds"),
+                        format!("the rules test `{path}` for \"{value}\", which no record of {files} that could be read holds{unread}"),
                     )
                     .with_label("never in the data")
                     .with_help("if the export spells it otherwise, map it with `values` in qualify.toml; if it is simply rare, this sample has none"),
@@ -378,8 +390,8 @@ pub fn findings(program: &Program, rules: &RuleSet, profiles: &[Profile]) -> Vec
                             Code::DataRowNeverDecides,
                             program.span(cond),
                             format!(
-                                "no contact of {files} gets `{} = {}` from this row ({total} classified)",
-                                class.name, class.values[value]
+                                "no contact of {files} gets `{} = {}` from this row ({total} classified{})",
+                                class.name, class.values[value], also_failed
                             ),
                         )
                         .with_label("decided no contact")

@@ -373,6 +373,7 @@ impl Parser<'_> {
         let what = format!("a source (`[source.{source_name}]`)");
         let mut columns = None;
         let mut timezone = None;
+        let mut spelt = None;
         for (key, value) in in_order(table) {
             match key.get_ref().as_ref() {
                 "files" => source.files = self.texts(value, "files").unwrap_or_default(),
@@ -398,9 +399,11 @@ impl Parser<'_> {
                 }
                 "true" => {
                     source.default.truths = lower(self.texts(value, "true").unwrap_or_default());
+                    spelt = Some(value.span());
                 }
                 "false" => {
                     source.default.falses = lower(self.texts(value, "false").unwrap_or_default());
+                    spelt = Some(value.span());
                 }
                 "timezone" => timezone = Some(value),
                 "columns" => columns = Some(value),
@@ -419,6 +422,20 @@ impl Parser<'_> {
             .default
             .falses
             .extend(["false", "no", "0"].map(String::from));
+        let defaults = &source.default;
+        if let Some(span) = spelt
+            && let Some(both) = defaults.truths.iter().find(|t| defaults.falses.contains(t))
+        {
+            let both = both.clone();
+            self.problem(
+                Code::BadMapping,
+                span,
+                format!("`{both}` is a spelling of both true and false in source `{source_name}` (spellings compare ignoring case)"),
+                "keep it in one of the two lists",
+            );
+            // the columns inherit the spellings: one message is enough
+            source.default.falses.retain(|f| *f != both);
+        }
         if let Some(value) = columns {
             let table = self.table(
                 value,
@@ -449,6 +466,35 @@ impl Parser<'_> {
                 seen.push((column.field.clone(), header.span()));
                 source.columns.push(column);
             }
+            let id_field = self.rules.id_field.as_str();
+            let to_id = seen
+                .iter()
+                .find(|(f, _)| f == id_field)
+                .map(|(_, s)| s.clone());
+            if let (Some(span), IdRule::Line | IdRule::Cells(_)) = (&to_id, &source.id) {
+                self.problem(
+                    Code::MappingMisfit,
+                    span.clone(),
+                    format!("a column is read into the id field `{id_field}`, and `id` also makes each id from {}", if source.id == IdRule::Line { "the line" } else { "cells" }),
+                    "keep one way to the id: the column, or `id = …`",
+                );
+            }
+            let renamed = source
+                .columns
+                .iter()
+                .find(|c| c.header == id_field && c.field != id_field);
+            if let (Some(renamed), None, IdRule::Column) = (renamed, &to_id, &source.id) {
+                let span = seen
+                    .iter()
+                    .find(|(f, _)| *f == renamed.field)
+                    .map_or(0..0, |(_, s)| s.clone());
+                self.problem(
+                    Code::MappingMisfit,
+                    span,
+                    format!("`{id_field}` is read into `{}`, and nothing is read into the id field `{id_field}`", renamed.field),
+                    "map another column to the id field, or make ids with `id = \"line\"` or `id = [\"header\", …]`",
+                );
+            }
         }
         Some(source)
     }
@@ -456,6 +502,16 @@ impl Parser<'_> {
     fn id_rule(&mut self, value: &Value<'_>) -> Option<IdRule> {
         match value.get_ref() {
             DeValue::String(s) if s.as_ref() == "line" => Some(IdRule::Line),
+            DeValue::Array(items) if items.is_empty() => {
+                self.problem(
+                    Code::BadMapping,
+                    value.span(),
+                    "`id = []` names no header: list the headers whose cells make the id"
+                        .to_string(),
+                    "",
+                );
+                None
+            }
             DeValue::Array(_) => Some(IdRule::Cells(self.texts(value, "id")?)),
             _ => {
                 self.problem(
@@ -595,7 +651,7 @@ impl Parser<'_> {
                         self.problem(
                             Code::BadMapping,
                             value.span(),
-                            format!("`{format}` is not a date format"),
+                            format!("`{format}` is not a date format (it must name a year, a month and a day)"),
                             "formats use `strftime` directives: `%Y` year, `%m` month, `%d` day, `%H:%M` hours and minutes, e.g. `\"%m/%d/%Y\"`",
                         );
                     }
@@ -656,6 +712,38 @@ impl Parser<'_> {
         }
         let ty = self.field_type(&field.0, field.1.clone())?;
         self.check_fit(&header_text, &field.0, &ty, &read, &options);
+        let spelt = options
+            .iter()
+            .find(|(o, _)| *o == "true" || *o == "false")
+            .map(|(_, s)| s.clone());
+        if let Some(span) = spelt
+            && let Some(both) = read.truths.iter().find(|t| read.falses.contains(t))
+        {
+            self.problem(
+                Code::BadMapping,
+                span,
+                format!("`{both}` is a spelling of both true and false for `\"{header_text}\"` (spellings compare ignoring case)"),
+                "keep it in one of the two lists",
+            );
+        }
+        let element = match &ty {
+            Type::List(e) => e.as_ref(),
+            other => other,
+        };
+        if *element == Type::DateTime
+            && read.timezone.is_none()
+            && let Some((_, span)) = options.iter().find(|(o, _)| *o == "format")
+            && read.format.as_deref().is_some_and(|f| {
+                !f.contains("%z") && !f.contains("%:z") && !f.contains("%Z") && !f.contains("%s")
+            })
+        {
+            self.problem(
+                Code::MappingMisfit,
+                span.clone(),
+                format!("`\"{header_text}\"` is read as a `datetime` with a format that has no offset, and no `timezone` says where its times are"),
+                "add `timezone = \"…\"` to the column or the source (an IANA name such as `Europe/Berlin`, or `UTC`)",
+            );
+        }
         Some(Column {
             header: header_text,
             field: field.0,
@@ -730,6 +818,18 @@ impl Parser<'_> {
         options: &[(&str, Range<usize>)],
     ) {
         if ty.is_open() {
+            // without a schema a field has no type to read a cell as: say so rather than
+            // drop the option (`extract` and `values` work on any text)
+            for (option, span) in options {
+                if !matches!(*option, "values") {
+                    self.problem(
+                        Code::MappingMisfit,
+                        span.clone(),
+                        format!("`{option}` reads cells of `\"{header}\"` as a type, but the rules have no schema to give `{field}` one"),
+                        "declare the field in a `schema contact { … }`, so the mapping knows what to read the cells as",
+                    );
+                }
+            }
             return;
         }
         let element = match ty {

@@ -166,10 +166,16 @@ pub fn time_zone(name: &str) -> Option<TimeZone> {
     TimeZone::get(name).ok()
 }
 
-/// Whether a `strftime` format can be used to read dates or times (every directive known).
+/// Whether a `strftime` format can be used to read dates: every directive known, and a
+/// date written in it reads back as that date (`%H:%M` or `%Y` alone cannot).
 pub fn valid_format(format: &str) -> bool {
     let sample = jiff::civil::date(2024, 3, 15).at(9, 14, 0, 0);
-    jiff::fmt::strtime::format(format, sample).is_ok()
+    let Ok(written) = jiff::fmt::strtime::format(format, sample) else {
+        return false;
+    };
+    jiff::fmt::strtime::parse(format, &written)
+        .and_then(|parsed| parsed.to_date())
+        .is_ok_and(|d| d == sample.date())
 }
 
 /// A date written in `format`.
@@ -280,6 +286,10 @@ mod tests {
         );
         assert_eq!(date("15/3/2024", "%m/%d/%Y"), None);
         assert!(valid_format("%d.%m.%Y"));
+        assert!(valid_format("%m/%d/%Y %H:%M"));
         assert!(!valid_format("%Q"));
+        for no_date in ["%H:%M", "%Y", "%Y-%m", ""] {
+            assert!(!valid_format(no_date), "{no_date:?} reads no date");
+        }
     }
 }

@@ -60,7 +60,6 @@ timezone = "Europe/Berlin"
 "Time in lead (ms)" = { field = "time_in_lead", unit = "milliseconds" }
 "Tags" = { field = "tags", split = ";" }
 "Opted in" = { field = "subscribed", true = ["ja"] }
-"Record ID" = "id"
 "#,
     )
     .expect("a valid mapping");
@@ -74,7 +73,7 @@ timezone = "Europe/Berlin"
         IdRule::Cells(vec!["Email".into(), "Company".into()])
     );
     assert_eq!(source.default.missing, ["N/A", "Select"]);
-    assert_eq!(source.columns.len(), 7);
+    assert_eq!(source.columns.len(), 6);
     let size = &source.columns[1];
     assert_eq!(
         (size.header.as_str(), size.field.as_str()),
@@ -188,4 +187,61 @@ fn globs() {
     assert!(glob("lead_?.csv", "lead_1.csv"));
     assert!(!glob("lead_?.csv", "lead_12.csv"));
     assert!(glob("ü*", "über.csv"));
+}
+
+#[test]
+fn ids_spellings_formats_and_types_that_cannot_work_are_refused() {
+    let problems = |toml: &str| parse_with(toml).expect_err("a mapping that cannot work");
+    let first = |toml: &str| problems(toml)[0].clone();
+    assert!(first("[source.a]\nid = []\n").contains("`id = []` names no header"));
+    assert!(
+        first("[source.a]\nid = \"line\"\n[source.a.columns]\n\"Record ID\" = \"id\"\n").contains(
+            "a column is read into the id field `id`, and `id` also makes each id from the line"
+        )
+    );
+    assert!(
+        first("[source.a]\n[source.a.columns]\n\"id\" = \"source\"\n")
+            .contains("`id` is read into `source`, and nothing is read into the id field `id`")
+    );
+    assert!(
+        first("[source.a]\ntrue = [\"Y\"]\nfalse = [\"y\"]\n")
+            .contains("`y` is a spelling of both true and false in source `a`")
+    );
+    assert!(
+        first("[source.a.columns]\n\"S\" = { field = \"subscribed\", true = [\"no\"] }\n")
+            .contains("`no` is a spelling of both true and false for `\"S\"`")
+    );
+    assert!(
+        first("[source.a.columns]\n\"C\" = { field = \"signed_up_at\", format = \"%d.%m.%Y %H:%M\" }\n")
+            .contains("no `timezone` says where its times are")
+    );
+    assert!(
+        parse_with("[source.a]\ntimezone = \"UTC\"\n[source.a.columns]\n\"C\" = { field = \"signed_up_at\", format = \"%d.%m.%Y %H:%M\" }\n")
+            .is_ok(),
+        "a source's zone is enough"
+    );
+    assert!(
+        first("[source.a.columns]\n\"C\" = { field = \"signed_up_at\", format = \"%H:%M\", timezone = \"UTC\" }\n")
+            .contains("`%H:%M` is not a date format")
+    );
+}
+
+#[test]
+fn without_a_schema_typed_options_are_refused() {
+    let mut sources = SourceMap::new();
+    sources.add(
+        "rules.qual",
+        "classify k {\n  a when size > 1\n  otherwise b\n}\n",
+    );
+    let (checked, _) = crate::front_end(&sources, &CheckOptions::default());
+    let checked = checked.expect("checks, with a warning");
+    let toml = "[source.a.columns]\n\"Size\" = { field = \"size\", range = \"low\", values = { \"x\" = \"1\" } }\n";
+    let file = sources.add("qualify.toml", toml);
+    let problems = parse(toml, file, checked.rules()).expect_err("range needs a type");
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert!(
+        problems[0]
+            .message
+            .contains("the rules have no schema to give `size` one")
+    );
 }
