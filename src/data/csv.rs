@@ -136,6 +136,10 @@ pub fn json_header(
     let mut headers: Vec<String> = source.columns.iter().map(|c| c.header.clone()).collect();
     for field in &plan.records[0].fields {
         let name = field.name.as_str();
+        // the id comes from where the source says, not from a key of its name
+        if name == plan.id_field && source.id != IdRule::Column {
+            continue;
+        }
         let filled = source.columns.iter().any(|c| {
             c.header == name
                 || c.field == name
@@ -304,6 +308,19 @@ fn header_of(
             RowId::Cells(at)
         }
     };
+    // a file with an id column whose mapping makes ids otherwise would lose that column
+    if id != RowId::Column
+        && let Some(c) = columns
+            .iter()
+            .flatten()
+            .find(|c| c.steps.len() == 1 && c.steps[0] == (0, plan.id_slot))
+    {
+        let problem = DataProblem::IdColumnBesideRule {
+            header: c.header.clone(),
+            source: source.map(|s| s.name.clone()).unwrap_or_default(),
+        };
+        return header_error(problem, Code::MalformedCsv);
+    }
     if id == RowId::Column
         && !columns
             .iter()

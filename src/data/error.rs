@@ -136,6 +136,14 @@ pub enum DataProblem {
         /// The mapping's source.
         source: String,
     },
+    /// A file with a column for the id field, read through a source that makes ids from
+    /// the line or from other cells.
+    IdColumnBesideRule {
+        /// The id column's header.
+        header: String,
+        /// The mapping's source.
+        source: String,
+    },
     /// A CSV file without even a header row.
     EmptyCsv,
     /// A CSV header without the id column.

@@ -111,6 +111,13 @@ fn bound(text: &str) -> Option<f64> {
 /// bound), `None` for a cell that is not a range.
 pub fn range(text: &str, end: RangeEnd) -> Option<Option<f64>> {
     let text = text.trim();
+    // a plain number, negative ones included, is a range of one value
+    if let Ok(n) = text.parse::<f64>()
+        && n.is_finite()
+        && text.starts_with(|c: char| c.is_ascii_digit() || c == '-' || c == '.')
+    {
+        return Some(Some(n));
+    }
     if let Some(low) = text.strip_suffix('+') {
         let low = bound(low)?;
         return Some(match end {
@@ -235,7 +242,9 @@ mod tests {
         assert_eq!(low("42"), Some(Some(42.0)));
         assert_eq!(low("500-200"), None, "a band upside down");
         assert_eq!(low("big"), None);
-        assert_eq!(low("-5"), None);
+        assert_eq!(low("-5"), Some(Some(-5.0)), "a plain negative number");
+        assert_eq!(low("-"), None);
+        assert_eq!(low("10-"), None);
         assert_eq!(low("inf-5"), None);
         assert_eq!(low(""), None);
     }

@@ -198,6 +198,10 @@ impl fmt::Display for Problem<'_> {
                 f,
                 "the mapping's source `{source}` makes each id from the column `{header}`, which this file does not have"
             ),
+            DataProblem::IdColumnBesideRule { header, source } => write!(
+                f,
+                "the file has an id column, `{header}`, but the mapping's source `{source}` makes each id from the line or from other cells; remove `id = …` from the source to use the column"
+            ),
             DataProblem::NotARange { found } => write!(
                 f,
                 "expected a number or a range such as `200-499`, `2000+` or `$10M-$50M`, found {}",
