@@ -809,6 +809,10 @@ fn mapped_scalar(
             let unit = read.epoch.unwrap_or(read::Unit::Seconds);
             match read::epoch(text, unit) {
                 Some(t) => Ok(Value::DateTime(t)),
+                // a number, but of an instant beyond year 9999 or before year -9999
+                None if text.parse::<f64>().is_ok_and(f64::is_finite) => {
+                    fail(DataProblem::DateTimeOutOfRange { found: found() })
+                }
                 None => fail(DataProblem::NotANumberOfUnits {
                     found: found(),
                     unit: unit.name(),
