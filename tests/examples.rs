@@ -275,3 +275,20 @@ fn a_mapping_that_only_renames_changes_no_result() {
     assert_eq!(plain, eval(tmp.join("api.jsonl").to_str().expect("a path")));
     assert_eq!(plain.lines().count(), 25, "a header and 24 contacts");
 }
+
+/// The data lint's findings obey the lint levels: warnings by default (exit 0), errors
+/// with `--deny warnings` (exit 1), so CI can refuse an export that does not fit.
+#[test]
+fn data_lint_findings_fail_the_check_with_deny_warnings() {
+    let dir = "tests/cases/datalint/crm_export";
+    let data = "tests/cases/datalint/crm_export/contacts.csv";
+    let warned = qualify(&["check", dir, "--data", data]);
+    assert_eq!(warned.status.code(), Some(0), "{}", text(&warned));
+    let denied = qualify(&["check", dir, "--data", data, "--deny", "warnings"]);
+    assert_eq!(denied.status.code(), Some(1), "{}", text(&denied));
+    assert!(
+        String::from_utf8_lossy(&denied.stdout).contains("× the rules read `budget`"),
+        "{}",
+        text(&denied)
+    );
+}

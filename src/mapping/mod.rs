@@ -77,6 +77,8 @@ pub struct Read {
     pub values: Vec<(String, String)>,
     /// Whether `values` and `one of` values match ignoring case.
     pub fold_case: bool,
+    /// `values` by the cell they replace ([`Read::index_values`]).
+    lookup: std::collections::HashMap<String, usize>,
     /// A pattern whose one group is the cell's value.
     pub extract: Option<Regex>,
     /// Which number a range stands for.
@@ -101,16 +103,30 @@ impl Read {
 
     /// The value `values` gives a cell, if it lists it.
     pub fn mapped<'a>(&'a self, cell: &str) -> Option<&'a str> {
-        self.values
-            .iter()
-            .find(|(from, _)| {
-                if self.fold_case {
-                    from.to_lowercase() == cell.to_lowercase()
-                } else {
-                    from == cell
-                }
-            })
-            .map(|(_, to)| to.as_str())
+        if self.values.is_empty() {
+            return None;
+        }
+        let at = if self.fold_case {
+            self.lookup.get(cell.to_lowercase().as_str())
+        } else {
+            self.lookup.get(cell)
+        };
+        at.map(|&i| self.values[i].1.as_str())
+    }
+
+    /// Indexes `values` by the cell they replace (lower case when folding case): a cell
+    /// is looked up once, not compared with every entry.
+    fn index_values(&mut self) {
+        self.lookup.clear();
+        for (i, (from, _)) in self.values.iter().enumerate() {
+            let key = if self.fold_case {
+                from.to_lowercase()
+            } else {
+                from.clone()
+            };
+            // the first entry for a cell wins, as a scan from the top would
+            self.lookup.entry(key).or_insert(i);
+        }
     }
 
     /// A truth spelt as this column allows (`None` when it is not one).
@@ -710,6 +726,7 @@ impl Parser<'_> {
         if let Some(value) = timezone {
             read.timezone = self.zone(value);
         }
+        read.index_values();
         let ty = self.field_type(&field.0, field.1.clone())?;
         self.check_fit(&header_text, &field.0, &ty, &read, &options);
         let spelt = options
@@ -846,7 +863,7 @@ impl Parser<'_> {
                 "format" => element.is_time(),
                 "true" | "false" => *element == Type::Bool,
                 "split" => is_list && !matches!(element, Type::Record(_) | Type::List(_)),
-                "values" => true,
+                // `values` and `extract` work on the text of any cell
                 _ => true,
             };
             if !fits {
