@@ -446,6 +446,24 @@ Example:
 Use instead: read the file again once it is whole (copy it locally first when it comes
 from a network drive)."#;
 
+    NoActivityKey = "Q0109", Error, "activities file has no key column",
+r#"A file of activities (`--activities FILE`) is read through a mapping source with
+`activities = "LIST"` and `key = "HEADER"`: each row becomes an element of the contact's
+list, and the row's `HEADER` cell says which contact it belongs to. This file has no such
+column, so no activity could be given to its contact, and no contact is classified.
+
+Example (`qualify.toml`):
+
+    [source.salesforce_tasks]
+    files = ["tasks*.csv"]
+    activities = "events"
+    key = "WhoId"
+
+and a `tasks.csv` whose header is `Id,Who Id,Subject,ActivityDate`.
+
+Use instead: `key = "Who Id"`, the header exactly as the file writes it (case included),
+or re-export the file with the column the mapping names."#;
+
     MalformedTestFile = "Q0201", Error, "malformed test file",
 r#"A test file (`*.yaml` under the rule set's directory) is not valid YAML or does not
 have the expected shape. A test file holds an optional default `as_of` and a list of

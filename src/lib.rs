@@ -56,6 +56,8 @@ pub mod semantics;
 pub mod source;
 pub mod suite;
 pub mod syntax;
+#[cfg(test)]
+pub(crate) mod testing;
 
 use check::{CheckOptions, CheckedRuleSet, RuleSet};
 use diagnostic::{Diagnostic, sort_in_source_order};

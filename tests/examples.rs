@@ -21,12 +21,21 @@ fn text(o: &Output) -> String {
 /// these results, and a change to the rules, the mapping or the reader shows here.
 #[test]
 fn each_example_classifies_its_sample() {
-    for (example, data) in [
-        ("hubspot", "examples/hubspot/contacts.csv"),
-        ("salesforce", "examples/salesforce/leads.csv"),
+    for (example, data, activities) in [
+        (
+            "hubspot",
+            "examples/hubspot/contacts.csv",
+            Some("examples/hubspot/calls.jsonl"),
+        ),
+        (
+            "salesforce",
+            "examples/salesforce/leads.csv",
+            Some("examples/salesforce/tasks.csv"),
+        ),
         (
             "leadforge",
             "tests/fixtures/leadforge/lead_scoring_intro_v7.csv",
+            None,
         ),
     ] {
         let dir = format!("examples/{example}/");
@@ -34,7 +43,13 @@ fn each_example_classifies_its_sample() {
         assert_eq!(check.status.code(), Some(0), "{}", text(&check));
         let tests = qualify(&["test", &dir, "--min-coverage", "100"]);
         assert_eq!(tests.status.code(), Some(0), "{}", text(&tests));
-        let as_of = ["--as-of", "2026-11-22"];
+        let joined = activities.map(|a| ["--activities", a]);
+        let as_of = [
+            &["--as-of", "2026-11-22"][..],
+            joined.as_ref().map_or(&[][..], |j| &j[..]),
+        ]
+        .concat();
+        let shown = as_of.join(" ");
         let rows = qualify(&[&["eval", &dir, data, "--format", "csv"][..], &as_of].concat());
         let summary = qualify(
             &[
@@ -47,7 +62,7 @@ fn each_example_classifies_its_sample() {
         if example != "leadforge" {
             let _ = write!(
                 out,
-                "$ qualify eval {dir} {data} --format csv --as-of 2026-11-22\n{}\n",
+                "$ qualify eval {dir} {data} --format csv {shown}\n{}\n",
                 text(&rows)
             );
         } else {
@@ -55,7 +70,7 @@ fn each_example_classifies_its_sample() {
         }
         let _ = write!(
             out,
-            "$ qualify eval {dir} {data} --summary\n{}",
+            "$ qualify eval {dir} {data} --summary {shown}\n{}",
             text(&summary)
         );
         insta::assert_snapshot!(example, out);

@@ -186,6 +186,7 @@ fn data_lint(
             jobs: std::thread::available_parallelism().map_or(1, usize::from),
             // every row's reach is counted: all classifications are evaluated
             classes: None,
+            activities: &[],
         };
         // a full sample ends the run early; what was counted stands
         let _ = crate::run::run(

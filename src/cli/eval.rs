@@ -90,6 +90,12 @@ pub struct ReadingArgs {
     /// `qualify.toml` beside the rules, if it has a `[source.…]`]
     #[arg(long, value_name = "FILE")]
     pub mapping: Option<PathBuf>,
+
+    /// A file of activities (tasks, calls, touches) to join to the contacts by the key its
+    /// mapping source names (`activities = "LIST"`, `key = "HEADER"`; see
+    /// docs/mappings.md); may be given more than once
+    #[arg(long, value_name = "FILE")]
+    pub activities: Vec<PathBuf>,
 }
 
 /// Input formats.
@@ -138,6 +144,53 @@ impl ReadingArgs {
         load::program_and_mapping(rules, &self.id_field, self.mapping.as_deref())
     }
 
+    /// Reads every `--activities` file through its mapping source, before any contact: the
+    /// activities, or the exit status after their file's error was printed.
+    pub fn activities(
+        &self,
+        program: &Program,
+        mapping: &Mapping,
+    ) -> Result<Result<Vec<crate::data::Activities>, ExitStatus>, CliError> {
+        let mut out = Vec::new();
+        for path in &self.activities {
+            let mut file = load::data_file(path, None)?;
+            let Some(source) = mapping
+                .activities_for(&file.name)
+                .map_err(CliError::usage)?
+            else {
+                return Err(CliError::usage(format!(
+                    "no source of the mapping reads {} as activities: add a `[source.NAME]` with `files = [\"{}\"]`, `activities = \"LIST\"` (the list field its rows fill) and `key = \"HEADER\"` (the column naming each row's contact); see docs/mappings.md",
+                    file.shown(),
+                    path.file_name()
+                        .map_or_else(String::new, |n| n.to_string_lossy().into_owned())
+                )));
+            };
+            let Some(join) = &source.activities else {
+                continue;
+            };
+            let shown = file.shown();
+            let input = file.input();
+            match crate::data::Activities::read(
+                input.name,
+                input.format,
+                input.reader,
+                program.plan(),
+                source,
+                join,
+            ) {
+                Ok(activities) => out.push(activities),
+                Err(e) => {
+                    super::stderr_line!("{}", render::data::line(&e));
+                    super::stderr_line!(
+                        "no contact was classified: {shown} could not be read, and every contact's activities are in it"
+                    );
+                    return Ok(Err(ExitStatus::DataErrors));
+                }
+            }
+        }
+        Ok(Ok(out))
+    }
+
     /// The `--input-format` flag as a data format.
     pub fn input_format(&self) -> Option<InputFormat> {
         self.input_format.map(|f| match f {
@@ -162,7 +215,8 @@ pub fn run(args: &EvalArgs) -> Result<ExitStatus, CliError> {
     } else {
         OutputFormat::Csv
     });
-    if args.data.iter().filter(|p| p.as_os_str() == "-").count() > 1 {
+    let stdin = args.data.iter().chain(&args.reading.activities);
+    if stdin.filter(|p| p.as_os_str() == "-").count() > 1 {
         return Err(CliError::usage(
             "`-` (standard input) is named more than once; it can be read only once",
         ));
@@ -177,6 +231,10 @@ pub fn run(args: &EvalArgs) -> Result<ExitStatus, CliError> {
         .iter()
         .map(|f| f.source(&mapping))
         .collect::<Result<Vec<_>, _>>()?;
+    let activities = match args.reading.activities(&program, &mapping)? {
+        Ok(activities) => activities,
+        Err(status) => return Ok(status),
+    };
     let options = run::Options {
         now,
         on_error: match (args.on_error, args.max_errors) {
@@ -193,6 +251,7 @@ pub fn run(args: &EvalArgs) -> Result<ExitStatus, CliError> {
         },
         // only what is shown is evaluated (and what it uses)
         classes: Some(&columns),
+        activities: &activities,
     };
     let csv = render::results::CsvCells { raw: args.csv_raw };
     let sizes: Vec<Option<u64>> = files.iter().map(|f| f.size).collect();
@@ -262,6 +321,9 @@ pub fn run(args: &EvalArgs) -> Result<ExitStatus, CliError> {
         );
     }
     super::stderr_line!("{}", render::tally(&tally));
+    for join in &tally.joins {
+        super::stderr_line!("{}", render::joined(join));
+    }
     Ok(if tally.errors > 0 {
         ExitStatus::DataErrors
     } else {

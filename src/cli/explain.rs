@@ -52,6 +52,16 @@ pub fn run(args: &ExplainArgs) -> Result<ExitStatus, CliError> {
     };
     let mut file = load::data_file(&args.data, args.reading.input_format())?;
     let through = file.source(&mapping)?;
+    if args.data.as_os_str() == "-" && args.reading.activities.iter().any(|p| p.as_os_str() == "-")
+    {
+        return Err(CliError::usage(
+            "`-` (standard input) is named more than once; it can be read only once",
+        ));
+    }
+    let activities = match args.reading.activities(&program, &mapping)? {
+        Ok(activities) => activities,
+        Err(status) => return Ok(status),
+    };
     let shown = file.shown();
     let id = super::render::printable(&args.id);
     let found = run::find(&program, file.input().through(through), &args.id);
@@ -68,7 +78,7 @@ pub fn run(args: &ExplainArgs) -> Result<ExitStatus, CliError> {
             first.line
         );
     }
-    let Some(contact) = found.first else {
+    let Some(mut contact) = found.first else {
         let note = if found.skipped > 0 {
             format!(
                 " ({} could not be read; run `qualify eval` to see why)",
@@ -82,6 +92,12 @@ pub fn run(args: &ExplainArgs) -> Result<ExitStatus, CliError> {
             args.reading.id_field
         )));
     };
+    for join in &activities {
+        if let Err(e) = join.attach(program.plan(), &mut contact) {
+            super::stderr_line!("{}", super::render::data::line(&e));
+            return Ok(ExitStatus::DataErrors);
+        }
+    }
     let mut evaluator = Evaluator::new(&program, now);
     let explanation = Explainer::new(&program, &sources, &mut evaluator, &contact.slots)
         .contact(&contact.id)

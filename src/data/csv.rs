@@ -94,6 +94,17 @@ pub fn header(
     source: Option<&Source>,
 ) -> Result<Header, Box<DataError>> {
     let delimiter = source.map_or(b',', |s| s.delimiter);
+    let (headers, line) = header_texts(file, bytes, delimiter)?;
+    header_of(file, line, headers, plan, source, delimiter, 0)
+}
+
+/// The header texts of a CSV file from its first bytes, and the header's line (after any
+/// blank lines).
+fn header_texts(
+    file: &str,
+    bytes: &[u8],
+    delimiter: u8,
+) -> Result<(Vec<String>, Option<usize>), Box<DataError>> {
     // the header is the first line that is not blank
     let blank = bytes
         .iter()
@@ -101,27 +112,76 @@ pub fn header(
         .filter(|&&b| b == b'\n')
         .count();
     let line = Some(1 + blank);
-    let header_error = |problem, code| header_error(file, line, problem, code);
     let mut reader = ::csv::ReaderBuilder::new()
         .flexible(true)
         .delimiter(delimiter)
         .from_reader(bytes);
     // a header that is not UTF-8 cannot name a field the program reads (those are UTF-8),
     // so it is read as far as it is text; such columns are skipped like any unknown one
-    let headers: Vec<String> = match reader.byte_headers() {
-        Ok(h) => h
-            .iter()
-            .map(|h| String::from_utf8_lossy(h).into_owned())
-            .collect(),
+    match reader.byte_headers() {
+        Ok(h) => Ok((
+            h.iter()
+                .map(|h| String::from_utf8_lossy(h).into_owned())
+                .collect(),
+            line,
+        )),
         Err(e) => {
             let reason = e.to_string();
-            return header_error(
-                DataProblem::UnreadableCsvHeader { reason },
-                Code::MalformedCsv,
-            );
+            let problem = DataProblem::UnreadableCsvHeader { reason };
+            header_error(file, line, problem, Code::MalformedCsv).map(|h| (h.headers, line))
         }
+    }
+}
+
+/// The header of a CSV file of activities, read through its source: where each column's
+/// cells go in an element of layout `element` (nowhere when no rule reads the list), and
+/// the index of the key column that names each row's contact.
+pub fn activity_header(
+    file: &str,
+    bytes: &[u8],
+    plan: &FieldPlan,
+    element: Option<LayoutId>,
+    source: &Source,
+) -> Result<(Header, usize), Box<DataError>> {
+    let delimiter = source.delimiter;
+    let (headers, line) = header_texts(file, bytes, delimiter)?;
+    let key = source.activities.as_ref().map_or("", |j| j.key.as_str());
+    let Some(at) = headers.iter().position(|h| h.trim() == key) else {
+        let problem = DataProblem::NoKeyColumn {
+            key: key.to_string(),
+            source: source.name.clone(),
+            near: headers
+                .iter()
+                .find(|h| h.trim().to_lowercase() == key.to_lowercase())
+                .map(|h| h.trim().to_string()),
+        };
+        return header_error(file, line, problem, Code::NoActivityKey).map(|h| (h, 0));
     };
-    header_of(file, line, headers, plan, source, delimiter)
+    let header = match element {
+        Some(element) => header_of(file, line, headers, plan, Some(source), delimiter, element)?,
+        None => Header {
+            columns: headers.iter().map(|_| None).collect(),
+            headers,
+            delimiter,
+            id: RowId::Line,
+            json: false,
+            absent: Vec::new(),
+        },
+    };
+    Ok((header, at))
+}
+
+/// The trimmed cell `at` of the first record of `prefix` (the start of a row too large
+/// to read), if the prefix holds it whole.
+pub fn prefix_cell(delimiter: u8, prefix: &[u8], at: usize) -> Option<String> {
+    let mut reader = ::csv::ReaderBuilder::new()
+        .flexible(true)
+        .has_headers(false)
+        .delimiter(delimiter)
+        .from_reader(prefix);
+    let record = reader.byte_records().next()?.ok()?;
+    // the last cell of a prefix may be cut short
+    (at + 1 < record.len()).then(|| String::from_utf8_lossy(&record[at]).trim().to_string())
 }
 
 /// The header of a JSON file read through a mapping's source: one "column" per key path
@@ -132,12 +192,13 @@ pub fn json_header(
     file: &str,
     plan: &FieldPlan,
     source: &Source,
+    root: LayoutId,
 ) -> Result<Header, Box<DataError>> {
     let mut headers: Vec<String> = source.columns.iter().map(|c| c.header.clone()).collect();
-    for field in &plan.records[0].fields {
+    for field in &plan.records[root].fields {
         let name = field.name.as_str();
         // the id comes from where the source says, not from a key of its name
-        if name == plan.id_field && source.id != IdRule::Column {
+        if root == 0 && name == plan.id_field && source.id != IdRule::Column {
             continue;
         }
         let filled = source.columns.iter().any(|c| {
@@ -151,7 +212,7 @@ pub fn json_header(
             headers.push(name.to_string());
         }
     }
-    let mut header = header_of(file, None, headers, plan, Some(source), b',')?;
+    let mut header = header_of(file, None, headers, plan, Some(source), b',', root)?;
     header.json = true;
     // a key path a record lacks is a missing value, not a missing column
     header.absent.clear();
@@ -237,7 +298,9 @@ fn header_error(
     Err(Box::new(error))
 }
 
-/// A header's columns from its header texts, through the mapping's source if any.
+/// A header's columns from its header texts, through the mapping's source if any; field
+/// paths start at layout `root` (the contact, or the element of a list for activities,
+/// whose rows have no id of their own).
 fn header_of(
     file: &str,
     line: Option<usize>,
@@ -245,6 +308,7 @@ fn header_of(
     plan: &FieldPlan,
     source: Option<&Source>,
     delimiter: u8,
+    root: LayoutId,
 ) -> Result<Header, Box<DataError>> {
     let header_error = |problem, code| header_error(file, line, problem, code);
     let columns: Vec<Option<Column>> = headers
@@ -252,11 +316,11 @@ fn header_of(
         .map(|h| {
             let header = h.trim();
             let Some(source) = source else {
-                return column(plan, header, header);
+                return column(plan, root, header, header);
             };
             let mapped = source.columns.iter().find(|c| c.header == header);
             let path = mapped.map_or(header, |c| c.field.as_str());
-            let mut column = column(plan, path, header)?;
+            let mut column = column(plan, root, path, header)?;
             column.read = Some(Box::new(
                 mapped.map_or(&source.default, |c| &c.read).clone(),
             ));
@@ -287,6 +351,18 @@ fn header_of(
     }
     if headers.len() <= 1 && headers.first().is_none_or(|h| h.trim().is_empty()) {
         return header_error(DataProblem::EmptyCsv, Code::MalformedCsv);
+    }
+    let absent = absent_columns(&headers, source);
+    if root != 0 {
+        return Ok(Header {
+            headers,
+            columns,
+            delimiter,
+            // an activity is named by its key, not by an id
+            id: RowId::Line,
+            json: false,
+            absent,
+        });
     }
     let id = match source.map(|s| &s.id) {
         None | Some(IdRule::Column) => RowId::Column,
@@ -334,8 +410,24 @@ fn header_of(
         };
         return header_error(problem, Code::MissingContactId);
     }
-    // a header spelt otherwise in the file (`Lead status`) would be dropped without a word
-    let absent = source.map_or_else(Vec::new, |source| {
+    Ok(Header {
+        headers,
+        columns,
+        delimiter,
+        id,
+        json: false,
+        absent,
+    })
+}
+
+/// Columns a source reads that `headers` lack: (header, field, a header equal to it but
+/// for letter case). A header spelt otherwise in the file (`Lead status`) would be dropped
+/// without a word.
+fn absent_columns(
+    headers: &[String],
+    source: Option<&Source>,
+) -> Vec<(String, String, Option<String>)> {
+    source.map_or_else(Vec::new, |source| {
         source
             .columns
             .iter()
@@ -348,33 +440,23 @@ fn header_of(
                 (c.header.clone(), c.field.clone(), near)
             })
             .collect()
-    });
-    Ok(Header {
-        headers,
-        columns,
-        delimiter,
-        id,
-        json: false,
-        absent,
     })
 }
 
-/// Decodes the CSV rows in `bytes` (whole rows after the header; the first on `first_line`
-/// of the file) into `out`.
-pub fn rows(
+/// Reads the CSV records in `bytes` (whole rows; the first on `first_line` of the file),
+/// giving each with its line to `each` (which may take the record's buffers and give them
+/// back); a row that cannot be read at all ends the bytes, and is returned as an error.
+pub fn each_record<E>(
     file: &str,
-    header: &Header,
+    delimiter: u8,
     bytes: &[u8],
     first_line: usize,
-    plan: &FieldPlan,
-    out: &mut Vec<Result<Contact, Box<DataError>>>,
-) {
-    let Header { headers, .. } = header;
-    let width = headers.len();
+    mut each: impl FnMut(usize, &mut ::csv::ByteRecord) -> Result<(), E>,
+) -> Result<Option<Box<DataError>>, E> {
     let mut reader = ::csv::ReaderBuilder::new()
         .flexible(true)
         .has_headers(false)
-        .delimiter(header.delimiter)
+        .delimiter(delimiter)
         .from_reader(bytes);
     let mut record = ::csv::ByteRecord::new();
     // lines are counted here: the reader's own line numbers are one short per CRLF and do
@@ -393,50 +475,10 @@ pub fn rows(
     };
     loop {
         match reader.read_byte_record(&mut record) {
-            Ok(false) => return,
+            Ok(false) => return Ok(None),
             Ok(true) => {
                 let line = line_of(record.position()).unwrap_or(first_line);
-                let refuse = |problem: DataProblem, field: Option<String>, id: Option<String>| {
-                    let mut e = DataError::new(Code::MalformedCsv, file, problem);
-                    e.line = Some(line);
-                    e.field = field;
-                    e.id = id;
-                    Err(Box::new(e))
-                };
-                if record.as_slice().len() > MAX_RECORD_BYTES {
-                    let id = header.row_id(record.iter().map(String::from_utf8_lossy), line, plan);
-                    let limit = MAX_RECORD_BYTES;
-                    out.push(refuse(DataProblem::RecordTooLarge { limit }, None, id));
-                    continue;
-                }
-                // the record's buffers go back to `record` for the next row
-                let row = match ::csv::StringRecord::from_byte_record(std::mem::take(&mut record)) {
-                    Ok(row) => row,
-                    Err(e) => {
-                        let field = e.utf8_error().field();
-                        let column = headers.get(field).map(|h| h.trim().to_string());
-                        record = e.into_byte_record();
-                        let id =
-                            header.row_id(record.iter().map(String::from_utf8_lossy), line, plan);
-                        out.push(refuse(DataProblem::NotUtf8, column, id).map_err(|mut e| {
-                            e.cell = Some(field + 1);
-                            e
-                        }));
-                        continue;
-                    }
-                };
-                out.push(if row.len() != width {
-                    let problem = DataProblem::RowWidth {
-                        cells: row.len(),
-                        header: width,
-                        spans_lines: row.iter().any(|cell| cell.contains('\n')),
-                    };
-                    let id = header.row_id(row.iter().map(Cow::Borrowed), line, plan);
-                    refuse(problem, None, id)
-                } else {
-                    decode_row(file, line, plan, header, &row)
-                });
-                record = row.into_byte_record();
+                each(line, &mut record)?;
             }
             Err(e) => {
                 let mut error = DataError::new(
@@ -447,11 +489,70 @@ pub fn rows(
                     },
                 );
                 error.line = line_of(e.position());
-                out.push(Err(Box::new(error)));
                 // only reading can fail here, and the bytes are in memory: nothing follows
-                return;
+                return Ok(Some(Box::new(error)));
             }
         }
+    }
+}
+
+/// Decodes the CSV rows in `bytes` (whole rows after the header; the first on `first_line`
+/// of the file) into `out`.
+pub fn rows(
+    file: &str,
+    header: &Header,
+    bytes: &[u8],
+    first_line: usize,
+    plan: &FieldPlan,
+    out: &mut Vec<Result<Contact, Box<DataError>>>,
+) {
+    let width = header.headers.len();
+    let headers = &header.headers;
+    let each = |line: usize, record: &mut ::csv::ByteRecord| {
+        let refuse = |problem: DataProblem, field: Option<String>, id: Option<String>| {
+            let mut e = DataError::new(Code::MalformedCsv, file, problem);
+            e.line = Some(line);
+            e.field = field;
+            e.id = id;
+            Err(Box::new(e))
+        };
+        if record.as_slice().len() > MAX_RECORD_BYTES {
+            let id = header.row_id(record.iter().map(String::from_utf8_lossy), line, plan);
+            let limit = MAX_RECORD_BYTES;
+            out.push(refuse(DataProblem::RecordTooLarge { limit }, None, id));
+            return Ok::<(), ()>(());
+        }
+        // the record's buffers go back to `record` for the next row
+        let row = match ::csv::StringRecord::from_byte_record(std::mem::take(record)) {
+            Ok(row) => row,
+            Err(e) => {
+                let field = e.utf8_error().field();
+                let column = headers.get(field).map(|h| h.trim().to_string());
+                *record = e.into_byte_record();
+                let id = header.row_id(record.iter().map(String::from_utf8_lossy), line, plan);
+                out.push(refuse(DataProblem::NotUtf8, column, id).map_err(|mut e| {
+                    e.cell = Some(field + 1);
+                    e
+                }));
+                return Ok(());
+            }
+        };
+        out.push(if row.len() != width {
+            let problem = DataProblem::RowWidth {
+                cells: row.len(),
+                header: width,
+                spans_lines: row.iter().any(|cell| cell.contains('\n')),
+            };
+            let id = header.row_id(row.iter().map(Cow::Borrowed), line, plan);
+            refuse(problem, None, id)
+        } else {
+            decode_row(file, line, plan, header, &row)
+        });
+        *record = row.into_byte_record();
+        Ok(())
+    };
+    if let Ok(Some(error)) = each_record(file, header.delimiter, bytes, first_line, each) {
+        out.push(Err(error));
     }
 }
 
@@ -484,8 +585,8 @@ fn id_of<'c>(
 
 /// Resolves a column's dotted field path (its header, or the one a mapping gives it) to
 /// the plan's slots; `None` for columns no rule reads.
-fn column(plan: &FieldPlan, path: &str, header: &str) -> Option<Column> {
-    let mut layout = 0;
+fn column(plan: &FieldPlan, root: LayoutId, path: &str, header: &str) -> Option<Column> {
+    let mut layout = root;
     let mut steps = Vec::new();
     let parts: Vec<&str> = path.trim().split('.').collect();
     for (i, part) in parts.iter().enumerate() {
@@ -549,25 +650,16 @@ impl Partial {
     }
 }
 
-/// Decodes one row of cells under `header` (a CSV row, or a JSON record's cells).
-pub fn decode_row(
-    file: &str,
-    line: usize,
+/// The cells of one row under `header` as the slots of layout `root` (nested records not
+/// yet finished), or the first cell that cannot be read: its error and index.
+fn fill(
     plan: &FieldPlan,
+    root: LayoutId,
     header: &Header,
     record: &::csv::StringRecord,
-) -> Result<Contact, Box<DataError>> {
-    let columns = &header.columns;
-    let mut root = Partial::new(plan, 0);
-    let id = header.row_id(record.iter().map(Cow::Borrowed), line, plan);
-    let located = |f: FieldError| {
-        let mut e = DataError::new(f.code, file, f.problem);
-        e.field = Some(f.field);
-        e.line = Some(line);
-        e.id = id.clone();
-        Box::new(e)
-    };
-    for (at, (column, cell)) in columns.iter().zip(record.iter()).enumerate() {
+) -> Result<Partial, (FieldError, usize)> {
+    let mut partial = Partial::new(plan, root);
+    for (at, (column, cell)) in header.columns.iter().zip(record.iter()).enumerate() {
         let Some(column) = column else { continue };
         let Some(&(last_layout, last_slot)) = column.steps.last() else {
             continue;
@@ -581,12 +673,8 @@ pub fn decode_row(
             Some(read) => mapped_cell(plan, cell, ty, &path, read),
             None => cell_value(plan, cell, ty, &path),
         }
-        .map_err(|f| {
-            let mut e = located(f);
-            e.cell = (!header.json).then_some(at + 1);
-            e
-        })?;
-        let mut target = &mut root;
+        .map_err(|f| (f, at))?;
+        let mut target = &mut partial;
         for &(layout, slot) in &column.steps[..column.steps.len() - 1] {
             let next_layout = match &plan.records[layout].fields[slot].ty {
                 PlanType::Record(l) => *l,
@@ -596,6 +684,83 @@ pub fn decode_row(
         }
         target.slots[last_slot] = value;
     }
+    Ok(partial)
+}
+
+/// Decodes one row of activities (a CSV row's cells, or a JSON record's under a
+/// [`json_header`] of the element) as a record of layout `element`: the same checks and
+/// errors as a row of contacts, without an id (the caller names the contact).
+pub fn decode_element(
+    file: &str,
+    line: usize,
+    plan: &FieldPlan,
+    element: LayoutId,
+    header: &Header,
+    record: ::csv::ByteRecord,
+) -> Result<Value, Box<DataError>> {
+    let refuse = |code, problem, field: Option<String>, cell: Option<usize>| {
+        let mut e = DataError::new(code, file, problem);
+        e.line = Some(line);
+        e.field = field;
+        e.cell = cell;
+        Box::new(e)
+    };
+    let row = match ::csv::StringRecord::from_byte_record(record) {
+        Ok(row) => row,
+        Err(e) => {
+            let at = e.utf8_error().field();
+            let column = header.headers.get(at).map(|h| h.trim().to_string());
+            return Err(refuse(
+                Code::MalformedCsv,
+                DataProblem::NotUtf8,
+                column,
+                Some(at + 1),
+            ));
+        }
+    };
+    if !header.json && row.len() != header.headers.len() {
+        let problem = DataProblem::RowWidth {
+            cells: row.len(),
+            header: header.headers.len(),
+            spans_lines: row.iter().any(|cell| cell.contains('\n')),
+        };
+        return Err(refuse(Code::MalformedCsv, problem, None, None));
+    }
+    let partial = fill(plan, element, header, &row).map_err(|(f, at)| {
+        refuse(
+            f.code,
+            f.problem,
+            Some(f.field),
+            (!header.json).then_some(at + 1),
+        )
+    })?;
+    let slots = partial.finish(plan, element);
+    check_required_nested(plan, element, &slots, None)
+        .map_err(|f| refuse(f.code, f.problem, Some(f.field), None))?;
+    Ok(Value::Record(Arc::from(slots)))
+}
+
+/// Decodes one row of cells under `header` (a CSV row, or a JSON record's cells).
+pub fn decode_row(
+    file: &str,
+    line: usize,
+    plan: &FieldPlan,
+    header: &Header,
+    record: &::csv::StringRecord,
+) -> Result<Contact, Box<DataError>> {
+    let id = header.row_id(record.iter().map(Cow::Borrowed), line, plan);
+    let located = |f: FieldError| {
+        let mut e = DataError::new(f.code, file, f.problem);
+        e.field = Some(f.field);
+        e.line = Some(line);
+        e.id = id.clone();
+        Box::new(e)
+    };
+    let mut root = fill(plan, 0, header, record).map_err(|(f, at)| {
+        let mut e = located(f);
+        e.cell = (!header.json).then_some(at + 1);
+        e
+    })?;
     // an id the mapping makes (a line, cells joined) is the id field's value too
     if header.id != RowId::Column
         && let Some(id) = &id

@@ -144,6 +144,20 @@ pub enum DataProblem {
         /// The mapping's source.
         source: String,
     },
+    /// A CSV file of activities without the key column that names each row's contact.
+    NoKeyColumn {
+        /// The key's header.
+        key: String,
+        /// The mapping's source.
+        source: String,
+        /// A header of the file equal to it but for letter case.
+        near: Option<String>,
+    },
+    /// A JSON record of activities that is not an object, or not JSON.
+    MalformedActivity {
+        /// Why.
+        reason: String,
+    },
     /// A CSV file without even a header row.
     EmptyCsv,
     /// A CSV header without the id column.

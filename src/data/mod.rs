@@ -13,6 +13,7 @@
 
 mod csv;
 mod error;
+mod join;
 mod json;
 mod scan;
 mod stream;
@@ -27,6 +28,7 @@ use crate::compile::FieldPlan;
 use crate::semantics::Value;
 
 pub use error::{DataError, DataProblem, Found, JsonProblem, Kind, MAX_EXACT_ID};
+pub use join::{Activities, JoinCounts};
 pub use stream::{CHUNK_BYTES, Chunk, Piece, Pieces};
 
 /// The largest record (a JSON line or array element, a CSV row) read, in bytes: 16 MiB. A
@@ -140,9 +142,10 @@ pub fn open<'p, R: Read>(
         format,
         plan,
         header: None,
+        joins: &[],
     };
     if let (InputFormat::Json | InputFormat::Jsonl, Some(source)) = (format, source) {
-        match csv::json_header(file, plan, source) {
+        match csv::json_header(file, plan, source, 0) {
             Ok(header) => decoder.header = Some(header),
             Err(e) => pieces.end_with(Piece::Failed(e)),
         }
@@ -206,9 +209,16 @@ pub struct Decoder<'p> {
     format: InputFormat,
     plan: &'p FieldPlan,
     header: Option<csv::Header>,
+    /// Files of activities whose rows each decoded contact is given.
+    joins: &'p [Activities],
 }
 
-impl Decoder<'_> {
+impl<'p> Decoder<'p> {
+    /// The same decoder, giving each contact its activities from `joins` (in order).
+    pub fn joined(self, joins: &'p [Activities]) -> Decoder<'p> {
+        Decoder { joins, ..self }
+    }
+
     /// The input's name in errors.
     pub fn file(&self) -> &str {
         &self.file
@@ -223,6 +233,28 @@ impl Decoder<'_> {
     /// Decodes the records of `piece` (or the error it is) into `out`, in order; gives back
     /// the chunk's bytes, for [`Pieces::recycle`].
     pub fn decode(
+        &self,
+        piece: Piece,
+        out: &mut Vec<Result<Contact, Box<DataError>>>,
+    ) -> Option<Vec<u8>> {
+        let start = out.len();
+        let bytes = self.records(piece, out);
+        if !self.joins.is_empty() {
+            for record in &mut out[start..] {
+                let Ok(contact) = record else { continue };
+                for join in self.joins {
+                    if let Err(e) = join.attach(self.plan, contact) {
+                        *record = Err(e);
+                        break;
+                    }
+                }
+            }
+        }
+        bytes
+    }
+
+    /// [`Decoder::decode`] before the activities are joined.
+    fn records(
         &self,
         piece: Piece,
         out: &mut Vec<Result<Contact, Box<DataError>>>,

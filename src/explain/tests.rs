@@ -141,6 +141,7 @@ fn compare(
             reasons: true,
             jobs,
             classes: None,
+            activities: &[],
         };
         let mut sink = Compare {
             label,

@@ -39,6 +39,19 @@ pub struct Source {
     pub default: Read,
     /// The columns it lists.
     pub columns: Vec<Column>,
+    /// For a file of activities: the list of the contact they fill and the key that names
+    /// each one's contact (`None`: a file of contacts).
+    pub activities: Option<Join>,
+}
+
+/// How a file of activities joins its contacts: each row is an element of the contact's
+/// list field `list`, the contact named by the row's `key` cell (docs/mappings.md).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Join {
+    /// The list field of the contact (a list of records) the rows become elements of.
+    pub list: String,
+    /// The header (or JSON key path) whose cell is the contact's id.
+    pub key: String,
 }
 
 /// Where a contact's id comes from.
@@ -143,16 +156,40 @@ impl Read {
 }
 
 impl Mapping {
-    /// The source that reads a file, by the file's name (`Ok(None)`: no source does);
-    /// an error when two do.
+    /// The source of contacts that reads a file, by the file's name (`Ok(None)`: no
+    /// source does); an error when two do, or when the file is named by a source of
+    /// activities (it would be read as contacts).
     pub fn source_for(&self, file: &str) -> Result<Option<&Source>, String> {
-        let name = std::path::Path::new(file)
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| file.to_string());
-        let named: Vec<&Source> = self
-            .sources
-            .iter()
+        if let Ok(Some(activities)) = self.matching(file, true)
+            && activities.files.iter().any(|p| glob(p, &file_name(file)))
+        {
+            return Err(format!(
+                "`{file}` is a file of activities (source `{}` reads it, into `{}`), not of contacts; pass it with `--activities {file}`",
+                activities.name,
+                activities
+                    .activities
+                    .as_ref()
+                    .map_or("", |j| j.list.as_str())
+            ));
+        }
+        self.matching(file, false)
+    }
+
+    /// The source of activities that reads a file (`Ok(None)`: no source does); an error
+    /// when two do.
+    pub fn activities_for(&self, file: &str) -> Result<Option<&Source>, String> {
+        self.matching(file, true)
+    }
+
+    /// The source of one kind (of activities, or of contacts) that reads a file.
+    fn matching(&self, file: &str, activities: bool) -> Result<Option<&Source>, String> {
+        let name = file_name(file);
+        let kind = || {
+            self.sources
+                .iter()
+                .filter(move |s| s.activities.is_some() == activities)
+        };
+        let named: Vec<&Source> = kind()
             .filter(|s| !s.files.is_empty() && s.files.iter().any(|p| glob(p, &name)))
             .collect();
         match named.as_slice() {
@@ -161,9 +198,17 @@ impl Mapping {
                 "`{file}` matches the `files` of two sources, `{}` and `{}`; make their patterns exclusive",
                 first.name, second.name
             )),
-            [] => Ok(self.sources.iter().find(|s| s.files.is_empty())),
+            [] => Ok(kind().find(|s| s.files.is_empty())),
         }
     }
+}
+
+/// The last part of a path, which `files` patterns match.
+fn file_name(file: &str) -> String {
+    std::path::Path::new(file)
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| file.to_string())
 }
 
 /// Whether `name` matches a pattern of `*` (any text) and `?` (one character).
@@ -200,6 +245,8 @@ const SOURCE_KEYS: &[&str] = &[
     "false",
     "timezone",
     "columns",
+    "activities",
+    "key",
 ];
 
 /// The keys of a column's table.
@@ -215,6 +262,7 @@ pub fn parse(text: &str, file: FileId, rules: &RuleSet) -> Result<Mapping, Vec<D
     let mut parser = Parser {
         file,
         rules,
+        root: ir::ROOT,
         problems: Vec::new(),
     };
     let root = match DeTable::parse(text) {
@@ -245,12 +293,15 @@ pub fn parse(text: &str, file: FileId, rules: &RuleSet) -> Result<Mapping, Vec<D
             }
         }
     }
-    let open: Vec<&Source> = mapping
-        .sources
-        .iter()
-        .filter(|s| s.files.is_empty())
-        .collect();
-    if let [_, second, ..] = open.as_slice() {
+    for activities in [false, true] {
+        let open: Vec<&Source> = mapping
+            .sources
+            .iter()
+            .filter(|s| s.files.is_empty() && s.activities.is_some() == activities)
+            .collect();
+        let [_, second, ..] = open.as_slice() else {
+            continue;
+        };
         let span = parser.span_of_source(text, &second.name);
         let problem = parser.diagnostic(
             Code::BadMapping,
@@ -274,6 +325,9 @@ pub fn parse(text: &str, file: FileId, rules: &RuleSet) -> Result<Mapping, Vec<D
 struct Parser<'r> {
     file: FileId,
     rules: &'r RuleSet,
+    /// The record the field paths of the source being read start from: the contact, or
+    /// for activities the element of their list.
+    root: ir::RecordId,
     problems: Vec<Diagnostic>,
 }
 
@@ -385,11 +439,13 @@ impl Parser<'_> {
             id: IdRule::Column,
             default: Read::default(),
             columns: Vec::new(),
+            activities: None,
         };
         let what = format!("a source (`[source.{source_name}]`)");
         let mut columns = None;
         let mut timezone = None;
         let mut spelt = None;
+        let (mut list, mut join_key, mut id_span) = (None, None, None);
         for (key, value) in in_order(table) {
             match key.get_ref().as_ref() {
                 "files" => source.files = self.texts(value, "files").unwrap_or_default(),
@@ -409,7 +465,16 @@ impl Parser<'_> {
                         }
                     }
                 }
-                "id" => source.id = self.id_rule(value).unwrap_or(IdRule::Column),
+                "id" => {
+                    source.id = self.id_rule(value).unwrap_or(IdRule::Column);
+                    id_span = Some(value.span());
+                }
+                "activities" => {
+                    list = self
+                        .text(value, "activities")
+                        .map(|t| (t.to_string(), value.span()))
+                }
+                "key" => join_key = self.text(value, "key").map(|t| t.trim().to_string()),
                 "missing" => {
                     source.default.missing = self.texts(value, "missing").unwrap_or_default();
                 }
@@ -428,6 +493,37 @@ impl Parser<'_> {
         }
         if let Some(value) = timezone {
             source.default.timezone = self.zone(value);
+        }
+        self.root = ir::ROOT;
+        let whole = name.span();
+        match (list, join_key) {
+            (Some((list, span)), Some(key)) => {
+                if let Some(element) = self.activity_list(&list, span) {
+                    self.root = element;
+                }
+                if let Some(span) = id_span {
+                    self.problem(
+                        Code::MappingMisfit,
+                        span,
+                        format!("source `{source_name}` reads activities, whose contacts are named by `key`; `id` makes the ids of contacts"),
+                        "drop `id`: an activity's contact is the one whose id is in its `key` column",
+                    );
+                }
+                source.activities = Some(Join { list, key });
+            }
+            (Some((list, _)), None) => self.problem(
+                Code::BadMapping,
+                whole,
+                format!("source `{source_name}` reads activities into `{list}` but has no `key`"),
+                "name the header whose cell is each activity's contact id, e.g. `key = \"WhoId\"`",
+            ),
+            (None, Some(key)) => self.problem(
+                Code::BadMapping,
+                whole,
+                format!("source `{source_name}` has `key = \"{key}\"` but no `activities`"),
+                "a key joins a file of activities to its contacts: add `activities = \"events\"` (the list field they fill), or drop `key`",
+            ),
+            (None, None) => {}
         }
         source.default.missing = trimmed(source.default.missing);
         source
@@ -483,6 +579,10 @@ impl Parser<'_> {
                 source.columns.push(column);
             }
             let id_field = self.rules.id_field.as_str();
+            if source.activities.is_some() {
+                self.root = ir::ROOT;
+                return Some(source);
+            }
             let to_id = seen
                 .iter()
                 .find(|(f, _)| f == id_field)
@@ -512,7 +612,58 @@ impl Parser<'_> {
                 );
             }
         }
+        self.root = ir::ROOT;
         Some(source)
+    }
+
+    /// The record of the elements of `list`, the list field a source of activities fills,
+    /// or a problem saying why it cannot be filled.
+    fn activity_list(&mut self, list: &str, span: Range<usize>) -> Option<ir::RecordId> {
+        if !self.rules.has_schema {
+            self.problem(
+                Code::MappingMisfit,
+                span,
+                format!("activities are read into `{list}`, but the rules have no schema to say what an activity holds"),
+                "declare the list in a `schema contact { … }`, e.g. `events: list of { kind: string, at: datetime }`",
+            );
+            return None;
+        }
+        if list.contains('.') {
+            self.problem(
+                Code::MappingMisfit,
+                span,
+                format!("`activities = \"{list}\"`: activities fill a list field of the contact itself, not of a nested record"),
+                "",
+            );
+            return None;
+        }
+        match self.field_type(list, span.clone())? {
+            Type::List(element) => match *element {
+                Type::Record(record) => Some(record),
+                other => {
+                    let described = self.describe(&other);
+                    self.problem(
+                        Code::MappingMisfit,
+                        span,
+                        format!("`{list}` is a list of {described}, but each activity is a record"),
+                        "read activities into a `list of { … }` field",
+                    );
+                    None
+                }
+            },
+            other => {
+                let described = self.describe(&other);
+                self.problem(
+                    Code::MappingMisfit,
+                    span,
+                    format!(
+                        "`{list}` is {described}, not a list of records that activities could fill"
+                    ),
+                    "read activities into a `list of { … }` field",
+                );
+                None
+            }
+        }
     }
 
     fn id_rule(&mut self, value: &Value<'_>) -> Option<IdRule> {
@@ -775,7 +926,7 @@ impl Parser<'_> {
         if !rules.has_schema {
             return Some(Type::Dynamic);
         }
-        let mut record = &rules.records[ir::ROOT];
+        let mut record = &rules.records[self.root];
         let mut ty = Type::Error;
         let parts: Vec<&str> = path.split('.').collect();
         for (i, part) in parts.iter().enumerate() {

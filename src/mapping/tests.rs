@@ -10,6 +10,7 @@ const SCHEMA: &str = "schema contact {
   subscribed: bool?
   time_in_lead: duration?
   tags: list of string?
+  events: list of { kind: one of \"call\", \"email\", minutes: duration? }?
 }
 classify k {
   a when company.size >= 100
@@ -244,4 +245,92 @@ fn without_a_schema_typed_options_are_refused() {
             .message
             .contains("the rules have no schema to give `size` one")
     );
+}
+
+#[test]
+fn a_source_of_activities_reads_its_columns_into_an_element_of_the_list() {
+    let mapping = parse_with(
+        r#"
+[source.contacts]
+[source.calls]
+activities = "events"
+key = "WhoId"
+[source.calls.columns]
+"Type" = { field = "kind", case = "fold" }
+"Seconds" = { field = "minutes", unit = "seconds" }
+"#,
+    )
+    .expect("a valid mapping");
+    let calls = &mapping.sources[1];
+    assert_eq!(
+        calls.activities,
+        Some(Join {
+            list: "events".into(),
+            key: "WhoId".into()
+        })
+    );
+    // each kind of source may read every file: data files and activities are matched apart
+    assert_eq!(
+        mapping
+            .source_for("x.csv")
+            .map(|s| s.map(|s| s.name.clone())),
+        Ok(Some("contacts".to_string()))
+    );
+    assert_eq!(
+        mapping
+            .activities_for("x.csv")
+            .map(|s| s.map(|s| s.name.clone())),
+        Ok(Some("calls".to_string()))
+    );
+}
+
+#[test]
+fn a_data_file_named_by_a_source_of_activities_is_refused() {
+    let mapping = parse_with(
+        "[source.calls]\nfiles = [\"calls*\"]\nactivities = \"events\"\nkey = \"WhoId\"\n",
+    )
+    .expect("a valid mapping");
+    let refused = mapping.source_for("in/calls.csv").expect_err("activities");
+    assert!(refused.contains("--activities in/calls.csv"), "{refused}");
+}
+
+#[test]
+fn mistakes_in_sources_of_activities_are_located() {
+    let cases = [
+        (
+            "[source.a]\nactivities = \"events\"\n",
+            "Q0301: source `a` reads activities into `events` but has no `key` [a]",
+        ),
+        (
+            "[source.a]\nkey = \"WhoId\"\n",
+            "Q0301: source `a` has `key = \"WhoId\"` but no `activities` [a]",
+        ),
+        (
+            "[source.a]\nactivities = \"tags\"\nkey = \"k\"\n",
+            "Q0303: `tags` is a list of a `string`, but each activity is a record [\"tags\"]",
+        ),
+        (
+            "[source.a]\nactivities = \"company\"\nkey = \"k\"\n",
+            "Q0303: `company` is a record, not a list of records that activities could fill [\"company\"]",
+        ),
+        (
+            "[source.a]\nactivities = \"event\"\nkey = \"k\"\n",
+            "Q0302: `event`: the schema has no field `event` [\"event\"] did you mean `events`?",
+        ),
+        (
+            "[source.a]\nactivities = \"events\"\nkey = \"k\"\nid = \"line\"\n",
+            "Q0303: source `a` reads activities, whose contacts are named by `key`; `id` makes the ids of contacts [\"line\"]",
+        ),
+        (
+            "[source.a]\nactivities = \"events\"\nkey = \"k\"\n[source.a.columns]\n\"Kind\" = \"knd\"\n",
+            "Q0302: `knd`: `events[]` has no field `knd` [\"knd\"] did you mean `kind`?",
+        ),
+    ];
+    for (toml, want) in cases {
+        let problems = parse_with(toml).expect_err(toml);
+        assert!(
+            problems.iter().any(|p| p.starts_with(want)),
+            "{toml}\nwant: {want}\ngot: {problems:#?}"
+        );
+    }
 }

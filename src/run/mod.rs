@@ -68,6 +68,8 @@ pub struct Options<'o> {
     /// and what they use are evaluated, the other outcomes are no row (see
     /// [`Evaluator::select`]). `None`: all.
     pub classes: Option<&'o [usize]>,
+    /// Files of activities joined to every contact (see [`data::Activities`]).
+    pub activities: &'o [data::Activities],
 }
 
 impl Options<'_> {
@@ -173,6 +175,9 @@ pub struct Tally {
     pub stopped_after: Option<usize>,
     /// Columns a mapping reads that a CSV file does not have.
     pub absent_columns: Vec<AbsentColumn>,
+    /// Per file of activities, what was joined (empty when the run stopped early: the
+    /// contacts it did not read could have taken the activities counted as orphans).
+    pub joins: Vec<data::JoinCounts>,
 }
 
 /// A column a mapping reads that a CSV file does not have (its values are all missing).
@@ -216,6 +221,13 @@ pub fn run<S: Sink>(
         seen: ids::SeenIds::new(),
         sink,
     };
+    // activity records that could not be read and name no known contact are errors of
+    // the run, reported before any contact
+    for problem in options.activities.iter().flat_map(|a| a.problems()) {
+        consumer.tally.errors += 1;
+        consumer.sink.failed(problem)?;
+    }
+    let mut finished = true;
     for (index, input) in inputs.into_iter().enumerate() {
         let name = input.name;
         let (decoder, pieces) = data::open(
@@ -225,6 +237,7 @@ pub fn run<S: Sink>(
             program.plan(),
             input.source,
         );
+        let decoder = decoder.joined(options.activities);
         for (header, field, near) in decoder.absent_columns() {
             consumer.tally.absent_columns.push(AbsentColumn {
                 file: name.to_string(),
@@ -258,8 +271,12 @@ pub fn run<S: Sink>(
             consumer.sink.empty(name)?;
         }
         if !go_on {
+            finished = false;
             break;
         }
+    }
+    if finished {
+        consumer.tally.joins = options.activities.iter().map(|a| a.counts()).collect();
     }
     Ok(consumer.tally)
 }

@@ -67,6 +67,7 @@ fn run_on(
         reasons,
         jobs,
         classes: None,
+        activities: &[],
     };
     let mut seen = Seen::default();
     let Ok(tally) = run(&program, &sources, inputs, options, &mut seen);
@@ -227,6 +228,7 @@ fn run_reader(
         reasons: false,
         jobs,
         classes: None,
+        activities: &[],
     };
     let mut seen = Seen::default();
     let inputs = vec![Input::reader("c", format, reader)];

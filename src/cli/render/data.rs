@@ -202,6 +202,17 @@ impl fmt::Display for Problem<'_> {
                 f,
                 "the file has an id column, `{header}`, but the mapping's source `{source}` makes each id from the line or from other cells; remove `id = …` from the source to use the column"
             ),
+            DataProblem::NoKeyColumn { key, source, near } => {
+                write!(
+                    f,
+                    "the mapping's source `{source}` names each activity's contact by the column `{key}`, which this file does not have"
+                )?;
+                match near {
+                    Some(near) => write!(f, " (it has `{near}`: headers are matched exactly, case included)"),
+                    None => Ok(()),
+                }
+            }
+            DataProblem::MalformedActivity { reason } => write!(f, "malformed JSON: {reason}"),
             DataProblem::NotARange { found } => write!(
                 f,
                 "expected a number or a range such as `200-499`, `2000+` or `$10M-$50M`, found {}",

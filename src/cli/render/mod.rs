@@ -940,6 +940,40 @@ pub fn tally(tally: &crate::run::Tally) -> String {
     line
 }
 
+/// What a file of activities gave the run: how many were read, joined, orphaned and
+/// keyless, and how many contacts had none.
+pub fn joined(join: &crate::data::JoinCounts) -> String {
+    let key = printable(&join.key);
+    let joined = join.links - join.orphans;
+    let mut parts = vec![format!("{joined} joined into `{}`", join.list)];
+    if join.links > join.read - join.keyless - join.unreadable {
+        parts[0].push_str(" (an activity of several contacts counts once for each)");
+    }
+    if join.orphans > 0 {
+        parts.push(format!(
+            "{} (its `{key}` is no contact's id)",
+            count(join.orphans, "orphan", "orphans")
+        ));
+    }
+    if join.keyless > 0 {
+        parts.push(format!("{} with no `{key}`", join.keyless));
+    }
+    if join.unreadable > 0 {
+        parts.push(format!("{} unreadable", join.unreadable));
+    }
+    let mut line = format!(
+        "{}: {} read: {}",
+        super::load::shown(&join.file),
+        count(join.read, "activity", "activities"),
+        parts.join(", "),
+    );
+    if join.contacts_without > 0 {
+        let without = count(join.contacts_without, "contact has", "contacts have");
+        line.push_str(&format!("; {without} no activity in it"));
+    }
+    line
+}
+
 /// The closing line: how many files, errors and warnings.
 pub fn check_summary(sources: &SourceMap, diagnostics: &[Diagnostic]) -> String {
     let files = sources.iter().count();

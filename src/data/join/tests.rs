@@ -1,0 +1,302 @@
+//! Joining activities: grouping in any order, in memory and through temporary files, and
+//! the same elements as a contact that holds its events itself.
+
+use super::*;
+use crate::check::CheckOptions;
+use crate::source::SourceMap;
+use crate::testing::Rng;
+
+const RULES: &str = "schema contact {
+  id: string
+  events: list of { kind: one of \"call\", \"email\", \"meeting\", at: datetime, minutes: duration? }?
+}
+let calls = count(e in events ?? [] where e.kind == \"call\")
+let long = any e in events ?? []: e.minutes >= 10 minutes
+let recent = any e in events ?? []: e.at within 30 days
+classify k {
+  a when calls >= 2 or long or recent
+  otherwise b
+}
+";
+
+const MAPPING: &str = "
+[source.touches]
+files = [\"touches*\"]
+activities = \"events\"
+key = \"Contact\"
+[source.touches.columns]
+\"Kind\" = { field = \"kind\", case = \"fold\" }
+\"When\" = \"at\"
+\"Length\" = { field = \"minutes\", unit = \"minutes\" }
+";
+
+fn setup(rules: &str, toml: &str) -> (crate::compile::Program, crate::mapping::Mapping) {
+    let mut sources = SourceMap::new();
+    sources.add("rules.qual", rules);
+    let (checked, diagnostics) = crate::front_end(&sources, &CheckOptions::default());
+    assert!(!diagnostics.iter().any(|d| d.is_error()), "{diagnostics:?}");
+    let checked = checked.expect("the rules check");
+    let file = sources.add("qualify.toml", toml);
+    let mapping = crate::mapping::parse(toml, file, checked.rules()).expect("the mapping reads");
+    (crate::compile::compile(&checked), mapping)
+}
+
+fn activities(
+    program: &crate::compile::Program,
+    mapping: &crate::mapping::Mapping,
+    name: &str,
+    format: InputFormat,
+    text: &str,
+    budget: usize,
+) -> Result<Activities, Box<DataError>> {
+    let source = mapping
+        .activities_for(name)
+        .expect("one source")
+        .expect("a source of activities");
+    let join = source.activities.as_ref().expect("activities");
+    Activities::read_within(
+        name,
+        format,
+        text.as_bytes(),
+        program.plan(),
+        source,
+        join,
+        budget,
+    )
+}
+
+/// A contact with no list of its own, decoded from JSON Lines.
+fn bare(program: &crate::compile::Program, id: &str) -> Contact {
+    let line = format!("{{\"id\":\"{id}\"}}");
+    super::super::read(InputFormat::Jsonl, "c.jsonl", &line, program.plan())
+        .next()
+        .expect("one record")
+        .expect("decodes")
+}
+
+/// The same contact with `events` written in its record, as JSON.
+fn inline(
+    program: &crate::compile::Program,
+    id: &str,
+    events: &[(String, String, u32)],
+) -> Contact {
+    let events: Vec<String> = events
+        .iter()
+        .map(|(kind, at, minutes)| {
+            format!("{{\"kind\":\"{kind}\",\"at\":\"{at}\",\"minutes\":\"{minutes} minutes\"}}")
+        })
+        .collect();
+    let line = format!("{{\"id\":\"{id}\",\"events\":[{}]}}", events.join(","));
+    super::super::read(InputFormat::Jsonl, "c.jsonl", &line, program.plan())
+        .next()
+        .expect("one record")
+        .expect("decodes")
+}
+
+#[test]
+fn activities_in_any_order_join_in_file_order_in_memory_and_through_temporary_files() {
+    let (program, mapping) = setup(RULES, MAPPING);
+    let kinds = ["call", "Email", "MEETING"];
+    for seed in 0..6u64 {
+        let mut random = Rng(seed);
+        let contacts = 40 + random.below(40);
+        let mut csv = String::from("Id,Contact,Kind,When,Length\n");
+        // per contact: its activities in file order, as the contact's own JSON would hold
+        let mut expected: Vec<Vec<(String, String, u32)>> = vec![Vec::new(); contacts];
+        let (mut orphans, mut keyless) = (0, 0);
+        let rows = random.below(400);
+        for row in 0..rows {
+            let kind = random.pick(&kinds);
+            let at = format!("2026-11-{:02}T10:00:00Z", 1 + random.below(28));
+            let minutes = random.below(30) as u32;
+            let contact = match random.below(10) {
+                0 => {
+                    keyless += 1;
+                    String::new()
+                }
+                1 => {
+                    orphans += 1;
+                    format!("x{}", random.below(5))
+                }
+                _ => {
+                    let c = random.below(contacts);
+                    expected[c].push((kind.to_lowercase(), at.clone(), minutes));
+                    format!("c{c}")
+                }
+            };
+            csv.push_str(&format!("a{row},{contact},{kind},{at},{minutes}\n"));
+        }
+        for budget in [MEMORY_BUDGET, 256, 1] {
+            let joined = activities(
+                &program,
+                &mapping,
+                "touches.csv",
+                InputFormat::Csv,
+                &csv,
+                budget,
+            )
+            .expect("reads");
+            for (c, events) in expected.iter().enumerate() {
+                let id = format!("c{c}");
+                let mut contact = bare(&program, &id);
+                joined.attach(program.plan(), &mut contact).expect("joins");
+                let want = inline(&program, &id, events);
+                assert_eq!(
+                    contact.slots, want.slots,
+                    "seed {seed}, budget {budget}, {id}"
+                );
+            }
+            let counts = joined.counts();
+            assert_eq!(counts.read, rows, "seed {seed}, budget {budget}");
+            assert_eq!(counts.orphans, orphans, "seed {seed}, budget {budget}");
+            assert_eq!(counts.keyless, keyless, "seed {seed}, budget {budget}");
+            let without = expected.iter().filter(|e| e.is_empty()).count();
+            assert_eq!(
+                counts.contacts_without, without,
+                "seed {seed}, budget {budget}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_contact_keeps_its_own_events_before_the_joined_ones() {
+    let (program, mapping) = setup(RULES, MAPPING);
+    let csv = "Contact,Kind,When,Length\nc1,call,2026-11-02T00:00:00Z,5\n";
+    let joined = activities(
+        &program,
+        &mapping,
+        "touches.csv",
+        InputFormat::Csv,
+        csv,
+        MEMORY_BUDGET,
+    )
+    .expect("reads");
+    let own = ("email".to_string(), "2026-11-01T00:00:00Z".to_string(), 1);
+    let mut contact = inline(&program, "c1", std::slice::from_ref(&own));
+    joined.attach(program.plan(), &mut contact).expect("joins");
+    let both = [own, ("call".into(), "2026-11-02T00:00:00Z".into(), 5)];
+    assert_eq!(contact.slots, inline(&program, "c1", &both).slots);
+}
+
+#[test]
+fn json_lines_of_activities_join_by_a_key_path() {
+    let toml = "
+[source.calls]
+files = [\"calls*\"]
+activities = \"events\"
+key = \"associations.contact\"
+[source.calls.columns]
+\"properties.type\" = \"kind\"
+\"properties.timestamp\" = \"at\"
+";
+    let (program, mapping) = setup(RULES, toml);
+    let jsonl = "{\"associations\":{\"contact\":\"c1\"},\"properties\":{\"type\":\"call\",\"timestamp\":\"2026-11-03T00:00:00Z\"}}\n\
+                 {\"associations\":{},\"properties\":{\"type\":\"call\",\"timestamp\":\"2026-11-04T00:00:00Z\"}}\n\
+                 {\"associations\":{\"contact\":\"c1\"},\"properties\":{\"type\":\"email\",\"timestamp\":\"2026-11-05T00:00:00Z\"}}\n";
+    let joined = activities(
+        &program,
+        &mapping,
+        "calls.jsonl",
+        InputFormat::Jsonl,
+        jsonl,
+        MEMORY_BUDGET,
+    )
+    .expect("reads");
+    let mut contact = bare(&program, "c1");
+    joined.attach(program.plan(), &mut contact).expect("joins");
+    let Value::List(items) = &contact.slots[program.plan().root().slot("events").expect("read")]
+    else {
+        panic!("a list: {:?}", contact.slots);
+    };
+    assert_eq!(items.len(), 2);
+    let counts = joined.counts();
+    assert_eq!((counts.read, counts.keyless, counts.orphans), (3, 1, 0));
+}
+
+#[test]
+fn numeric_ids_match_keys_written_another_way() {
+    let rules = RULES.replace("id: string", "id: number");
+    let (program, mapping) = setup(&rules, MAPPING);
+    let csv = "Contact,Kind,When,Length\n007,call,2026-11-02T00:00:00Z,5\n7.0,call,2026-11-03T00:00:00Z,5\n";
+    let joined = activities(
+        &program,
+        &mapping,
+        "touches.csv",
+        InputFormat::Csv,
+        csv,
+        MEMORY_BUDGET,
+    )
+    .expect("reads");
+    let line = "{\"id\":7}";
+    let mut contact = super::super::read(InputFormat::Jsonl, "c.jsonl", line, program.plan())
+        .next()
+        .expect("one")
+        .expect("decodes");
+    joined.attach(program.plan(), &mut contact).expect("joins");
+    assert_eq!(joined.counts().orphans, 0);
+    assert_eq!(joined.counts().contacts_without, 0);
+}
+
+#[test]
+fn a_bad_activity_is_an_error_of_its_contact_located_in_the_activities_file() {
+    let (program, mapping) = setup(RULES, MAPPING);
+    let csv = "Contact,Kind,When,Length\nc1,call,2026-11-02T00:00:00Z,5\n\nc1,call,yesterday,5\n";
+    let joined =
+        activities(&program, &mapping, "touches.csv", InputFormat::Csv, csv, 1).expect("reads");
+    let mut contact = bare(&program, "c1");
+    let e = joined
+        .attach(program.plan(), &mut contact)
+        .expect_err("the second row is bad");
+    assert_eq!(e.file, "touches.csv");
+    assert_eq!(e.line, Some(4), "after the blank line");
+    assert_eq!(e.cell, Some(3));
+    assert_eq!(e.field.as_deref(), Some("When"));
+    assert_eq!(e.id.as_deref(), Some("c1"));
+    // another contact's activities are not touched by it
+    let mut other = bare(&program, "c2");
+    joined
+        .attach(program.plan(), &mut other)
+        .expect("c2 has none");
+}
+
+#[test]
+fn a_file_without_the_key_column_ends_the_run_before_any_contact() {
+    let (program, mapping) = setup(RULES, MAPPING);
+    let csv = "contact,Kind,When\nc1,call,2026-11-02T00:00:00Z\n";
+    let e = activities(
+        &program,
+        &mapping,
+        "touches.csv",
+        InputFormat::Csv,
+        csv,
+        MEMORY_BUDGET,
+    )
+    .expect_err("no key column");
+    assert_eq!(e.code, Code::NoActivityKey);
+    assert!(e.fatal);
+    assert!(
+        matches!(&e.problem, DataProblem::NoKeyColumn { near: Some(n), .. } if n == "contact"),
+        "{:?}",
+        e.problem
+    );
+}
+
+#[test]
+fn unreadable_records_with_no_key_are_errors_of_their_own() {
+    let (program, mapping) = setup(RULES, &MAPPING.replace("touches*", "touches*.jsonl"));
+    let jsonl =
+        "{\"Contact\":\"c1\",\"Kind\":\"call\",\"When\":\"2026-11-02T00:00:00Z\"}\n{not json\n";
+    let joined = activities(
+        &program,
+        &mapping,
+        "touches.jsonl",
+        InputFormat::Jsonl,
+        jsonl,
+        MEMORY_BUDGET,
+    )
+    .expect("reads");
+    assert_eq!(joined.problems().len(), 1);
+    assert_eq!(joined.problems()[0].line, Some(2));
+    assert_eq!(joined.counts().unreadable, 1);
+}
