@@ -5,6 +5,11 @@
 //! the same contacts in both, from a fixed seed (the same N gives the same bytes).
 //! `gen_contacts --contacts N --stdout` writes the JSON Lines to standard output instead (for
 //! measuring memory on more contacts than are worth keeping on disk).
+//! `gen_contacts --contacts N --out DIR --split` also writes the same contacts as two files,
+//! for the activities join (`benches/join`): `DIR/bare-N.jsonl`, the contacts without their
+//! `events`, and `DIR/events-N.jsonl`, one line per event with its contact's id in
+//! `contact_id` (in contact order), plus `DIR/events-N-shuffled.jsonl`, the same lines in a
+//! random order.
 //! Without `--out` or `--stdout` (as under a plain `cargo bench`) it only prints this usage.
 //!
 //! The spread of values is chosen so that every stage (customer, opportunity, prospect, lead,
@@ -514,6 +519,7 @@ fn write_contact(
 fn main() -> std::io::Result<()> {
     let mut contacts = 1_000_000usize;
     let mut out_dir = None;
+    let mut split = false;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -525,6 +531,7 @@ fn main() -> std::io::Result<()> {
             }
             "--out" => out_dir = Some(std::path::PathBuf::from(args.next().expect("--out DIR"))),
             "--stdout" => return jsonl_to_stdout(contacts),
+            "--split" => split = true,
             _ => {} // `cargo bench` passes `--bench`
         }
     }
@@ -545,9 +552,14 @@ fn main() -> std::io::Result<()> {
 
     let mut rng = Rng(SEED);
     let (mut jsonl, mut csv, mut events) = (String::new(), String::new(), String::new());
+    let mut parts = Split::new(&dir, contacts, split)?;
     for i in 0..contacts {
         let c = contact(&mut rng, i);
+        let start = jsonl.len();
         write_contact(&mut jsonl, &mut csv, &mut events, &mut rng, &c);
+        if let Some(parts) = &mut parts {
+            parts.add(&jsonl[start..], &c.id, &events)?;
+        }
         if jsonl.len() > 1 << 20 {
             jsonl_file.write_all(jsonl.as_bytes())?;
             csv_file.write_all(csv.as_bytes())?;
@@ -559,8 +571,92 @@ fn main() -> std::io::Result<()> {
     csv_file.write_all(csv.as_bytes())?;
     jsonl_file.flush()?;
     csv_file.flush()?;
+    if let Some(parts) = parts {
+        parts.finish()?;
+    }
     println!("{}\n{}", jsonl_path.display(), csv_path.display());
     Ok(())
+}
+
+/// The contacts split into a file of contacts without events and a file of their events.
+struct Split {
+    bare: std::io::BufWriter<std::fs::File>,
+    events: std::io::BufWriter<std::fs::File>,
+    shuffled: std::path::PathBuf,
+    /// Every event line, to be written shuffled at the end.
+    lines: Vec<String>,
+}
+
+impl Split {
+    fn new(dir: &std::path::Path, contacts: usize, wanted: bool) -> std::io::Result<Option<Split>> {
+        if !wanted {
+            return Ok(None);
+        }
+        let open = |name: String| -> std::io::Result<_> {
+            Ok(std::io::BufWriter::with_capacity(
+                1 << 20,
+                std::fs::File::create(dir.join(name))?,
+            ))
+        };
+        Ok(Some(Split {
+            bare: open(format!("bare-{contacts}.jsonl"))?,
+            events: open(format!("events-{contacts}.jsonl"))?,
+            shuffled: dir.join(format!("events-{contacts}-shuffled.jsonl")),
+            lines: Vec::new(),
+        }))
+    }
+
+    /// Splits one contact's JSON line (which ends with `,"events":EVENTS}`).
+    fn add(&mut self, line: &str, id: &str, events: &str) -> std::io::Result<()> {
+        let tail = format!(",\"events\":{events}}}\n");
+        let head = line
+            .strip_suffix(tail.as_str())
+            .expect("the events come last");
+        self.bare.write_all(head.as_bytes())?;
+        self.bare.write_all(b"}\n")?;
+        // the elements are flat objects whose texts hold no braces
+        let inner = &events[1..events.len() - 1];
+        let mut depth = 0;
+        let mut start = 0;
+        for (i, b) in inner.bytes().enumerate() {
+            match b {
+                b'{' => {
+                    if depth == 0 {
+                        start = i;
+                    }
+                    depth += 1;
+                }
+                b'}' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        let element = &inner[start + 1..=i];
+                        let line = format!("{{\"contact_id\":\"{id}\",{element}\n");
+                        self.events.write_all(line.as_bytes())?;
+                        self.lines.push(line);
+                    }
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    fn finish(mut self) -> std::io::Result<()> {
+        self.bare.flush()?;
+        self.events.flush()?;
+        // Fisher–Yates with its own seed, so the contacts' bytes do not depend on it
+        let mut rng = Rng(SEED ^ 0x5_4AFF_1E);
+        for i in (1..self.lines.len()).rev() {
+            let j = (rng.next() % (i as u64 + 1)) as usize;
+            self.lines.swap(i, j);
+        }
+        let mut out =
+            std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(&self.shuffled)?);
+        for line in &self.lines {
+            out.write_all(line.as_bytes())?;
+        }
+        out.flush()
+    }
 }
 
 /// The same JSON Lines as `--out` writes, to standard output (a closed pipe ends it quietly).

@@ -151,9 +151,15 @@ impl ReadingArgs {
         program: &Program,
         mapping: &Mapping,
     ) -> Result<Result<Vec<crate::data::Activities>, ExitStatus>, CliError> {
-        let mut out = Vec::new();
-        for path in &self.activities {
-            let mut file = load::data_file(path, None)?;
+        let mut out: Vec<crate::data::Activities> = Vec::new();
+        for (i, path) in self.activities.iter().enumerate() {
+            if self.activities[..i].contains(path) {
+                return Err(CliError::usage(format!(
+                    "`--activities {}` is given twice; each of its activities would be joined twice",
+                    path.display()
+                )));
+            }
+            let mut file = load::data_file(path, self.input_format())?;
             let Some(source) = mapping
                 .activities_for(&file.name)
                 .map_err(CliError::usage)?
@@ -178,7 +184,22 @@ impl ReadingArgs {
                 source,
                 join,
             ) {
-                Ok(activities) => out.push(activities),
+                Ok(activities) => {
+                    for (header, field, near) in activities.absent_columns() {
+                        let near = match near {
+                            Some(near) => format!(
+                                " (it has `{near}`: headers are matched exactly, case included)"
+                            ),
+                            None => String::new(),
+                        };
+                        super::stderr_line!(
+                            "note: {shown} has no column `{}`, which the mapping reads into `{}`; that field is missing for every activity of it{near}",
+                            render::printable(header),
+                            field
+                        );
+                    }
+                    out.push(activities)
+                }
                 Err(e) => {
                     super::stderr_line!("{}", render::data::line(&e));
                     super::stderr_line!(

@@ -64,7 +64,12 @@ pub fn run(args: &ExplainArgs) -> Result<ExitStatus, CliError> {
     };
     let shown = file.shown();
     let id = super::render::printable(&args.id);
-    let found = run::find(&program, file.input().through(through), &args.id);
+    let found = run::find(
+        &program,
+        file.input().through(through),
+        &args.id,
+        &activities,
+    );
     let name = &file.name;
     if let Some((_, e)) = &found.error {
         super::stderr_line!("{}", super::render::data::line(e));

@@ -41,6 +41,8 @@ pub struct Header {
     /// Columns the mapping reads that the file does not have: (header, field, a header of
     /// the file equal to it but for letter case).
     absent: Vec<(String, String, Option<String>)>,
+    /// For JSON records: the key paths, to read cells without building the record.
+    paths: Option<super::paths::Paths>,
 }
 
 impl Header {
@@ -146,7 +148,18 @@ pub fn activity_header(
     let delimiter = source.delimiter;
     let (headers, line) = header_texts(file, bytes, delimiter)?;
     let key = source.activities.as_ref().map_or("", |j| j.key.as_str());
-    let Some(at) = headers.iter().position(|h| h.trim() == key) else {
+    let keys: Vec<usize> = (0..headers.len())
+        .filter(|&i| headers[i].trim() == key)
+        .collect();
+    if let [first, second, ..] = keys[..] {
+        let problem = DataProblem::RepeatedColumn {
+            header: key.to_string(),
+            first: first + 1,
+            second: second + 1,
+        };
+        return header_error(file, line, problem, Code::MalformedCsv).map(|h| (h, 0));
+    }
+    let Some(at) = keys.first().copied() else {
         let problem = DataProblem::NoKeyColumn {
             key: key.to_string(),
             source: source.name.clone(),
@@ -166,6 +179,7 @@ pub fn activity_header(
             id: RowId::Line,
             json: false,
             absent: Vec::new(),
+            paths: None,
         },
     };
     Ok((header, at))
@@ -214,6 +228,7 @@ pub fn json_header(
     }
     let mut header = header_of(file, None, headers, plan, Some(source), b',', root)?;
     header.json = true;
+    header.paths = Some(super::paths::Paths::new(&header.headers));
     // a key path a record lacks is a missing value, not a missing column
     header.absent.clear();
     Ok(header)
@@ -264,6 +279,18 @@ pub fn json_row(
         }
     }
     Ok(row)
+}
+
+/// The cells of the JSON record `bytes` under a [`json_header`], as [`json_row`] gives
+/// them, read without building the record; `None` where the full reader must read it
+/// (the record is not what it accepts, or needs its wording of an error).
+pub fn json_row_fast(header: &Header, bytes: &[u8]) -> Option<::csv::StringRecord> {
+    let cells = header.paths.as_ref()?.cells(bytes)?;
+    let mut row = ::csv::StringRecord::with_capacity(bytes.len(), cells.len());
+    for cell in &cells {
+        row.push_field(cell);
+    }
+    Some(row)
 }
 
 /// The id of a JSON object under a [`json_header`] whose cells could not all be read.
@@ -362,6 +389,7 @@ fn header_of(
             id: RowId::Line,
             json: false,
             absent,
+            paths: None,
         });
     }
     let id = match source.map(|s| &s.id) {
@@ -417,6 +445,7 @@ fn header_of(
         id,
         json: false,
         absent,
+        paths: None,
     })
 }
 

@@ -153,10 +153,39 @@ pub enum DataProblem {
         /// A header of the file equal to it but for letter case.
         near: Option<String>,
     },
-    /// A JSON record of activities that is not an object, or not JSON.
+    /// A contact's activities together are larger than a record may be.
+    TooManyActivities {
+        /// How many there are.
+        count: usize,
+        /// The limit in bytes.
+        limit: usize,
+    },
+    /// A JSON record of activities that is not JSON.
     MalformedActivity {
-        /// Why.
+        /// The parser's reason.
         reason: String,
+    },
+    /// A JSON record of activities that is not an object.
+    ActivityNotObject {
+        /// What it is.
+        found: Found,
+    },
+    /// The key path of activities runs into a value that is not an object (or, for a step
+    /// with `[]`, not a list).
+    KeyPathBlocked {
+        /// The key path.
+        path: String,
+        /// The part of it that cannot be gone through.
+        at: String,
+        /// Whether a list was expected there.
+        list: bool,
+    },
+    /// The key of an activity is neither text nor a number.
+    KeyNotAnId {
+        /// The key path.
+        path: String,
+        /// What it holds.
+        found: Found,
     },
     /// A CSV file without even a header row.
     EmptyCsv,

@@ -28,8 +28,9 @@ use crate::compile::{FieldPlan, LayoutId, PlanType};
 use crate::mapping::{Join, Source};
 use crate::semantics::Value;
 
-/// Bytes of frames sorted in memory before they are written to a temporary file: 64 MiB.
-pub const MEMORY_BUDGET: usize = 64 << 20;
+/// Bytes of frames sorted in memory before they are written to a temporary file: 32 MiB
+/// (a store kept in memory is a sorted copy of them, so the peak is twice this).
+pub const MEMORY_BUDGET: usize = 32 << 20;
 
 /// The frame header: key length, payload length, line, column, flags (little-endian).
 const FRAME_HEAD: usize = 4 + 4 + 8 + 4 + 4;
@@ -51,9 +52,17 @@ pub struct Activities {
     header: Option<csv::Header>,
     /// Whether contact ids are numbers (keys are then written as numeric ids are).
     numeric: bool,
+    /// Key cells that mean "no contact" (the source's `missing`).
+    missing: Vec<String>,
+    /// The key path, to read a JSON record's key without building the record.
+    key_path: super::paths::Paths,
     store: Store,
     /// One entry per key, by hash and key.
     index: Vec<Entry>,
+    /// Where the entries of each range of hashes start (by their top `bits`), so that a
+    /// lookup touches a few entries, not a binary search's many cache lines.
+    directory: Vec<u32>,
+    bits: u32,
     /// Per entry: whether a contact took its activities.
     matched: Vec<AtomicBool>,
     /// Records read.
@@ -83,7 +92,7 @@ impl std::fmt::Debug for Activities {
 struct Entry {
     hash: u64,
     offset: u64,
-    len: u32,
+    len: u64,
     rows: u32,
 }
 
@@ -150,6 +159,7 @@ impl Activities {
         budget: usize,
     ) -> Result<Activities, Box<DataError>> {
         let join = join.clone();
+        let key_path = super::paths::Paths::new(std::slice::from_ref(&join.key));
         let target =
             plan.root()
                 .slot(&join.list)
@@ -188,8 +198,12 @@ impl Activities {
             target,
             header,
             numeric,
+            missing: source.default.missing.clone(),
+            key_path,
             store: Store::Memory(Vec::new()),
             index: Vec::new(),
+            directory: Vec::new(),
+            bits: 0,
             matched: Vec::new(),
             read: 0,
             keyless: 0,
@@ -211,10 +225,23 @@ impl Activities {
                                 &chunk.bytes,
                                 chunk.line,
                                 |line, record| {
-                                    let key = record
-                                        .get(at)
-                                        .map(String::from_utf8_lossy)
-                                        .unwrap_or_default();
+                                    let cell = record.get(at).unwrap_or_default();
+                                    let Ok(key) = std::str::from_utf8(cell) else {
+                                        // a key that is not text names no contact for sure
+                                        activities.read += 1;
+                                        let mut e = DataError::new(
+                                            Code::MalformedCsv,
+                                            file,
+                                            DataProblem::NotUtf8,
+                                        );
+                                        e.line = Some(line);
+                                        e.field = Some(activities.join.key.clone());
+                                        e.cell = Some(at + 1);
+                                        activities.problems.push(e);
+                                        return Ok(());
+                                    };
+                                    // a CSV id is trimmed, so is its key
+                                    let key = key.trim();
                                     let payload = encode_cells(record);
                                     activities.take(&mut frames, &[key], line, 1, 0, &payload)
                                 },
@@ -226,19 +253,13 @@ impl Activities {
                         }
                         InputFormat::Jsonl => {
                             for (line, bytes) in json::lines(&chunk.bytes, chunk.line) {
-                                activities.json_record(&mut frames, plan, bytes, line, 1)?;
+                                activities.json_record(&mut frames, bytes, line, 1)?;
                             }
                         }
                         InputFormat::Json => {
                             for e in &chunk.elements {
                                 let bytes = &chunk.bytes[e.start..e.end];
-                                activities.json_record(
-                                    &mut frames,
-                                    plan,
-                                    bytes,
-                                    e.line,
-                                    e.column,
-                                )?;
+                                activities.json_record(&mut frames, bytes, e.line, e.column)?;
                             }
                         }
                     }
@@ -251,7 +272,8 @@ impl Activities {
                 } => {
                     let key = match (format, key_at) {
                         (InputFormat::Csv, Some(at)) => csv::prefix_cell(delimiter, &prefix, at),
-                        _ => scan::recover_id(&prefix, &activities.join.key),
+                        _ => scan::recover_id(&prefix, &activities.join.key)
+                            .filter(|k| !k.is_empty()),
                     };
                     match key {
                         Some(key) => {
@@ -278,6 +300,17 @@ impl Activities {
         }
         let (store, index) = frames.finish().map_err(|e| Box::new(temporary(file, &e)))?;
         activities.matched = index.iter().map(|_| AtomicBool::new(false)).collect();
+        // about one entry per range of hashes
+        let bits = (usize::BITS - index.len().leading_zeros()).clamp(1, 32);
+        let mut directory = vec![0u32; (1usize << bits) + 1];
+        for entry in &index {
+            directory[(entry.hash >> (64 - bits)) as usize + 1] += 1;
+        }
+        for i in 1..directory.len() {
+            directory[i] += directory[i - 1];
+        }
+        activities.directory = directory;
+        activities.bits = bits;
         activities.store = store;
         activities.index = index;
         Ok(activities)
@@ -288,27 +321,117 @@ impl Activities {
     fn json_record(
         &mut self,
         frames: &mut Frames,
-        plan: &FieldPlan,
         bytes: &[u8],
         line: usize,
         column: usize,
     ) -> Result<(), Box<DataError>> {
-        if let Some(keys) = json_keys(bytes, &self.join.key) {
-            return self.take(frames, &keys, line, column, 0, bytes);
+        match self.json_keys(bytes, line, column) {
+            Ok(keys) => self.take(frames, &keys, line, column, 0, bytes),
+            Err(e) => {
+                self.read += 1;
+                self.problems.push(*e);
+                Ok(())
+            }
         }
-        self.read += 1;
-        if serde_json::from_slice::<serde::de::IgnoredAny>(bytes).is_ok() {
-            // a record that is read but names no contact
-            self.keyless += 1;
-            return Ok(());
+    }
+
+    /// The keys of a JSON record of activities: the text at the key path (a string as it
+    /// is, a number as its shortest text), or each one, once, where a step ending in `[]`
+    /// goes through a list (`associations.contacts.results[].id`: an activity of several
+    /// contacts); none where the path leads nowhere or to `null`. A record that is not a
+    /// JSON object, or whose key path runs into a value it cannot go through, is an error.
+    fn json_keys(
+        &self,
+        bytes: &[u8],
+        line: usize,
+        column: usize,
+    ) -> Result<Vec<String>, Box<DataError>> {
+        let path = self.join.key.as_str();
+        if !path.contains("[]")
+            && let Some(cells) = self.key_path.scalars_unchecked(bytes)
+        {
+            let keys = cells.into_iter().filter(|c| !c.is_empty());
+            return Ok(keys.map(|c| c.into_owned()).collect());
         }
-        // the plain reader words what is wrong with the text, as for a contact
-        if let Err(mut e) = json::decode_bytes(&self.file, bytes, line, column, plan) {
-            e.id = None;
-            e.field = None;
-            self.problems.push(*e);
+        let object = json_object(&self.file, bytes, line, column)?;
+        let located = |problem| {
+            let mut e = DataError::new(Code::MalformedJson, &self.file, problem);
+            e.line = Some(line);
+            e.column = Some(column);
+            Box::new(e)
+        };
+        let mut at: Vec<&serde_json::Value> = Vec::new();
+        // the path written as one key wins, as for a mapping's columns
+        if let Some(whole) = object.get(path) {
+            at.push(whole);
+        } else {
+            let mut walked = String::new();
+            for (i, part) in path.split('.').enumerate() {
+                let (name, each) = match part.strip_suffix("[]") {
+                    Some(name) => (name, true),
+                    None => (part, false),
+                };
+                let here = if walked.is_empty() {
+                    name.to_string()
+                } else {
+                    format!("{walked}.{name}")
+                };
+                let blocked = |list| {
+                    located(DataProblem::KeyPathBlocked {
+                        path: path.to_string(),
+                        at: here.clone(),
+                        list,
+                    })
+                };
+                let mut next = Vec::new();
+                let values: Vec<Option<&serde_json::Value>> = if i == 0 {
+                    vec![object.get(name)]
+                } else {
+                    let mut inner = Vec::new();
+                    for v in &at {
+                        match v {
+                            serde_json::Value::Object(o) => inner.push(o.get(name)),
+                            _ => return Err(blocked(false)),
+                        }
+                    }
+                    inner
+                };
+                for value in values {
+                    match value {
+                        None | Some(serde_json::Value::Null) => {}
+                        Some(serde_json::Value::Array(items)) if each => {
+                            next.extend(items.iter().filter(|v| !v.is_null()));
+                        }
+                        Some(_) if each => return Err(blocked(true)),
+                        Some(found) => next.push(found),
+                    }
+                }
+                walked = if walked.is_empty() {
+                    part.to_string()
+                } else {
+                    format!("{walked}.{part}")
+                };
+                at = next;
+            }
         }
-        Ok(())
+        let mut keys: Vec<String> = Vec::new();
+        for value in at {
+            let key = match value {
+                serde_json::Value::String(s) => s.clone(),
+                serde_json::Value::Number(n) => n.to_string(),
+                serde_json::Value::Null => continue,
+                other => {
+                    return Err(located(DataProblem::KeyNotAnId {
+                        path: path.to_string(),
+                        found: json::found_of(other),
+                    }));
+                }
+            };
+            if !key.is_empty() && !keys.contains(&key) {
+                keys.push(key);
+            }
+        }
+        Ok(keys)
     }
 
     /// Keeps one record under each of its `keys` (an activity of several contacts is an
@@ -325,8 +448,8 @@ impl Activities {
         self.read += 1;
         let mut linked = false;
         for key in keys {
-            let key = key.as_ref().trim();
-            if key.is_empty() {
+            let key = key.as_ref();
+            if key.is_empty() || self.missing.iter().any(|m| m == key.trim()) {
                 continue;
             }
             // a numeric id is written the shortest way (`007` is contact `7`), as contacts' are
@@ -348,10 +471,34 @@ impl Activities {
         Ok(())
     }
 
+    /// The plan by which contacts are decoded when `joins` give them activities: the lists
+    /// the activities fill may be absent from the contacts' own records (a contact's list is
+    /// the joined one, empty when it has none), so they are not required there.
+    pub fn relaxed(plan: &FieldPlan, joins: &[Activities]) -> FieldPlan {
+        let mut plan = plan.clone();
+        for join in joins {
+            if let Some((slot, _)) = join.target {
+                plan.records[0].fields[slot].optional = true;
+            }
+        }
+        plan
+    }
+
     /// Records that could not be read and whose contact is unknown, in file order: each
     /// is an error of the run.
     pub fn problems(&self) -> &[DataError] {
         &self.problems
+    }
+
+    /// Columns the source reads that a CSV file of activities does not have (see
+    /// [`csv::Header::absent`]).
+    pub fn absent_columns(&self) -> &[(String, String, Option<String>)] {
+        self.header.as_ref().map_or(&[], |h| h.absent())
+    }
+
+    /// The file, as errors name it.
+    pub fn file(&self) -> &str {
+        &self.file
     }
 
     /// The counts so far (orphans are the activities no contact given to
@@ -384,7 +531,7 @@ impl Activities {
     pub fn attach(&self, plan: &FieldPlan, contact: &mut Contact) -> Result<(), Box<DataError>> {
         let key = contact.id.as_bytes();
         let hash = hash_of(key);
-        let first = self.index.partition_point(|e| e.hash < hash);
+        let first = self.first_of(hash);
         let mut group = None;
         let mut bytes = Vec::new();
         for (at, entry) in self.index[first..].iter().enumerate() {
@@ -392,13 +539,31 @@ impl Activities {
                 break;
             }
             bytes.clear();
+            if !self.is_key(entry, key, &mut bytes)? {
+                continue;
+            }
+            self.matched[first + at].store(true, Ordering::Relaxed);
+            // a contact's activities are held together, so they are bounded as a record is
+            if entry.len > MAX_RECORD_BYTES as u64 {
+                let mut e = DataError::new(
+                    Code::MalformedJson,
+                    &self.file,
+                    DataProblem::TooManyActivities {
+                        count: entry.rows as usize,
+                        limit: MAX_RECORD_BYTES,
+                    },
+                );
+                e.id = Some(contact.id.clone());
+                if self.format == InputFormat::Csv {
+                    e.code = Code::MalformedCsv;
+                }
+                return Err(Box::new(e));
+            }
+            bytes.clear();
             self.group(entry, &mut bytes)
                 .map_err(|e| Box::new(temporary(&self.file, &e)))?;
-            if frame_key(&bytes) == Some(key) {
-                self.matched[first + at].store(true, Ordering::Relaxed);
-                group = Some(*entry);
-                break;
-            }
+            group = Some(*entry);
+            break;
         }
         if group.is_none() {
             self.without.fetch_add(1, Ordering::Relaxed);
@@ -425,9 +590,56 @@ impl Activities {
         Ok(())
     }
 
+    /// Notes that a contact with this id was read, though it could not be decoded: its
+    /// activities are not orphans.
+    pub fn touch(&self, id: &str) {
+        let hash = hash_of(id.as_bytes());
+        let first = self.first_of(hash);
+        let mut bytes = Vec::new();
+        for (at, entry) in self.index[first..].iter().enumerate() {
+            if entry.hash != hash {
+                break;
+            }
+            bytes.clear();
+            if self
+                .is_key(entry, id.as_bytes(), &mut bytes)
+                .unwrap_or(false)
+            {
+                self.matched[first + at].store(true, Ordering::Relaxed);
+                return;
+            }
+        }
+    }
+
+    /// The first entry whose hash is `hash` or more.
+    fn first_of(&self, hash: u64) -> usize {
+        if self.index.is_empty() {
+            return 0;
+        }
+        let range = (hash >> (64 - self.bits)) as usize;
+        let (start, end) = (
+            self.directory[range] as usize,
+            self.directory[range + 1] as usize,
+        );
+        start + self.index[start..end].partition_point(|e| e.hash < hash)
+    }
+
+    /// Whether an entry's key is `key` (read into `buf`: the head of its first frame).
+    fn is_key(&self, entry: &Entry, key: &[u8], buf: &mut Vec<u8>) -> Result<bool, Box<DataError>> {
+        let head = Entry {
+            len: entry.len.min((FRAME_HEAD + key.len()) as u64),
+            ..*entry
+        };
+        self.group(&head, buf)
+            .map_err(|e| Box::new(temporary(&self.file, &e)))?;
+        let key_len = u32_at(buf, 0) as usize;
+        Ok(key_len == key.len() && buf.get(FRAME_HEAD..FRAME_HEAD + key_len) == Some(key))
+    }
+
     /// Reads an entry's group of frames into `out`.
     fn group(&self, entry: &Entry, out: &mut Vec<u8>) -> io::Result<()> {
         let (offset, len) = (entry.offset as usize, entry.len as usize);
+        debug_assert!(entry.len <= usize::MAX as u64);
         match &self.store {
             Store::Memory(bytes) => {
                 out.extend_from_slice(&bytes[offset..offset + len]);
@@ -488,80 +700,67 @@ fn json_cells(
     column: usize,
     header: &csv::Header,
 ) -> Result<::csv::ByteRecord, Box<DataError>> {
-    let located = |code, problem| {
-        let mut e = DataError::new(code, file, problem);
-        e.line = Some(line);
-        e.column = Some(column);
-        Box::new(e)
-    };
-    let Ok(text) = std::str::from_utf8(bytes) else {
-        return Err(located(Code::MalformedJson, DataProblem::NotUtf8));
-    };
-    let object = match json::strict_object(text) {
-        Ok(object) => object,
-        Err(json::Strictly::Duplicate(key)) => {
-            let mut e = located(Code::MalformedJson, DataProblem::DuplicateKey);
-            e.field = Some(key);
-            return Err(e);
-        }
-        Err(json::Strictly::Other) => {
-            let reason = match serde_json::from_str::<serde_json::Value>(text) {
-                Ok(_) => "an activity is a JSON object".to_string(),
-                Err(e) => super::without_position(&e.to_string()).to_string(),
-            };
-            return Err(located(
-                Code::MalformedJson,
-                DataProblem::MalformedActivity { reason },
-            ));
-        }
-    };
+    if let Some(row) = csv::json_row_fast(header, bytes) {
+        return Ok(row.into_byte_record());
+    }
+    let object = json_object(file, bytes, line, column)?;
     match csv::json_row(header, &object) {
         Ok(row) => Ok(row.into_byte_record()),
         Err(f) => {
-            let mut e = located(f.code, f.problem);
+            let mut e = DataError::new(f.code, file, f.problem);
+            e.line = Some(line);
+            e.column = Some(column);
             e.field = Some(f.field);
-            Err(e)
+            Err(Box::new(e))
         }
     }
 }
 
-/// The keys of a JSON record: the value at the key path (`WhoId`, `lead.id`), or each
-/// value where a step ending in `[]` goes through a list (`associations.contacts.results[].id`:
-/// an activity of several contacts), as text; `None` where the record has none (or cannot
-/// be read far enough).
-fn json_keys(bytes: &[u8], path: &str) -> Option<Vec<String>> {
-    if let Some(key) = scan::recover_id(bytes, path) {
-        return Some(vec![key]);
-    }
-    if !path.contains('.') && !path.ends_with("[]") {
-        return None;
-    }
-    let value: serde_json::Value = serde_json::from_slice(bytes).ok()?;
-    let mut at = vec![&value];
-    for part in path.split('.') {
-        let (name, each) = match part.strip_suffix("[]") {
-            Some(name) => (name, true),
-            None => (part, false),
-        };
-        let mut next = Vec::new();
-        for value in at {
-            match value.get(name) {
-                Some(serde_json::Value::Array(items)) if each => next.extend(items),
-                Some(found) if !each => next.push(found),
-                _ => {}
-            }
+/// A JSON record of activities parsed whole, as the full reader of mapped records does; an
+/// error located where the text goes wrong (`line` and `column` are the record's start).
+fn json_object(
+    file: &str,
+    bytes: &[u8],
+    line: usize,
+    column: usize,
+) -> Result<serde_json::Map<String, serde_json::Value>, Box<DataError>> {
+    let located = |problem, at: (usize, usize)| {
+        let mut e = DataError::new(Code::MalformedJson, file, problem);
+        e.line = Some(at.0);
+        e.column = Some(at.1);
+        Box::new(e)
+    };
+    let Ok(text) = std::str::from_utf8(bytes) else {
+        let valid = bytes.utf8_chunks().next().map_or(0, |c| c.valid().len());
+        let at = scan::place(bytes, line, column, valid);
+        return Err(located(DataProblem::NotUtf8, at));
+    };
+    match json::strict_object(text) {
+        Ok(object) => Ok(object),
+        Err(json::Strictly::Duplicate(key)) => {
+            let mut e = located(DataProblem::DuplicateKey, (line, column));
+            e.field = Some(key);
+            Err(e)
         }
-        at = next;
+        Err(json::Strictly::Other) => Err(match serde_json::from_str::<serde_json::Value>(text) {
+            Ok(other) => located(
+                DataProblem::ActivityNotObject {
+                    found: json::found_of(&other),
+                },
+                (line, column),
+            ),
+            Err(e) => {
+                // the parser's place within the record, as a place in the file
+                let at = if e.line() <= 1 {
+                    (line, column + e.column().saturating_sub(1))
+                } else {
+                    (line + e.line() - 1, e.column())
+                };
+                let reason = super::without_position(&e.to_string()).to_string();
+                located(DataProblem::MalformedActivity { reason }, at)
+            }
+        }),
     }
-    let keys: Vec<String> = at
-        .into_iter()
-        .filter_map(|v| match v {
-            serde_json::Value::String(s) => Some(s.clone()),
-            serde_json::Value::Number(n) => Some(n.to_string()),
-            _ => None,
-        })
-        .collect();
-    (!keys.is_empty()).then_some(keys)
 }
 
 /// An error that ends the activities file.
@@ -609,7 +808,10 @@ fn temporary(file: &str, error: &io::Error) -> DataError {
         Code::UnreadableData,
         file,
         DataProblem::Unreadable {
-            reason: format!("cannot sort its activities in a temporary file: {error}"),
+            reason: format!(
+                "cannot sort its activities in a temporary file in {} (set TMPDIR to a writable directory with room): {error}",
+                std::env::temp_dir().display()
+            ),
         },
     );
     e.fatal = true;
@@ -733,11 +935,21 @@ impl Frames {
         flags: u32,
         payload: &[u8],
     ) -> io::Result<()> {
-        self.at.push((hash_of(key), self.buf.len()));
-        write_frame(&mut self.buf, key, line, column, flags, payload);
-        if self.buf.len() >= self.budget {
+        let len = FRAME_HEAD + key.len() + payload.len();
+        // the buffer holds at most a budget (or one frame): it never doubles past it
+        if !self.buf.is_empty() && self.buf.len() + len > self.budget {
             self.spill()?;
         }
+        if self.buf.capacity() == 0 {
+            self.buf.reserve_exact(self.budget.min(1 << 20).max(len));
+        } else if self.buf.len() + len > self.buf.capacity() {
+            let want = (self.buf.capacity() * 2)
+                .min(self.budget)
+                .max(self.buf.len() + len);
+            self.buf.reserve_exact(want - self.buf.len());
+        }
+        self.at.push((hash_of(key), self.buf.len()));
+        write_frame(&mut self.buf, key, line, column, flags, payload);
         Ok(())
     }
 
@@ -747,11 +959,19 @@ impl Frames {
         let buf = &self.buf;
         let key = |offset: usize| frame_key(&buf[offset..]).unwrap_or_default();
         let mut at = std::mem::take(&mut self.at);
-        at.sort_by(|a, b| {
-            a.0.cmp(&b.0)
-                .then_with(|| key(a.1).cmp(key(b.1)))
-                .then(a.1.cmp(&b.1))
-        });
+        // (hash, offset) pairs are distinct, so an unstable sort keeps input order per
+        // hash; only two keys of one hash (rare) need the keys compared
+        at.sort_unstable();
+        if at
+            .windows(2)
+            .any(|w| w[0].0 == w[1].0 && key(w[0].1) != key(w[1].1))
+        {
+            at.sort_by(|a, b| {
+                a.0.cmp(&b.0)
+                    .then_with(|| key(a.1).cmp(key(b.1)))
+                    .then(a.1.cmp(&b.1))
+            });
+        }
         at
     }
 
@@ -790,6 +1010,9 @@ impl Frames {
         if !self.at.is_empty() {
             self.spill()?;
         }
+        // the merge needs only its readers
+        self.buf = Vec::new();
+        self.at = Vec::new();
         // a k-way merge of the sorted runs: equal keys come out in run order, and each
         // run keeps input order, so a contact's activities stay in file order
         let mut readers = Vec::new();
@@ -827,7 +1050,7 @@ impl Frames {
                     last = Some((hash, key));
                 }
                 if let Some(entry) = index.last_mut() {
-                    entry.len += bytes.len() as u32;
+                    entry.len += bytes.len() as u64;
                     entry.rows += 1;
                 }
                 out.write_all(&bytes)?;
@@ -859,7 +1082,7 @@ fn note(index: &mut Vec<Entry>, out: &[u8], hash: u64, frame: Frame<'_>) {
         });
     }
     if let Some(entry) = index.last_mut() {
-        entry.len += frame.len() as u32;
+        entry.len += frame.len() as u64;
         entry.rows += 1;
     }
 }
@@ -888,12 +1111,13 @@ fn temporary_file() -> io::Result<std::fs::File> {
     loop {
         let n = COUNT.fetch_add(1, Ordering::Relaxed);
         let path = dir.join(format!("qualify-activities-{}-{n}", std::process::id()));
-        match std::fs::OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create_new(true)
-            .open(&path)
-        {
+        let mut options = std::fs::OpenOptions::new();
+        options.read(true).write(true).create_new(true);
+        // the activities are the CRM's data: no other user may open the file before it is
+        // unlinked
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        match options.open(&path) {
             Ok(file) => {
                 // on Unix the open file outlives its name; elsewhere it stays until removed
                 let _ = std::fs::remove_file(&path);

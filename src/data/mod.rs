@@ -15,6 +15,7 @@ mod csv;
 mod error;
 mod join;
 mod json;
+mod paths;
 mod scan;
 mod stream;
 mod typed;
@@ -175,6 +176,9 @@ fn mapped_json(
     header: &csv::Header,
     plain: impl Fn() -> Result<Contact, Box<DataError>>,
 ) -> Result<Contact, Box<DataError>> {
+    if let Some(row) = csv::json_row_fast(header, bytes) {
+        return csv::decode_row(file, line, plan, header, &row);
+    }
     let Ok(text) = std::str::from_utf8(bytes) else {
         return plain();
     };
@@ -241,7 +245,16 @@ impl<'p> Decoder<'p> {
         let bytes = self.records(piece, out);
         if !self.joins.is_empty() {
             for record in &mut out[start..] {
-                let Ok(contact) = record else { continue };
+                let contact = match record {
+                    Ok(contact) => contact,
+                    // a contact read but not decoded still owns its activities
+                    Err(e) => {
+                        if let Some(id) = &e.id {
+                            self.joins.iter().for_each(|j| j.touch(id));
+                        }
+                        continue;
+                    }
+                };
                 for join in self.joins {
                     if let Err(e) = join.attach(self.plan, contact) {
                         *record = Err(e);

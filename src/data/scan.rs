@@ -221,13 +221,14 @@ fn key_is(raw: &[u8], name: &str) -> bool {
     serde_json::from_slice::<String>(&quoted).is_ok_and(|k| k == name)
 }
 
-struct Scanner<'a> {
-    bytes: &'a [u8],
-    pos: usize,
+/// A cursor over JSON text that reads only as far as it must.
+pub(crate) struct Scanner<'a> {
+    pub(crate) bytes: &'a [u8],
+    pub(crate) pos: usize,
 }
 
 impl Scanner<'_> {
-    fn ws(&mut self) {
+    pub(crate) fn ws(&mut self) {
         while self
             .bytes
             .get(self.pos)
@@ -237,18 +238,18 @@ impl Scanner<'_> {
         }
     }
 
-    fn next(&mut self) -> Option<u8> {
+    pub(crate) fn next(&mut self) -> Option<u8> {
         let b = *self.bytes.get(self.pos)?;
         self.pos += 1;
         Some(b)
     }
 
-    fn eat(&mut self, want: u8) -> Option<()> {
+    pub(crate) fn eat(&mut self, want: u8) -> Option<()> {
         (self.next()? == want).then_some(())
     }
 
     /// A string's raw content as a byte range (without the quotes).
-    fn string(&mut self) -> Option<(usize, usize)> {
+    pub(crate) fn string(&mut self) -> Option<(usize, usize)> {
         self.eat(b'"')?;
         let start = self.pos;
         loop {
@@ -263,7 +264,7 @@ impl Scanner<'_> {
     }
 
     /// Skips one value of any depth without recursing.
-    fn skip_value(&mut self) -> Option<()> {
+    pub(crate) fn skip_value(&mut self) -> Option<()> {
         let mut depth = 0usize;
         let start = self.pos;
         loop {

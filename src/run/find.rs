@@ -33,16 +33,17 @@ impl Found {
     }
 }
 
-/// Reads every record of `input` and keeps what has the id `id`.
-pub fn find(program: &Program, input: Input<'_>, id: &str) -> Found {
+/// Reads every record of `input` and keeps what has the id `id`; `activities` are to be
+/// joined to the contact found (so its own record need not hold the lists they fill).
+pub fn find(
+    program: &Program,
+    input: Input<'_>,
+    id: &str,
+    activities: &[data::Activities],
+) -> Found {
     let mut found = Found::default();
-    let records = data::stream(
-        input.format,
-        input.name,
-        input.reader,
-        program.plan(),
-        input.source,
-    );
+    let plan = data::Activities::relaxed(program.plan(), activities);
+    let records = data::stream(input.format, input.name, input.reader, &plan, input.source);
     for (position, record) in records.enumerate() {
         match record {
             Ok(contact) if contact.id == id => {

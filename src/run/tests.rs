@@ -149,14 +149,14 @@ fn the_funnel_counts_each_value_in_funnel_order_and_none_last() {
 fn find_keeps_the_first_contact_and_notes_repeats_and_errors_in_order() {
     let (_, program) = program();
     let input = |text: &'static str| Input::bytes("c.jsonl", InputFormat::Jsonl, text.as_bytes());
-    let found = find(&program, input(DATA), "a");
+    let found = find(&program, input(DATA), "a", &[]);
     assert_eq!(found.first.as_ref().map(|c| c.line), Some(1));
     assert_eq!((found.more, found.second), (1, Some((4, 3))));
     assert_eq!(found.first_problem(), Some(true));
-    let found = find(&program, input(DATA), "b");
+    let found = find(&program, input(DATA), "b", &[]);
     assert!(found.first.is_none());
     assert_eq!(found.first_problem(), Some(false));
-    let found = find(&program, input(DATA), "zz");
+    let found = find(&program, input(DATA), "zz", &[]);
     assert_eq!((found.first_problem(), found.skipped), (None, 1));
 }
 

@@ -359,7 +359,7 @@ fn contact(
                 }
             };
             let input = crate::run::Input::bytes(&name, format, text.as_bytes());
-            let found = crate::run::find(program, input, &id_text);
+            let found = crate::run::find(program, input, &id_text, &[]);
             match (
                 found.first_problem(),
                 &found.first,

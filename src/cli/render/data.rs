@@ -213,6 +213,26 @@ impl fmt::Display for Problem<'_> {
                 }
             }
             DataProblem::MalformedActivity { reason } => write!(f, "malformed JSON: {reason}"),
+            DataProblem::TooManyActivities { count, limit } => write!(
+                f,
+                "its {count} activities are larger than {} MiB together, the limit for one contact; it was skipped",
+                limit >> 20
+            ),
+            DataProblem::ActivityNotObject { found } => write!(
+                f,
+                "an activity is a JSON object `{{…}}`, found {}",
+                Shown(found)
+            ),
+            DataProblem::KeyPathBlocked { path, at, list } => write!(
+                f,
+                "the key path `{path}` cannot go through `{at}`: it is not {}",
+                if *list { "a list" } else { "an object" }
+            ),
+            DataProblem::KeyNotAnId { path, found } => write!(
+                f,
+                "the key `{path}` holds {}, not a contact's id (text or a number)",
+                Shown(found)
+            ),
             DataProblem::NotARange { found } => write!(
                 f,
                 "expected a number or a range such as `200-499`, `2000+` or `$10M-$50M`, found {}",

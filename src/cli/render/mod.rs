@@ -951,8 +951,9 @@ pub fn joined(join: &crate::data::JoinCounts) -> String {
     }
     if join.orphans > 0 {
         parts.push(format!(
-            "{} (its `{key}` is no contact's id)",
-            count(join.orphans, "orphan", "orphans")
+            "{} (no contact read has {} `{key}`)",
+            count(join.orphans, "orphan", "orphans"),
+            if join.orphans == 1 { "its" } else { "their" }
         ));
     }
     if join.keyless > 0 {

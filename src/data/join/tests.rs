@@ -300,3 +300,212 @@ fn unreadable_records_with_no_key_are_errors_of_their_own() {
     assert_eq!(joined.problems()[0].line, Some(2));
     assert_eq!(joined.counts().unreadable, 1);
 }
+
+#[test]
+fn keys_read_the_same_way_at_any_depth_and_bad_records_are_errors() {
+    let rules = RULES.replace("id: string", "id: number");
+    let toml = |key: &str| MAPPING.replace("\"Contact\"", &format!("\"{key}\""));
+    let lines = [
+        "{\"c\": 7.0, \"lead\": {\"c\": 7.0}, \"Kind\": \"call\", \"When\": \"2026-11-02T00:00:00Z\"}",
+        "{\"c\": \"007\", \"lead\": {\"c\": \"007\"}, \"Kind\": \"call\", \"When\": \"2026-11-02T00:00:00Z\"}",
+        "{\"c\": \"N/A\", \"lead\": {\"c\": \"N/A\"}, \"Kind\": \"call\", \"When\": \"2026-11-02T00:00:00Z\"}",
+        "42",
+        "{\"c\": {\"x\": 1}, \"lead\": \"7\", \"Kind\": \"call\", \"When\": \"2026-11-02T00:00:00Z\"}",
+    ];
+    let jsonl = lines.join("\n") + "\n";
+    for key in ["c", "lead.c"] {
+        let toml = toml(key).replace("touches*", "touches*.jsonl") + "";
+        let toml = toml.replace("activities = ", "missing = [\"N/A\"]\nactivities = ");
+        let (program, mapping) = setup(&rules, &toml);
+        let joined = activities(
+            &program,
+            &mapping,
+            "touches.jsonl",
+            InputFormat::Jsonl,
+            &jsonl,
+            MEMORY_BUDGET,
+        )
+        .expect("reads");
+        let line = "{\"id\":7}";
+        let mut contact = super::super::read(InputFormat::Jsonl, "c.jsonl", line, program.plan())
+            .next()
+            .expect("one")
+            .expect("decodes");
+        joined.attach(program.plan(), &mut contact).expect("joins");
+        let counts = joined.counts();
+        assert_eq!(
+            (
+                counts.read,
+                counts.links,
+                counts.orphans,
+                counts.keyless,
+                counts.unreadable
+            ),
+            (5, 2, 0, 1, 2),
+            "{key}: {counts:?}"
+        );
+        let problems: Vec<String> = joined
+            .problems()
+            .iter()
+            .map(|e| format!("{}:{:?}", e.line.unwrap_or(0), e.problem))
+            .collect();
+        assert!(
+            problems[0].starts_with("4:ActivityNotObject"),
+            "{problems:?}"
+        );
+        let fifth = if key == "c" {
+            "5:KeyNotAnId"
+        } else {
+            "5:KeyPathBlocked"
+        };
+        assert!(problems[1].starts_with(fifth), "{key}: {problems:?}");
+    }
+}
+
+#[test]
+fn json_keys_are_not_trimmed_and_csv_keys_are() {
+    let (program, mapping) = setup(RULES, &MAPPING.replace("touches*", "touches*.jsonl"));
+    let jsonl = "{\"Contact\": \" A \", \"Kind\": \"call\", \"When\": \"2026-11-02T00:00:00Z\"}\n";
+    let joined = activities(
+        &program,
+        &mapping,
+        "touches.jsonl",
+        InputFormat::Jsonl,
+        jsonl,
+        MEMORY_BUDGET,
+    )
+    .expect("reads");
+    let mut contact = bare(&program, " A ");
+    joined.attach(program.plan(), &mut contact).expect("joins");
+    assert_eq!(
+        joined.counts().orphans,
+        0,
+        "the JSON id ` A ` is the key ` A `"
+    );
+    let (program, mapping) = setup(RULES, MAPPING);
+    let csv = "Contact,Kind,When\n A ,call,2026-11-02T00:00:00Z\n";
+    let joined = activities(
+        &program,
+        &mapping,
+        "touches.csv",
+        InputFormat::Csv,
+        csv,
+        MEMORY_BUDGET,
+    )
+    .expect("reads");
+    let mut contact = bare(&program, "A");
+    joined.attach(program.plan(), &mut contact).expect("joins");
+    assert_eq!(
+        joined.counts().orphans,
+        0,
+        "a CSV key is trimmed, as a CSV id is"
+    );
+}
+
+#[test]
+fn csv_keys_must_be_text_and_the_key_column_must_be_one() {
+    let (program, mapping) = setup(RULES, MAPPING);
+    let csv = b"Contact,Kind\nA,call\nM\xfcller,call\n";
+    let source = mapping
+        .activities_for("touches.csv")
+        .expect("one")
+        .expect("a source");
+    let join = source.activities.as_ref().expect("activities");
+    let joined = Activities::read(
+        "touches.csv",
+        InputFormat::Csv,
+        &csv[..],
+        program.plan(),
+        source,
+        join,
+    )
+    .expect("reads");
+    let [problem] = joined.problems() else {
+        panic!("one problem: {:?}", joined.problems());
+    };
+    assert_eq!((problem.line, problem.cell), (Some(3), Some(1)));
+    assert!(matches!(problem.problem, DataProblem::NotUtf8));
+    let twice = "Contact,Kind,Contact\nA,call,B\n";
+    let e = activities(
+        &program,
+        &mapping,
+        "touches.csv",
+        InputFormat::Csv,
+        twice,
+        MEMORY_BUDGET,
+    )
+    .expect_err("two key columns");
+    assert!(
+        matches!(
+            e.problem,
+            DataProblem::RepeatedColumn {
+                first: 1,
+                second: 3,
+                ..
+            }
+        ),
+        "{:?}",
+        e.problem
+    );
+}
+
+#[test]
+fn a_contact_read_but_not_decoded_leaves_no_orphans() {
+    let (program, mapping) = setup(RULES, MAPPING);
+    let csv = "Contact,Kind\nA,call\nB,call\n";
+    let joined = activities(
+        &program,
+        &mapping,
+        "touches.csv",
+        InputFormat::Csv,
+        csv,
+        MEMORY_BUDGET,
+    )
+    .expect("reads");
+    joined.touch("A");
+    assert_eq!(joined.counts().orphans, 1);
+}
+
+#[test]
+fn one_contacts_activities_are_bounded_as_a_record_is() {
+    let (program, mapping) = setup(RULES, MAPPING);
+    let row = "HOT,call,2026-11-02T00:00:00Z,5\n";
+    let rows = MAX_RECORD_BYTES / (row.len() + FRAME_HEAD) + 10;
+    let csv = format!(
+        "Contact,Kind,When,Length\n{}A,call,2026-11-02T00:00:00Z,5\n",
+        row.repeat(rows)
+    );
+    let joined = activities(
+        &program,
+        &mapping,
+        "touches.csv",
+        InputFormat::Csv,
+        &csv,
+        MEMORY_BUDGET,
+    )
+    .expect("reads");
+    let mut hot = bare(&program, "HOT");
+    let e = joined
+        .attach(program.plan(), &mut hot)
+        .expect_err("too many");
+    assert!(
+        matches!(e.problem, DataProblem::TooManyActivities { .. }),
+        "{:?}",
+        e.problem
+    );
+    assert_eq!(e.id.as_deref(), Some("HOT"));
+    let mut other = bare(&program, "A");
+    joined
+        .attach(program.plan(), &mut other)
+        .expect("A is fine");
+}
+
+#[cfg(unix)]
+#[test]
+fn temporary_files_are_private_and_unlinked() {
+    use std::os::unix::fs::PermissionsExt;
+    let file = temporary_file().expect("a temporary file");
+    let meta = file.metadata().expect("metadata");
+    assert_eq!(meta.permissions().mode() & 0o777, 0o600);
+    assert_eq!(std::os::unix::fs::MetadataExt::nlink(&meta), 0, "unlinked");
+}
