@@ -355,9 +355,14 @@ fn header_of(
         })
         .collect();
     // two columns for one field would leave one of the values unused
+    let part = |c: &Column| c.read.as_ref().and_then(|r| r.part);
     for (i, c) in columns.iter().enumerate() {
         let Some(c) = c else { continue };
-        let same = |x: &Option<Column>| x.as_ref().is_some_and(|x| x.steps == c.steps);
+        // the parts of a date split over columns fill one field together
+        let same = |x: &Option<Column>| {
+            x.as_ref()
+                .is_some_and(|x| x.steps == c.steps && (part(x).is_none() || part(x) == part(c)))
+        };
         if let Some(first) = columns[..i].iter().position(same) {
             let problem = DataProblem::RepeatedColumn {
                 header: c.header.clone(),
@@ -643,6 +648,22 @@ struct Partial {
 }
 
 impl Partial {
+    /// Puts a value at the end of `steps`, creating the nested records on the way.
+    fn put(&mut self, plan: &FieldPlan, steps: &[(LayoutId, usize)], value: Value) {
+        let Some(&(_, last_slot)) = steps.last() else {
+            return;
+        };
+        let mut target = self;
+        for &(layout, slot) in &steps[..steps.len() - 1] {
+            let next_layout = match &plan.records[layout].fields[slot].ty {
+                PlanType::Record(l) => *l,
+                _ => layout,
+            };
+            target = target.children[slot].get_or_insert_with(|| Partial::new(plan, next_layout));
+        }
+        target.slots[last_slot] = value;
+    }
+
     fn new(plan: &FieldPlan, layout: LayoutId) -> Partial {
         let n = plan.records[layout].fields.len();
         Partial {
@@ -688,11 +709,19 @@ fn fill(
     record: &::csv::StringRecord,
 ) -> Result<Partial, (FieldError, usize)> {
     let mut partial = Partial::new(plan, root);
+    // cells of dates split over columns, combined once the row is read
+    let mut parts: Vec<(usize, &Column, &Read)> = Vec::new();
     for (at, (column, cell)) in header.columns.iter().zip(record.iter()).enumerate() {
         let Some(column) = column else { continue };
         let Some(&(last_layout, last_slot)) = column.steps.last() else {
             continue;
         };
+        if let Some(read) = column.read.as_deref()
+            && read.part.is_some()
+        {
+            parts.push((at, column, read));
+            continue;
+        }
         let ty = &plan.records[last_layout].fields[last_slot].ty;
         let path = FieldPath {
             parent: None,
@@ -703,17 +732,81 @@ fn fill(
             None => cell_value(plan, cell, ty, &path),
         }
         .map_err(|f| (f, at))?;
-        let mut target = &mut partial;
-        for &(layout, slot) in &column.steps[..column.steps.len() - 1] {
-            let next_layout = match &plan.records[layout].fields[slot].ty {
-                PlanType::Record(l) => *l,
-                _ => layout,
-            };
-            target = target.children[slot].get_or_insert_with(|| Partial::new(plan, next_layout));
-        }
-        target.slots[last_slot] = value;
+        partial.put(plan, &column.steps, value);
+    }
+    while let Some(&(_, first, _)) = parts.first() {
+        let (same, rest): (Vec<_>, Vec<_>) =
+            parts.into_iter().partition(|p| p.1.steps == first.steps);
+        parts = rest;
+        let value = date_of_parts(&same, record)?;
+        partial.put(plan, &first.steps, value);
     }
     Ok(partial)
+}
+
+/// The date whose day, month and year are the cells of `parts` (a year may come from the
+/// mapping instead): missing when every part is, an error of the first column that is
+/// missing or wrong otherwise.
+fn date_of_parts(
+    parts: &[(usize, &Column, &Read)],
+    record: &::csv::StringRecord,
+) -> Result<Value, (FieldError, usize)> {
+    let mut found = [None::<i16>; 3];
+    let mut absent = None;
+    let mut given = false;
+    for &(at, column, read) in parts {
+        let Some(part) = read.part else { continue };
+        let path = FieldPath {
+            parent: None,
+            segment: Segment::Field(&column.header),
+        };
+        let cell = record.get(at).unwrap_or_default().trim();
+        let slot = part as usize;
+        if let Some(year) = read.year {
+            found[2] = Some(year);
+        }
+        if cell.is_empty() || read.is_missing(cell) {
+            absent.get_or_insert((at, part, column));
+            continue;
+        }
+        given = true;
+        match part.value(read.mapped(cell).unwrap_or(cell)) {
+            Some(n) => found[slot] = Some(n),
+            None => {
+                let problem = DataProblem::NotADatePart {
+                    part: part.name(),
+                    found: Found::text(cell),
+                };
+                return Err((FieldError::new(Code::WrongType, &path, problem), at));
+            }
+        }
+    }
+    if !given {
+        return Ok(Value::Missing);
+    }
+    if let Some((at, part, column)) = absent {
+        let path = FieldPath {
+            parent: None,
+            segment: Segment::Field(&column.header),
+        };
+        let problem = DataProblem::DatePartMissing { part: part.name() };
+        return Err((FieldError::new(Code::WrongType, &path, problem), at));
+    }
+    let [Some(day), Some(month), Some(year)] = found else {
+        return Ok(Value::Missing);
+    };
+    match read::date_of(day, month, year) {
+        Some(date) => Ok(Value::Date(date)),
+        None => {
+            let (at, column, _) = parts[0];
+            let path = FieldPath {
+                parent: None,
+                segment: Segment::Field(&column.header),
+            };
+            let problem = DataProblem::NoSuchDate { year, month, day };
+            Err((FieldError::new(Code::WrongType, &path, problem), at))
+        }
+    }
 }
 
 /// Decodes one row of activities (a CSV row's cells, or a JSON record's under a

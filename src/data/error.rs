@@ -153,6 +153,27 @@ pub enum DataProblem {
         /// A header of the file equal to it but for letter case.
         near: Option<String>,
     },
+    /// A cell that is not the part of a date its column holds.
+    NotADatePart {
+        /// `day`, `month` or `year`.
+        part: &'static str,
+        /// The cell.
+        found: Found,
+    },
+    /// A part of a date split over columns is missing while others are given.
+    DatePartMissing {
+        /// `day`, `month` or `year`.
+        part: &'static str,
+    },
+    /// Day, month and year that make no date (30 February).
+    NoSuchDate {
+        /// The year.
+        year: i16,
+        /// The month, 1–12.
+        month: i16,
+        /// The day, 1–31.
+        day: i16,
+    },
     /// A contact's activities together are larger than a record may be.
     TooManyActivities {
         /// How many there are.

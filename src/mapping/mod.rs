@@ -15,7 +15,7 @@ use crate::check::{RuleSet, Type, ir};
 use crate::codes::Code;
 use crate::diagnostic::{Diagnostic, did_you_mean};
 use crate::source::{FileId, Span};
-pub use read::{RangeEnd, Unit};
+pub use read::{DatePart, RangeEnd, Unit};
 
 /// Every source of a mapping file.
 #[derive(Debug, Clone, Default)]
@@ -106,6 +106,10 @@ pub struct Read {
     pub unit: Option<Unit>,
     /// The text between list elements.
     pub split: Option<String>,
+    /// The part of a date this column holds, for a date split over columns.
+    pub part: Option<DatePart>,
+    /// The year of a date split over columns that has no year column.
+    pub year: Option<i16>,
 }
 
 impl Read {
@@ -252,7 +256,7 @@ const SOURCE_KEYS: &[&str] = &[
 /// The keys of a column's table.
 const COLUMN_KEYS: &[&str] = &[
     "field", "missing", "true", "false", "values", "case", "extract", "range", "format",
-    "timezone", "epoch", "unit", "split",
+    "timezone", "epoch", "unit", "split", "part", "year",
 ];
 
 /// Reads the mapping in a TOML text (`file` in the source map) and checks it against the
@@ -320,6 +324,9 @@ pub fn parse(text: &str, file: FileId, rules: &RuleSet) -> Result<Mapping, Vec<D
         Err(parser.problems)
     }
 }
+
+/// A column that holds a part of a date: its field, part, `year` and where it is written.
+type Parted = (String, Option<DatePart>, Option<i16>, Range<usize>);
 
 /// What reading a mapping file needs along the way.
 struct Parser<'r> {
@@ -554,10 +561,21 @@ impl Parser<'_> {
                 &format!("`columns` is a table: `[source.{source_name}.columns]`"),
             )?;
             let mut seen: Vec<(String, Range<usize>)> = Vec::new();
+            let mut parted = Vec::new();
             for (header, entry) in in_order(table) {
                 let Some(column) = self.column(header, entry, &source.default) else {
                     continue;
                 };
+                if column.read.part.is_some() {
+                    parted.push((
+                        column.field.clone(),
+                        column.read.part,
+                        column.read.year,
+                        header.span(),
+                    ));
+                    source.columns.push(column);
+                    continue;
+                }
                 if let Some((_, first)) = seen.iter().find(|(f, _)| *f == column.field) {
                     let first = first.clone();
                     let message = format!(
@@ -578,6 +596,7 @@ impl Parser<'_> {
                 seen.push((column.field.clone(), header.span()));
                 source.columns.push(column);
             }
+            self.check_parts(&parted, &seen);
             let id_field = self.rules.id_field.as_str();
             if source.activities.is_some() {
                 self.root = ir::ROOT;
@@ -662,6 +681,81 @@ impl Parser<'_> {
                     "read activities into a `list of { … }` field",
                 );
                 None
+            }
+        }
+    }
+
+    /// Checks the dates split over columns: each field's parts come from one column each,
+    /// a day and a month at least, and a year from a column or `year = …`; no column reads
+    /// the field whole beside them.
+    fn check_parts(
+        &mut self,
+        parted: &[Parted],
+        whole: &[(String, Range<usize>)],
+    ) {
+        let mut fields: Vec<&str> = parted.iter().map(|p| p.0.as_str()).collect();
+        fields.dedup();
+        fields.sort_unstable();
+        fields.dedup();
+        for field in fields {
+            let parts: Vec<_> = parted.iter().filter(|p| p.0 == field).collect();
+            let span = parts[0].3.clone();
+            if let Some((_, at)) = whole.iter().find(|(f, _)| f == field) {
+                self.problem(
+                    Code::MappingMisfit,
+                    at.clone(),
+                    format!("`{field}` is read whole from this column and in parts from others; one of them would be lost"),
+                    "read the field from one column, or from its parts only",
+                );
+                continue;
+            }
+            for (i, p) in parts.iter().enumerate() {
+                if let Some(first) = parts[..i].iter().find(|q| q.1 == p.1) {
+                    let d = self
+                        .diagnostic(
+                            Code::MappingMisfit,
+                            p.3.clone(),
+                            format!(
+                                "two columns hold the {} of `{field}`",
+                                p.1.map_or("", DatePart::name)
+                            ),
+                            "each part of a date comes from one column",
+                        )
+                        .with_secondary(
+                            Span::new(self.file, first.3.start, first.3.end),
+                            "the first",
+                        );
+                    self.problems.push(d);
+                }
+            }
+            let has = |part| parts.iter().any(|p| p.1 == Some(part));
+            let years = parts.iter().filter(|p| p.2.is_some()).count();
+            let missing: Vec<&str> = [DatePart::Day, DatePart::Month]
+                .into_iter()
+                .filter(|&p| !has(p))
+                .map(DatePart::name)
+                .collect();
+            if !missing.is_empty() {
+                self.problem(
+                    Code::MappingMisfit,
+                    span.clone(),
+                    format!("`{field}` is read in parts, but no column holds its {}", missing.join(" or its ")),
+                    "give each of day, month and year a column (`part = \"day\"`), or the year as `year = 2024`",
+                );
+            } else if !has(DatePart::Year) && years == 0 {
+                self.problem(
+                    Code::MappingMisfit,
+                    span,
+                    format!("`{field}` is read in parts, but neither a column nor `year = …` gives its year"),
+                    "add the year column (`part = \"year\"`), or the year all its rows are in, e.g. `year = 2024`",
+                );
+            } else if has(DatePart::Year) && years > 0 || years > 1 {
+                self.problem(
+                    Code::MappingMisfit,
+                    span,
+                    format!("`{field}` has its year from more than one place (a year column, or `year = …` on several columns)"),
+                    "keep one",
+                );
             }
         }
     }
@@ -871,11 +965,54 @@ impl Parser<'_> {
                     }
                     options.push(("split", value.span()));
                 }
+                "part" => {
+                    let part = self.text(value, "part")?;
+                    read.part = DatePart::parse(part);
+                    if read.part.is_none() {
+                        self.problem(
+                            Code::BadMapping,
+                            value.span(),
+                            format!("`part = \"{part}\"`: a part of a date is `\"day\"`, `\"month\"` or `\"year\"`"),
+                            "",
+                        );
+                    }
+                    options.push(("part", value.span()));
+                }
+                "year" => {
+                    match value.get_ref() {
+                        DeValue::Integer(i) => match i.as_str().parse::<i16>() {
+                            Ok(y) if (1..=9999).contains(&y) => read.year = Some(y),
+                            _ => self.problem(
+                                Code::BadMapping,
+                                value.span(),
+                                "`year` is a year from 1 to 9999".to_string(),
+                                "",
+                            ),
+                        },
+                        _ => self.problem(
+                            Code::BadMapping,
+                            value.span(),
+                            "`year` is a number without quotes, e.g. `year = 2024`".to_string(),
+                            "",
+                        ),
+                    }
+                    options.push(("year", value.span()));
+                }
                 _ => self.unknown_key(key, COLUMN_KEYS, &what),
             }
         }
         if let Some(value) = timezone {
             read.timezone = self.zone(value);
+        }
+        if read.part.is_none()
+            && let Some((_, span)) = options.iter().find(|(o, _)| *o == "year")
+        {
+            self.problem(
+                Code::BadMapping,
+                span.clone(),
+                format!("`year` gives the year of a date split over columns, but `\"{header_text}\"` has no `part`"),
+                "add `part = \"day\"` or `part = \"month\"` to the column whose date has no year column",
+            );
         }
         read.index_values();
         let ty = self.field_type(&field.0, field.1.clone())?;
@@ -1014,6 +1151,7 @@ impl Parser<'_> {
                 "format" => element.is_time(),
                 "true" | "false" => *element == Type::Bool,
                 "split" => is_list && !matches!(element, Type::Record(_) | Type::List(_)),
+                "part" | "year" => *ty == Type::Date,
                 // `values` and `extract` work on the text of any cell
                 _ => true,
             };
@@ -1024,6 +1162,7 @@ impl Parser<'_> {
                     "epoch" | "timezone" => "a `datetime`",
                     "format" => "a `date` or `datetime`",
                     "true" | "false" => "a `bool`",
+                    "part" | "year" => "parts of a `date`",
                     _ => "a `list of` text, `one of` values or numbers",
                 };
                 self.problem(

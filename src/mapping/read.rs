@@ -17,6 +17,79 @@ pub enum RangeEnd {
     Middle,
 }
 
+/// Which part of a date a column holds, when a date is split over columns (`part`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DatePart {
+    /// The day of the month, 1–31.
+    Day,
+    /// The month: 1–12, or its English name or abbreviation (`mar`, `March`).
+    Month,
+    /// The year, e.g. 2024.
+    Year,
+}
+
+impl DatePart {
+    /// The part named in a mapping.
+    pub fn parse(name: &str) -> Option<DatePart> {
+        match name {
+            "day" => Some(DatePart::Day),
+            "month" => Some(DatePart::Month),
+            "year" => Some(DatePart::Year),
+            _ => None,
+        }
+    }
+
+    /// Its name in a mapping.
+    pub fn name(self) -> &'static str {
+        match self {
+            DatePart::Day => "day",
+            DatePart::Month => "month",
+            DatePart::Year => "year",
+        }
+    }
+
+    /// The number a cell (trimmed) gives this part, if it is one.
+    pub fn value(self, cell: &str) -> Option<i16> {
+        const MONTHS: [&str; 12] = [
+            "january",
+            "february",
+            "march",
+            "april",
+            "may",
+            "june",
+            "july",
+            "august",
+            "september",
+            "october",
+            "november",
+            "december",
+        ];
+        if let Ok(n) = cell.parse::<i16>() {
+            let fits = match self {
+                DatePart::Day => (1..=31).contains(&n),
+                DatePart::Month => (1..=12).contains(&n),
+                DatePart::Year => (1..=9999).contains(&n),
+            };
+            return fits.then_some(n);
+        }
+        if self != DatePart::Month || cell.chars().count() < 3 {
+            return None;
+        }
+        let lower = cell.to_lowercase();
+        let lower = lower.strip_suffix('.').unwrap_or(&lower);
+        // `sept` is written too
+        let at = MONTHS
+            .iter()
+            .position(|m| m.starts_with(lower) || (lower == "sept" && *m == "september"))?;
+        Some(at as i16 + 1)
+    }
+}
+
+/// The date of a day, month and year, if there is one (not 30 February).
+pub fn date_of(day: i16, month: i16, year: i16) -> Option<jiff::civil::Date> {
+    jiff::civil::Date::new(year, i8::try_from(month).ok()?, i8::try_from(day).ok()?).ok()
+}
+
 /// What one unit of a number in the data is (`unit` and `epoch`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Unit {

@@ -11,6 +11,7 @@ const SCHEMA: &str = "schema contact {
   time_in_lead: duration?
   tags: list of string?
   events: list of { kind: one of \"call\", \"email\", minutes: duration? }?
+  joined: date?
 }
 classify k {
   a when company.size >= 100
@@ -333,4 +334,74 @@ fn mistakes_in_sources_of_activities_are_located() {
             "{toml}\nwant: {want}\ngot: {problems:#?}"
         );
     }
+}
+
+#[test]
+fn dates_split_over_columns_need_a_day_a_month_and_one_year() {
+    let ok = parse_with(
+        "[source.a.columns]\n\"d\" = { field = \"joined\", part = \"day\" }\n\"m\" = { field = \"joined\", part = \"month\", year = 2024 }\n",
+    )
+    .expect("a valid mapping");
+    assert_eq!(ok.sources[0].columns.len(), 2);
+    let cases = [
+        (
+            "\"d\" = { field = \"joined\", part = \"day\" }\n\"y\" = { field = \"joined\", part = \"year\" }",
+            "Q0303: `joined` is read in parts, but no column holds its month",
+        ),
+        (
+            "\"d\" = { field = \"joined\", part = \"day\" }\n\"m\" = { field = \"joined\", part = \"month\" }",
+            "Q0303: `joined` is read in parts, but neither a column nor `year = …` gives its year",
+        ),
+        (
+            "\"d\" = { field = \"joined\", part = \"day\" }\n\"e\" = { field = \"joined\", part = \"day\" }\n\"m\" = { field = \"joined\", part = \"month\", year = 2024 }",
+            "Q0303: two columns hold the day of `joined`",
+        ),
+        (
+            "\"d\" = { field = \"joined\", part = \"day\" }\n\"m\" = { field = \"joined\", part = \"month\", year = 2024 }\n\"y\" = { field = \"joined\", part = \"year\" }",
+            "Q0303: `joined` has its year from more than one place",
+        ),
+        (
+            "\"j\" = \"joined\"\n\"d\" = { field = \"joined\", part = \"day\" }\n\"m\" = { field = \"joined\", part = \"month\", year = 2024 }",
+            "Q0303: `joined` is read whole from this column and in parts from others",
+        ),
+        (
+            "\"d\" = { field = \"signed_up_at\", part = \"day\" }",
+            "Q0303: `part` reads cells of `\"d\"` as parts of a `date`, but `signed_up_at` is a `datetime`",
+        ),
+        (
+            "\"d\" = { field = \"joined\", part = \"week\" }",
+            "Q0301: `part = \"week\"`: a part of a date is",
+        ),
+        (
+            "\"d\" = { field = \"joined\", year = 2024 }",
+            "Q0301: `year` gives the year of a date split over columns, but `\"d\"` has no `part`",
+        ),
+        (
+            "\"d\" = { field = \"joined\", part = \"day\", year = \"2024\" }\n\"m\" = { field = \"joined\", part = \"month\" }",
+            "Q0301: `year` is a number without quotes",
+        ),
+    ];
+    for (columns, want) in cases {
+        let toml = format!("[source.a.columns]\n{columns}\n");
+        let problems = parse_with(&toml).expect_err(&toml);
+        assert!(
+            problems.iter().any(|p| p.starts_with(want)),
+            "{toml}\nwant: {want}\ngot: {problems:#?}"
+        );
+    }
+}
+
+#[test]
+fn a_part_of_a_date_reads_numbers_and_month_names() {
+    use read::DatePart::{Day, Month, Year};
+    assert_eq!(Day.value("07"), Some(7));
+    assert_eq!(Day.value("32"), None);
+    assert_eq!(Month.value("mar"), Some(3));
+    assert_eq!(Month.value("Sept"), Some(9));
+    assert_eq!(Month.value("DEC."), Some(12));
+    assert_eq!(Month.value("ma"), None, "too short to tell May from March");
+    assert_eq!(Month.value("13"), None);
+    assert_eq!(Year.value("2024"), Some(2024));
+    assert_eq!(read::date_of(29, 2, 2023), None);
+    assert!(read::date_of(29, 2, 2024).is_some());
 }

@@ -213,6 +213,22 @@ impl fmt::Display for Problem<'_> {
                 }
             }
             DataProblem::MalformedActivity { reason } => write!(f, "malformed JSON: {reason}"),
+            DataProblem::NotADatePart { part, found } => {
+                let expected = match *part {
+                    "day" => "a day of the month (1 to 31)",
+                    "month" => "a month (1 to 12, or a name such as `Mar` or `March`)",
+                    _ => "a year (1 to 9999)",
+                };
+                write!(f, "expected {expected}, found {}", Shown(found))
+            }
+            DataProblem::DatePartMissing { part } => write!(
+                f,
+                "the date's {part} is missing, though its other parts are given"
+            ),
+            DataProblem::NoSuchDate { year, month, day } => write!(
+                f,
+                "day {day}, month {month}, year {year} is no date"
+            ),
             DataProblem::TooManyActivities { count, limit } => write!(
                 f,
                 "its {count} activities are larger than {} MiB together, the limit for one contact; it was skipped",
