@@ -645,7 +645,7 @@ impl Split {
         self.bare.flush()?;
         self.events.flush()?;
         // Fisher–Yates with its own seed, so the contacts' bytes do not depend on it
-        let mut rng = Rng(SEED ^ 0x5_4AFF_1E);
+        let mut rng = Rng(SEED ^ 0x054A_FF1E);
         for i in (1..self.lines.len()).rev() {
             let j = (rng.next() % (i as u64 + 1)) as usize;
             self.lines.swap(i, j);

@@ -688,11 +688,7 @@ impl Parser<'_> {
     /// Checks the dates split over columns: each field's parts come from one column each,
     /// a day and a month at least, and a year from a column or `year = …`; no column reads
     /// the field whole beside them.
-    fn check_parts(
-        &mut self,
-        parted: &[Parted],
-        whole: &[(String, Range<usize>)],
-    ) {
+    fn check_parts(&mut self, parted: &[Parted], whole: &[(String, Range<usize>)]) {
         let mut fields: Vec<&str> = parted.iter().map(|p| p.0.as_str()).collect();
         fields.dedup();
         fields.sort_unstable();
