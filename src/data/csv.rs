@@ -384,7 +384,12 @@ fn header_of(
     if headers.len() <= 1 && headers.first().is_none_or(|h| h.trim().is_empty()) {
         return header_error(DataProblem::EmptyCsv, Code::MalformedCsv);
     }
-    let absent = absent_columns(&headers, source);
+    let mut absent = absent_columns(&headers, source);
+    // a field another header of the file fills (its own name) is not missing
+    absent.retain(|(_, field, _)| {
+        column(plan, root, field, "")
+            .is_none_or(|wanted| !columns.iter().flatten().any(|c| c.steps == wanted.steps))
+    });
     if root != 0 {
         return Ok(Header {
             headers,

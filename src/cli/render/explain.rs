@@ -111,9 +111,23 @@ fn quantified(list: &str, body: &str, outcome: Quantified) -> String {
         let plural = if n == 1 { "" } else { "s" };
         format!("{n} element{plural} of `{list}`")
     };
+    // an element of a list written as an expression (`events ?? []`) is named in
+    // parentheses, so that `[0]` indexes the list, not the `[]`
+    let element = |index: usize| {
+        if list
+            .chars()
+            .all(|c| c.is_alphanumeric() || c == '_' || c == '.')
+        {
+            format!("{list}[{index}]")
+        } else {
+            format!("({list})[{index}]")
+        }
+    };
     match outcome {
-        Quantified::AnyFound { index } => format!("{list}[{index}] has `{body}`"),
-        Quantified::AllFailed { index } => format!("{list}[{index}] does not have `{body}`"),
+        Quantified::AnyFound { index } => format!("{} has `{body}`", element(index)),
+        Quantified::AllFailed { index } => {
+            format!("{} does not have `{body}`", element(index))
+        }
         Quantified::None { n } => format!("none of {} has `{body}`", elements(n)),
         Quantified::All { n } => format!("all {} have `{body}`", elements(n)),
         Quantified::Unknown { unknown, n } => {
@@ -550,6 +564,14 @@ mod tests {
             (
                 quantifier("events", "e.ok", Quantified::AllFailed { index: 1 }),
                 "events[1] does not have `e.ok`",
+            ),
+            (
+                quantifier("events ?? []", "e.ok", Quantified::AnyFound { index: 0 }),
+                "(events ?? [])[0] has `e.ok`",
+            ),
+            (
+                quantifier("company.events", "e.ok", Quantified::AnyFound { index: 2 }),
+                "company.events[2] has `e.ok`",
             ),
             (
                 quantifier("events", "e.ok", Quantified::All { n: 2 }),
