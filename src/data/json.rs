@@ -649,6 +649,11 @@ impl<'de> Visitor<'de> for ValueSeed<'_> {
     }
 
     fn visit_str<E: de::Error>(self, s: &str) -> Result<Value, E> {
+        if self.id && matches!(self.ty, PlanType::String | PlanType::Dynamic) {
+            // an id does not repeat: it would only push texts that do out of the table of
+            // shared texts
+            return Ok(Value::Str(Arc::from(s)));
+        }
         typed::text_value(s, self.ty, self.path).map_err(|e| fail(self.failure, e))
     }
 

@@ -110,7 +110,9 @@ fn interned(values: &Arc<[String]>, index: usize) -> Arc<str> {
 pub fn text_value(s: &str, ty: &PlanType, path: &FieldPath<'_>) -> Result<Value, FieldError> {
     let wrong = || FieldError::wrong_type(path, ty, Found::text(s));
     match ty {
-        PlanType::String | PlanType::Dynamic => Ok(Value::Str(Arc::from(s))),
+        PlanType::String | PlanType::Dynamic => {
+            Ok(Value::Str(crate::semantics::value::shared_text(s)))
+        }
         PlanType::Enum(values) => {
             // lengths and first letters tell most values apart before a comparison
             let first = s.as_bytes().first();

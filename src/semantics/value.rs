@@ -133,13 +133,67 @@ impl Kind {
     }
 }
 
+/// How many texts [`shared_text`] remembers per thread (a power of two).
+const SHARED_TEXTS: usize = 1 << 12;
+
+/// Texts longer than this (in bytes) are not shared: they rarely repeat.
+const SHARED_TEXT_LENGTH: usize = 64;
+
+thread_local! {
+    /// The texts made lately on this thread, in the pair of places their hash picks (a
+    /// third text for a pair pushes out the older of the two).
+    static TEXTS: std::cell::RefCell<Vec<Option<Arc<str>>>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// `text` as a shared text: the same one as the last time this thread made that text,
+/// when it is still remembered, so that texts that repeat from contact to contact (job
+/// titles, industries, what `lower` makes of them) cost no allocation each time. Texts
+/// compare by content, so which copy a value holds is never seen.
+pub fn shared_text(text: &str) -> Arc<str> {
+    if text.len() > SHARED_TEXT_LENGTH {
+        return Arc::from(text);
+    }
+    // FNV-1a: short texts, a table of our own; no need for a keyed hash
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for &b in text.as_bytes() {
+        hash = (hash ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    let at = (hash >> (64 - SHARED_TEXTS.trailing_zeros())) as usize;
+    // two places a hash: two texts that share one keep both
+    let set = at & !1;
+    TEXTS.with_borrow_mut(|texts| {
+        if texts.is_empty() {
+            texts.resize(SHARED_TEXTS, None);
+        }
+        for known in texts[set..set + 2].iter().flatten() {
+            if **known == *text {
+                return known.clone();
+            }
+        }
+        // the newer of the two is kept first, the older goes
+        let made: Arc<str> = Arc::from(text);
+        texts[set + 1] = texts[set].replace(made.clone());
+        made
+    })
+}
+
 /// Formats a number the way people write it: no `.0` on whole numbers.
 pub fn format_number(n: f64) -> String {
-    if n.fract() == 0.0 && n.abs() < 1e15 {
-        format!("{}", n as i64)
+    let mut text = String::new();
+    write_number(&mut text, n);
+    text
+}
+
+/// Writes a number as [`format_number`] formats it, into a text that may already have room.
+pub fn write_number(out: &mut String, n: f64) {
+    use std::fmt::Write;
+    // writing to a `String` cannot fail
+    let _ = if n.fract() == 0.0 && n.abs() < 1e15 {
+        write!(out, "{}", n as i64)
     } else {
-        format!("{n}")
-    }
+        write!(out, "{n}")
+    };
 }
 
 /// Formats a duration in the largest whole unit of the language (`30 days`, `36 hours`).
