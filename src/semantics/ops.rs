@@ -486,6 +486,21 @@ pub fn call(func: Func, v: &Value, now: Timestamp) -> Result<Value, Fault> {
 /// into a buffer kept per thread, so lowering the same texts contact after contact
 /// allocates nothing (a text already in lower case is the same text).
 fn lower(text: &Arc<str>) -> Arc<str> {
+    thread_local! {
+        static LOWERED: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+    }
+    // ASCII (most texts) is lowered byte by byte, as `to_lowercase` lowers it
+    if text.is_ascii() {
+        if !text.bytes().any(|b| b.is_ascii_uppercase()) {
+            return text.clone();
+        }
+        return LOWERED.with_borrow_mut(|lowered| {
+            lowered.clear();
+            lowered.push_str(text);
+            lowered.make_ascii_lowercase();
+            super::value::shared_text(lowered)
+        });
+    }
     let unchanged = |c: char| {
         let mut lowered = c.to_lowercase();
         lowered.next() == Some(c) && lowered.next().is_none()
@@ -496,9 +511,6 @@ fn lower(text: &Arc<str>) -> Arc<str> {
     // `to_lowercase` lowers a capital sigma by its place in a word: left to it
     if text.contains('\u{3a3}') {
         return Arc::from(text.to_lowercase());
-    }
-    thread_local! {
-        static LOWERED: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
     }
     LOWERED.with_borrow_mut(|lowered| {
         lowered.clear();
