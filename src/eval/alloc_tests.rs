@@ -247,3 +247,48 @@ fn two_threads_alone() {
     // allocations a contact), and the exact count is the one-thread test's.
     assert!(each < 0.25, "{each} allocations a contact");
 }
+
+/// Decodes the JSON Lines `text` on this thread, each contact recycled after the next is
+/// decoded, in the order of `order` (indices of its lines); each contact's `Debug` text.
+fn decoded_recycling(program: &Program, lines: &[&str], order: &[usize]) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut previous = None;
+    for &i in order {
+        let contact = crate::data::read(InputFormat::Jsonl, "c.jsonl", lines[i], program.plan())
+            .next()
+            .expect("one record")
+            .expect("a valid contact");
+        out.push(format!("{contact:?}"));
+        if let Some(previous) = previous.replace(contact) {
+            crate::data::Contact::recycle(previous);
+        }
+    }
+    out
+}
+
+#[test]
+fn recycled_memory_holds_nothing_of_the_contacts_before() {
+    let (_, program) = reference(false);
+    let text = contacts(24, false);
+    let lines: Vec<&str> = text.lines().collect();
+    // every example after every other, on a thread whose pool fills as it goes, against
+    // each decoded on a thread of its own, with nothing to reuse
+    let order: Vec<usize> = (0..lines.len())
+        .flat_map(|a| (0..lines.len()).flat_map(move |b| [a, b]))
+        .collect();
+    let recycled = decoded_recycling(&program, &lines, &order);
+    let fresh: Vec<String> = std::thread::scope(|scope| {
+        (0..lines.len())
+            .map(|i| {
+                let (program, lines) = (&program, &lines);
+                scope
+                    .spawn(move || decoded_recycling(program, lines, &[i]).remove(0))
+                    .join()
+                    .expect("decodes")
+            })
+            .collect()
+    });
+    for (got, &i) in recycled.iter().zip(&order) {
+        assert_eq!(got, &fresh[i], "line {i}");
+    }
+}
