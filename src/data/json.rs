@@ -308,9 +308,11 @@ fn contact(
             e.column = Some(column);
             return Err(Box::new(e));
         }
-        Some(Value::Str(s)) => s.to_string(),
+        Some(Value::Str(s)) => typed::id_text(s),
         Some(Value::Number(n)) if n.fract() == 0.0 && n.abs() <= MAX_EXACT_ID as f64 => {
-            crate::semantics::value::format_number(*n)
+            let mut id = typed::id_text("");
+            crate::semantics::value::write_number(&mut id, *n);
+            id
         }
         Some(Value::Number(_)) => {
             let mut e = DataError::new(Code::WrongType, file, DataProblem::InexactNumericId);
@@ -399,7 +401,8 @@ impl<'de> Visitor<'de> for RecordSeed<'_> {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Vec<Value>, A::Error> {
-        let mut slots = vec![Value::Missing; self.plan.records[self.layout].fields.len()];
+        // the one record read with this seed is the contact itself
+        let mut slots = typed::contact_slots(self.plan.records[self.layout].fields.len());
         self.fill(map, &mut slots)?;
         Ok(slots)
     }
@@ -649,6 +652,11 @@ impl<'de> Visitor<'de> for ValueSeed<'_> {
     }
 
     fn visit_str<E: de::Error>(self, s: &str) -> Result<Value, E> {
+        if self.id && matches!(self.ty, PlanType::String | PlanType::Dynamic) {
+            // an id does not repeat: it would only push texts that do out of the table of
+            // shared texts
+            return Ok(Value::Str(Arc::from(s)));
+        }
         typed::text_value(s, self.ty, self.path).map_err(|e| fail(self.failure, e))
     }
 
@@ -658,11 +666,10 @@ impl<'de> Visitor<'de> for ValueSeed<'_> {
             PlanType::Dynamic => &PlanType::Dynamic,
             _ => return Err(self.wrong(Found::Kind(Kind::List))),
         };
-        // the first elements are kept on the stack, so that a short list (most are) costs
-        // one allocation, the list's own
-        const INLINE: usize = 8;
-        let mut first: [Value; INLINE] = Default::default();
-        let mut rest = Vec::new();
+        // the elements wait on the thread's list stack until their number is known, and
+        // the list is then a slice of that length from the pool: no allocation per list in
+        // a steady state
+        let start = typed::list_start();
         let mut len = 0;
         loop {
             let path = FieldPath {
@@ -676,15 +683,17 @@ impl<'de> Visitor<'de> for ValueSeed<'_> {
                 failure: self.failure,
                 id: false,
             };
-            match seq.next_element_seed(seed)? {
-                Some(v) if len < INLINE => first[len] = v,
-                Some(v) => rest.push(v),
-                None => break,
+            match seq.next_element_seed(seed) {
+                Ok(Some(v)) => typed::push_element(v),
+                Ok(None) => break,
+                Err(e) => {
+                    typed::abandon_list(start);
+                    return Err(e);
+                }
             }
             len += 1;
         }
-        let items: Arc<[Value]> = first.into_iter().take(len).chain(rest).collect();
-        Ok(Value::List(items))
+        Ok(typed::list_from(start))
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
@@ -693,7 +702,7 @@ impl<'de> Visitor<'de> for ValueSeed<'_> {
             // record: present, but with nothing to compare.
             PlanType::Dynamic => {
                 while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-                Ok(Value::Record(Arc::from(Vec::new())))
+                Ok(Value::Record(typed::record(0)))
             }
             _ => Err(self.wrong(Found::Kind(Kind::Object))),
         }
@@ -729,8 +738,8 @@ impl<'de> Visitor<'de> for RecordOrNull<'_> {
 
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Value, A::Error> {
         let fields = self.0.plan.records[self.0.layout].fields.len();
-        let mut record: Arc<[Value]> = std::iter::repeat_n(Value::Missing, fields).collect();
-        // a record just made has no other owner, so it is filled in place: one allocation
+        // a record from the pool (or just made) has no other owner, so it is filled in place
+        let mut record = typed::record(fields);
         let Some(slots) = Arc::get_mut(&mut record) else {
             return Err(de::Error::custom("a new record is shared"));
         };

@@ -110,7 +110,9 @@ fn interned(values: &Arc<[String]>, index: usize) -> Arc<str> {
 pub fn text_value(s: &str, ty: &PlanType, path: &FieldPath<'_>) -> Result<Value, FieldError> {
     let wrong = || FieldError::wrong_type(path, ty, Found::text(s));
     match ty {
-        PlanType::String | PlanType::Dynamic => Ok(Value::Str(Arc::from(s))),
+        PlanType::String | PlanType::Dynamic => {
+            Ok(Value::Str(crate::semantics::value::shared_text(s)))
+        }
         PlanType::Enum(values) => {
             // lengths and first letters tell most values apart before a comparison
             let first = s.as_bytes().first();
@@ -186,4 +188,183 @@ pub fn check_required(
         }
     }
     Ok(())
+}
+
+/// The memory of decoded contacts, kept for the next ones: emptied slot vectors and id
+/// texts, and unshared lists and records (all their values missing) by length. A run hands
+/// each contact back ([`super::Contact::recycle`]) once its sink has seen it, on the thread
+/// that decoded it, so in a steady state decoding a contact allocates nothing: the pool is
+/// refilled by the contacts of the chunk before.
+#[derive(Default)]
+struct Pool {
+    /// Emptied slot vectors of contacts.
+    slots: Vec<Vec<Value>>,
+    /// Emptied id texts of contacts.
+    ids: Vec<String>,
+    /// Unshared slices of missing values, by length: lists and nested records.
+    slices: Vec<Vec<Arc<[Value]>>>,
+    /// How many slices of each length the pool may keep: one more each time one was asked
+    /// for and none was there. So it keeps no more than decoding has needed at once, and
+    /// nothing of what no decoder takes from it (the records of CSV rows).
+    room: Vec<usize>,
+    /// How many slot vectors and ids it may keep, likewise.
+    contact_room: usize,
+    /// How many values the pool holds (slices' lengths and slot vectors' capacities),
+    /// against [`POOLED_VALUES`].
+    held: usize,
+    /// The elements of the lists being read, innermost last (a list's elements are on top
+    /// of its enclosing list's while it is read).
+    stack: Vec<Value>,
+}
+
+/// At most this many values (24 bytes each) are kept per thread: the pieces a worker may
+/// have in flight (up to eight chunks of 256 KiB, about 65,000 values each for the
+/// reference schema); past that what is handed back is freed. The pool holds no more than
+/// decoding has needed at once (see `Pool::room`), so this is only a bound.
+const POOLED_VALUES: usize = 1 << 20;
+
+/// Lists and records longer than this are not kept.
+const POOLED_LENGTH: usize = 1024;
+
+/// At most this many contacts' slot vectors and id texts are kept per thread.
+const POOLED_CONTACTS: usize = 1 << 14;
+
+thread_local! {
+    /// This thread's pool.
+    static POOL: RefCell<Pool> = RefCell::new(Pool::default());
+}
+
+impl Pool {
+    /// Takes back one value's lists and records (and, inside them, theirs) where no one
+    /// else holds them.
+    fn reclaim(&mut self, value: Value) {
+        let (Value::List(mut slice) | Value::Record(mut slice)) = value else {
+            return;
+        };
+        let Some(items) = Arc::get_mut(&mut slice) else {
+            return; // shared (a `let` or another value still holds it): dropped, not kept
+        };
+        for item in items.iter_mut() {
+            match item {
+                Value::List(_) | Value::Record(_) => self.reclaim(std::mem::take(item)),
+                // texts and the rest are released here, so that what is kept holds nothing
+                _ => *item = Value::Missing,
+            }
+        }
+        let len = items.len();
+        let room = self.room.get(len).copied().unwrap_or(0);
+        if self.slices.get(len).map_or(0, Vec::len) >= room || self.held + len > POOLED_VALUES {
+            return;
+        }
+        if self.slices.len() <= len {
+            self.slices.resize_with(len + 1, Vec::new);
+        }
+        self.held += len;
+        self.slices[len].push(slice);
+    }
+
+    /// An unshared slice of `len` missing values.
+    fn slice(&mut self, len: usize) -> Arc<[Value]> {
+        if let Some(slice) = self.slices.get_mut(len).and_then(Vec::pop) {
+            self.held -= len;
+            return slice;
+        }
+        if len <= POOLED_LENGTH {
+            if self.room.len() <= len {
+                self.room.resize(len + 1, 0);
+            }
+            self.room[len] += 1;
+        }
+        std::iter::repeat_n(Value::Missing, len).collect()
+    }
+}
+
+/// A record of `fields` missing values to be filled, unshared: from the pool when it has
+/// one of that length.
+pub fn record(fields: usize) -> Arc<[Value]> {
+    POOL.with_borrow_mut(|pool| pool.slice(fields))
+}
+
+/// Where the elements of a list about to be read start on the thread's list stack
+/// ([`push_element`], [`list_from`]).
+pub fn list_start() -> usize {
+    POOL.with_borrow(|pool| pool.stack.len())
+}
+
+/// Puts the next element of the list being read on the stack.
+pub fn push_element(value: Value) {
+    POOL.with_borrow_mut(|pool| pool.stack.push(value));
+}
+
+/// The list of the elements pushed since `start` (taking them off the stack), in a slice
+/// from the pool when it has one of that length.
+pub fn list_from(start: usize) -> Value {
+    POOL.with_borrow_mut(|pool| {
+        let start = start.min(pool.stack.len());
+        let len = pool.stack.len() - start;
+        let mut slice = pool.slice(len);
+        match Arc::get_mut(&mut slice) {
+            Some(items) => {
+                for (item, value) in items.iter_mut().zip(pool.stack.drain(start..)) {
+                    *item = value;
+                }
+            }
+            // a slice from the pool is never shared; should one be, a new list is made
+            None => slice = pool.stack.drain(start..).collect(),
+        }
+        Value::List(slice)
+    })
+}
+
+/// Drops the elements pushed since `start` (a list that could not be read whole).
+pub fn abandon_list(start: usize) {
+    POOL.with_borrow_mut(|pool| pool.stack.truncate(start));
+}
+
+/// A contact's slot vector of `len` missing values: an emptied one of an earlier contact
+/// when the pool has one.
+pub fn contact_slots(len: usize) -> Vec<Value> {
+    let mut slots = POOL
+        .with_borrow_mut(|pool| {
+            let Some(slots) = pool.slots.pop() else {
+                pool.contact_room = (pool.contact_room + 1).min(POOLED_CONTACTS);
+                return None;
+            };
+            pool.held -= slots.capacity();
+            Some(slots)
+        })
+        .unwrap_or_default();
+    slots.resize(len, Value::Missing);
+    slots
+}
+
+/// An id text holding `id`: an emptied one of an earlier contact when the pool has one.
+pub fn id_text(id: &str) -> String {
+    let mut text = POOL
+        .with_borrow_mut(|pool| pool.ids.pop())
+        .unwrap_or_default();
+    text.push_str(id);
+    text
+}
+
+/// Keeps a finished contact's memory for the next contacts decoded on this thread.
+pub fn recycle(id: String, slots: Vec<Value>) {
+    POOL.with_borrow_mut(|pool| {
+        let mut slots = slots;
+        for value in slots.drain(..) {
+            // most values hold no list or record: dropped where they are
+            if let Value::List(_) | Value::Record(_) = value {
+                pool.reclaim(value);
+            }
+        }
+        if pool.slots.len() < pool.contact_room && pool.held + slots.capacity() <= POOLED_VALUES {
+            pool.held += slots.capacity();
+            pool.slots.push(slots);
+        }
+        if pool.ids.len() < pool.contact_room {
+            let mut id = id;
+            id.clear();
+            pool.ids.push(id);
+        }
+    });
 }

@@ -130,20 +130,31 @@ impl<'p> Evaluator<'p> {
 
     /// Classifies one contact (its decoded slots, in field-plan order).
     pub fn classify(&mut self, record: &[Value]) -> Result<Classification, RuntimeError> {
+        let mut outcomes = Vec::with_capacity(self.classes.len());
+        self.classify_into(record, &mut outcomes)?;
+        Ok(outcomes)
+    }
+
+    /// Classifies one contact as [`Evaluator::classify`] does, appending its outcomes (one
+    /// per classification) to `out`: a run keeps the outcomes of a whole chunk of contacts
+    /// in one buffer, so classifying allocates nothing per contact. On an error nothing is
+    /// appended.
+    pub fn classify_into(
+        &mut self,
+        record: &[Value],
+        out: &mut Vec<Outcome>,
+    ) -> Result<(), RuntimeError> {
         self.reset();
         for i in 0..self.order.len() {
             self.class_in(self.order[i], record).map_err(|e| *e)?;
         }
-        Ok(self
-            .classes
-            .iter()
-            .map(|c| {
-                c.unwrap_or(Outcome {
-                    value: None,
-                    decision: Decision::NoRow,
-                })
+        out.extend(self.classes.iter().map(|c| {
+            c.unwrap_or(Outcome {
+                value: None,
+                decision: Decision::NoRow,
             })
-            .collect())
+        }));
+        Ok(())
     }
 
     /// The outcome of one classification for the current contact, computed at most once.
@@ -549,5 +560,7 @@ fn element<'a>(list: &Val<'a>, i: usize) -> Val<'a> {
     }
 }
 
+#[cfg(test)]
+mod alloc_tests;
 #[cfg(test)]
 mod tests;

@@ -200,9 +200,36 @@ impl Tally {
     }
 }
 
-/// A record after decoding and classifying: the contact, its outcomes and (when asked)
-/// its short reasons, or why it could not be read or classified.
-type Done = Result<(Contact, Vec<Outcome>, Vec<Reason>), Box<DataError>>;
+/// The records of one piece after decoding and classifying, in input order: each the
+/// contact classified, or why it could not be read or classified. The outcomes of the
+/// classified contacts (and, when asked, their short reasons) are in one buffer each, one
+/// per classification for each classified contact in turn. A run reuses it from piece to
+/// piece and recycles its contacts once the sink has seen them, so that the steady state of
+/// a run allocates nothing per contact.
+#[derive(Default)]
+struct Done {
+    records: Vec<Result<Contact, Box<DataError>>>,
+    /// Outcomes per classified contact: the program's classifications.
+    classes: usize,
+    outcomes: Vec<Outcome>,
+    /// Reasons per classified contact: `classes`, or none when not asked for.
+    reasons_each: usize,
+    reasons: Vec<Reason>,
+    /// The reasons of the contact being worded (see [`explain::short_reasons`]).
+    scratch: Vec<Reason>,
+}
+
+impl Done {
+    /// Empties it for the next piece, handing its contacts' memory back to this thread.
+    fn recycle(&mut self) {
+        // a record that failed has no contact left to give back
+        for contact in self.records.drain(..).flatten() {
+            contact.recycle();
+        }
+        self.outcomes.clear();
+        self.reasons.clear();
+    }
+}
 
 /// Decodes and classifies every record of `inputs` in order, giving each result to `sink`.
 /// Inputs are read as streams: memory holds a few chunks of records, whatever their size.
@@ -295,17 +322,26 @@ fn sequential<S: Sink, R: Read>(
 ) -> Result<(bool, bool), S::Error> {
     let mut evaluator = options.evaluator(program);
     let mut records = Vec::new();
+    let mut done = Done::default();
     let name = decoder.file();
     while let Some(piece) = pieces.next() {
         let end = piece.end();
         if let Some(bytes) = decoder.decode(piece, &mut records) {
             pieces.recycle(bytes);
         }
-        for record in records.drain(..) {
-            let done = classify(program, sources, &mut evaluator, name, options, record);
-            if !consumer.take(name, &done)? {
-                return Ok((false, false));
-            }
+        classify(
+            program,
+            sources,
+            &mut evaluator,
+            name,
+            options,
+            &mut records,
+            &mut done,
+        );
+        let go_on = consumer.take(name, &done)?;
+        done.recycle();
+        if !go_on {
+            return Ok((false, false));
         }
         if let Some(end) = end {
             consumer.sink.read(index, end);
@@ -314,30 +350,42 @@ fn sequential<S: Sink, R: Read>(
     Ok((true, pieces.blank()))
 }
 
-/// Classifies one decoded record (and gives its short reasons when asked).
+/// Classifies the decoded records of one piece (and gives their short reasons when asked)
+/// into `done` (empty), taking them out of `records`.
 fn classify<'p>(
     program: &'p Program,
     sources: &SourceMap,
     evaluator: &mut Evaluator<'p>,
     name: &str,
     options: Options<'_>,
-    record: Result<Contact, Box<DataError>>,
-) -> Done {
-    let contact = record?;
-    let located = |e| Box::new(runtime_error(sources, program, name, &contact, e));
-    let outcomes = evaluator.classify(&contact.slots).map_err(located)?;
-    let mut reasons = Vec::new();
-    if options.reasons {
-        explain::short_reasons(
-            program,
-            sources,
-            evaluator,
-            &contact.slots,
-            &outcomes,
-            &mut reasons,
-        );
+    records: &mut Vec<Result<Contact, Box<DataError>>>,
+    done: &mut Done,
+) {
+    done.classes = program.classes().len();
+    done.reasons_each = if options.reasons { done.classes } else { 0 };
+    for record in records.drain(..) {
+        let classified = record.and_then(|contact| {
+            let start = done.outcomes.len();
+            match evaluator.classify_into(&contact.slots, &mut done.outcomes) {
+                Ok(()) => {
+                    if options.reasons {
+                        explain::short_reasons(
+                            program,
+                            sources,
+                            evaluator,
+                            &contact.slots,
+                            &done.outcomes[start..],
+                            &mut done.scratch,
+                        );
+                        done.reasons.append(&mut done.scratch);
+                    }
+                    Ok(contact)
+                }
+                Err(e) => Err(Box::new(runtime_error(sources, program, name, &contact, e))),
+            }
+        });
+        done.records.push(classified);
     }
-    Ok((contact, outcomes, reasons))
 }
 
 /// Takes records in input order: counts them, notes repeated ids, applies the error
@@ -350,42 +398,50 @@ struct Consumer<'s, S> {
 }
 
 impl<S: Sink> Consumer<'_, S> {
-    /// Takes the next record of input `name`; `false` when the run stops here.
+    /// Takes the records of the next piece of input `name`, in order; `false` when the run
+    /// stops at one of them (the rest are not taken).
     fn take(&mut self, name: &str, done: &Done) -> Result<bool, S::Error> {
+        let (classes, reasons_each) = (done.classes, done.reasons_each);
+        let (mut outcomes, mut reasons) = (done.outcomes.as_slice(), done.reasons.as_slice());
         let tally = &mut self.tally;
-        match done {
-            Ok((contact, outcomes, reasons)) => {
-                tally.read += 1;
-                tally.classified += 1;
-                if !self.seen.insert(&contact.id) {
-                    tally.repeated_ids += 1;
-                    tally.first_repeat.get_or_insert_with(|| contact.id.clone());
-                }
-                self.sink.classified(Classified {
-                    contact,
-                    outcomes,
-                    reasons,
-                })?;
-                Ok(true)
-            }
-            Err(error) => {
-                if error.fatal {
-                    tally.lost.push(name.to_string());
-                } else {
+        for record in &done.records {
+            match record {
+                Ok(contact) => {
+                    let (these, rest) = outcomes.split_at(classes.min(outcomes.len()));
+                    outcomes = rest;
+                    let (why, rest) = reasons.split_at(reasons_each.min(reasons.len()));
+                    reasons = rest;
                     tally.read += 1;
-                }
-                tally.errors += 1;
-                self.sink.failed(error)?;
-                if self.on_error.stops_at(tally.errors) {
-                    tally.stopped = true;
-                    if let ErrorPolicy::StopAfter(n) = self.on_error {
-                        tally.stopped_after = Some(n);
+                    tally.classified += 1;
+                    if !self.seen.insert(&contact.id) {
+                        tally.repeated_ids += 1;
+                        tally.first_repeat.get_or_insert_with(|| contact.id.clone());
                     }
-                    return Ok(false);
+                    self.sink.classified(Classified {
+                        contact,
+                        outcomes: these,
+                        reasons: why,
+                    })?;
                 }
-                Ok(true)
+                Err(error) => {
+                    if error.fatal {
+                        tally.lost.push(name.to_string());
+                    } else {
+                        tally.read += 1;
+                    }
+                    tally.errors += 1;
+                    self.sink.failed(error)?;
+                    if self.on_error.stops_at(tally.errors) {
+                        tally.stopped = true;
+                        if let ErrorPolicy::StopAfter(n) = self.on_error {
+                            tally.stopped_after = Some(n);
+                        }
+                        return Ok(false);
+                    }
+                }
             }
         }
+        Ok(true)
     }
 }
 

@@ -25,12 +25,14 @@ struct Progress<R> {
     next: usize,
     consumed: usize,
     done: bool,
-    /// Batches the consumer is done with, to be dropped by a worker.
+    /// Per worker, the pieces of it the consumer is done with, for the worker to recycle:
+    /// its contacts' memory goes back to the pool of the thread that took it from there.
     taken: Vec<Vec<Done>>,
 }
 
-/// A piece decoded and classified: its records' results and the input read through it.
-type Batch = (usize, Vec<Done>, Option<u64>);
+/// A piece decoded and classified: its number, the worker's, its records' results and the
+/// input read through it.
+type Batch = (usize, usize, Done, Option<u64>);
 
 /// Runs one input on `options.jobs` threads: `(whether the run goes on, whether the input
 /// was blank)`.
@@ -50,12 +52,12 @@ pub(super) fn run<S: Sink, R: Read + Send>(
         next: 0,
         consumed: 0,
         done: false,
-        taken: Vec::new(),
+        taken: (0..options.jobs).map(|_| Vec::new()).collect(),
     });
     let turn = Condvar::new();
     let (send, receive) = mpsc::channel::<Batch>();
     let go_on = std::thread::scope(|scope| {
-        for _ in 0..options.jobs {
+        for worker in 0..options.jobs {
             let (progress, turn) = (&progress, &turn);
             let work = || {
                 let send = send.clone();
@@ -63,13 +65,17 @@ pub(super) fn run<S: Sink, R: Read + Send>(
                     let mut evaluator = options.evaluator(program);
                     let mut records = Vec::new();
                     let mut spare = None;
+                    // pieces back from the consumer, and emptied ones to fill again
+                    let mut taken = Vec::new();
+                    let mut empty: Vec<Done> = Vec::new();
                     loop {
-                        let (index, piece, taken) = {
+                        let (index, piece) = {
                             let Ok(mut p) = progress.lock() else { return };
                             if let Some(bytes) = spare.take() {
                                 p.pieces.recycle(bytes);
                             }
-                            let taken = std::mem::take(&mut p.taken);
+                            // swapped, so that neither list allocates again
+                            std::mem::swap(&mut taken, &mut p.taken[worker]);
                             while !p.done && p.next >= p.consumed + window {
                                 p = match turn.wait(p) {
                                     Ok(p) => p,
@@ -86,18 +92,25 @@ pub(super) fn run<S: Sink, R: Read + Send>(
                                 return;
                             };
                             p.next += 1;
-                            (p.next - 1, piece, taken)
+                            (p.next - 1, piece)
                         };
-                        drop(taken);
+                        for mut done in taken.drain(..) {
+                            done.recycle();
+                            empty.push(done);
+                        }
                         let end = piece.end();
                         spare = decoder.decode(piece, &mut records);
-                        let done = records
-                            .drain(..)
-                            .map(|record| {
-                                classify(program, sources, &mut evaluator, name, options, record)
-                            })
-                            .collect();
-                        if send.send((index, done, end)).is_err() {
+                        let mut done = empty.pop().unwrap_or_default();
+                        classify(
+                            program,
+                            sources,
+                            &mut evaluator,
+                            name,
+                            options,
+                            &mut records,
+                            &mut done,
+                        );
+                        if send.send((index, worker, done, end)).is_err() {
                             return;
                         }
                     }
@@ -119,27 +132,25 @@ pub(super) fn run<S: Sink, R: Read + Send>(
             }
             turn.notify_all();
         };
-        let mut pending: BTreeMap<usize, (Vec<Done>, Option<u64>)> = BTreeMap::new();
+        let mut pending: BTreeMap<usize, (usize, Done, Option<u64>)> = BTreeMap::new();
         let mut expected = 0;
         loop {
-            let (batch, end) = match pending.remove(&expected) {
+            let (worker, batch, end) = match pending.remove(&expected) {
                 Some(batch) => batch,
                 None => match receive.recv() {
-                    Ok((index, batch, end)) => {
-                        pending.insert(index, (batch, end));
+                    Ok((index, worker, batch, end)) => {
+                        pending.insert(index, (worker, batch, end));
                         continue;
                     }
                     // every worker is gone and every piece they made was taken
                     Err(_) => break,
                 },
             };
-            for done in &batch {
-                match consumer.take(name, done) {
-                    Ok(true) => {}
-                    other => {
-                        finish();
-                        return other;
-                    }
+            match consumer.take(name, &batch) {
+                Ok(true) => {}
+                other => {
+                    finish();
+                    return other;
                 }
             }
             if let Some(end) = end {
@@ -148,9 +159,9 @@ pub(super) fn run<S: Sink, R: Read + Send>(
             expected += 1;
             if let Ok(mut p) = progress.lock() {
                 p.consumed = expected;
-                // the records are dropped by a worker, not by the one thread that hands
-                // results to the sink
-                p.taken.push(batch);
+                // the records are recycled by the worker that made them, not dropped by the
+                // one thread that hands results to the sink
+                p.taken[worker].push(batch);
             }
             turn.notify_all();
         }

@@ -472,7 +472,7 @@ fn arith_value(op: ArithOp, l: &Value, r: &Value) -> Result<Value, Fault> {
 pub fn call(func: Func, v: &Value, now: Timestamp) -> Result<Value, Fault> {
     match (func, v) {
         (_, Value::Missing) => Ok(Value::Missing),
-        (Func::Lower, Value::Str(s)) => Ok(Value::Str(Arc::from(s.to_lowercase()))),
+        (Func::Lower, Value::Str(s)) => Ok(Value::Str(lower(s))),
         (Func::Abs, Value::Number(n)) => Ok(Value::Number(n.abs())),
         (Func::DaysSince, t) => Ok(match time_of(t)? {
             Some(t) => Value::Number(time::days_since(now, t)),
@@ -480,6 +480,43 @@ pub fn call(func: Func, v: &Value, now: Timestamp) -> Result<Value, Fault> {
         }),
         (f, other) => Err(Fault::CannotTake(f, other.clone())),
     }
+}
+
+/// `text` in lower case, as [`str::to_lowercase`] lowers it, as a shared text: written
+/// into a buffer kept per thread, so lowering the same texts contact after contact
+/// allocates nothing (a text already in lower case is the same text).
+fn lower(text: &Arc<str>) -> Arc<str> {
+    thread_local! {
+        static LOWERED: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+    }
+    // ASCII (most texts) is lowered byte by byte, as `to_lowercase` lowers it
+    if text.is_ascii() {
+        if !text.bytes().any(|b| b.is_ascii_uppercase()) {
+            return text.clone();
+        }
+        return LOWERED.with_borrow_mut(|lowered| {
+            lowered.clear();
+            lowered.push_str(text);
+            lowered.make_ascii_lowercase();
+            super::value::shared_text(lowered)
+        });
+    }
+    let unchanged = |c: char| {
+        let mut lowered = c.to_lowercase();
+        lowered.next() == Some(c) && lowered.next().is_none()
+    };
+    if text.chars().all(unchanged) {
+        return text.clone();
+    }
+    // `to_lowercase` lowers a capital sigma by its place in a word: left to it
+    if text.contains('\u{3a3}') {
+        return Arc::from(text.to_lowercase());
+    }
+    LOWERED.with_borrow_mut(|lowered| {
+        lowered.clear();
+        lowered.extend(text.chars().flat_map(char::to_lowercase));
+        super::value::shared_text(lowered)
+    })
 }
 
 /// A quantifier (`any`/`all`) over a list, one element at a time: `any` is decided by the
@@ -564,6 +601,39 @@ pub fn aggregate(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn lower_lowers_as_to_lowercase_does_and_shares_what_repeats() {
+        let texts = [
+            "",
+            "abc",
+            "VP Sales",
+            "ÉTÉ",
+            "Straße",
+            "İstanbul",
+            "ǅemal",
+            "ΣΑΣ",
+            "ὈΔΥΣΣΕΎΣ",
+            "Ⅻ",
+            "ABC\u{0}DEF",
+            "ß",
+            "ẞ",
+            "ᾈ",
+            "a\u{3a3}",
+            "\u{3a3}",
+            "MIXED case 123",
+        ];
+        for text in texts {
+            let shared: Arc<str> = Arc::from(text);
+            assert_eq!(&*lower(&shared), text.to_lowercase(), "{text:?}");
+        }
+        let first = lower(&Arc::from("Head of Sales"));
+        let again = lower(&Arc::from("Head of Sales"));
+        assert!(
+            Arc::ptr_eq(&first, &again),
+            "the second lowering is the first's text"
+        );
+    }
+
     use super::*;
 
     #[test]

@@ -133,13 +133,74 @@ impl Kind {
     }
 }
 
+/// How many texts [`shared_text`] remembers per thread (a power of two).
+const SHARED_TEXTS: usize = 1 << 12;
+
+/// Texts longer than this (in bytes) are not shared: they rarely repeat.
+const SHARED_TEXT_LENGTH: usize = 64;
+
+thread_local! {
+    /// The texts made lately on this thread, in the pair of places their hash picks (a
+    /// third text for a pair pushes out the older of the two).
+    static TEXTS: std::cell::RefCell<Vec<Option<Arc<str>>>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// `text` as a shared text: the same one as the last time this thread made that text,
+/// when it is still remembered, so that texts that repeat from contact to contact (job
+/// titles, industries, what `lower` makes of them) cost no allocation each time. Texts
+/// compare by content, so which copy a value holds is never seen.
+pub fn shared_text(text: &str) -> Arc<str> {
+    if text.len() > SHARED_TEXT_LENGTH {
+        return Arc::from(text);
+    }
+    // eight bytes at a time, multiplied and rotated (as FxHash does): short texts, a table
+    // of our own, so no need for a keyed hash
+    const K: u64 = 0x517c_c1b7_2722_0a95;
+    let mut hash: u64 = text.len() as u64;
+    let mut words = text.as_bytes().chunks_exact(8);
+    for word in &mut words {
+        let word = u64::from_le_bytes(word.try_into().unwrap_or([0; 8]));
+        hash = (hash.rotate_left(5) ^ word).wrapping_mul(K);
+    }
+    let mut last = [0u8; 8];
+    last[..words.remainder().len()].copy_from_slice(words.remainder());
+    hash = (hash.rotate_left(5) ^ u64::from_le_bytes(last)).wrapping_mul(K);
+    let at = (hash >> (64 - SHARED_TEXTS.trailing_zeros())) as usize;
+    // two places a hash: two texts that share one keep both
+    let set = at & !1;
+    TEXTS.with_borrow_mut(|texts| {
+        if texts.is_empty() {
+            texts.resize(SHARED_TEXTS, None);
+        }
+        for known in texts[set..set + 2].iter().flatten() {
+            if **known == *text {
+                return known.clone();
+            }
+        }
+        // the newer of the two is kept first, the older goes
+        let made: Arc<str> = Arc::from(text);
+        texts[set + 1] = texts[set].replace(made.clone());
+        made
+    })
+}
+
 /// Formats a number the way people write it: no `.0` on whole numbers.
 pub fn format_number(n: f64) -> String {
-    if n.fract() == 0.0 && n.abs() < 1e15 {
-        format!("{}", n as i64)
+    let mut text = String::new();
+    write_number(&mut text, n);
+    text
+}
+
+/// Writes a number as [`format_number`] formats it, into a text that may already have room.
+pub fn write_number(out: &mut String, n: f64) {
+    use std::fmt::Write;
+    // writing to a `String` cannot fail
+    let _ = if n.fract() == 0.0 && n.abs() < 1e15 {
+        write!(out, "{}", n as i64)
     } else {
-        format!("{n}")
-    }
+        write!(out, "{n}")
+    };
 }
 
 /// Formats a duration in the largest whole unit of the language (`30 days`, `36 hours`).
