@@ -171,6 +171,7 @@ fn per_contact(contacts_a_copy: usize, numeric_ids: bool, jobs: usize, count: fn
         reasons: false,
         jobs,
         classes: None,
+        activities: &[],
     };
     let marks = [4 * contacts_a_copy, 15 * contacts_a_copy];
     let mut sink = Reads {
