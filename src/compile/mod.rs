@@ -401,16 +401,20 @@ struct PlanBuilder {
 impl PlanBuilder {
     fn new(rules: &RuleSet) -> PlanBuilder {
         let mut used: Vec<(RecordId, usize)> = Vec::new();
-        if let Some(id) = rules.records[ir::ROOT].field(&rules.id_field) {
+        let id = rules.records[ir::ROOT].field(&rules.id_field);
+        if let Some(id) = id {
             used.push((ir::ROOT, id));
         }
-        used.extend(rules.fields_read());
+        let read = rules.fields_read();
+        let id_read = id.is_some_and(|id| read.contains(&(ir::ROOT, id)));
+        used.extend(read);
         let mut builder = PlanBuilder {
             plan: FieldPlan {
                 records: Vec::new(),
                 id_slot: 0,
                 id_field: rules.id_field.clone(),
                 typed: rules.has_schema,
+                id_read: false,
             },
             layouts: HashMap::new(),
             slots: HashMap::new(),
@@ -432,6 +436,7 @@ impl PlanBuilder {
                 .insert(rules.id_field.clone(), slot);
         }
         builder.plan.id_slot = builder.plan.records[0].slot(&rules.id_field).unwrap_or(0);
+        builder.plan.id_read = id_read;
         builder
     }
 

@@ -117,6 +117,9 @@ pub struct FieldPlan {
     pub id_field: String,
     /// Whether the rule set has a schema (if not, values are typed at run time).
     pub typed: bool,
+    /// Whether a rule reads the id field (if not, a decoder need not build its value: the
+    /// contact's id is all that is needed of it).
+    pub id_read: bool,
 }
 
 impl FieldPlan {

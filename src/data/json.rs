@@ -79,6 +79,8 @@ pub fn decode_bytes(
 
 /// The slots of a record as the fast reader reads them, or its refusal.
 fn decode_fast(text: &str, plan: &FieldPlan) -> Result<Vec<Value>, fast::Refused> {
+    // an id held for a record that then failed is not this record's
+    drop(typed::take_held_id());
     // the failure a seed records is not needed: a refused record is decoded again
     let failure = RefCell::new(None);
     let seed = RecordSeed {
@@ -99,6 +101,7 @@ fn decode_general(
     column: usize,
     plan: &FieldPlan,
 ) -> Result<Contact, Box<DataError>> {
+    drop(typed::take_held_id());
     let refuse = |problem: DataProblem, offset: usize| {
         let mut e = DataError::new(Code::MalformedJson, file, problem);
         let (l, c) = scan::place(bytes, line, column, offset);
@@ -295,8 +298,10 @@ fn contact(
     plan: &FieldPlan,
     slots: Vec<Value>,
 ) -> Result<Contact, Box<DataError>> {
-    let id = match slots.get(plan.id_slot) {
-        Some(Value::Str(s)) if s.trim().is_empty() => {
+    let held = typed::take_held_id();
+    let id = match (held, slots.get(plan.id_slot)) {
+        (Some(id), _) if !id.trim().is_empty() => id,
+        (Some(_), _) => {
             let mut e = DataError::new(
                 Code::MissingContactId,
                 file,
@@ -308,44 +313,58 @@ fn contact(
             e.column = Some(column);
             return Err(Box::new(e));
         }
-        Some(Value::Str(s)) => typed::id_text(s),
-        Some(Value::Number(n)) if n.fract() == 0.0 && n.abs() <= MAX_EXACT_ID as f64 => {
-            let mut id = typed::id_text("");
-            crate::semantics::value::write_number(&mut id, *n);
-            id
-        }
-        Some(Value::Number(_)) => {
-            let mut e = DataError::new(Code::WrongType, file, DataProblem::InexactNumericId);
-            e.field = Some(plan.id_field.clone());
-            e.line = Some(line);
-            e.column = Some(column);
-            return Err(Box::new(e));
-        }
-        Some(Value::Missing) | None => {
-            let mut e = DataError::new(
-                Code::MissingContactId,
-                file,
-                DataProblem::MissingId {
-                    id_field: plan.id_field.clone(),
-                },
-            );
-            e.line = Some(line);
-            e.column = Some(column);
-            return Err(Box::new(e));
-        }
-        Some(other) => {
-            let mut e = DataError::new(
-                Code::WrongType,
-                file,
-                DataProblem::IdWrongType {
-                    found: other.clone(),
-                },
-            );
-            e.field = Some(plan.id_field.clone());
-            e.line = Some(line);
-            e.column = Some(column);
-            return Err(Box::new(e));
-        }
+        (None, slot) => match slot {
+            Some(Value::Str(s)) if s.trim().is_empty() => {
+                let mut e = DataError::new(
+                    Code::MissingContactId,
+                    file,
+                    DataProblem::EmptyId {
+                        id_field: plan.id_field.clone(),
+                    },
+                );
+                e.line = Some(line);
+                e.column = Some(column);
+                return Err(Box::new(e));
+            }
+            Some(Value::Str(s)) => typed::id_text(s),
+            Some(Value::Number(n)) if n.fract() == 0.0 && n.abs() <= MAX_EXACT_ID as f64 => {
+                let mut id = typed::id_text("");
+                crate::semantics::value::write_number(&mut id, *n);
+                id
+            }
+            Some(Value::Number(_)) => {
+                let mut e = DataError::new(Code::WrongType, file, DataProblem::InexactNumericId);
+                e.field = Some(plan.id_field.clone());
+                e.line = Some(line);
+                e.column = Some(column);
+                return Err(Box::new(e));
+            }
+            Some(Value::Missing) | None => {
+                let mut e = DataError::new(
+                    Code::MissingContactId,
+                    file,
+                    DataProblem::MissingId {
+                        id_field: plan.id_field.clone(),
+                    },
+                );
+                e.line = Some(line);
+                e.column = Some(column);
+                return Err(Box::new(e));
+            }
+            Some(other) => {
+                let mut e = DataError::new(
+                    Code::WrongType,
+                    file,
+                    DataProblem::IdWrongType {
+                        found: other.clone(),
+                    },
+                );
+                e.field = Some(plan.id_field.clone());
+                e.line = Some(line);
+                e.column = Some(column);
+                return Err(Box::new(e));
+            }
+        },
     };
     if let Err(f) = typed::check_required(plan, 0, &slots, None) {
         let mut e = DataError::new(f.code, file, f.problem);
@@ -653,6 +672,10 @@ impl<'de> Visitor<'de> for ValueSeed<'_> {
 
     fn visit_str<E: de::Error>(self, s: &str) -> Result<Value, E> {
         if self.id && matches!(self.ty, PlanType::String | PlanType::Dynamic) {
+            // where no rule reads it, an id is only the contact's id: no value is built
+            if !self.plan.id_read {
+                return Ok(typed::hold_id(s));
+            }
             // an id does not repeat: it would only push texts that do out of the table of
             // shared texts
             return Ok(Value::Str(Arc::from(s)));

@@ -198,3 +198,40 @@ fn numeric_ids_beyond_exact_integers_are_refused() {
     assert_eq!(rows[0].as_ref().expect("small id").id, "12345");
     assert!(rows[1].is_err() && rows[2].is_err());
 }
+
+#[test]
+fn an_id_no_rule_reads_is_the_contacts_id_only_and_one_read_is_a_value_too() {
+    let read_id = plan(
+        "schema contact { id: string, n: number? }\nclassify k {\n  a when id == \"c1\"\n  otherwise b\n}\n",
+    );
+    let unread = plan(
+        "schema contact { id: string, n: number? }\nclassify k {\n  a when n > 1\n  otherwise b\n}\n",
+    );
+    assert!(read_id.plan().id_read && !unread.plan().id_read);
+    for program in [&read_id, &unread] {
+        let plan = program.plan();
+        let rows: Vec<_> = read(
+            InputFormat::Jsonl,
+            "f",
+            "{\"id\":\"c1\",\"n\":2}\n{\"id\":\"  \"}\n{\"n\":3}\n{\"id\":\"c2\"}\n",
+            plan,
+        )
+        .collect();
+        let first = rows[0].as_ref().expect("decodes");
+        assert_eq!(first.id, "c1");
+        let expected = if plan.id_read { "c1" } else { "" };
+        assert_eq!(first.slots[plan.id_slot], Value::Str(expected.into()));
+        let empty = rows[1].as_ref().expect_err("an empty id");
+        assert!(
+            matches!(empty.problem, DataProblem::EmptyId { .. }),
+            "{empty:?}"
+        );
+        // the id held for the record before is not taken for one without an id
+        let none = rows[2].as_ref().expect_err("no id");
+        assert!(
+            matches!(none.problem, DataProblem::MissingId { .. }),
+            "{none:?}"
+        );
+        assert_eq!(rows[3].as_ref().expect("decodes").id, "c2");
+    }
+}

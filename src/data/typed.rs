@@ -338,6 +338,28 @@ pub fn contact_slots(len: usize) -> Vec<Value> {
     slots
 }
 
+thread_local! {
+    /// The id of the record being decoded, when no rule reads the id field (see
+    /// [`hold_id`]).
+    static HELD_ID: RefCell<Option<String>> = const { RefCell::new(None) };
+    /// What the id field's slot holds then: one shared empty text.
+    static NO_ID_VALUE: Arc<str> = Arc::from("");
+}
+
+/// Keeps the id text of the record being decoded for [`take_held_id`] and gives what its
+/// slot holds instead: where no rule reads the id, building a text value for it would be
+/// the one allocation left per contact.
+pub fn hold_id(id: &str) -> Value {
+    let text = id_text(id);
+    HELD_ID.with_borrow_mut(|held| *held = Some(text));
+    Value::Str(NO_ID_VALUE.with(Arc::clone))
+}
+
+/// The id held by [`hold_id`] for the record just decoded, if any (and forgets it).
+pub fn take_held_id() -> Option<String> {
+    HELD_ID.with_borrow_mut(Option::take)
+}
+
 /// An id text holding `id`: an emptied one of an earlier contact when the pool has one.
 pub fn id_text(id: &str) -> String {
     let mut text = POOL

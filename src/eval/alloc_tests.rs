@@ -206,14 +206,10 @@ fn a_run_on_one_thread_allocates_nothing_per_contact_in_a_steady_state() {
 }
 
 #[test]
-fn a_text_id_costs_its_contact_one_allocation() {
+fn a_text_id_costs_nothing_either_where_no_rule_reads_it() {
     let each = per_contact(2_000, false, 1, this_thread);
-    // the text of the id in the contact's id slot: `Value::Str` is an `Arc<str>`, which
-    // cannot be refilled, and ids do not repeat (the contact's own id text is reused)
-    assert!(
-        (0.99..1.005).contains(&each),
-        "{each} allocations a contact"
-    );
+    // the id's text goes to the contact's recycled id, and its slot holds one shared text
+    assert!(each < 0.005, "{each} allocations a contact");
 }
 
 #[test]
@@ -245,8 +241,10 @@ fn two_threads_alone() {
     // many pieces a worker has in flight (up to the window of eight) depends on how the
     // threads are scheduled: when it reaches a new peak, its pool is short of that piece's
     // memory once. So the bound is loose (a piece without pooled memory is some 30
-    // allocations a contact), and the exact count is the one-thread test's.
-    assert!(each < 0.25, "{each} allocations a contact");
+    // allocations a contact, and one such piece among the counted ones is about 0.4 a
+    // contact here; on a loaded machine two happen), and the exact count is the
+    // one-thread test's. Without the pool it is 17 a contact and more.
+    assert!(each < 1.0, "{each} allocations a contact");
 }
 
 /// Decodes the JSON Lines `text` on this thread, each contact recycled after the next is
