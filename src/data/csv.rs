@@ -547,6 +547,7 @@ pub fn rows(
 ) {
     let width = header.headers.len();
     let headers = &header.headers;
+    let mut spare: Option<::csv::ByteRecord> = None;
     let each = |line: usize, record: &mut ::csv::ByteRecord| {
         let refuse = |problem: DataProblem, field: Option<String>, id: Option<String>| {
             let mut e = DataError::new(Code::MalformedCsv, file, problem);
@@ -561,14 +562,18 @@ pub fn rows(
             out.push(refuse(DataProblem::RecordTooLarge { limit }, None, id));
             return Ok::<(), ()>(());
         }
-        // the record's buffers go back to `record` for the next row
-        let row = match ::csv::StringRecord::from_byte_record(std::mem::take(record)) {
+        // the row is read as text from the record's buffers, which go back to `record` for
+        // the next row; `record` meanwhile holds those of the row before (an empty record
+        // would be one allocation a row)
+        let bytes = std::mem::replace(record, spare.take().unwrap_or_default());
+        let row = match ::csv::StringRecord::from_byte_record(bytes) {
             Ok(row) => row,
             Err(e) => {
                 let field = e.utf8_error().field();
                 let column = headers.get(field).map(|h| h.trim().to_string());
-                *record = e.into_byte_record();
-                let id = header.row_id(record.iter().map(String::from_utf8_lossy), line, plan);
+                let bad = e.into_byte_record();
+                let id = header.row_id(bad.iter().map(String::from_utf8_lossy), line, plan);
+                spare = Some(bad);
                 out.push(refuse(DataProblem::NotUtf8, column, id).map_err(|mut e| {
                     e.cell = Some(field + 1);
                     e
@@ -587,7 +592,7 @@ pub fn rows(
         } else {
             decode_row(file, line, plan, header, &row)
         });
-        *record = row.into_byte_record();
+        spare = Some(row.into_byte_record());
         Ok(())
     };
     if let Ok(Some(error)) = each_record(file, header.delimiter, bytes, first_line, each) {
@@ -618,7 +623,7 @@ fn id_of<'c>(
     columns.iter().zip(cells).find_map(|(c, cell)| {
         let c = c.as_ref()?;
         (c.steps.len() == 1 && c.steps[0] == (0, plan.id_slot) && !cell.trim().is_empty())
-            .then(|| cell.trim().to_string())
+            .then(|| typed::id_text(cell.trim()))
     })
 }
 
@@ -645,6 +650,11 @@ fn column(plan: &FieldPlan, root: LayoutId, path: &str, header: &str) -> Option<
     })
 }
 
+thread_local! {
+    /// Emptied children vectors of finished rows, for the next rows on this thread.
+    static CHILDREN: RefCell<Vec<Vec<Option<Partial>>>> = const { RefCell::new(Vec::new()) };
+}
+
 /// A nested record being filled from several columns.
 #[derive(Default)]
 struct Partial {
@@ -664,16 +674,24 @@ impl Partial {
                 PlanType::Record(l) => *l,
                 _ => layout,
             };
+            if target.children.len() <= slot {
+                if target.children.capacity() == 0 {
+                    target.children = CHILDREN.with_borrow_mut(Vec::pop).unwrap_or_default();
+                }
+                target.children.resize_with(slot + 1, || None);
+            }
             target = target.children[slot].get_or_insert_with(|| Partial::new(plan, next_layout));
         }
         target.slots[last_slot] = value;
     }
 
+    /// A record of the layout with every field missing, in memory of earlier rows (the
+    /// children only where a nested record gets a column).
     fn new(plan: &FieldPlan, layout: LayoutId) -> Partial {
         let n = plan.records[layout].fields.len();
         Partial {
-            slots: vec![Value::Missing; n],
-            children: (0..n).map(|_| None).collect(),
+            slots: typed::contact_slots(n),
+            children: Vec::new(),
         }
     }
 
@@ -682,24 +700,43 @@ impl Partial {
     /// record where the schema allows that, and a record of missing fields where it does not.
     fn finish(self, plan: &FieldPlan, layout: LayoutId) -> Vec<Value> {
         let mut slots = self.slots;
-        for (slot, child) in self.children.into_iter().enumerate() {
-            let field = &plan.records[layout].fields[slot];
+        let mut children = self.children;
+        for (slot, field) in plan.records[layout].fields.iter().enumerate() {
             // a record written whole as JSON in its own column is already decoded
             if !slots[slot].is_missing() {
                 continue;
             }
             if let PlanType::Record(child_layout) = &field.ty {
                 // a required record exists even when none of its columns are in the file
-                let child = match child {
+                let child = match children.get_mut(slot).and_then(Option::take) {
                     Some(child) => child,
                     None if !field.optional => Partial::new(plan, *child_layout),
                     None => continue,
                 };
-                let values = child.finish(plan, *child_layout);
+                let mut values = child.finish(plan, *child_layout);
                 if !field.optional || values.iter().any(|v| !v.is_missing()) {
-                    slots[slot] = Value::Record(Arc::from(values));
+                    // the record in pooled memory, its slot vector back to the pool
+                    let mut record = typed::record(values.len());
+                    match Arc::get_mut(&mut record) {
+                        Some(fields) => {
+                            for (to, value) in fields.iter_mut().zip(values.drain(..)) {
+                                *to = value;
+                            }
+                        }
+                        None => record = values.drain(..).collect(),
+                    }
+                    slots[slot] = Value::Record(record);
                 }
+                typed::recycle_slots(values);
             }
+        }
+        if children.capacity() > 0 {
+            children.clear();
+            CHILDREN.with_borrow_mut(|pool| {
+                if pool.len() < 64 {
+                    pool.push(children);
+                }
+            });
         }
         slots
     }
@@ -728,6 +765,19 @@ fn fill(
             continue;
         }
         let ty = &plan.records[last_layout].fields[last_slot].ty;
+        // an id no rule reads is only the contact's id (read from the row apart): no value
+        // is built for it
+        if root == 0
+            && !plan.id_read
+            && column.steps.len() == 1
+            && column.steps[0] == (0, plan.id_slot)
+            && matches!(ty, PlanType::String | PlanType::Dynamic)
+        {
+            if !cell.trim().is_empty() {
+                partial.put(plan, &column.steps, typed::unread_id());
+            }
+            continue;
+        }
         let path = FieldPath {
             parent: None,
             segment: Segment::Field(&column.header),
@@ -893,6 +943,7 @@ pub fn decode_row(
         && let Some(id) = &id
     {
         root.slots[plan.id_slot] = match &plan.records[0].fields[plan.id_slot].ty {
+            PlanType::String | PlanType::Dynamic if !plan.id_read => typed::unread_id(),
             PlanType::Number => id
                 .parse::<f64>()
                 .map_or_else(|_| Value::Str(Arc::from(id.as_str())), Value::Number),
@@ -900,7 +951,7 @@ pub fn decode_row(
         };
     }
     let slots = root.finish(plan, 0);
-    let Some(id) = id.clone() else {
+    let Some(id) = id else {
         let mut e = DataError::new(
             Code::MissingContactId,
             file,
@@ -929,7 +980,13 @@ pub fn decode_row(
         }
         _ => id,
     };
-    check_required_nested(plan, 0, &slots, None).map_err(located)?;
+    if let Err(f) = check_required_nested(plan, 0, &slots, None) {
+        let mut e = DataError::new(f.code, file, f.problem);
+        e.field = Some(f.field);
+        e.line = Some(line);
+        e.id = Some(id);
+        return Err(Box::new(e));
+    }
     Ok(Contact { id, line, slots })
 }
 
@@ -1204,9 +1261,13 @@ fn is_out_of_range(text: &str) -> bool {
 }
 
 fn parse_bool(text: &str) -> Option<bool> {
-    match text.to_ascii_lowercase().as_str() {
-        "true" | "yes" | "1" => Some(true),
-        "false" | "no" | "0" => Some(false),
-        _ => None,
+    // compared ignoring case without making a lower-case copy: one per cell adds up
+    let is = |word: &str| text.eq_ignore_ascii_case(word);
+    if is("true") || is("yes") || text == "1" {
+        Some(true)
+    } else if is("false") || is("no") || text == "0" {
+        Some(false)
+    } else {
+        None
     }
 }

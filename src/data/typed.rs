@@ -355,6 +355,11 @@ pub fn hold_id(id: &str) -> Value {
     Value::Str(NO_ID_VALUE.with(Arc::clone))
 }
 
+/// What the id field's slot holds where no rule reads the id: one shared empty text.
+pub fn unread_id() -> Value {
+    Value::Str(NO_ID_VALUE.with(Arc::clone))
+}
+
 /// The id held by [`hold_id`] for the record just decoded, if any (and forgets it).
 pub fn take_held_id() -> Option<String> {
     HELD_ID.with_borrow_mut(Option::take)
@@ -367,6 +372,19 @@ pub fn id_text(id: &str) -> String {
         .unwrap_or_default();
     text.push_str(id);
     text
+}
+
+/// Keeps a slot vector no contact holds (a nested record's, filled into a pooled record)
+/// for the next contacts decoded on this thread.
+pub fn recycle_slots(slots: Vec<Value>) {
+    POOL.with_borrow_mut(|pool| {
+        if pool.slots.len() < pool.contact_room && pool.held + slots.capacity() <= POOLED_VALUES {
+            let mut slots = slots;
+            slots.clear();
+            pool.held += slots.capacity();
+            pool.slots.push(slots);
+        }
+    });
 }
 
 /// Keeps a finished contact's memory for the next contacts decoded on this thread.
