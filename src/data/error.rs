@@ -7,8 +7,8 @@ use crate::codes::Code;
 use crate::compile::PlanType;
 use crate::semantics::Value;
 
-/// The largest whole number a JSON number holds exactly (2^53); a numeric id beyond it has
-/// lost digits by the time it is read.
+/// 2^53, from where whole numbers are no longer all exact in a float: a numeric id must be
+/// below it (2^53 + 1 reads as 2^53 in a CSV cell or a JSON fraction, and would collide).
 pub const MAX_EXACT_ID: u64 = 9_007_199_254_740_992;
 
 /// How many characters of a found text an error keeps.
@@ -108,7 +108,7 @@ pub enum DataProblem {
         /// The id field's name.
         id_field: String,
     },
-    /// A numeric id that is not a whole number up to [`MAX_EXACT_ID`].
+    /// A numeric id that is not a whole number below [`MAX_EXACT_ID`].
     InexactNumericId,
     /// An id that is neither text nor a number.
     IdWrongType {

@@ -327,7 +327,7 @@ fn contact(
                 return Err(Box::new(e));
             }
             Some(Value::Str(s)) => typed::id_text(s),
-            Some(Value::Number(n)) if n.fract() == 0.0 && n.abs() <= MAX_EXACT_ID as f64 => {
+            Some(Value::Number(n)) if n.fract() == 0.0 && n.abs() < MAX_EXACT_ID as f64 => {
                 let mut id = typed::id_text("");
                 crate::semantics::value::write_number(&mut id, *n);
                 id
@@ -649,14 +649,14 @@ impl<'de> Visitor<'de> for ValueSeed<'_> {
     }
 
     fn visit_i64<E: de::Error>(self, n: i64) -> Result<Value, E> {
-        if self.id && n.unsigned_abs() > MAX_EXACT_ID {
+        if self.id && n.unsigned_abs() >= MAX_EXACT_ID {
             return Err(self.inexact_id());
         }
         self.number(n as f64)
     }
 
     fn visit_u64<E: de::Error>(self, n: u64) -> Result<Value, E> {
-        if self.id && n > MAX_EXACT_ID {
+        if self.id && n >= MAX_EXACT_ID {
             return Err(self.inexact_id());
         }
         self.number(n as f64)

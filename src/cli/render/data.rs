@@ -109,7 +109,7 @@ impl fmt::Display for Problem<'_> {
             DataProblem::EmptyIdCell { id_field } => write!(f, "the `{id_field}` cell is empty"),
             DataProblem::InexactNumericId => write!(
                 f,
-                "a numeric id must be a whole number up to {MAX_EXACT_ID}; write larger ids as text (\"12345678901234567890\")"
+                "a numeric id must be a whole number below {MAX_EXACT_ID} (2^53): a fraction, or a number that large, cannot name a contact exactly; keep such ids as text (\"12345678901234567890\") and declare the id field `string`"
             ),
             DataProblem::IdWrongType { found } => write!(
                 f,

@@ -27,11 +27,13 @@ fn ids_that_are_not_text_or_whole_numbers() {
             "{\"id\": 1.5}\n{\"id\": 12345678901234567890}\n{\"id\": 9007199254740993}\n{\"id\": 9007199254740992}\n{\"id\": -9007199254740993}\n"
         ),
         [
-            "error[Q0103]: f:1:8: field `id`: a numeric id must be a whole number up to 9007199254740992; write larger ids as text (\"12345678901234567890\")",
-            "error[Q0103]: f:2:8: field `id`: a numeric id must be a whole number up to 9007199254740992; write larger ids as text (\"12345678901234567890\")",
-            // 2^53 + 1 would become 2^53 as a float and collide with the next contact
-            "error[Q0103]: f:3:8: field `id`: a numeric id must be a whole number up to 9007199254740992; write larger ids as text (\"12345678901234567890\")",
-            "error[Q0103]: f:5:8: field `id`: a numeric id must be a whole number up to 9007199254740992; write larger ids as text (\"12345678901234567890\")",
+            "error[Q0103]: f:1:8: field `id`: a numeric id must be a whole number below 9007199254740992 (2^53): a fraction, or a number that large, cannot name a contact exactly; keep such ids as text (\"12345678901234567890\") and declare the id field `string`",
+            "error[Q0103]: f:2:8: field `id`: a numeric id must be a whole number below 9007199254740992 (2^53): a fraction, or a number that large, cannot name a contact exactly; keep such ids as text (\"12345678901234567890\") and declare the id field `string`",
+            // 2^53 + 1 would become 2^53 as a float and collide with 2^53, so that is
+            // refused too: every path (JSON integers, JSON fractions, CSV cells) alike
+            "error[Q0103]: f:3:8: field `id`: a numeric id must be a whole number below 9007199254740992 (2^53): a fraction, or a number that large, cannot name a contact exactly; keep such ids as text (\"12345678901234567890\") and declare the id field `string`",
+            "error[Q0103]: f:4:8: field `id`: a numeric id must be a whole number below 9007199254740992 (2^53): a fraction, or a number that large, cannot name a contact exactly; keep such ids as text (\"12345678901234567890\") and declare the id field `string`",
+            "error[Q0103]: f:5:8: field `id`: a numeric id must be a whole number below 9007199254740992 (2^53): a fraction, or a number that large, cannot name a contact exactly; keep such ids as text (\"12345678901234567890\") and declare the id field `string`",
         ]
     );
     assert_eq!(
