@@ -551,7 +551,7 @@ fn a_record_over_16_mib_is_refused_alone_and_deep_nesting_does_not_overflow() {
     assert_eq!(output.status.code(), Some(3), "{err}");
     assert_eq!(stdout(&output), "id,stage\nnext,lead\nafter,lead\nok,\n");
     assert!(
-        err.contains("big.jsonl:1:1: contact `big`: the record is larger than 16 MiB, the limit for one contact; it was skipped"),
+        err.contains("big.jsonl:1:1: contact `big`: the record is larger than 16 MiB, the limit for one record; it was skipped"),
         "{err}"
     );
     assert!(
@@ -966,4 +966,42 @@ fn every_exit_code_of_the_table() {
         stderr(&failed_rule)
     );
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `--activities` refuses what cannot be a file of activities before reading anything.
+#[test]
+fn activities_that_cannot_be_read_are_usage_errors() {
+    let base = [
+        "eval",
+        "examples/salesforce/",
+        "examples/salesforce/leads.csv",
+        "--as-of",
+        "2026-11-22",
+    ];
+    let dir = qualify(&[&base[..], &["--activities", "examples/salesforce/"]].concat());
+    assert_eq!(dir.status.code(), Some(2));
+    assert!(
+        stderr(&dir).contains("is a directory; name the file of activities in it"),
+        "{}",
+        stderr(&dir)
+    );
+    let twice = qualify(
+        &[
+            &base[..],
+            &[
+                "--activities",
+                "examples/salesforce/tasks.csv",
+                "--activities",
+                "examples/salesforce/tasks.csv",
+            ],
+        ]
+        .concat(),
+    );
+    assert_eq!(twice.status.code(), Some(2));
+    assert!(
+        stderr(&twice).contains("is given twice"),
+        "{}",
+        stderr(&twice)
+    );
+    assert!(stdout(&twice).is_empty());
 }

@@ -159,6 +159,12 @@ impl ReadingArgs {
                     path.display()
                 )));
             }
+            if path.is_dir() {
+                return Err(CliError::usage(format!(
+                    "`--activities {}` is a directory; name the file of activities in it",
+                    path.display()
+                )));
+            }
             let mut file = load::data_file(path, self.input_format())?;
             let Some(source) = mapping
                 .activities_for(&file.name)

@@ -161,7 +161,7 @@ impl fmt::Display for Problem<'_> {
             ),
             DataProblem::RecordTooLarge { limit } => write!(
                 f,
-                "the record is larger than {} MiB, the limit for one contact; it was skipped",
+                "the record is larger than {} MiB, the limit for one record; it was skipped",
                 limit >> 20
             ),
             DataProblem::TooDeep { limit } => write!(
@@ -302,7 +302,7 @@ impl fmt::Display for Problem<'_> {
 fn json_problem(f: &mut fmt::Formatter<'_>, problem: &JsonProblem) -> fmt::Result {
     match problem {
         JsonProblem::NotAnArray => f.write_str(
-            "a JSON contact file holds an array `[…]` of objects (for one object per line, use a `.jsonl` file)",
+            "a `.json` file of contacts or activities holds an array `[…]` of objects (for one object per line, use a `.jsonl` file)",
         ),
         JsonProblem::MissingElement => f.write_str("expected a contact object before `,` or `]`"),
         JsonProblem::ArrayNotClosed => {
