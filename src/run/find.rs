@@ -43,6 +43,19 @@ pub fn find(
 ) -> Found {
     let mut found = Found::default();
     let plan = data::Activities::relaxed(program.plan(), activities);
+    // a numeric id is written the shortest way in every format (`007` is contact `7`), so
+    // is the one looked for
+    let normal;
+    let id = match (
+        &plan.root().fields[plan.id_slot].ty,
+        id.trim().parse::<f64>(),
+    ) {
+        (crate::compile::PlanType::Number, Ok(n)) if n.is_finite() && n.fract() == 0.0 => {
+            normal = crate::semantics::value::format_number(n);
+            normal.as_str()
+        }
+        _ => id,
+    };
     let records = data::stream(input.format, input.name, input.reader, &plan, input.source);
     for (position, record) in records.enumerate() {
         match record {

@@ -370,3 +370,15 @@ fn an_input_that_breaks_off_keeps_what_came_before() {
         assert_eq!((tally.read, tally.lost.len()), (2, 1));
     }
 }
+
+#[test]
+fn find_looks_for_a_numeric_id_written_any_way() {
+    let program =
+        crate::data::tests::plan("schema contact { id: number, n: number? }\nlet x = n > 1\n");
+    let text = "{\"id\": 7, \"n\": 2}\n{\"id\": 8}\n";
+    for asked in ["7", "007", "7.0", " 7 "] {
+        let input = Input::bytes("c.jsonl", InputFormat::Jsonl, text.as_bytes());
+        let found = find(&program, input, asked, &[]);
+        assert_eq!(found.first.map(|c| c.id), Some("7".to_string()), "{asked}");
+    }
+}
