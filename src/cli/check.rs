@@ -51,6 +51,11 @@ pub struct CheckArgs {
     #[arg(long, value_name = "FILE", num_args = 1..)]
     pub data: Vec<PathBuf>,
 
+    /// With `--data`: files of activities joined to the contacts by the key their mapping
+    /// source names (as `eval --activities`)
+    #[arg(long, value_name = "FILE", requires = "data")]
+    pub activities: Vec<PathBuf>,
+
     /// With `--data`: read at most this many contacts of each file
     #[arg(long, value_name = "N", requires = "data", value_parser = clap::value_parser!(u64).range(1..))]
     pub sample: Option<u64>,
@@ -112,7 +117,10 @@ pub fn run(args: &CheckArgs) -> Result<ExitStatus, CliError> {
         && let Some(program) = &analysis.program
         && !diagnostics.iter().any(Diagnostic::is_error)
     {
-        let found = data_lint(args, program, &sources, &analysis.rules, &mapping)?;
+        let found = match data_lint(args, program, &sources, &analysis.rules, &mapping)? {
+            Ok(found) => found,
+            Err(status) => return Ok(status),
+        };
         diagnostics.extend(config.apply(found));
     }
     // buffered: diagnostics are written one at a time, and standard output alone would
@@ -157,9 +165,14 @@ fn data_lint(
     sources: &SourceMap,
     rules: &crate::check::RuleSet,
     mapping: &crate::mapping::Mapping,
-) -> Result<Vec<Diagnostic>, CliError> {
+) -> Result<Result<Vec<Diagnostic>, ExitStatus>, CliError> {
     let now = super::eval::parse_as_of(args.as_of.as_deref())?;
-    if args.data.iter().any(|p| p.as_os_str() == "-") {
+    if args
+        .data
+        .iter()
+        .chain(&args.activities)
+        .any(|p| p.as_os_str() == "-")
+    {
         return Err(CliError::usage(
             "`check --data` reads files, not standard input: save the export and pass its path",
         ));
@@ -169,6 +182,10 @@ fn data_lint(
         .iter()
         .map(|path| load::data_file(path, None))
         .collect::<Result<Vec<_>, _>>()?;
+    let activities = match super::eval::read_activities(&args.activities, None, program, mapping)? {
+        Ok(activities) => activities,
+        Err(status) => return Ok(Err(status)),
+    };
     let mut profiles = Vec::new();
     for file in &mut files {
         let source = file.source(mapping)?;
@@ -186,7 +203,7 @@ fn data_lint(
             jobs: std::thread::available_parallelism().map_or(1, usize::from),
             // every row's reach is counted: all classifications are evaluated
             classes: None,
-            activities: &[],
+            activities: &activities,
         };
         // a full sample ends the run early; what was counted stands
         let _ = crate::run::run(
@@ -198,7 +215,7 @@ fn data_lint(
         );
         profiles.push(sink.profile);
     }
-    Ok(crate::lint::data::findings(program, rules, &profiles))
+    Ok(Ok(crate::lint::data::findings(program, rules, &profiles)))
 }
 
 /// The directory of the (first) rule path, where its `qualify.toml` is.

@@ -151,71 +151,7 @@ impl ReadingArgs {
         program: &Program,
         mapping: &Mapping,
     ) -> Result<Result<Vec<crate::data::Activities>, ExitStatus>, CliError> {
-        let mut out: Vec<crate::data::Activities> = Vec::new();
-        for (i, path) in self.activities.iter().enumerate() {
-            if self.activities[..i].contains(path) {
-                return Err(CliError::usage(format!(
-                    "`--activities {}` is given twice; each of its activities would be joined twice",
-                    path.display()
-                )));
-            }
-            if path.is_dir() {
-                return Err(CliError::usage(format!(
-                    "`--activities {}` is a directory; name the file of activities in it",
-                    path.display()
-                )));
-            }
-            let mut file = load::data_file(path, self.input_format())?;
-            let Some(source) = mapping
-                .activities_for(&file.name)
-                .map_err(CliError::usage)?
-            else {
-                return Err(CliError::usage(format!(
-                    "no source of the mapping reads {} as activities: add a `[source.NAME]` with `files = [\"{}\"]`, `activities = \"LIST\"` (the list field its rows fill) and `key = \"HEADER\"` (the column naming each row's contact); see docs/mappings.md",
-                    file.shown(),
-                    path.file_name()
-                        .map_or_else(String::new, |n| n.to_string_lossy().into_owned())
-                )));
-            };
-            let Some(join) = &source.activities else {
-                continue;
-            };
-            let shown = file.shown();
-            let input = file.input();
-            match crate::data::Activities::read(
-                input.name,
-                input.format,
-                input.reader,
-                program.plan(),
-                source,
-                join,
-            ) {
-                Ok(activities) => {
-                    for (header, field, near) in activities.absent_columns() {
-                        let near = match near {
-                            Some(near) => format!(
-                                " (it has `{near}`: headers are matched exactly, case included)"
-                            ),
-                            None => String::new(),
-                        };
-                        super::stderr_line!(
-                            "note: {shown} has no column `{}`, which the mapping reads into `{}`; that field is missing for every activity of it{near}",
-                            render::printable(header),
-                            field
-                        );
-                    }
-                    out.push(activities)
-                }
-                Err(e) => {
-                    super::stderr_line!("{}", render::data::line(&e));
-                    super::stderr_line!(
-                        "no contact was classified: {shown} could not be read, and every contact's activities are in it"
-                    );
-                    return Ok(Err(ExitStatus::DataErrors));
-                }
-            }
-        }
-        Ok(Ok(out))
+        read_activities(&self.activities, self.input_format(), program, mapping)
     }
 
     /// The `--input-format` flag as a data format.
@@ -226,6 +162,81 @@ impl ReadingArgs {
             InputFormatArg::Csv => InputFormat::Csv,
         })
     }
+}
+
+/// Reads files of activities (`--activities`) through their mapping sources, before any
+/// contact: the activities, or the exit status after their file's error was printed.
+pub fn read_activities(
+    paths: &[PathBuf],
+    format: Option<InputFormat>,
+    program: &Program,
+    mapping: &Mapping,
+) -> Result<Result<Vec<crate::data::Activities>, ExitStatus>, CliError> {
+    let mut out: Vec<crate::data::Activities> = Vec::new();
+    for (i, path) in paths.iter().enumerate() {
+        if paths[..i].contains(path) {
+            return Err(CliError::usage(format!(
+                "`--activities {}` is given twice; each of its activities would be joined twice",
+                path.display()
+            )));
+        }
+        if path.is_dir() {
+            return Err(CliError::usage(format!(
+                "`--activities {}` is a directory; name the file of activities in it",
+                path.display()
+            )));
+        }
+        let mut file = load::data_file(path, format)?;
+        let Some(source) = mapping
+            .activities_for(&file.name)
+            .map_err(CliError::usage)?
+        else {
+            return Err(CliError::usage(format!(
+                "no source of the mapping reads {} as activities: add a `[source.NAME]` with `files = [\"{}\"]`, `activities = \"LIST\"` (the list field its rows fill) and `key = \"HEADER\"` (the column naming each row's contact); see docs/mappings.md",
+                file.shown(),
+                path.file_name()
+                    .map_or_else(String::new, |n| n.to_string_lossy().into_owned())
+            )));
+        };
+        let Some(join) = &source.activities else {
+            continue;
+        };
+        let shown = file.shown();
+        let input = file.input();
+        match crate::data::Activities::read(
+            input.name,
+            input.format,
+            input.reader,
+            program.plan(),
+            source,
+            join,
+        ) {
+            Ok(activities) => {
+                for (header, field, near) in activities.absent_columns() {
+                    let near = match near {
+                        Some(near) => format!(
+                            " (it has `{near}`: headers are matched exactly, case included)"
+                        ),
+                        None => String::new(),
+                    };
+                    super::stderr_line!(
+                        "note: {shown} has no column `{}`, which the mapping reads into `{}`; that field is missing for every activity of it{near}",
+                        render::printable(header),
+                        field
+                    );
+                }
+                out.push(activities)
+            }
+            Err(e) => {
+                super::stderr_line!("{}", render::data::line(&e));
+                super::stderr_line!(
+                    "no contact was classified: {shown} could not be read, and every contact's activities are in it"
+                );
+                return Ok(Err(ExitStatus::DataErrors));
+            }
+        }
+    }
+    Ok(Ok(out))
 }
 
 /// Runs `qualify eval`.

@@ -169,7 +169,8 @@ impl Sink for Filling<'_> {
                 count: 0,
                 line: error.line,
                 allowed: allowed.to_vec(),
-                file: profile.file.clone(),
+                // the file the value is in: an activity's is the file of activities
+                file: error.file.clone(),
             });
             entry.count += 1;
         }

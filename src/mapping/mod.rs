@@ -168,7 +168,7 @@ impl Mapping {
             && activities.files.iter().any(|p| glob(p, &file_name(file)))
         {
             return Err(format!(
-                "`{file}` is a file of activities (source `{}` reads it, into `{}`), not of contacts; give it to `qualify eval` or `explain` with `--activities {file}`",
+                "`{file}` is a file of activities (source `{}` reads it, into `{}`), not of contacts; give it with `--activities {file}` (to `eval`, `explain` or `check --data`)",
                 activities.name,
                 activities
                     .activities
