@@ -9,25 +9,7 @@ use std::path::{Path, PathBuf};
 use super::*;
 use crate::data::{DataError, InputFormat};
 use crate::run::{self, Classified, ErrorPolicy, Input, Options, Sink};
-
-/// SplitMix64: small and deterministic.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
-        items[self.below(items.len())]
-    }
-}
+use crate::testing::Rng;
 
 /// How many reasons of each kind were compared, so a test can tell that it exercised them.
 #[derive(Debug, Default)]
