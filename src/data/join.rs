@@ -474,14 +474,23 @@ impl Activities {
     /// The plan by which contacts are decoded when `joins` give them activities: the lists
     /// the activities fill may be absent from the contacts' own records (a contact's list is
     /// the joined one, empty when it has none), so they are not required there.
-    pub fn relaxed(plan: &FieldPlan, joins: &[Activities]) -> FieldPlan {
-        let mut plan = plan.clone();
-        for join in joins {
-            if let Some((slot, _)) = join.target {
-                plan.records[0].fields[slot].optional = true;
-            }
+    pub fn relaxed<'p>(
+        plan: &'p FieldPlan,
+        joins: &[Activities],
+    ) -> std::borrow::Cow<'p, FieldPlan> {
+        let slots: Vec<usize> = joins
+            .iter()
+            .filter_map(|j| j.target)
+            .map(|(slot, _)| slot)
+            .collect();
+        if slots.is_empty() {
+            return std::borrow::Cow::Borrowed(plan);
         }
-        plan
+        let mut plan = plan.clone();
+        for slot in slots {
+            plan.records[0].fields[slot].optional = true;
+        }
+        std::borrow::Cow::Owned(plan)
     }
 
     /// Records that could not be read and whose contact is unknown, in file order: each
@@ -533,37 +542,38 @@ impl Activities {
         let hash = hash_of(key);
         let first = self.first_of(hash);
         let mut group = None;
-        let mut bytes = Vec::new();
+        let failed = |e: io::Error| Box::new(temporary(&self.file, &e));
         for (at, entry) in self.index[first..].iter().enumerate() {
             if entry.hash != hash {
                 break;
             }
-            bytes.clear();
-            if !self.is_key(entry, key, &mut bytes)? {
+            // a contact's activities are held together, so they are bounded as a record is;
+            // a group within the bound is read once, its key being its first frame's
+            if entry.len <= MAX_RECORD_BYTES as u64 {
+                let bytes = self.group(entry).map_err(failed)?;
+                if frame_key(&bytes) != Some(key) {
+                    continue;
+                }
+                self.matched[first + at].store(true, Ordering::Relaxed);
+                group = Some(bytes);
+                break;
+            }
+            if !self.is_key(entry, key)? {
                 continue;
             }
             self.matched[first + at].store(true, Ordering::Relaxed);
-            // a contact's activities are held together, so they are bounded as a record is
-            if entry.len > MAX_RECORD_BYTES as u64 {
-                let mut e = DataError::new(
-                    Code::MalformedJson,
-                    &self.file,
-                    DataProblem::TooManyActivities {
-                        count: entry.rows as usize,
-                        limit: MAX_RECORD_BYTES,
-                    },
-                );
-                e.id = Some(contact.id.clone());
-                if self.format == InputFormat::Csv {
-                    e.code = Code::MalformedCsv;
-                }
-                return Err(Box::new(e));
-            }
-            bytes.clear();
-            self.group(entry, &mut bytes)
-                .map_err(|e| Box::new(temporary(&self.file, &e)))?;
-            group = Some(*entry);
-            break;
+            let code = if self.format == InputFormat::Csv {
+                Code::MalformedCsv
+            } else {
+                Code::MalformedJson
+            };
+            let problem = DataProblem::TooManyActivities {
+                count: entry.rows as usize,
+                limit: MAX_RECORD_BYTES,
+            };
+            let mut e = DataError::new(code, &self.file, problem);
+            e.id = Some(contact.id.clone());
+            return Err(Box::new(e));
         }
         if group.is_none() {
             self.without.fetch_add(1, Ordering::Relaxed);
@@ -575,7 +585,7 @@ impl Activities {
             Value::List(own) => own.to_vec(),
             _ => Vec::new(),
         };
-        if group.is_some() {
+        if let Some(bytes) = &group {
             let mut rest = &bytes[..];
             while let Some((frame, after)) = Frame::parse(rest) {
                 rest = after;
@@ -595,16 +605,13 @@ impl Activities {
     pub fn touch(&self, id: &str) {
         let hash = hash_of(id.as_bytes());
         let first = self.first_of(hash);
-        let mut bytes = Vec::new();
         for (at, entry) in self.index[first..].iter().enumerate() {
             if entry.hash != hash {
                 break;
             }
-            bytes.clear();
-            if self
-                .is_key(entry, id.as_bytes(), &mut bytes)
-                .unwrap_or(false)
-            {
+            // a temporary file that cannot be read here fails the contacts that need it;
+            // this only spares the count of orphans
+            if self.is_key(entry, id.as_bytes()).unwrap_or(false) {
                 self.matched[first + at].store(true, Ordering::Relaxed);
                 return;
             }
@@ -625,29 +632,27 @@ impl Activities {
     }
 
     /// Whether an entry's key is `key` (read into `buf`: the head of its first frame).
-    fn is_key(&self, entry: &Entry, key: &[u8], buf: &mut Vec<u8>) -> Result<bool, Box<DataError>> {
+    fn is_key(&self, entry: &Entry, key: &[u8]) -> Result<bool, Box<DataError>> {
         let head = Entry {
             len: entry.len.min((FRAME_HEAD + key.len()) as u64),
             ..*entry
         };
-        self.group(&head, buf)
+        let buf = self
+            .group(&head)
             .map_err(|e| Box::new(temporary(&self.file, &e)))?;
-        let key_len = u32_at(buf, 0) as usize;
+        let key_len = u32_at(&buf, 0) as usize;
         Ok(key_len == key.len() && buf.get(FRAME_HEAD..FRAME_HEAD + key_len) == Some(key))
     }
 
-    /// Reads an entry's group of frames into `out`.
-    fn group(&self, entry: &Entry, out: &mut Vec<u8>) -> io::Result<()> {
+    /// An entry's group of frames: where it lies in memory, or read from the file.
+    fn group(&self, entry: &Entry) -> io::Result<std::borrow::Cow<'_, [u8]>> {
         let (offset, len) = (entry.offset as usize, entry.len as usize);
-        debug_assert!(entry.len <= usize::MAX as u64);
         match &self.store {
-            Store::Memory(bytes) => {
-                out.extend_from_slice(&bytes[offset..offset + len]);
-                Ok(())
-            }
+            Store::Memory(bytes) => Ok(std::borrow::Cow::Borrowed(&bytes[offset..offset + len])),
             Store::File(file) => {
-                out.resize(len, 0);
-                read_at(file, out, entry.offset)
+                let mut out = vec![0; len];
+                read_at(file, &mut out, entry.offset)?;
+                Ok(std::borrow::Cow::Owned(out))
             }
         }
     }

@@ -299,33 +299,26 @@ fn contact(
     slots: Vec<Value>,
 ) -> Result<Contact, Box<DataError>> {
     let held = typed::take_held_id();
+    let empty = match (&held, slots.get(plan.id_slot)) {
+        (Some(id), _) => id.trim().is_empty(),
+        (None, Some(Value::Str(s))) => s.trim().is_empty(),
+        _ => false,
+    };
+    if empty {
+        let mut e = DataError::new(
+            Code::MissingContactId,
+            file,
+            DataProblem::EmptyId {
+                id_field: plan.id_field.clone(),
+            },
+        );
+        e.line = Some(line);
+        e.column = Some(column);
+        return Err(Box::new(e));
+    }
     let id = match (held, slots.get(plan.id_slot)) {
-        (Some(id), _) if !id.trim().is_empty() => id,
-        (Some(_), _) => {
-            let mut e = DataError::new(
-                Code::MissingContactId,
-                file,
-                DataProblem::EmptyId {
-                    id_field: plan.id_field.clone(),
-                },
-            );
-            e.line = Some(line);
-            e.column = Some(column);
-            return Err(Box::new(e));
-        }
+        (Some(id), _) => id,
         (None, slot) => match slot {
-            Some(Value::Str(s)) if s.trim().is_empty() => {
-                let mut e = DataError::new(
-                    Code::MissingContactId,
-                    file,
-                    DataProblem::EmptyId {
-                        id_field: plan.id_field.clone(),
-                    },
-                );
-                e.line = Some(line);
-                e.column = Some(column);
-                return Err(Box::new(e));
-            }
             Some(Value::Str(s)) => typed::id_text(s),
             Some(Value::Number(n)) if n.fract() == 0.0 && n.abs() < MAX_EXACT_ID as f64 => {
                 let mut id = typed::id_text("");

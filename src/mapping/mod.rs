@@ -690,7 +690,6 @@ impl Parser<'_> {
     /// the field whole beside them.
     fn check_parts(&mut self, parted: &[Parted], whole: &[(String, Range<usize>)]) {
         let mut fields: Vec<&str> = parted.iter().map(|p| p.0.as_str()).collect();
-        fields.dedup();
         fields.sort_unstable();
         fields.dedup();
         for field in fields {

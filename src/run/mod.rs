@@ -255,16 +255,10 @@ pub fn run<S: Sink>(
         consumer.sink.failed(problem)?;
     }
     let mut finished = true;
-    let relaxed;
-    let plan = if options.activities.is_empty() {
-        program.plan()
-    } else {
-        relaxed = data::Activities::relaxed(program.plan(), options.activities);
-        &relaxed
-    };
+    let plan = data::Activities::relaxed(program.plan(), options.activities);
     for (index, input) in inputs.into_iter().enumerate() {
         let name = input.name;
-        let (decoder, pieces) = data::open(input.format, name, input.reader, plan, input.source);
+        let (decoder, pieces) = data::open(input.format, name, input.reader, &plan, input.source);
         let decoder = decoder.joined(options.activities);
         for (header, field, near) in decoder.absent_columns() {
             consumer.tally.absent_columns.push(AbsentColumn {
