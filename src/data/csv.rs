@@ -25,6 +25,27 @@ struct Column {
     header: String,
     /// How a mapping reads its cells.
     read: Option<Box<Read>>,
+    /// Whether a list or record given as JSON is read as the plain reader reads it: no
+    /// option of the column looks at its text.
+    whole: bool,
+}
+
+/// The cells of one row under a [`Header`]: a CSV record's, or a JSON record's at the
+/// header's key paths.
+pub trait Row {
+    /// Cell `at` as text (empty where there is none).
+    fn cell(&self, at: usize) -> &str;
+    /// The value of cell `at` where it was decoded in place (a JSON record's list or
+    /// record), taken out of the row.
+    fn take_value(&mut self, _at: usize) -> Option<Value> {
+        None
+    }
+}
+
+impl Row for ::csv::StringRecord {
+    fn cell(&self, at: usize) -> &str {
+        self.get(at).unwrap_or_default()
+    }
 }
 
 /// A CSV header as the plan (and a mapping) reads it: where each column's values go.
@@ -50,6 +71,33 @@ impl Header {
     /// header of the file equal to it but for letter case).
     pub fn absent(&self) -> &[(String, String, Option<String>)] {
         &self.absent
+    }
+
+    /// For JSON records: the key paths of the cells.
+    pub(crate) fn paths(&self) -> Option<&super::paths::Paths> {
+        self.paths.as_ref()
+    }
+
+    /// The number of cells of a row.
+    pub(crate) fn width(&self) -> usize {
+        self.headers.len()
+    }
+
+    /// For a column whose list or record a JSON record may hold as a value, decoded in
+    /// place as the plain reader decodes it: the field's type and the column's header.
+    pub(crate) fn in_place<'h>(
+        &'h self,
+        plan: &'h FieldPlan,
+        at: usize,
+    ) -> Option<(&'h PlanType, &'h str)> {
+        let column = self.columns.get(at)?.as_ref().filter(|c| c.whole)?;
+        let &(layout, slot) = column.steps.last()?;
+        let ty = &plan.records[layout].fields[slot].ty;
+        matches!(
+            ty,
+            PlanType::List(_) | PlanType::Record(_) | PlanType::Dynamic
+        )
+        .then_some((ty, column.header.as_str()))
     }
 }
 
@@ -281,18 +329,6 @@ pub fn json_row(
     Ok(row)
 }
 
-/// The cells of the JSON record `bytes` under a [`json_header`], as [`json_row`] gives
-/// them, read without building the record; `None` where the full reader must read it
-/// (the record is not what it accepts, or needs its wording of an error).
-pub fn json_row_fast(header: &Header, bytes: &[u8]) -> Option<::csv::StringRecord> {
-    let cells = header.paths.as_ref()?.cells(bytes)?;
-    let mut row = ::csv::StringRecord::with_capacity(bytes.len(), cells.len());
-    for cell in &cells {
-        row.push_field(cell);
-    }
-    Some(row)
-}
-
 /// The id of a JSON object under a [`json_header`] whose cells could not all be read.
 pub fn json_row_id(
     header: &Header,
@@ -348,9 +384,13 @@ fn header_of(
             let mapped = source.columns.iter().find(|c| c.header == header);
             let path = mapped.map_or(header, |c| c.field.as_str());
             let mut column = column(plan, root, path, header)?;
-            column.read = Some(Box::new(
-                mapped.map_or(&source.default, |c| &c.read).clone(),
-            ));
+            let read = mapped.map_or(&source.default, |c| &c.read);
+            column.whole = read.extract.is_none()
+                && read.values.is_empty()
+                && read.split.is_none()
+                && read.part.is_none()
+                && !read.missing.iter().any(|m| m.starts_with(['[', '{']));
+            column.read = Some(Box::new(read.clone()));
             Some(column)
         })
         .collect();
@@ -566,7 +606,7 @@ pub fn rows(
         // the next row; `record` meanwhile holds those of the row before (an empty record
         // would be one allocation a row)
         let bytes = std::mem::replace(record, spare.take().unwrap_or_default());
-        let row = match ::csv::StringRecord::from_byte_record(bytes) {
+        let mut row = match ::csv::StringRecord::from_byte_record(bytes) {
             Ok(row) => row,
             Err(e) => {
                 let field = e.utf8_error().field();
@@ -590,7 +630,7 @@ pub fn rows(
             let id = header.row_id(row.iter().map(Cow::Borrowed), line, plan);
             refuse(problem, None, id)
         } else {
-            decode_row(file, line, plan, header, &row)
+            decode_row(file, line, plan, header, &mut row)
         });
         spare = Some(row.into_byte_record());
         Ok(())
@@ -647,6 +687,7 @@ fn column(plan: &FieldPlan, root: LayoutId, path: &str, header: &str) -> Option<
         steps,
         header: header.trim().to_string(),
         read: None,
+        whole: true,
     })
 }
 
@@ -748,13 +789,18 @@ fn fill(
     plan: &FieldPlan,
     root: LayoutId,
     header: &Header,
-    record: &::csv::StringRecord,
+    record: &mut impl Row,
 ) -> Result<Partial, (FieldError, usize)> {
     let mut partial = Partial::new(plan, root);
     // cells of dates split over columns, combined once the row is read
     let mut parts: Vec<(usize, &Column, &Read)> = Vec::new();
-    for (at, (column, cell)) in header.columns.iter().zip(record.iter()).enumerate() {
+    for (at, column) in header.columns.iter().enumerate() {
         let Some(column) = column else { continue };
+        if let Some(value) = record.take_value(at) {
+            partial.put(plan, &column.steps, value);
+            continue;
+        }
+        let cell = record.cell(at);
         let Some(&(last_layout, last_slot)) = column.steps.last() else {
             continue;
         };
@@ -793,7 +839,7 @@ fn fill(
         let (same, rest): (Vec<_>, Vec<_>) =
             parts.into_iter().partition(|p| p.1.steps == first.steps);
         parts = rest;
-        let value = date_of_parts(&same, record)?;
+        let value = date_of_parts(&same, &*record)?;
         partial.put(plan, &first.steps, value);
     }
     Ok(partial)
@@ -804,7 +850,7 @@ fn fill(
 /// missing or wrong otherwise.
 fn date_of_parts(
     parts: &[(usize, &Column, &Read)],
-    record: &::csv::StringRecord,
+    record: &impl Row,
 ) -> Result<Value, (FieldError, usize)> {
     let mut found = [None::<i16>; 3];
     let mut absent = None;
@@ -815,7 +861,7 @@ fn date_of_parts(
             parent: None,
             segment: Segment::Field(&column.header),
         };
-        let cell = record.get(at).unwrap_or_default().trim();
+        let cell = record.cell(at).trim();
         let slot = part as usize;
         if let Some(year) = read.year {
             found[2] = Some(year);
@@ -882,7 +928,7 @@ pub fn decode_element(
         e.cell = cell;
         Box::new(e)
     };
-    let row = match ::csv::StringRecord::from_byte_record(record) {
+    let mut row = match ::csv::StringRecord::from_byte_record(record) {
         Ok(row) => row,
         Err(e) => {
             let at = e.utf8_error().field();
@@ -903,18 +949,43 @@ pub fn decode_element(
         };
         return Err(refuse(Code::MalformedCsv, problem, None, None));
     }
-    let partial = fill(plan, element, header, &row).map_err(|(f, at)| {
-        refuse(
-            f.code,
-            f.problem,
-            Some(f.field),
-            (!header.json).then_some(at + 1),
-        )
-    })?;
-    let slots = partial.finish(plan, element);
-    check_required_nested(plan, element, &slots, None)
-        .map_err(|f| refuse(f.code, f.problem, Some(f.field), None))?;
-    Ok(Value::Record(Arc::from(slots)))
+    decode_element_row(file, line, plan, element, header, &mut row)
+}
+
+/// [`decode_element`] of a row whose cells are known to be text and as many as the
+/// header's.
+pub fn decode_element_row(
+    file: &str,
+    line: usize,
+    plan: &FieldPlan,
+    element: LayoutId,
+    header: &Header,
+    row: &mut impl Row,
+) -> Result<Value, Box<DataError>> {
+    let refuse = |f: FieldError, cell: Option<usize>| {
+        let mut e = DataError::new(f.code, file, f.problem);
+        e.line = Some(line);
+        e.field = Some(f.field);
+        e.cell = cell;
+        Box::new(e)
+    };
+    let partial = fill(plan, element, header, row)
+        .map_err(|(f, at)| refuse(f, (!header.json).then_some(at + 1)))?;
+    let mut slots = partial.finish(plan, element);
+    let checked = check_required_nested(plan, element, &slots, None);
+    // the element in pooled memory, its slot vector back to the pool
+    let mut record = typed::record(slots.len());
+    match Arc::get_mut(&mut record) {
+        Some(fields) => {
+            for (to, value) in fields.iter_mut().zip(slots.drain(..)) {
+                *to = value;
+            }
+        }
+        None => record = slots.drain(..).collect(),
+    }
+    typed::recycle_slots(slots);
+    checked.map_err(|f| refuse(f, None))?;
+    Ok(Value::Record(record))
 }
 
 /// Decodes one row of cells under `header` (a CSV row, or a JSON record's cells).
@@ -923,9 +994,13 @@ pub fn decode_row(
     line: usize,
     plan: &FieldPlan,
     header: &Header,
-    record: &::csv::StringRecord,
+    record: &mut impl Row,
 ) -> Result<Contact, Box<DataError>> {
-    let id = header.row_id(record.iter().map(Cow::Borrowed), line, plan);
+    let id = header.row_id(
+        (0..header.width()).map(|at| Cow::Borrowed(record.cell(at))),
+        line,
+        plan,
+    );
     let located = |f: FieldError| {
         let mut e = DataError::new(f.code, file, f.problem);
         e.field = Some(f.field);

@@ -688,6 +688,12 @@ impl Activities {
         let record = match self.format {
             InputFormat::Csv => decode_cells(frame.payload),
             InputFormat::Json | InputFormat::Jsonl => {
+                // read in one pass where the fast reader takes the record
+                if let Ok(text) = std::str::from_utf8(frame.payload)
+                    && let Some(mut row) = json::mapped::row(plan, header, text)
+                {
+                    return csv::decode_element_row(file, line, plan, element, header, &mut row);
+                }
                 json_cells(file, frame.payload, line, frame.column, header)?
             }
         };
@@ -705,9 +711,6 @@ fn json_cells(
     column: usize,
     header: &csv::Header,
 ) -> Result<::csv::ByteRecord, Box<DataError>> {
-    if let Some(row) = csv::json_row_fast(header, bytes) {
-        return Ok(row.into_byte_record());
-    }
     let object = json_object(file, bytes, line, column)?;
     match csv::json_row(header, &object) {
         Ok(row) => Ok(row.into_byte_record()),

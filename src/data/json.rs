@@ -10,6 +10,7 @@ use std::sync::Arc;
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 mod fast;
+pub mod mapped;
 
 use super::scan;
 use super::typed::{self, FieldError, FieldPath, Segment};

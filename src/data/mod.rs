@@ -186,9 +186,24 @@ fn mapped_json(
     header: &csv::Header,
     plain: impl Fn() -> Result<Contact, Box<DataError>>,
 ) -> Result<Contact, Box<DataError>> {
-    if let Some(row) = csv::json_row_fast(header, bytes) {
-        return csv::decode_row(file, line, plan, header, &row);
+    if bytes.len() <= MAX_RECORD_BYTES
+        && let Ok(text) = std::str::from_utf8(bytes)
+        && let Some(mut row) = json::mapped::row(plan, header, text)
+    {
+        return csv::decode_row(file, line, plan, header, &mut row);
     }
+    mapped_json_full(file, bytes, line, plan, header, plain)
+}
+
+/// [`mapped_json`] by the full reader: the record parsed whole, then its cells taken.
+fn mapped_json_full(
+    file: &str,
+    bytes: &[u8],
+    line: usize,
+    plan: &FieldPlan,
+    header: &csv::Header,
+    plain: impl Fn() -> Result<Contact, Box<DataError>>,
+) -> Result<Contact, Box<DataError>> {
     let Ok(text) = std::str::from_utf8(bytes) else {
         return plain();
     };
@@ -204,7 +219,7 @@ fn mapped_json(
         Err(json::Strictly::Other) => return plain(),
     };
     match csv::json_row(header, &object) {
-        Ok(row) => csv::decode_row(file, line, plan, header, &row),
+        Ok(mut row) => csv::decode_row(file, line, plan, header, &mut row),
         Err(f) => {
             let mut e = DataError::new(f.code, file, f.problem);
             e.field = Some(f.field);

@@ -1,9 +1,6 @@
-//! A mapping's key paths read from a JSON record without building the record: the record is
-//! checked to be what the full reader accepts (JSON, no key twice in any object; serde_json
-//! into nothing), then walked once along the paths, each value's text taken where it lies.
-//! Whatever is unusual — a path through a value that is not an object, a key with escapes —
-//! is left to the full reader ([`super::json::strict_object`] and [`super::csv::json_row`]), which
-//! words the error; where both read a record, they give the same cells.
+//! A mapping's key paths, as a tree of keys: how a JSON record is walked along them (by
+//! [`super::json::mapped`], which reads records through a mapping) and how the keys of
+//! activities are read from a record before it is decoded ([`Paths::scalars_unchecked`]).
 
 use std::borrow::Cow;
 
@@ -18,20 +15,26 @@ pub struct Paths {
 
 /// The keys of one object that lead somewhere.
 #[derive(Debug, Clone, Default)]
-struct Node {
+pub struct Node {
     keys: Vec<Step>,
 }
 
+/// One key of an object on the way to a column.
 #[derive(Debug, Clone)]
-struct Step {
+pub struct Step {
     key: String,
     /// The column this key's value is (as the whole path written as one key, `literal`).
-    column: Option<(usize, bool)>,
+    pub column: Option<(usize, bool)>,
     /// The keys under this one, for longer paths.
-    child: Option<Node>,
+    pub child: Option<Node>,
 }
 
 impl Node {
+    /// The step of `key`, if it leads somewhere.
+    pub fn find(&self, key: &str) -> Option<&Step> {
+        self.keys.iter().find(|s| s.key == key)
+    }
+
     fn step(&mut self, key: &str) -> &mut Step {
         let at = match self.keys.iter().position(|s| s.key == key) {
             Some(at) => at,
@@ -76,34 +79,25 @@ impl Paths {
         }
     }
 
-    /// The cells of the JSON record `bytes` at the paths: a string as its text, a number as
-    /// serde_json writes it, `true`/`false`, a list or object as its JSON, empty where the
-    /// path leads nowhere or to `null`. `None` when the full reader must read the record.
-    pub fn cells<'b>(&self, bytes: &'b [u8]) -> Option<Vec<Cow<'b, str>>> {
-        self.read(bytes, false)
+    /// The root object's keys.
+    pub fn root(&self) -> &Node {
+        &self.root
     }
 
-    /// Like [`Paths::cells`], but without checking the parts of the record it skips, and
-    /// `None` also where a path leads to a list or an object: for the keys of activities,
-    /// read before the record is (a record found bad later is an error of its contact).
+    /// The text at each path of the JSON record `bytes` (a string as its text, a number as
+    /// serde_json writes it, `true`/`false`, empty where the path leads nowhere or to
+    /// `null`), read without checking the parts of the record it skips; `None` where a
+    /// path leads to a list or an object, or the record is unusual (the full reader then
+    /// decides): for the keys of activities, read before the record is (a record found bad
+    /// later is an error of its contact).
     pub fn scalars_unchecked<'b>(&self, bytes: &'b [u8]) -> Option<Vec<Cow<'b, str>>> {
-        self.read(bytes, true)
-    }
-
-    fn read<'b>(&self, bytes: &'b [u8], keys: bool) -> Option<Vec<Cow<'b, str>>> {
-        // only JSON without a key twice in any object is walked (what the full reader
-        // accepts): the walk below need not check what it skips
-        if !keys && !strict_json(bytes) {
-            return None;
-        }
-        let scalars = keys;
         let mut cells: Vec<Option<(Cow<'b, str>, bool)>> = vec![None; self.columns];
         let mut s = Scanner { bytes, pos: 0 };
         s.ws();
         if bytes.get(s.pos) != Some(&b'{') {
             return None;
         }
-        walk(&mut s, &self.root, &mut cells, scalars)?;
+        walk(&mut s, &self.root, &mut cells)?;
         Some(
             cells
                 .into_iter()
@@ -113,89 +107,11 @@ impl Paths {
     }
 }
 
-/// Whether `bytes` are one JSON value with no key twice in any object, checked without
-/// building the value.
-fn strict_json(bytes: &[u8]) -> bool {
-    use serde::de::{self, Deserialize, DeserializeSeed, MapAccess, SeqAccess, Visitor};
-
-    /// Any value, checked and dropped.
-    struct Checked;
-    /// A key, borrowed from the text where it has no escapes.
-    struct Key<'de>(Cow<'de, str>);
-
-    impl<'de> Deserialize<'de> for Checked {
-        fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            d.deserialize_any(Checked)
-        }
-    }
-    impl<'de> Visitor<'de> for Checked {
-        type Value = Checked;
-        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str("a JSON value")
-        }
-        fn visit_bool<E>(self, _: bool) -> Result<Checked, E> {
-            Ok(Checked)
-        }
-        fn visit_i64<E>(self, _: i64) -> Result<Checked, E> {
-            Ok(Checked)
-        }
-        fn visit_u64<E>(self, _: u64) -> Result<Checked, E> {
-            Ok(Checked)
-        }
-        fn visit_f64<E>(self, _: f64) -> Result<Checked, E> {
-            Ok(Checked)
-        }
-        fn visit_str<E>(self, _: &str) -> Result<Checked, E> {
-            Ok(Checked)
-        }
-        fn visit_unit<E>(self) -> Result<Checked, E> {
-            Ok(Checked)
-        }
-        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Checked, A::Error> {
-            while seq.next_element::<Checked>()?.is_some() {}
-            Ok(Checked)
-        }
-        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Checked, A::Error> {
-            let mut keys: Vec<Cow<'de, str>> = Vec::new();
-            while let Some(Key(key)) = map.next_key_seed(KeySeed)? {
-                if keys.contains(&key) {
-                    return Err(de::Error::custom("duplicate key"));
-                }
-                keys.push(key);
-                map.next_value::<Checked>()?;
-            }
-            Ok(Checked)
-        }
-    }
-    struct KeySeed;
-    impl<'de> DeserializeSeed<'de> for KeySeed {
-        type Value = Key<'de>;
-        fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Key<'de>, D::Error> {
-            d.deserialize_str(KeySeed)
-        }
-    }
-    impl<'de> Visitor<'de> for KeySeed {
-        type Value = Key<'de>;
-        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str("a key")
-        }
-        fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Key<'de>, E> {
-            Ok(Key(Cow::Borrowed(v)))
-        }
-        fn visit_str<E>(self, v: &str) -> Result<Key<'de>, E> {
-            Ok(Key(Cow::Owned(v.to_string())))
-        }
-    }
-    let mut de = serde_json::Deserializer::from_slice(bytes);
-    Checked::deserialize(&mut de).is_ok() && de.end().is_ok()
-}
-
-/// Walks the object at the scanner (known to be valid JSON) along `node`.
+/// Walks the object at the scanner along `node`.
 fn walk<'b>(
     s: &mut Scanner<'b>,
     node: &Node,
     cells: &mut [Option<(Cow<'b, str>, bool)>],
-    scalars: bool,
 ) -> Option<()> {
     s.eat(b'{')?;
     loop {
@@ -218,18 +134,19 @@ fn walk<'b>(
                 let at = s.pos;
                 match (step.column, &step.child) {
                     (Some((column, literal)), None) => {
-                        if scalars && matches!(s.bytes.get(at), Some(b'{' | b'[')) {
+                        if matches!(s.bytes.get(at), Some(b'{' | b'[')) {
                             return None;
                         }
-                        let text = value(s)?;
-                        // the path written as one key wins over the path key by key
+                        let text = value(s)?.unwrap_or(Cow::Borrowed(""));
+                        // the path written as one key wins over the path key by key, even
+                        // when it is `null`
                         match &cells[column] {
                             Some((_, true)) if !literal => {}
-                            _ => cells[column] = text.map(|t| (t, literal)),
+                            _ => cells[column] = Some((text, literal)),
                         }
                     }
                     (None, Some(child)) => match s.bytes.get(at) {
-                        Some(b'{') => walk(s, child, cells, scalars)?,
+                        Some(b'{') => walk(s, child, cells)?,
                         Some(b'n') => {
                             s.skip_value()?;
                         }
@@ -274,14 +191,8 @@ fn value<'b>(s: &mut Scanner<'b>) -> Option<Option<Cow<'b, str>>> {
                 std::str::from_utf8(&s.bytes[start..s.pos]).ok()?,
             )))
         }
-        b'{' | b'[' => {
-            s.skip_value()?;
-            // a list or object as its JSON text, as written: the record was checked whole,
-            // and the cell is read as JSON again (the full reader writes it compact, which
-            // reads the same)
-            let raw = std::str::from_utf8(&s.bytes[start..s.pos]).ok()?;
-            Some(Some(Cow::Borrowed(raw)))
-        }
+        // a list or object is no key
+        b'{' | b'[' => None,
         _ => {
             s.skip_value()?;
             let raw = std::str::from_utf8(&s.bytes[start..s.pos]).ok()?;

@@ -43,6 +43,17 @@ type Result<T> = std::result::Result<T, Refused>;
 
 /// Decodes one whole JSON text with `seed`: the value, then nothing but whitespace.
 pub fn decode<'de, S: DeserializeSeed<'de>>(text: &'de str, seed: S) -> Result<S::Value> {
+    read(text, seed, false)
+}
+
+/// [`decode`], refusing also a key that appears twice in any object of the text, read or
+/// skipped, and any key with an escape (which might spell another key): what the full
+/// reader of mapped records refuses, where every key may matter.
+pub fn decode_strict<'de, S: DeserializeSeed<'de>>(text: &'de str, seed: S) -> Result<S::Value> {
+    read(text, seed, true)
+}
+
+fn read<'de, S: DeserializeSeed<'de>>(text: &'de str, seed: S, strict: bool) -> Result<S::Value> {
     let bytes = text.as_bytes();
     let mut reader = Reader {
         text,
@@ -50,6 +61,7 @@ pub fn decode<'de, S: DeserializeSeed<'de>>(text: &'de str, seed: S) -> Result<S
         pos: 0,
         depth: 0,
         scratch: String::new(),
+        strict: strict.then(Keys::default),
     };
     let value = seed.deserialize(&mut reader)?;
     reader.ws();
@@ -86,6 +98,14 @@ fn has_special(word: u64) -> bool {
     (quote | backslash | control) != 0
 }
 
+/// A key's first 8 bytes as a word (zeros past its end).
+fn key_head(key: &[u8]) -> u64 {
+    let mut word = [0u8; 8];
+    let n = key.len().min(8);
+    word[..n].copy_from_slice(&key[..n]);
+    u64::from_le_bytes(word)
+}
+
 struct Reader<'de> {
     text: &'de str,
     bytes: &'de [u8],
@@ -94,6 +114,18 @@ struct Reader<'de> {
     depth: usize,
     /// A string with escapes, decoded.
     scratch: String,
+    /// In strict mode, the keys of the objects open around `pos`.
+    strict: Option<Keys>,
+}
+
+/// The keys met so far in each open object, as spans of the text: a key twice is found by
+/// comparing it with its object's earlier keys (objects have few).
+#[derive(Default)]
+struct Keys {
+    /// Each key's first 8 bytes ([`key_head`]) and its range.
+    spans: Vec<(u64, usize, usize)>,
+    /// Where each open object's keys start in `spans`.
+    marks: Vec<usize>,
 }
 
 /// A string's text: borrowed from the record, or decoded into the scratch buffer.
@@ -129,6 +161,45 @@ impl<'de> Reader<'de> {
         if self.depth > MAX_NESTING {
             return Err(Refused);
         }
+        Ok(())
+    }
+
+    /// Notes that an object opens (strict mode keeps its keys apart).
+    fn object_opens(&mut self) {
+        if let Some(keys) = &mut self.strict {
+            keys.marks.push(keys.spans.len());
+        }
+    }
+
+    /// Notes that the innermost open object closes.
+    fn object_closes(&mut self) {
+        if let Some(keys) = &mut self.strict
+            && let Some(mark) = keys.marks.pop()
+        {
+            keys.spans.truncate(mark);
+        }
+    }
+
+    /// In strict mode, checks the key just read (its quotes at `start` and `self.pos - 1`):
+    /// refused when it has an escape or its object had it before.
+    fn key_read(&mut self, start: usize) -> Result<()> {
+        let Some(keys) = &mut self.strict else {
+            return Ok(());
+        };
+        let key = self.bytes.get(start + 1..self.pos - 1).ok_or(Refused)?;
+        if key.contains(&b'\\') {
+            return Err(Refused);
+        }
+        let from = keys.marks.last().copied().unwrap_or(0);
+        // most keys differ in length or in their first bytes, compared as one word
+        let head = key_head(key);
+        let bytes = self.bytes;
+        if keys.spans[from..].iter().any(|&(h, a, b)| {
+            h == head && b - a == key.len() && (key.len() <= 8 || &bytes[a..b] == key)
+        }) {
+            return Err(Refused);
+        }
+        keys.spans.push((head, start + 1, self.pos - 1));
         Ok(())
     }
 
@@ -335,6 +406,7 @@ impl<'de> Reader<'de> {
                     }
                     if object {
                         objects |= 1 << level;
+                        self.object_opens();
                     } else {
                         objects &= !(1 << level);
                     }
@@ -343,7 +415,9 @@ impl<'de> Reader<'de> {
                         b'}' if object => closed = true,
                         b']' if !object => closed = true,
                         b'"' if object => {
+                            let start = self.pos;
                             self.skip_string()?;
+                            self.key_read(start)?;
                             self.ws();
                             self.eat(b':')?;
                             continue 'value;
@@ -356,13 +430,23 @@ impl<'de> Reader<'de> {
                 b'f' => self.word(b"false")?,
                 b'n' => self.word(b"null")?,
                 b'-' | b'0'..=b'9' => {
-                    self.number()?;
+                    let start = self.pos;
+                    let (whole, digits) = self.number()?;
+                    // the full reader builds every value, and refuses a number out of range
+                    // (`1e400`) wherever it is
+                    if self.strict.is_some() && !(whole && digits.is_some()) {
+                        serde_json::from_slice::<f64>(&self.bytes[start..self.pos])
+                            .map_err(|_| Refused)?;
+                    }
                 }
                 _ => return Err(Refused),
             }
             // after a value (or at the close of an empty list or object)
             loop {
                 if std::mem::take(&mut closed) {
+                    if objects & (1 << (self.depth - base - 1)) != 0 {
+                        self.object_closes();
+                    }
                     self.pos += 1;
                     self.depth -= 1;
                 }
@@ -379,7 +463,9 @@ impl<'de> Reader<'de> {
                             if self.peek() != Some(b'"') {
                                 return Err(Refused);
                             }
+                            let start = self.pos;
                             self.skip_string()?;
+                            self.key_read(start)?;
                             self.ws();
                             self.eat(b':')?;
                         }
@@ -402,6 +488,7 @@ impl<'de> de::Deserializer<'de> for &mut Reader<'de> {
         match self.peek().ok_or(Refused)? {
             b'{' => {
                 self.open()?;
+                self.object_opens();
                 let mut entries = Entries {
                     reader: &mut *self,
                     first: true,
@@ -412,6 +499,7 @@ impl<'de> de::Deserializer<'de> for &mut Reader<'de> {
                 if !entries.done {
                     return Err(Refused);
                 }
+                self.object_closes();
                 self.depth -= 1;
                 Ok(value)
             }
@@ -515,7 +603,9 @@ impl<'de> MapAccess<'de> for &mut Entries<'_, 'de> {
         if r.peek() != Some(b'"') {
             return Err(Refused);
         }
+        let start = r.pos;
         let key = seed.deserialize(&mut *r)?;
+        r.key_read(start)?;
         r.ws();
         r.eat(b':')?;
         Ok(Some(key))

@@ -1,4 +1,5 @@
-//! The key paths read without building the record give the cells the full reader gives.
+//! The keys of activities read without building the record are the cells the full reader
+//! gives.
 
 use super::*;
 use crate::testing::Rng;
@@ -48,7 +49,7 @@ fn same(cells: Vec<String>) -> Vec<String> {
 
 fn fast(paths: &[String], text: &str) -> Option<Vec<String>> {
     Paths::new(paths)
-        .cells(text.as_bytes())
+        .scalars_unchecked(text.as_bytes())
         .map(|cells| cells.into_iter().map(Cow::into_owned).collect())
 }
 
@@ -65,16 +66,17 @@ fn cells_of_api_shaped_records() {
     .map(String::from)
     .to_vec();
     let text = r#"{"id": "1", "properties": {"email": "a\u0040b", "n": 1.50, "skip": [1, {"z": 2}]},
-                   "a": {"b": null}, "tags": ["t", 2], "x.y": true, "x": {"y": false}}"#;
+                   "a": {"b": null}, "tags": "t", "x.y": true, "x": {"y": false}}"#;
     let got = fast(&paths, text).expect("read fast");
-    assert_eq!(got, ["1", "a@b", "1.5", "", r#"["t", 2]"#, "true"]);
+    assert_eq!(got, ["1", "a@b", "1.5", "", "t", "true"]);
     assert_eq!(Some(same(got)), full(&paths, text).map(same));
-    // what the full reader refuses or must word is left to it
+    // a path written as one key wins even when it is null
+    let got = fast(&paths, r#"{"x.y": null, "x": {"y": false}}"#).expect("read fast");
+    assert_eq!(got[5], "");
+    // what the full reader must word is left to it
     for refused in [
-        r#"{"id": "1", "id": "2"}"#,
-        r#"{"id": "1", "deep": {"k": 1, "k": 2}}"#,
         r#"{"id": "1", "properties": "none"}"#,
-        r#"{"id": 1,}"#,
+        r#"{"id": "1", "tags": ["t"]}"#,
         r#"["id"]"#,
         r#"{"i\u0064": "1"}"#,
     ] {
@@ -124,7 +126,7 @@ fn value(rng: &mut Rng, depth: usize, out: &mut String) {
 }
 
 #[test]
-fn read_fast_or_not_the_cells_are_the_full_readers() {
+fn read_fast_or_not_the_keys_are_the_full_readers_cells() {
     let mut rng = Rng(11);
     let paths: Vec<String> = ["id", "a", "a.b", "b.c", "a.b.c", "n", "c.a.b"]
         .map(String::from)
@@ -142,15 +144,15 @@ fn read_fast_or_not_the_cells_are_the_full_readers() {
         }
         text.push('}');
         for paths in [&paths[..], &paths[..1], &paths[2..4]] {
-            if let Some(got) = fast(paths, &text) {
+            // keys are read before the record is checked: only records the full reader
+            // takes are compared
+            if let Some(got) = fast(paths, &text)
+                && let Some(want) = full(paths, &text)
+            {
                 fast_reads += 1;
-                assert_eq!(
-                    Some(same(got)),
-                    full(paths, &text).map(same),
-                    "{text} {paths:?}"
-                );
+                assert_eq!(same(got), same(want), "{text} {paths:?}");
             }
         }
     }
-    assert!(fast_reads > 20_000, "{fast_reads}");
+    assert!(fast_reads > 15_000, "{fast_reads}");
 }

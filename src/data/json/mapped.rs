@@ -1,0 +1,329 @@
+//! A JSON record read through a mapping in one pass: the fast reader walks the record
+//! along the header's key paths, each scalar's text taken where it lies (for the column's
+//! options to read as a CSV cell's), each list or record a column reads whole decoded in
+//! place by the plan's seeds, as the plain reader decodes it.
+//!
+//! It reads strictly what the full reader of mapped records accepts (valid JSON, no key
+//! twice in any object, paths only through objects), and gives the cells that reader gives;
+//! anything else — a key with an escape, a number it leaves to serde_json, a list where a
+//! column wants text — is refused, and the full reader ([`super::strict_object`], then
+//! [`crate::data::csv::json_row`]) reads the record and words any error. A test holds the
+//! two to the same contacts.
+
+use std::cell::RefCell;
+use std::fmt::{self, Write as _};
+
+use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
+
+use super::{Failure, RecordOrNull, RecordSeed, ValueSeed, fast};
+use crate::compile::{FieldPlan, PlanType};
+use crate::data::csv::{Header, Row};
+use crate::data::paths::{Node, Step};
+use crate::data::typed::{FieldPath, Segment};
+use crate::semantics::Value;
+
+/// One cell of a mapped record.
+enum Cell {
+    /// Nothing at the path, or `null`.
+    Empty,
+    /// Text of the record without escapes: its byte range.
+    Span(usize, usize),
+    /// Text in the row's own buffer (a string with escapes, a number as serde_json writes
+    /// it): its byte range there.
+    Own(usize, usize),
+    Bool(bool),
+    /// A list or record decoded in place.
+    Value(Value),
+}
+
+/// The cells of one JSON record under a mapping's header.
+pub struct MappedRow<'b> {
+    text: &'b str,
+    /// Each cell, and whether the path written as one key (`"a.b"`) gave it: that one wins
+    /// over the path key by key, as in the full reader.
+    cells: Vec<(Cell, bool)>,
+    own: String,
+}
+
+/// A row's cells and its own text.
+type Buffers = (Vec<(Cell, bool)>, String);
+
+thread_local! {
+    /// Emptied buffers of rows read on this thread, for the next rows.
+    static POOL: RefCell<Vec<Buffers>> = const { RefCell::new(Vec::new()) };
+}
+
+impl Drop for MappedRow<'_> {
+    fn drop(&mut self) {
+        let mut cells = std::mem::take(&mut self.cells);
+        let mut own = std::mem::take(&mut self.own);
+        cells.clear();
+        own.clear();
+        POOL.with_borrow_mut(|pool| {
+            if pool.len() < 8 {
+                pool.push((cells, own));
+            }
+        });
+    }
+}
+
+impl Row for MappedRow<'_> {
+    fn cell(&self, at: usize) -> &str {
+        match self.cells.get(at) {
+            Some((Cell::Span(a, b), _)) => self.text.get(*a..*b).unwrap_or_default(),
+            Some((Cell::Own(a, b), _)) => self.own.get(*a..*b).unwrap_or_default(),
+            Some((Cell::Bool(true), _)) => "true",
+            Some((Cell::Bool(false), _)) => "false",
+            // a value decoded in place is taken before any text of its cell is asked for
+            Some((Cell::Empty | Cell::Value(_), _)) | None => "",
+        }
+    }
+
+    fn take_value(&mut self, at: usize) -> Option<Value> {
+        let cell = self.cells.get_mut(at)?;
+        match std::mem::replace(&mut cell.0, Cell::Empty) {
+            Cell::Value(v) => Some(v),
+            other => {
+                cell.0 = other;
+                None
+            }
+        }
+    }
+}
+
+/// The cells of the JSON record `text` under `header` (a header of key paths), or `None`
+/// where the full reader must read it.
+pub fn row<'b>(plan: &FieldPlan, header: &Header, text: &'b str) -> Option<MappedRow<'b>> {
+    let paths = header.paths()?;
+    let (cells, own) = POOL.with_borrow_mut(Vec::pop).unwrap_or_default();
+    let mut row = MappedRow { text, cells, own };
+    row.cells
+        .resize_with(header.width(), || (Cell::Empty, false));
+    // the failure a seed records is not needed: a refused record is read again
+    let failure = RefCell::new(None);
+    let walk = Walk {
+        plan,
+        header,
+        base: text.as_ptr() as usize,
+        failure: &failure,
+    };
+    let seed = NodeSeed {
+        walk: &walk,
+        node: paths.root(),
+        root: true,
+        row: &mut row,
+    };
+    fast::decode_strict(text, seed).ok()?;
+    Some(row)
+}
+
+/// What every seed of one record shares.
+struct Walk<'a> {
+    plan: &'a FieldPlan,
+    header: &'a Header,
+    /// Where the record's text starts in memory: a borrowed string's place in it.
+    base: usize,
+    failure: &'a RefCell<Option<Failure>>,
+}
+
+/// Refuses the record (the fast reader's error says only that).
+fn refuse<E: de::Error>() -> E {
+    E::custom("left to the full reader")
+}
+
+/// An object whose keys lead along `node` (the record itself where `root`).
+struct NodeSeed<'a, 'r, 'b> {
+    walk: &'a Walk<'a>,
+    node: &'a Node,
+    root: bool,
+    row: &'r mut MappedRow<'b>,
+}
+
+impl<'de> DeserializeSeed<'de> for NodeSeed<'_, '_, '_> {
+    type Value = ();
+
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for NodeSeed<'_, '_, '_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(step) = map.next_key_seed(StepSeed(self.node))? {
+            let Some(step) = step else {
+                map.next_value::<IgnoredAny>()?;
+                continue;
+            };
+            match (step.column, &step.child) {
+                (Some((at, literal)), None) => {
+                    // the path written as one key wins over the path key by key
+                    if !literal && self.row.cells[at].1 {
+                        map.next_value::<IgnoredAny>()?;
+                        continue;
+                    }
+                    let cell = map.next_value_seed(LeafSeed {
+                        walk: self.walk,
+                        at,
+                        row: &mut *self.row,
+                    })?;
+                    self.row.cells[at] = (cell, literal);
+                }
+                (None, Some(child)) => map.next_value_seed(NodeSeed {
+                    walk: self.walk,
+                    node: child,
+                    root: false,
+                    row: &mut *self.row,
+                })?,
+                // a key that is both a column and the start of a longer path
+                _ => return Err(refuse()),
+            }
+        }
+        Ok(())
+    }
+
+    // a path through `null` leads nowhere; the record itself must be an object
+    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+        if self.root { Err(refuse()) } else { Ok(()) }
+    }
+}
+
+/// A key, as the step of `node` it is (if any).
+struct StepSeed<'a>(&'a Node);
+
+impl<'de, 'a> DeserializeSeed<'de> for StepSeed<'a> {
+    type Value = Option<&'a Step>;
+
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Option<&'a Step>, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl<'de, 'a> Visitor<'de> for StepSeed<'a> {
+    type Value = Option<&'a Step>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a key")
+    }
+
+    fn visit_str<E: de::Error>(self, key: &str) -> Result<Option<&'a Step>, E> {
+        Ok(self.0.find(key))
+    }
+}
+
+/// The value of column `at`.
+struct LeafSeed<'a, 'r, 'b> {
+    walk: &'a Walk<'a>,
+    at: usize,
+    row: &'r mut MappedRow<'b>,
+}
+
+impl LeafSeed<'_, '_, '_> {
+    /// A cell of text written into the row's own buffer.
+    fn own(self, write: impl FnOnce(&mut String)) -> Cell {
+        let start = self.row.own.len();
+        write(&mut self.row.own);
+        Cell::Own(start, self.row.own.len())
+    }
+
+    /// The seed that decodes the column's list or record in place, if it reads one whole.
+    fn in_place<R>(&self, decode: impl FnOnce(ValueSeed<'_>) -> R) -> Option<R> {
+        let (ty, header) = self.walk.header.in_place(self.walk.plan, self.at)?;
+        let path = FieldPath {
+            parent: None,
+            segment: Segment::Field(header),
+        };
+        Some(decode(ValueSeed {
+            plan: self.walk.plan,
+            ty,
+            path: &path,
+            failure: self.walk.failure,
+            id: false,
+        }))
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for LeafSeed<'_, '_, '_> {
+    type Value = Cell;
+
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Cell, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for LeafSeed<'_, '_, '_> {
+    type Value = Cell;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a value")
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Cell, E> {
+        Ok(Cell::Empty)
+    }
+
+    fn visit_bool<E: de::Error>(self, b: bool) -> Result<Cell, E> {
+        Ok(Cell::Bool(b))
+    }
+
+    // numbers as the full reader writes them: whole ones in digits, others as serde_json
+    // writes an `f64`
+    fn visit_u64<E: de::Error>(self, n: u64) -> Result<Cell, E> {
+        Ok(self.own(|out| {
+            let _ = write!(out, "{n}");
+        }))
+    }
+
+    fn visit_i64<E: de::Error>(self, n: i64) -> Result<Cell, E> {
+        Ok(self.own(|out| {
+            let _ = write!(out, "{n}");
+        }))
+    }
+
+    fn visit_f64<E: de::Error>(self, n: f64) -> Result<Cell, E> {
+        let number = serde_json::Number::from_f64(n).ok_or_else(refuse)?;
+        Ok(self.own(|out| {
+            let _ = write!(out, "{number}");
+        }))
+    }
+
+    fn visit_borrowed_str<E: de::Error>(self, s: &'de str) -> Result<Cell, E> {
+        let start = (s.as_ptr() as usize).wrapping_sub(self.walk.base);
+        Ok(Cell::Span(start, start + s.len()))
+    }
+
+    fn visit_str<E: de::Error>(self, s: &str) -> Result<Cell, E> {
+        Ok(self.own(|out| out.push_str(s)))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Cell, A::Error> {
+        let decoded = self.in_place(|seed| match seed.ty {
+            PlanType::List(_) | PlanType::Dynamic => seed.visit_seq(seq).map(Cell::Value),
+            _ => Err(refuse()),
+        });
+        decoded.unwrap_or_else(|| Err(refuse()))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Cell, A::Error> {
+        let decoded = self.in_place(|seed| match seed.ty {
+            PlanType::Record(layout) => RecordOrNull(RecordSeed {
+                plan: seed.plan,
+                layout: *layout,
+                path: Some(seed.path),
+                failure: seed.failure,
+            })
+            .visit_map(map)
+            .map(Cell::Value),
+            _ => Err(refuse()),
+        });
+        decoded.unwrap_or_else(|| Err(refuse()))
+    }
+}
+
+#[cfg(test)]
+mod tests;

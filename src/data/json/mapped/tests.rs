@@ -1,0 +1,212 @@
+//! The one-pass reader of mapped records gives what the full reader gives, on generated
+//! and mangled records under mappings with and without options.
+
+use super::*;
+use crate::compile::Program;
+use crate::data::{Contact, DataError, csv};
+use crate::source::SourceMap;
+use crate::testing::Rng;
+
+const RULES: &str = "schema contact {\n  id: string\n  n: number?\n  b: bool?\n  s: string?\n  \
+     e: one of \"x\", \"y\"?\n  t: datetime?\n  company: { size: number?, industry: string? }?\n  \
+     events: list of { kind: string, at: datetime? }?\n  tags: list of string?\n}\n\
+     let a = n > 1 and b and s == \"s\" and e == \"x\" and t within 1 day\n\
+     let c = company.size > 1 and company.industry == \"i\" and (tags ?? []) contains \"t\"\n\
+     let d = any v in events: v.kind == \"call\" and v.at within 1 day\n";
+
+/// Mappings of one source each: fields under their own names; key paths of an API's
+/// shape; and options that read the cells' text.
+const MAPPINGS: &[&str] = &[
+    "[source.plain]\n",
+    "[source.api]\n[source.api.columns]\n\"properties.n\" = \"n\"\n\"properties.b\" = \"b\"\n\
+     \"properties.s\" = \"s\"\n\"a.b\" = \"e\"\n\"c.a.b\" = \"company\"\n\"properties.events\" = \"events\"\n",
+    "[source.options]\nmissing = [\"N/A\", \"-1\", \"[]\"]\ntrue = [\"Y\"]\nfalse = [\"N\"]\n\
+     timezone = \"UTC\"\n[source.options.columns]\n\"tags\" = { field = \"tags\", split = \";\" }\n\
+     \"e\" = { field = \"e\", values = { \"Ex\" = \"x\" }, case = \"fold\" }\n",
+];
+
+fn program() -> Program {
+    crate::data::tests::plan(RULES)
+}
+
+fn header(program: &Program, toml: &str) -> csv::Header {
+    let mut sources = SourceMap::new();
+    sources.add("t.qual", RULES);
+    let (checked, _) = crate::front_end(&sources, &Default::default());
+    let checked = checked.expect("checks");
+    let file = sources.add("qualify.toml", toml);
+    let mapping = crate::mapping::parse(toml, file, checked.rules()).expect("a mapping");
+    csv::json_header("f", program.plan(), &mapping.sources[0], 0).expect("a header")
+}
+
+const KEYS: &[&str] = &[
+    "id",
+    "n",
+    "b",
+    "s",
+    "e",
+    "t",
+    "company",
+    "size",
+    "industry",
+    "events",
+    "kind",
+    "at",
+    "tags",
+    "properties",
+    "a",
+    "c",
+    "a.b",
+    "c.a.b",
+    "properties.n",
+    "zz",
+    "i\\u0064",
+];
+
+const SCALARS: &[&str] = &[
+    "null",
+    "true",
+    "false",
+    "0",
+    "-0",
+    "7",
+    "-7",
+    "12.5",
+    "1e3",
+    "2.5E-3",
+    "12345678901234567890",
+    "1e400",
+    "\"\"",
+    "\"s\"",
+    "\"x\"",
+    "\"Ex\"",
+    "\"y\"",
+    "\"i\"",
+    "\"t;u\"",
+    "\"call\"",
+    "\"Y\"",
+    "\"N\"",
+    "\"N/A\"",
+    "\"-1\"",
+    "\"[]\"",
+    "\"42\"",
+    "\"yes\"",
+    "\"2026-11-17T10:00:00Z\"",
+    "\"2026-11-17 10:00\"",
+    "\"2026-11-17T10:00:00\"",
+    "\"a\\\"b\"",
+    "\"\\u00e9\\n\"",
+];
+
+fn value(rng: &mut Rng, depth: usize, out: &mut String) {
+    match rng.below(if depth == 0 { 3 } else { 6 }) {
+        0..=2 => out.push_str(rng.pick(SCALARS)),
+        3 => {
+            out.push('[');
+            for i in 0..rng.below(4) {
+                if i > 0 {
+                    out.push_str(rng.pick(&[",", ", "]));
+                }
+                value(rng, depth - 1, out);
+            }
+            out.push(']');
+        }
+        _ => object(rng, depth - 1, out),
+    }
+}
+
+fn object(rng: &mut Rng, depth: usize, out: &mut String) {
+    out.push('{');
+    for i in 0..rng.below(6) {
+        if i > 0 {
+            out.push_str(rng.pick(&[",", ", ", " ,\n"]));
+        }
+        out.push('"');
+        out.push_str(rng.pick(KEYS));
+        out.push_str(rng.pick(&["\":", "\": "]));
+        value(rng, depth, out);
+    }
+    out.push('}');
+}
+
+/// A record: an object with an id mostly, perhaps mangled.
+fn record(rng: &mut Rng) -> Vec<u8> {
+    let mut text = String::from(rng.pick(&["{\"id\": \"c1\", ", "{\"id\": 7, ", "{"]));
+    let mut rest = String::new();
+    object(rng, 3, &mut rest);
+    text.push_str(&rest[1..]);
+    text.push_str(rng.pick(&["", " ", " x", "}"]));
+    let mut bytes = text.into_bytes();
+    if rng.below(4) == 0 {
+        let alphabet: &[u8] = b"{}[],:\"\\ 0-.e\xc3\xa9\xff";
+        let at = rng.below(bytes.len());
+        bytes[at] = alphabet[rng.below(alphabet.len())];
+    }
+    bytes
+}
+
+fn shown(result: &Result<Contact, Box<DataError>>) -> String {
+    format!("{result:?}")
+}
+
+#[test]
+fn read_in_one_pass_or_not_a_mapped_record_is_what_the_full_reader_makes_of_it() {
+    let program = program();
+    let plan = program.plan();
+    for (n, toml) in MAPPINGS.iter().enumerate() {
+        let header = header(&program, toml);
+        let mut rng = Rng(40 + n as u64);
+        let (mut fast, mut decoded) = (0, 0);
+        for _ in 0..20_000 {
+            let bytes = record(&mut rng);
+            let plain = || crate::data::json::decode_line("f", &bytes, 3, plan);
+            let full = crate::data::mapped_json_full("f", &bytes, 3, plan, &header, plain);
+            let both = crate::data::mapped_json("f", &bytes, 3, plan, &header, plain);
+            let text = String::from_utf8_lossy(&bytes);
+            assert_eq!(shown(&both), shown(&full), "{toml}\n{text}");
+            let read = std::str::from_utf8(&bytes)
+                .ok()
+                .and_then(|text| row(plan, &header, text))
+                .is_some();
+            fast += usize::from(read);
+            decoded += usize::from(full.is_ok());
+            for contact in [full, both].into_iter().flatten() {
+                contact.recycle();
+            }
+        }
+        // the one pass is worth having only if it reads most records that decode
+        assert!(
+            fast * 10 >= decoded * 9 && decoded > 500,
+            "{toml}: read {fast} in one pass of {decoded} that decode"
+        );
+    }
+}
+
+#[test]
+fn a_key_twice_anywhere_or_an_escaped_key_is_left_to_the_full_reader() {
+    let program = program();
+    let plan = program.plan();
+    let header = header(&program, MAPPINGS[1]);
+    let fast = |text: &str| row(plan, &header, text).is_some();
+    assert!(fast(
+        r#"{"id": "1", "properties": {"n": 2, "events": [{"kind": "call"}]}, "zz": {"q": [1]}}"#
+    ));
+    for refused in [
+        r#"{"id": "1", "id": "2"}"#,
+        r#"{"id": "1", "zz": {"q": 1, "q": 2}}"#,
+        r#"{"id": "1", "zz": [{"q": 1}, {"r": 1, "r": 2}]}"#,
+        r#"{"id": "1", "zz": {"properties_a": 1, "q": 0, "properties_a": 2}}"#,
+        r#"{"id": "1", "properties": {"events": [{"kind": "a", "kind": "b"}]}}"#,
+        r#"{"id": "1", "properties": "none"}"#,
+        r#"{"i\u0064": "1"}"#,
+        r#"{"id": 1,}"#,
+        r#"["id"]"#,
+        "null",
+    ] {
+        assert!(!fast(refused), "{refused}");
+    }
+    // keys may repeat in different objects
+    assert!(fast(
+        r#"{"id": "1", "zz": {"id": 1, "q": {"id": 2}}, "q": [{"id": 3}]}"#
+    ));
+}
