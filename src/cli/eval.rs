@@ -202,6 +202,10 @@ pub fn read_activities(
             continue;
         };
         let shown = file.shown();
+        // a regular file can be read again: activities grouped by key are read in place
+        let original = (path.as_os_str() != "-" && path.metadata().is_ok_and(|m| m.is_file()))
+            .then(|| std::fs::File::open(path).ok())
+            .flatten();
         let input = file.input();
         match crate::data::Activities::read(
             input.name,
@@ -210,6 +214,7 @@ pub fn read_activities(
             program.plan(),
             source,
             join,
+            original,
         ) {
             Ok(activities) => {
                 for (header, field, near) in activities.absent_columns() {

@@ -28,6 +28,23 @@ struct Column {
     /// Whether a list or record given as JSON is read as the plain reader reads it: no
     /// option of the column looks at its text.
     whole: bool,
+    /// Whether a JSON scalar of the field's own type (text for text, a number for a number)
+    /// is read as the plain reader reads it, but for the missing spellings: no option
+    /// rereads it.
+    plain: bool,
+    /// Whether a missing spelling could be a number's text (`-1`): numbers are then read
+    /// as text.
+    missing_numbers: bool,
+}
+
+/// How a JSON scalar of a column may be typed where it lies ([`Header::scalar_in_place`]).
+pub(crate) struct InPlace<'h> {
+    /// The field's type.
+    pub ty: &'h PlanType,
+    /// Texts that mean no value (compared trimmed).
+    pub missing: &'h [String],
+    /// Whether a number is typed where it lies too.
+    pub numbers: bool,
 }
 
 /// The cells of one row under a [`Header`]: a CSV record's, or a JSON record's at the
@@ -98,6 +115,27 @@ impl Header {
             PlanType::List(_) | PlanType::Record(_) | PlanType::Dynamic
         )
         .then_some((ty, column.header.as_str()))
+    }
+
+    /// For a column whose JSON scalars of the field's own type are read as they lie (its
+    /// options do not reread them): how. Not for the contact's id or a cell of it, which
+    /// are read as text.
+    pub(crate) fn scalar_in_place<'h>(
+        &'h self,
+        plan: &'h FieldPlan,
+        at: usize,
+    ) -> Option<InPlace<'h>> {
+        let column = self.columns.get(at)?.as_ref().filter(|c| c.plain)?;
+        let &(layout, slot) = column.steps.last()?;
+        let id_cell = matches!(&self.id, RowId::Cells(at_) if at_.contains(&at));
+        if id_cell || (column.steps.len() == 1 && layout == 0 && slot == plan.id_slot) {
+            return None;
+        }
+        Some(InPlace {
+            ty: &plan.records[layout].fields[slot].ty,
+            missing: column.read.as_ref().map_or(&[], |r| &r.missing),
+            numbers: !column.missing_numbers,
+        })
     }
 }
 
@@ -390,6 +428,14 @@ fn header_of(
                 && read.split.is_none()
                 && read.part.is_none()
                 && !read.missing.iter().any(|m| m.starts_with(['[', '{']));
+            column.plain = column.whole
+                && read.range.is_none()
+                && read.format.is_none()
+                && read.timezone.is_none()
+                && read.epoch.is_none()
+                && read.unit.is_none()
+                && !read.fold_case;
+            column.missing_numbers = read.missing.iter().any(|m| m.parse::<f64>().is_ok());
             column.read = Some(Box::new(read.clone()));
             Some(column)
         })
@@ -530,7 +576,7 @@ pub fn each_record<E>(
     delimiter: u8,
     bytes: &[u8],
     first_line: usize,
-    mut each: impl FnMut(usize, &mut ::csv::ByteRecord) -> Result<(), E>,
+    mut each: impl FnMut(usize, usize, &mut ::csv::ByteRecord) -> Result<(), E>,
 ) -> Result<Option<Box<DataError>>, E> {
     let mut reader = ::csv::ReaderBuilder::new()
         .flexible(true)
@@ -550,14 +596,14 @@ pub fn each_record<E>(
                 .iter()
                 .take_while(|&&b| b == b'\r' || b == b'\n')
                 .count();
-        Some(lines.advance(bytes, start))
+        Some((lines.advance(bytes, start), start))
     };
     loop {
         match reader.read_byte_record(&mut record) {
             Ok(false) => return Ok(None),
             Ok(true) => {
-                let line = line_of(record.position()).unwrap_or(first_line);
-                each(line, &mut record)?;
+                let (line, start) = line_of(record.position()).unwrap_or((first_line, 0));
+                each(line, start, &mut record)?;
             }
             Err(e) => {
                 let mut error = DataError::new(
@@ -567,7 +613,7 @@ pub fn each_record<E>(
                         reason: e.to_string(),
                     },
                 );
-                error.line = line_of(e.position());
+                error.line = line_of(e.position()).map(|(line, _)| line);
                 // only reading can fail here, and the bytes are in memory: nothing follows
                 return Ok(Some(Box::new(error)));
             }
@@ -588,7 +634,7 @@ pub fn rows(
     let width = header.headers.len();
     let headers = &header.headers;
     let mut spare: Option<::csv::ByteRecord> = None;
-    let each = |line: usize, record: &mut ::csv::ByteRecord| {
+    let each = |line: usize, _: usize, record: &mut ::csv::ByteRecord| {
         let refuse = |problem: DataProblem, field: Option<String>, id: Option<String>| {
             let mut e = DataError::new(Code::MalformedCsv, file, problem);
             e.line = Some(line);
@@ -688,6 +734,8 @@ fn column(plan: &FieldPlan, root: LayoutId, path: &str, header: &str) -> Option<
         header: header.trim().to_string(),
         read: None,
         whole: true,
+        plain: true,
+        missing_numbers: false,
     })
 }
 

@@ -2,27 +2,30 @@
 //! file whose rows (a Salesforce Task, a HubSpot call, a touch) each name their contact in
 //! a key column (`WhoId`) and become elements of the contact's list field (`events`).
 //!
-//! The activities are read first, once, into a store grouped by key: each record is kept
-//! as a frame (its key, its place in the file, its cells or its JSON text), frames are
-//! sorted by the key's hash and then the key, and an index holds one entry per key (24
-//! bytes). Up to [`MEMORY_BUDGET`] of frames stay in memory; a larger file is sorted in
-//! runs of that size written to temporary files and merged into one, so memory stays
-//! bounded however large the file and in whatever order it is. Contacts are then read as
-//! streams as always, on any number of threads: each one's activities are found through the
-//! index (a positioned read of one group, so contacts sorted by id read the store forward)
-//! and decoded only then, as elements of the list. A bad activity is an error of its
-//! contact, located in the activities file; a record whose key cannot be read at all is an
-//! error of its own.
+//! The activities are read first, whole, into an index of groups by key (one entry of 32
+//! bytes per key). Where the file's rows come grouped by key (each key's rows in one run)
+//! and the file can be read again, the groups are the runs in the file itself: the first
+//! reading only finds keys, nothing is copied or sorted ([`Activities::read_in_place`]).
+//! Otherwise each record is kept as a frame (its key, its place in the file, its cells or
+//! its JSON text), frames are sorted by the key's hash and then the key; up to
+//! [`MEMORY_BUDGET`] of frames stay in memory, a larger file is sorted in runs of that size
+//! written to temporary files and merged into one, so memory stays bounded however large
+//! the file and in whatever order it is. Contacts are then read as streams as always, on
+//! any number of threads: each one's activities are found through the index (its group
+//! read where it lies, through a window of the store each thread keeps, read ahead where
+//! groups are taken in order) and decoded only then, as elements of the list. A bad
+//! activity is an error of its contact, located in the activities file; a record whose key
+//! cannot be read at all is an error of its own.
 
+use std::borrow::Cow;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::hash::{Hash, Hasher};
 use std::io::{self, BufReader, BufWriter, Read, Seek, Write};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use super::{Contact, DataError, DataProblem, InputFormat, MAX_RECORD_BYTES, Piece, Pieces};
-use super::{csv, json, scan};
+use super::{csv, json, scan, typed};
 use crate::codes::Code;
 use crate::compile::{FieldPlan, LayoutId, PlanType};
 use crate::mapping::{Join, Source};
@@ -59,6 +62,16 @@ pub struct Activities {
     store: Store,
     /// One entry per key, by hash and key.
     index: Vec<Entry>,
+    /// Whether the store is the file itself (its records grouped by key, each group in
+    /// place), not sorted frames.
+    in_place: bool,
+    /// The store's length in bytes.
+    store_len: u64,
+    /// Which store this is, for the windows of it the threads keep.
+    id: usize,
+    /// For CSV: the key column, and the byte between cells.
+    key_at: Option<usize>,
+    delimiter: u8,
     /// Where the entries of each range of hashes start (by their top `bits`), so that a
     /// lookup touches a few entries, not a binary search's many cache lines.
     directory: Vec<u32>,
@@ -87,13 +100,75 @@ impl std::fmt::Debug for Activities {
     }
 }
 
-/// One key's group of frames in the store.
+/// One key's group of frames in the store (or of records, in place).
 #[derive(Debug, Clone, Copy)]
 struct Entry {
     hash: u64,
     offset: u64,
     len: u64,
     rows: u32,
+    /// In place: the line of the group's first record.
+    line: u32,
+}
+
+/// A record of activities as it is read, with its keys.
+struct Keyed<'a> {
+    keys: Vec<Cow<'a, str>>,
+    line: usize,
+    column: usize,
+    /// Where the record starts in the file (not known for a JSON array's elements).
+    offset: Option<u64>,
+    body: Body<'a>,
+}
+
+impl<'a> Keyed<'a> {
+    fn new(
+        keys: Vec<Cow<'a, str>>,
+        line: usize,
+        column: usize,
+        offset: Option<u64>,
+        body: Body<'a>,
+    ) -> Keyed<'a> {
+        Keyed {
+            keys,
+            line,
+            column,
+            offset,
+            body,
+        }
+    }
+}
+
+/// What a record of activities holds.
+enum Body<'a> {
+    /// A CSV record's cells.
+    Csv(&'a ::csv::ByteRecord),
+    /// A JSON record's text.
+    Json(&'a [u8]),
+    /// Nothing: the record is larger than [`MAX_RECORD_BYTES`].
+    TooLarge,
+    /// Nothing: its keys could not be read (the error is kept).
+    Unreadable,
+}
+
+/// A sketch of the hashes seen while reading in place: `1 << SKETCH_SHIFT` bits.
+const SKETCH_SHIFT: u32 = 24;
+const SKETCH_BITS: usize = 1 << SKETCH_SHIFT;
+
+/// How much of a store on disk is read ahead when contacts take its groups in order.
+const READ_AHEAD: usize = 256 << 10;
+
+/// Part of a store on disk, read for one thread: the groups of contacts that come in the
+/// store's order are found in it without a read each.
+#[derive(Default)]
+struct Window {
+    store: usize,
+    offset: u64,
+    bytes: Vec<u8>,
+}
+
+thread_local! {
+    static WINDOW: std::cell::RefCell<Window> = std::cell::RefCell::new(Window::default());
 }
 
 /// Where the sorted frames are.
@@ -136,7 +211,9 @@ fn hash_of(key: &[u8]) -> u64 {
 impl Activities {
     /// Reads a file of activities through its source, whose `activities` say which list
     /// they fill and by which key; an error that ends the file (its header, its reading)
-    /// is returned, and no contact can then be classified with it.
+    /// is returned, and no contact can then be classified with it. `original` is the file
+    /// itself where it is a regular file that can be read again: activities grouped by key
+    /// are then read in place, not copied and sorted.
     pub fn read<R: Read>(
         file: &str,
         format: InputFormat,
@@ -144,11 +221,23 @@ impl Activities {
         plan: &FieldPlan,
         source: &Source,
         join: &Join,
+        original: Option<std::fs::File>,
     ) -> Result<Activities, Box<DataError>> {
-        Activities::read_within(file, format, reader, plan, source, join, MEMORY_BUDGET)
+        Activities::read_within(
+            file,
+            format,
+            reader,
+            plan,
+            source,
+            join,
+            MEMORY_BUDGET,
+            original,
+        )
     }
 
-    /// [`Activities::read`], sorting at most `budget` bytes of frames in memory.
+    /// [`Activities::read`], sorting at most `budget` bytes of frames in memory (and
+    /// keeping a file in place in memory up to that size).
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn read_within<R: Read>(
         file: &str,
         format: InputFormat,
@@ -157,7 +246,9 @@ impl Activities {
         source: &Source,
         join: &Join,
         budget: usize,
+        original: Option<std::fs::File>,
     ) -> Result<Activities, Box<DataError>> {
+        static STORES: AtomicUsize = AtomicUsize::new(1);
         let join = join.clone();
         let key_path = super::paths::Paths::new(std::slice::from_ref(&join.key));
         let target =
@@ -202,6 +293,11 @@ impl Activities {
             key_path,
             store: Store::Memory(Vec::new()),
             index: Vec::new(),
+            in_place: false,
+            store_len: 0,
+            id: STORES.fetch_add(1, Ordering::Relaxed),
+            key_at,
+            delimiter: source.delimiter,
             directory: Vec::new(),
             bits: 0,
             matched: Vec::new(),
@@ -211,55 +307,98 @@ impl Activities {
             problems: Vec::new(),
             without: AtomicUsize::new(0),
         };
-        let mut frames = Frames::new(budget);
         let delimiter = source.delimiter;
+        // grouped activities are read in place where the file can be read again
+        if let Some(original) = original.filter(|_| format != InputFormat::Json) {
+            let grouped = activities
+                .read_in_place(&mut pieces, key_at, delimiter, budget, original)
+                .map_err(|e| Box::new(temporary(file, &e)))??;
+            let Some(mut original) = grouped else {
+                activities.indexed();
+                return Ok(activities);
+            };
+            // not grouped: read again from the start, into sorted frames
+            activities.forget();
+            original
+                .rewind()
+                .map_err(|e| Box::new(temporary(file, &e)))?;
+            let mut again = Pieces::new(format, original);
+            if format == InputFormat::Csv
+                && let Err(piece) = again.first_line()
+            {
+                return Err(fatal(file, piece));
+            }
+            activities.read_frames(&mut again, key_at, delimiter, budget)?;
+            activities.indexed();
+            return Ok(activities);
+        }
+        activities.read_frames(&mut pieces, key_at, delimiter, budget)?;
+        activities.indexed();
+        Ok(activities)
+    }
+
+    /// Calls `each` with every record of `pieces` and its keys (none where it has none;
+    /// a record whose keys cannot be read is kept as a problem, and given without keys):
+    /// its line and column, where it starts in the file (not for a JSON array's
+    /// elements), and its body.
+    fn each_keyed<Q: Read>(
+        &mut self,
+        pieces: &mut Pieces<Q>,
+        key_at: Option<usize>,
+        delimiter: u8,
+        mut each: impl FnMut(&mut Activities, Keyed<'_>) -> Result<(), Box<DataError>>,
+    ) -> Result<(), Box<DataError>> {
+        let file = self.file.clone();
+        let format = self.format;
         while let Some(piece) = pieces.next() {
             match piece {
                 Piece::Records(chunk) => {
+                    let base = chunk.end - chunk.bytes.len() as u64;
                     match format {
                         InputFormat::Csv => {
                             let at = key_at.unwrap_or(0);
                             let problem = csv::each_record(
-                                file,
+                                &file,
                                 delimiter,
                                 &chunk.bytes,
                                 chunk.line,
-                                |line, record| {
+                                |line, start, record| {
+                                    let offset = Some(base + start as u64);
                                     let cell = record.get(at).unwrap_or_default();
                                     let Ok(key) = std::str::from_utf8(cell) else {
                                         // a key that is not text names no contact for sure
-                                        activities.read += 1;
                                         let mut e = DataError::new(
                                             Code::MalformedCsv,
-                                            file,
+                                            &file,
                                             DataProblem::NotUtf8,
                                         );
                                         e.line = Some(line);
-                                        e.field = Some(activities.join.key.clone());
+                                        e.field = Some(self.join.key.clone());
                                         e.cell = Some(at + 1);
-                                        activities.problems.push(e);
-                                        return Ok(());
+                                        return self.unreadable(e, line, offset, &mut each);
                                     };
                                     // a CSV id is trimmed, so is its key
-                                    let key = key.trim();
-                                    let payload = encode_cells(record);
-                                    activities.take(&mut frames, &[key], line, 1, 0, &payload)
+                                    let keys = self.keys_of([Cow::Borrowed(key.trim())]);
+                                    let body = Body::Csv(record);
+                                    each(self, Keyed::new(keys, line, 1, offset, body))
                                 },
                             )?;
                             if let Some(problem) = problem {
-                                activities.read += 1;
-                                activities.problems.push(*problem);
+                                let line = problem.line.unwrap_or(chunk.line);
+                                self.unreadable(*problem, line, None, &mut each)?;
                             }
                         }
                         InputFormat::Jsonl => {
                             for (line, bytes) in json::lines(&chunk.bytes, chunk.line) {
-                                activities.json_record(&mut frames, bytes, line, 1)?;
+                                let start = bytes.as_ptr() as usize - chunk.bytes.as_ptr() as usize;
+                                let offset = Some(base + start as u64);
+                                self.json_keyed(bytes, line, 1, offset, &mut each)?;
                             }
                         }
                         InputFormat::Json => {
                             for e in &chunk.elements {
                                 let bytes = &chunk.bytes[e.start..e.end];
-                                activities.json_record(&mut frames, bytes, e.line, e.column)?;
+                                self.json_keyed(bytes, e.line, e.column, None, &mut each)?;
                             }
                         }
                     }
@@ -272,15 +411,14 @@ impl Activities {
                 } => {
                     let key = match (format, key_at) {
                         (InputFormat::Csv, Some(at)) => csv::prefix_cell(delimiter, &prefix, at),
-                        _ => scan::recover_id(&prefix, &activities.join.key)
-                            .filter(|k| !k.is_empty()),
+                        _ => scan::recover_id(&prefix, &self.join.key).filter(|k| !k.is_empty()),
                     };
                     match key {
                         Some(key) => {
-                            activities.take(&mut frames, &[key], line, column, TOO_LARGE, &[])?
+                            let keys = self.keys_of([Cow::Owned(key)]);
+                            each(self, Keyed::new(keys, line, column, None, Body::TooLarge))?;
                         }
                         None => {
-                            activities.read += 1;
                             let code = if format == InputFormat::Csv {
                                 Code::MalformedCsv
                             } else {
@@ -288,51 +426,258 @@ impl Activities {
                             };
                             let limit = MAX_RECORD_BYTES;
                             let mut e =
-                                DataError::new(code, file, DataProblem::RecordTooLarge { limit });
+                                DataError::new(code, &file, DataProblem::RecordTooLarge { limit });
                             e.line = Some(line);
                             e.column = (format != InputFormat::Csv).then_some(column);
-                            activities.problems.push(e);
+                            self.unreadable(e, line, None, &mut each)?;
                         }
                     }
                 }
-                other => return Err(fatal(file, other)),
+                other => return Err(fatal(&file, other)),
             }
         }
-        let (store, index) = frames.finish().map_err(|e| Box::new(temporary(file, &e)))?;
-        activities.matched = index.iter().map(|_| AtomicBool::new(false)).collect();
+        Ok(())
+    }
+
+    /// Keeps the error of a record whose key is unknown, and gives the record on without
+    /// keys.
+    fn unreadable(
+        &mut self,
+        error: DataError,
+        line: usize,
+        offset: Option<u64>,
+        each: &mut impl FnMut(&mut Activities, Keyed<'_>) -> Result<(), Box<DataError>>,
+    ) -> Result<(), Box<DataError>> {
+        self.read += 1;
+        self.problems.push(error);
+        each(
+            self,
+            Keyed::new(Vec::new(), line, 1, offset, Body::Unreadable),
+        )
+    }
+
+    /// Gives one JSON record of activities on with its keys, or keeps its error when they
+    /// cannot be read.
+    fn json_keyed(
+        &mut self,
+        bytes: &[u8],
+        line: usize,
+        column: usize,
+        offset: Option<u64>,
+        each: &mut impl FnMut(&mut Activities, Keyed<'_>) -> Result<(), Box<DataError>>,
+    ) -> Result<(), Box<DataError>> {
+        match self.json_keys(bytes, line, column) {
+            Ok(keys) => {
+                let keys = self.keys_of(keys);
+                each(
+                    self,
+                    Keyed::new(keys, line, column, offset, Body::Json(bytes)),
+                )
+            }
+            Err(e) => self.unreadable(*e, line, offset, each),
+        }
+    }
+
+    /// The keys of a record as contacts' ids are written: without empty ones and the
+    /// source's missing spellings, a numeric id the shortest way (`007` is contact `7`).
+    fn keys_of<'k>(&self, keys: impl IntoIterator<Item = Cow<'k, str>>) -> Vec<Cow<'k, str>> {
+        let mut out = Vec::new();
+        for key in keys {
+            if key.is_empty() || self.missing.iter().any(|m| m == key.trim()) {
+                continue;
+            }
+            let number = if self.numeric {
+                key.parse::<f64>().ok()
+            } else {
+                None
+            };
+            out.push(match number {
+                Some(n) if n.is_finite() && n.fract() == 0.0 => {
+                    Cow::Owned(crate::semantics::value::format_number(n))
+                }
+                _ => key,
+            });
+        }
+        out
+    }
+
+    /// Counts a record read with `keys`.
+    fn count(&mut self, keys: &[Cow<'_, str>]) {
+        self.read += 1;
+        self.links += keys.len();
+        if keys.is_empty() {
+            self.keyless += 1;
+        }
+    }
+
+    /// Reads every record into frames under each of its keys, sorted by key in memory
+    /// within `budget` and in runs on disk beyond: any order of records, any number of
+    /// keys per record.
+    fn read_frames<Q: Read>(
+        &mut self,
+        pieces: &mut Pieces<Q>,
+        key_at: Option<usize>,
+        delimiter: u8,
+        budget: usize,
+    ) -> Result<(), Box<DataError>> {
+        let mut frames = Frames::new(budget);
+        let file = self.file.clone();
+        self.each_keyed(pieces, key_at, delimiter, |this, keyed| {
+            let (flags, payload) = match keyed.body {
+                Body::Unreadable => return Ok(()),
+                Body::TooLarge => (TOO_LARGE, Vec::new()),
+                Body::Csv(record) => (0, encode_cells(record)),
+                Body::Json(bytes) => (0, bytes.to_vec()),
+            };
+            this.count(&keyed.keys);
+            for key in &keyed.keys {
+                frames
+                    .push(key.as_bytes(), keyed.line, keyed.column, flags, &payload)
+                    .map_err(|e| Box::new(temporary(&file, &e)))?;
+            }
+            Ok(())
+        })?;
+        let failed = |e: io::Error| Box::new(temporary(&file, &e));
+        let (store, index) = frames.finish().map_err(failed)?;
+        self.store_len = match &store {
+            Store::Memory(bytes) => bytes.len() as u64,
+            Store::File(f) => f.metadata().map_err(failed)?.len(),
+        };
+        self.store = store;
+        self.index = index;
+        Ok(())
+    }
+
+    /// Reads the records' keys only, as long as each key's records come together (one
+    /// key per record, each key in one run of records): the index then points at the runs
+    /// in the file itself (or in memory, where the file is within `budget`), and nothing is
+    /// sorted or copied. `Ok(Ok(None))` when it did; the file back, to be read otherwise,
+    /// where a key came again after others or a record holds several keys or is too large.
+    fn read_in_place<Q: Read>(
+        &mut self,
+        pieces: &mut Pieces<Q>,
+        key_at: Option<usize>,
+        delimiter: u8,
+        budget: usize,
+        original: std::fs::File,
+    ) -> io::Result<Result<Option<std::fs::File>, Box<DataError>>> {
+        let size = original.metadata()?.len();
+        // a file within the budget is kept in memory as it is read
+        let mut kept: Option<Vec<u8>> = (size <= budget as u64).then(Vec::new);
+        let mut index: Vec<Entry> = Vec::new();
+        // the run of records being read: its key, and its entry
+        let mut open: Option<(String, Entry)> = None;
+        let mut grouped = true;
+        // a key seen before is found for sure only once the index is sorted; this sketch of
+        // the hashes seen gives up early on a file in no order
+        let mut seen = vec![0u64; SKETCH_BITS / 64];
+        let mut again = 0usize;
+        let close = |open: &mut Option<(String, Entry)>, index: &mut Vec<Entry>, end: u64| {
+            if let Some((_, mut entry)) = open.take() {
+                entry.len = end - entry.offset;
+                index.push(entry);
+            }
+        };
+        let result = self.each_keyed(pieces, key_at, delimiter, |this, keyed| {
+            if !grouped {
+                return Ok(());
+            }
+            let Some(offset) = keyed.offset.filter(|_| {
+                !matches!(keyed.body, Body::TooLarge)
+                    && keyed.keys.len() <= 1
+                    && u32::try_from(keyed.line).is_ok()
+            }) else {
+                grouped = false;
+                return Ok(());
+            };
+            // an unreadable record was counted, and its error kept
+            if !matches!(keyed.body, Body::Unreadable) {
+                this.count(&keyed.keys);
+            }
+            let key = keyed.keys.into_iter().next();
+            if let (Some(key), Some((open_key, entry))) = (&key, &mut open)
+                && **key == **open_key
+            {
+                entry.rows += 1;
+                return Ok(());
+            }
+            close(&mut open, &mut index, offset);
+            let Some(key) = key else { return Ok(()) };
+            let key = key.into_owned();
+            let hash = hash_of(key.as_bytes());
+            let bit = (hash >> (64 - SKETCH_SHIFT)) as usize;
+            if seen[bit / 64] & (1 << (bit % 64)) != 0 {
+                again += 1;
+                // about `n * n / 2 / SKETCH_BITS` of `n` distinct keys collide by chance
+                let n = index.len() as f64;
+                if again as f64 > 1000.0 + n * n / SKETCH_BITS as f64 {
+                    grouped = false;
+                    return Ok(());
+                }
+            }
+            seen[bit / 64] |= 1 << (bit % 64);
+            let line = keyed.line as u32;
+            open = Some((
+                key,
+                Entry {
+                    hash,
+                    offset,
+                    len: 0,
+                    rows: 1,
+                    line,
+                },
+            ));
+            Ok(())
+        });
+        // the bytes of a file kept in memory: read whole again, it is small
+        if let Err(e) = result {
+            return Ok(Err(e));
+        }
+        close(&mut open, &mut index, size);
+        index.sort_unstable_by_key(|e| (e.hash, e.offset));
+        // a hash twice is a key twice (or two keys of one hash, rare): not grouped
+        if !grouped || index.windows(2).any(|w| w[0].hash == w[1].hash) {
+            return Ok(Ok(Some(original)));
+        }
+        if let Some(bytes) = &mut kept {
+            let mut reader = &original;
+            reader.rewind()?;
+            reader.read_to_end(bytes)?;
+        }
+        self.store = match kept {
+            Some(bytes) if bytes.len() as u64 == size => Store::Memory(bytes),
+            _ => Store::File(original),
+        };
+        self.store_len = size;
+        self.index = index;
+        self.in_place = true;
+        Ok(Ok(None))
+    }
+
+    /// Forgets what a first reading found, before the file is read again.
+    fn forget(&mut self) {
+        self.read = 0;
+        self.keyless = 0;
+        self.links = 0;
+        self.problems.clear();
+        self.index.clear();
+        self.in_place = false;
+    }
+
+    /// Builds the directory of the index, and the marks of the keys contacts take.
+    fn indexed(&mut self) {
+        self.matched = self.index.iter().map(|_| AtomicBool::new(false)).collect();
         // about one entry per range of hashes
-        let bits = (usize::BITS - index.len().leading_zeros()).clamp(1, 32);
+        let bits = (usize::BITS - self.index.len().leading_zeros()).clamp(1, 32);
         let mut directory = vec![0u32; (1usize << bits) + 1];
-        for entry in &index {
+        for entry in &self.index {
             directory[(entry.hash >> (64 - bits)) as usize + 1] += 1;
         }
         for i in 1..directory.len() {
             directory[i] += directory[i - 1];
         }
-        activities.directory = directory;
-        activities.bits = bits;
-        activities.store = store;
-        activities.index = index;
-        Ok(activities)
-    }
-
-    /// Reads one JSON record of activities into a frame, or counts it as keyless, or
-    /// keeps its error when it cannot be read and its key is unknown.
-    fn json_record(
-        &mut self,
-        frames: &mut Frames,
-        bytes: &[u8],
-        line: usize,
-        column: usize,
-    ) -> Result<(), Box<DataError>> {
-        match self.json_keys(bytes, line, column) {
-            Ok(keys) => self.take(frames, &keys, line, column, 0, bytes),
-            Err(e) => {
-                self.read += 1;
-                self.problems.push(*e);
-                Ok(())
-            }
-        }
+        self.directory = directory;
+        self.bits = bits;
     }
 
     /// The keys of a JSON record of activities: the text at the key path (a string as it
@@ -340,18 +685,17 @@ impl Activities {
     /// goes through a list (`associations.contacts.results[].id`: an activity of several
     /// contacts); none where the path leads nowhere or to `null`. A record that is not a
     /// JSON object, or whose key path runs into a value it cannot go through, is an error.
-    fn json_keys(
+    fn json_keys<'b>(
         &self,
-        bytes: &[u8],
+        bytes: &'b [u8],
         line: usize,
         column: usize,
-    ) -> Result<Vec<String>, Box<DataError>> {
+    ) -> Result<Vec<Cow<'b, str>>, Box<DataError>> {
         let path = self.join.key.as_str();
         if !path.contains("[]")
-            && let Some(cells) = self.key_path.scalars_unchecked(bytes)
+            && let Some(key) = self.key_path.scalar_unchecked(bytes)
         {
-            let keys = cells.into_iter().filter(|c| !c.is_empty());
-            return Ok(keys.map(|c| c.into_owned()).collect());
+            return Ok(Some(key).filter(|k| !k.is_empty()).into_iter().collect());
         }
         let object = json_object(&self.file, bytes, line, column)?;
         let located = |problem| {
@@ -414,7 +758,7 @@ impl Activities {
                 at = next;
             }
         }
-        let mut keys: Vec<String> = Vec::new();
+        let mut keys: Vec<Cow<'b, str>> = Vec::new();
         for value in at {
             let key = match value {
                 serde_json::Value::String(s) => s.clone(),
@@ -427,48 +771,11 @@ impl Activities {
                     }));
                 }
             };
-            if !key.is_empty() && !keys.contains(&key) {
-                keys.push(key);
+            if !key.is_empty() && !keys.iter().any(|k| *k == key) {
+                keys.push(Cow::Owned(key));
             }
         }
         Ok(keys)
-    }
-
-    /// Keeps one record under each of its `keys` (an activity of several contacts is an
-    /// activity of each), counting it as keyless when none is given.
-    fn take<K: AsRef<str>>(
-        &mut self,
-        frames: &mut Frames,
-        keys: &[K],
-        line: usize,
-        column: usize,
-        flags: u32,
-        payload: &[u8],
-    ) -> Result<(), Box<DataError>> {
-        self.read += 1;
-        let mut linked = false;
-        for key in keys {
-            let key = key.as_ref();
-            if key.is_empty() || self.missing.iter().any(|m| m == key.trim()) {
-                continue;
-            }
-            // a numeric id is written the shortest way (`007` is contact `7`), as contacts' are
-            let key = match key.parse::<f64>() {
-                Ok(n) if self.numeric && n.is_finite() && n.fract() == 0.0 => {
-                    crate::semantics::value::format_number(n)
-                }
-                _ => key.to_string(),
-            };
-            linked = true;
-            self.links += 1;
-            frames
-                .push(key.as_bytes(), line, column, flags, payload)
-                .map_err(|e| Box::new(temporary(&self.file, &e)))?;
-        }
-        if !linked {
-            self.keyless += 1;
-        }
-        Ok(())
     }
 
     /// The plan by which contacts are decoded when `joins` give them activities: the lists
@@ -541,63 +848,179 @@ impl Activities {
         let key = contact.id.as_bytes();
         let hash = hash_of(key);
         let first = self.first_of(hash);
-        let mut group = None;
         let failed = |e: io::Error| Box::new(temporary(&self.file, &e));
+        let mut found = None;
         for (at, entry) in self.index[first..].iter().enumerate() {
             if entry.hash != hash {
                 break;
             }
-            // a contact's activities are held together, so they are bounded as a record is;
-            // a group within the bound is read once, its key being its first frame's
-            if entry.len <= MAX_RECORD_BYTES as u64 {
-                let bytes = self.group(entry).map_err(failed)?;
-                if frame_key(&bytes) != Some(key) {
+            // a contact's activities are held together, so they are bounded as a record is
+            if entry.len > MAX_RECORD_BYTES as u64 {
+                if !self.is_key(entry, key)? {
                     continue;
                 }
                 self.matched[first + at].store(true, Ordering::Relaxed);
-                group = Some(bytes);
+                let problem = DataProblem::TooManyActivities {
+                    count: entry.rows as usize,
+                    limit: MAX_RECORD_BYTES,
+                };
+                let mut e = DataError::new(self.code(), &self.file, problem);
+                e.id = Some(contact.id.clone());
+                return Err(Box::new(e));
+            }
+            // a group within the bound is read once, its key checked from its first record
+            let list = self
+                .with_group(entry, |bytes| {
+                    if !self.starts_with_key(bytes, entry, key) {
+                        return None;
+                    }
+                    Some(self.target.map(|(slot, element)| {
+                        self.decode_group(plan, bytes, entry, element, &contact.slots[slot])
+                    }))
+                })
+                .map_err(failed)?;
+            if let Some(list) = list {
+                self.matched[first + at].store(true, Ordering::Relaxed);
+                found = Some(list);
                 break;
             }
-            if !self.is_key(entry, key)? {
-                continue;
+        }
+        let Some((slot, _)) = self.target else {
+            if found.is_none() {
+                self.without.fetch_add(1, Ordering::Relaxed);
             }
-            self.matched[first + at].store(true, Ordering::Relaxed);
-            let code = if self.format == InputFormat::Csv {
-                Code::MalformedCsv
-            } else {
-                Code::MalformedJson
-            };
-            let problem = DataProblem::TooManyActivities {
-                count: entry.rows as usize,
-                limit: MAX_RECORD_BYTES,
-            };
-            let mut e = DataError::new(code, &self.file, problem);
-            e.id = Some(contact.id.clone());
-            return Err(Box::new(e));
-        }
-        if group.is_none() {
-            self.without.fetch_add(1, Ordering::Relaxed);
-        }
-        let Some((slot, element)) = self.target else {
             return Ok(());
         };
-        let mut items: Vec<Value> = match &contact.slots[slot] {
-            Value::List(own) => own.to_vec(),
-            _ => Vec::new(),
+        let list = match found {
+            Some(Some(list)) => list.map_err(|mut e| {
+                e.id = Some(contact.id.clone());
+                e
+            })?,
+            _ => {
+                self.without.fetch_add(1, Ordering::Relaxed);
+                match &contact.slots[slot] {
+                    // the contact's own list, and none from here
+                    Value::List(own) => Value::List(own.clone()),
+                    _ => typed::list_from(typed::list_start()),
+                }
+            }
         };
-        if let Some(bytes) = &group {
-            let mut rest = &bytes[..];
-            while let Some((frame, after)) = Frame::parse(rest) {
-                rest = after;
-                let item = self.element(plan, frame, element).map_err(|mut e| {
-                    e.id = Some(contact.id.clone());
-                    e
-                })?;
-                items.push(item);
+        contact.slots[slot] = list;
+        Ok(())
+    }
+
+    /// The code of this file's errors.
+    fn code(&self) -> Code {
+        if self.format == InputFormat::Csv {
+            Code::MalformedCsv
+        } else {
+            Code::MalformedJson
+        }
+    }
+
+    /// Whether the group `bytes` (of `entry`) is the group of `key`: its first frame's key,
+    /// or in place, its first record's.
+    fn starts_with_key(&self, bytes: &[u8], entry: &Entry, key: &[u8]) -> bool {
+        if !self.in_place {
+            return frame_key(bytes) == Some(key);
+        }
+        let mut same = false;
+        self.each_in_place(bytes, entry, |line, record| {
+            let keys = match record {
+                InPlace::Json(bytes) => self
+                    .json_keys(bytes, line, 1)
+                    .ok()
+                    .map(|keys| self.keys_of(keys)),
+                InPlace::Csv(record) => {
+                    let cell = record.get(self.key_at.unwrap_or(0)).unwrap_or_default();
+                    std::str::from_utf8(cell)
+                        .ok()
+                        .map(|k| self.keys_of([Cow::Borrowed(k.trim())]))
+                }
+            };
+            same = matches!(keys, Some(keys) if keys.len() == 1 && keys[0].as_bytes() == key);
+            false
+        });
+        same
+    }
+
+    /// Calls `each` with the line and body of each record of a group in place, while it
+    /// says to go on.
+    fn each_in_place(
+        &self,
+        bytes: &[u8],
+        entry: &Entry,
+        mut each: impl FnMut(usize, InPlace<'_>) -> bool,
+    ) {
+        let line = entry.line as usize;
+        match self.format {
+            InputFormat::Csv => {
+                let mut go_on = true;
+                let _ = csv::each_record(&self.file, self.delimiter, bytes, line, |l, _, r| {
+                    if go_on {
+                        go_on = each(l, InPlace::Csv(r));
+                    }
+                    Ok::<(), ()>(())
+                });
+            }
+            _ => {
+                for (l, record) in json::lines(bytes, line) {
+                    if !each(l, InPlace::Json(record)) {
+                        return;
+                    }
+                }
             }
         }
-        contact.slots[slot] = Value::List(Arc::from(items));
-        Ok(())
+    }
+
+    /// The list of a group's activities as elements of layout `element`, after the
+    /// contact's own (`own`); the first bad one's error.
+    fn decode_group(
+        &self,
+        plan: &FieldPlan,
+        bytes: &[u8],
+        entry: &Entry,
+        element: LayoutId,
+        own: &Value,
+    ) -> Result<Value, Box<DataError>> {
+        // the elements wait on the thread's list stack, and the list is then pooled memory
+        let start = typed::list_start();
+        if let Value::List(own) = own {
+            own.iter().cloned().for_each(typed::push_element);
+        }
+        let mut failure = None;
+        if self.in_place {
+            self.each_in_place(bytes, entry, |line, record| {
+                let item = match record {
+                    InPlace::Json(bytes) => self.json_element(plan, bytes, line, 1, element),
+                    InPlace::Csv(record) => self.csv_element(plan, record, line, element),
+                };
+                match item {
+                    Ok(item) => typed::push_element(item),
+                    Err(e) => failure = Some(e),
+                }
+                failure.is_none()
+            });
+        } else {
+            let mut rest = bytes;
+            while let Some((frame, after)) = Frame::parse(rest) {
+                rest = after;
+                match self.element(plan, frame, element) {
+                    Ok(item) => typed::push_element(item),
+                    Err(e) => {
+                        failure = Some(e);
+                        break;
+                    }
+                }
+            }
+        }
+        match failure {
+            Some(e) => {
+                typed::abandon_list(start);
+                Err(e)
+            }
+            None => Ok(typed::list_from(start)),
+        }
     }
 
     /// Notes that a contact with this id was read, though it could not be decoded: its
@@ -631,30 +1054,50 @@ impl Activities {
         start + self.index[start..end].partition_point(|e| e.hash < hash)
     }
 
-    /// Whether an entry's key is `key` (read into `buf`: the head of its first frame).
+    /// Whether an entry's key is `key`, read from the head of its group.
     fn is_key(&self, entry: &Entry, key: &[u8]) -> Result<bool, Box<DataError>> {
+        // a frame's key is at its head; a record in place is whole within the bound
+        let head = if self.in_place {
+            MAX_RECORD_BYTES as u64
+        } else {
+            (FRAME_HEAD + key.len()) as u64
+        };
         let head = Entry {
-            len: entry.len.min((FRAME_HEAD + key.len()) as u64),
+            len: entry.len.min(head),
             ..*entry
         };
-        let buf = self
-            .group(&head)
-            .map_err(|e| Box::new(temporary(&self.file, &e)))?;
-        let key_len = u32_at(&buf, 0) as usize;
-        Ok(key_len == key.len() && buf.get(FRAME_HEAD..FRAME_HEAD + key_len) == Some(key))
+        self.with_group(&head, |bytes| self.starts_with_key(bytes, entry, key))
+            .map_err(|e| Box::new(temporary(&self.file, &e)))
     }
 
-    /// An entry's group of frames: where it lies in memory, or read from the file.
-    fn group(&self, entry: &Entry) -> io::Result<std::borrow::Cow<'_, [u8]>> {
-        let (offset, len) = (entry.offset as usize, entry.len as usize);
-        match &self.store {
-            Store::Memory(bytes) => Ok(std::borrow::Cow::Borrowed(&bytes[offset..offset + len])),
-            Store::File(file) => {
-                let mut out = vec![0; len];
-                read_at(file, &mut out, entry.offset)?;
-                Ok(std::borrow::Cow::Owned(out))
+    /// Calls `f` with an entry's group: where it lies in memory, or read from the file into
+    /// this thread's window of it (read ahead where the groups are taken in order).
+    fn with_group<T>(&self, entry: &Entry, f: impl FnOnce(&[u8]) -> T) -> io::Result<T> {
+        let (offset, len) = (entry.offset, entry.len as usize);
+        let file = match &self.store {
+            Store::Memory(bytes) => {
+                let start = offset as usize;
+                return Ok(f(bytes.get(start..start + len).unwrap_or_default()));
             }
-        }
+            Store::File(file) => file,
+        };
+        WINDOW.with_borrow_mut(|window| {
+            let end = window.offset + window.bytes.len() as u64;
+            let mine = window.store == self.id;
+            if !(mine && offset >= window.offset && offset + len as u64 <= end) {
+                // the next groups in the store's order are read with this one
+                let ahead = mine && offset >= end && offset - end < READ_AHEAD as u64;
+                let want = if ahead { len.max(READ_AHEAD) } else { len };
+                let want = want.min((self.store_len.saturating_sub(offset)) as usize);
+                window.store = 0;
+                window.bytes.resize(want.max(len), 0);
+                read_at(file, &mut window.bytes, offset)?;
+                window.store = self.id;
+                window.offset = offset;
+            }
+            let at = (offset - window.offset) as usize;
+            Ok(f(&window.bytes[at..at + len]))
+        })
     }
 
     /// Decodes one frame as an element of layout `element`.
@@ -664,41 +1107,71 @@ impl Activities {
         frame: Frame<'_>,
         element: LayoutId,
     ) -> Result<Value, Box<DataError>> {
-        let (file, line) = (self.file.as_str(), frame.line);
-        let Some(header) = &self.header else {
-            return Ok(Value::Missing);
-        };
         if frame.flags & TOO_LARGE != 0 {
-            let code = if self.format == InputFormat::Csv {
-                Code::MalformedCsv
-            } else {
-                Code::MalformedJson
-            };
             let mut e = DataError::new(
-                code,
-                file,
+                self.code(),
+                &self.file,
                 DataProblem::RecordTooLarge {
                     limit: MAX_RECORD_BYTES,
                 },
             );
-            e.line = Some(line);
+            e.line = Some(frame.line);
             e.column = (self.format != InputFormat::Csv).then_some(frame.column);
             return Err(Box::new(e));
         }
-        let record = match self.format {
-            InputFormat::Csv => decode_cells(frame.payload),
-            InputFormat::Json | InputFormat::Jsonl => {
-                // read in one pass where the fast reader takes the record
-                if let Ok(text) = std::str::from_utf8(frame.payload)
-                    && let Some(mut row) = json::mapped::row(plan, header, text)
-                {
-                    return csv::decode_element_row(file, line, plan, element, header, &mut row);
-                }
-                json_cells(file, frame.payload, line, frame.column, header)?
+        match self.format {
+            InputFormat::Csv => {
+                self.csv_element(plan, &mut decode_cells(frame.payload), frame.line, element)
             }
+            InputFormat::Json | InputFormat::Jsonl => {
+                self.json_element(plan, frame.payload, frame.line, frame.column, element)
+            }
+        }
+    }
+
+    /// Decodes a CSV record of activities as an element of layout `element`.
+    fn csv_element(
+        &self,
+        plan: &FieldPlan,
+        record: &mut ::csv::ByteRecord,
+        line: usize,
+        element: LayoutId,
+    ) -> Result<Value, Box<DataError>> {
+        let Some(header) = &self.header else {
+            return Ok(Value::Missing);
         };
+        let record = std::mem::take(record);
+        csv::decode_element(&self.file, line, plan, element, header, record)
+    }
+
+    /// Decodes a JSON record of activities as an element of layout `element`: in one pass
+    /// where the fast reader takes it, else parsed whole.
+    fn json_element(
+        &self,
+        plan: &FieldPlan,
+        bytes: &[u8],
+        line: usize,
+        column: usize,
+        element: LayoutId,
+    ) -> Result<Value, Box<DataError>> {
+        let file = self.file.as_str();
+        let Some(header) = &self.header else {
+            return Ok(Value::Missing);
+        };
+        if let Ok(text) = std::str::from_utf8(bytes)
+            && let Some(mut row) = json::mapped::row(plan, header, text)
+        {
+            return csv::decode_element_row(file, line, plan, element, header, &mut row);
+        }
+        let record = json_cells(file, bytes, line, column, header)?;
         csv::decode_element(file, line, plan, element, header, record)
     }
+}
+
+/// A record of a group in place.
+enum InPlace<'a> {
+    Json(&'a [u8]),
+    Csv(&'a mut ::csv::ByteRecord),
 }
 
 /// The cells of a JSON record of activities under the element's [`csv::json_header`], as a
@@ -1054,6 +1527,7 @@ impl Frames {
                         offset: written,
                         len: 0,
                         rows: 0,
+                        line: 0,
                     });
                     last = Some((hash, key));
                 }
@@ -1087,6 +1561,7 @@ fn note(index: &mut Vec<Entry>, out: &[u8], hash: u64, frame: Frame<'_>) {
             offset: out.len() as u64,
             len: 0,
             rows: 0,
+            line: 0,
         });
     }
     if let Some(entry) = index.last_mut() {

@@ -90,14 +90,12 @@ impl Paths {
     /// path leads to a list or an object, or the record is unusual (the full reader then
     /// decides): for the keys of activities, read before the record is (a record found bad
     /// later is an error of its contact).
+    // the walk of several paths, held to the full reader by the tests; a run reads keys
+    // by one path ([`Paths::scalar_unchecked`])
+    #[cfg(test)]
     pub fn scalars_unchecked<'b>(&self, bytes: &'b [u8]) -> Option<Vec<Cow<'b, str>>> {
         let mut cells: Vec<Option<(Cow<'b, str>, bool)>> = vec![None; self.columns];
-        let mut s = Scanner { bytes, pos: 0 };
-        s.ws();
-        if bytes.get(s.pos) != Some(&b'{') {
-            return None;
-        }
-        walk(&mut s, &self.root, &mut cells)?;
+        walk_record(bytes, &self.root, &mut cells)?;
         Some(
             cells
                 .into_iter()
@@ -105,20 +103,47 @@ impl Paths {
                 .collect(),
         )
     }
+
+    /// [`Paths::scalars_unchecked`] of the one path of these paths, without a list of them.
+    pub fn scalar_unchecked<'b>(&self, bytes: &'b [u8]) -> Option<Cow<'b, str>> {
+        let mut cells = [None];
+        if self.columns != 1 {
+            return None;
+        }
+        walk_record(bytes, &self.root, &mut cells)?;
+        let [cell] = cells;
+        Some(cell.map_or(Cow::Borrowed(""), |(text, _)| text))
+    }
 }
 
-/// Walks the object at the scanner along `node`.
+/// Walks the record `bytes` (an object) along `node`.
+fn walk_record<'b>(
+    bytes: &'b [u8],
+    node: &Node,
+    cells: &mut [Option<(Cow<'b, str>, bool)>],
+) -> Option<bool> {
+    let mut s = Scanner { bytes, pos: 0 };
+    s.ws();
+    if bytes.get(s.pos) != Some(&b'{') {
+        return None;
+    }
+    walk(&mut s, node, cells)
+}
+
+/// Walks the object at the scanner along `node`; `Some(true)` as soon as every cell has
+/// its value from the path written as one key, which nothing after can change (the rest
+/// of the record is not read: it is not checked here).
 fn walk<'b>(
     s: &mut Scanner<'b>,
     node: &Node,
     cells: &mut [Option<(Cow<'b, str>, bool)>],
-) -> Option<()> {
+) -> Option<bool> {
     s.eat(b'{')?;
     loop {
         s.ws();
         if s.bytes.get(s.pos) == Some(&b'}') {
             s.pos += 1;
-            return Some(());
+            return Some(false);
         }
         let (start, end) = s.string()?;
         let key = &s.bytes[start..end];
@@ -144,9 +169,16 @@ fn walk<'b>(
                             Some((_, true)) if !literal => {}
                             _ => cells[column] = Some((text, literal)),
                         }
+                        if cells.iter().all(|c| matches!(c, Some((_, true)))) {
+                            return Some(true);
+                        }
                     }
                     (None, Some(child)) => match s.bytes.get(at) {
-                        Some(b'{') => walk(s, child, cells)?,
+                        Some(b'{') => {
+                            if walk(s, child, cells)? {
+                                return Some(true);
+                            }
+                        }
                         Some(b'n') => {
                             s.skip_value()?;
                         }
@@ -162,7 +194,7 @@ fn walk<'b>(
         s.ws();
         match s.next()? {
             b',' => continue,
-            b'}' => return Some(()),
+            b'}' => return Some(false),
             _ => return None,
         }
     }

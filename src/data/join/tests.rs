@@ -41,6 +41,8 @@ fn setup(rules: &str, toml: &str) -> (crate::compile::Program, crate::mapping::M
     (crate::compile::compile(&checked), mapping)
 }
 
+/// The activities of `text`, read as from a file of that name: in place where they are
+/// grouped by key, into sorted frames where not.
 fn activities(
     program: &crate::compile::Program,
     mapping: &crate::mapping::Mapping,
@@ -49,19 +51,48 @@ fn activities(
     text: &str,
     budget: usize,
 ) -> Result<Activities, Box<DataError>> {
+    read(program, mapping, name, format, text, budget, true)
+}
+
+/// The activities of `text`: from a temporary file where `from_file` (read in place where
+/// grouped), else from memory as from a stream (always into sorted frames).
+fn read(
+    program: &crate::compile::Program,
+    mapping: &crate::mapping::Mapping,
+    name: &str,
+    format: InputFormat,
+    text: &str,
+    budget: usize,
+    from_file: bool,
+) -> Result<Activities, Box<DataError>> {
     let source = mapping
         .activities_for(name)
         .expect("one source")
         .expect("a source of activities");
     let join = source.activities.as_ref().expect("activities");
+    let original = from_file.then(|| {
+        static FILES: AtomicUsize = AtomicUsize::new(0);
+        let n = FILES.fetch_add(1, Ordering::Relaxed);
+        let path =
+            std::env::temp_dir().join(format!("qualify-join-test-{}-{n}", std::process::id()));
+        std::fs::write(&path, text).expect("a temporary file");
+        let file = std::fs::File::open(&path).expect("opens");
+        let _ = std::fs::remove_file(&path);
+        file
+    });
+    let reader = match &original {
+        Some(file) => Box::new(file.try_clone().expect("a second handle")) as Box<dyn Read>,
+        None => Box::new(text.as_bytes()),
+    };
     Activities::read_within(
         name,
         format,
-        text.as_bytes(),
+        reader,
         program.plan(),
         source,
         join,
         budget,
+        original,
     )
 }
 
@@ -105,6 +136,7 @@ fn activities_in_any_order_join_in_file_order_in_memory_and_through_temporary_fi
         let mut expected: Vec<Vec<(String, String, u32)>> = vec![Vec::new(); contacts];
         let (mut orphans, mut keyless) = (0, 0);
         let rows = random.below(400);
+        let mut lines: Vec<(String, String)> = Vec::new();
         for row in 0..rows {
             let kind = random.pick(&kinds);
             let at = format!("2026-11-{:02}T10:00:00Z", 1 + random.below(28));
@@ -124,18 +156,48 @@ fn activities_in_any_order_join_in_file_order_in_memory_and_through_temporary_fi
                     format!("c{c}")
                 }
             };
-            csv.push_str(&format!("a{row},{contact},{kind},{at},{minutes}\n"));
+            lines.push((
+                contact.clone(),
+                format!("a{row},{contact},{kind},{at},{minutes}\n"),
+            ));
         }
-        for budget in [MEMORY_BUDGET, 256, 1] {
-            let joined = activities(
+        // the same rows grouped by contact (each contact's in file order), read in place
+        let grouped = seed % 2 == 1;
+        if grouped {
+            lines.sort_by(|a, b| a.0.cmp(&b.0));
+        }
+        for (_, line) in &lines {
+            csv.push_str(line);
+        }
+        for (budget, from_file) in [(MEMORY_BUDGET, true), (256, true), (1, false), (256, false)] {
+            let joined = read(
                 &program,
                 &mapping,
                 "touches.csv",
                 InputFormat::Csv,
                 &csv,
                 budget,
+                from_file,
             )
             .expect("reads");
+            // in place where no key comes again after another row
+            let mut ended = std::collections::HashSet::new();
+            let mut runs_hold = true;
+            for (i, (key, _)) in lines.iter().enumerate() {
+                let continues = i > 0 && lines[i - 1].0 == *key;
+                if !key.is_empty() && !continues && !ended.insert(key) {
+                    runs_hold = false;
+                }
+            }
+            assert!(
+                !grouped || runs_hold,
+                "seed {seed}: sorted rows are grouped"
+            );
+            assert_eq!(
+                joined.in_place,
+                from_file && runs_hold,
+                "seed {seed}, budget {budget}"
+            );
             for (c, events) in expected.iter().enumerate() {
                 let id = format!("c{c}");
                 let mut contact = bare(&program, &id);
@@ -418,6 +480,7 @@ fn csv_keys_must_be_text_and_the_key_column_must_be_one() {
         program.plan(),
         source,
         join,
+        None,
     )
     .expect("reads");
     let [problem] = joined.problems() else {
@@ -470,7 +533,8 @@ fn a_contact_read_but_not_decoded_leaves_no_orphans() {
 fn one_contacts_activities_are_bounded_as_a_record_is() {
     let (program, mapping) = setup(RULES, MAPPING);
     let row = "HOT,call,2026-11-02T00:00:00Z,5\n";
-    let rows = MAX_RECORD_BYTES / (row.len() + FRAME_HEAD) + 10;
+    // past the bound as rows in the file, and as frames
+    let rows = MAX_RECORD_BYTES / row.len() + 10;
     let csv = format!(
         "Contact,Kind,When,Length\n{}A,call,2026-11-02T00:00:00Z,5\n",
         row.repeat(rows)
@@ -508,4 +572,71 @@ fn temporary_files_are_private_and_unlinked() {
     let meta = file.metadata().expect("metadata");
     assert_eq!(meta.permissions().mode() & 0o777, 0o600);
     assert_eq!(std::os::unix::fs::MetadataExt::nlink(&meta), 0, "unlinked");
+}
+
+#[test]
+fn grouped_json_lines_are_read_in_place_with_their_lines_and_errors() {
+    let toml = "
+[source.calls]
+files = [\"calls*\"]
+activities = \"events\"
+key = \"contact\"
+[source.calls.columns]
+\"type\" = \"kind\"
+\"time\" = \"at\"
+";
+    let (program, mapping) = setup(RULES, toml);
+    let line = |c: &str, kind: &str, at: &str| {
+        format!("{{\"contact\":\"{c}\",\"type\":\"{kind}\",\"time\":\"{at}\"}}\n")
+    };
+    let jsonl = [
+        line("c1", "call", "2026-11-03T00:00:00Z"),
+        "\n".to_string(),
+        line("c1", "email", "2026-11-04T00:00:00Z"),
+        line("c2", "call", "2026-11-05T00:00:00Z"),
+        line("c2", "call", "yesterday"),
+        "{\"type\":\"call\"}\n".to_string(),
+        line("c3", "meeting", "2026-11-06T00:00:00Z"),
+    ]
+    .concat();
+    for (budget, from_file) in [(MEMORY_BUDGET, true), (16, true), (MEMORY_BUDGET, false)] {
+        let joined = read(
+            &program,
+            &mapping,
+            "calls.jsonl",
+            InputFormat::Jsonl,
+            &jsonl,
+            budget,
+            from_file,
+        )
+        .expect("reads");
+        assert_eq!(joined.in_place, from_file, "budget {budget}");
+        let mut c1 = bare(&program, "c1");
+        joined.attach(program.plan(), &mut c1).expect("joins");
+        let want = inline(
+            &program,
+            "c1",
+            &[
+                ("call".into(), "2026-11-03T00:00:00Z".into(), 0),
+                ("email".into(), "2026-11-04T00:00:00Z".into(), 0),
+            ],
+        );
+        let events = program.plan().root().slot("events").expect("read");
+        let kinds = |c: &Contact| match &c.slots[events] {
+            Value::List(items) => items.len(),
+            _ => 0,
+        };
+        assert_eq!(kinds(&c1), kinds(&want));
+        let mut c2 = bare(&program, "c2");
+        let e = joined
+            .attach(program.plan(), &mut c2)
+            .expect_err("c2's second call is bad");
+        assert_eq!((e.line, e.id.as_deref()), (Some(5), Some("c2")));
+        assert_eq!(e.field.as_deref(), Some("time"));
+        let mut c3 = bare(&program, "c3");
+        joined.attach(program.plan(), &mut c3).expect("joins");
+        assert_eq!(kinds(&c3), 1);
+        let counts = joined.counts();
+        assert_eq!((counts.read, counts.keyless, counts.orphans), (6, 1, 0));
+    }
 }

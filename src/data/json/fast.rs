@@ -43,28 +43,44 @@ type Result<T> = std::result::Result<T, Refused>;
 
 /// Decodes one whole JSON text with `seed`: the value, then nothing but whitespace.
 pub fn decode<'de, S: DeserializeSeed<'de>>(text: &'de str, seed: S) -> Result<S::Value> {
-    read(text, seed, false)
+    read::<S, false>(text, seed)
 }
 
 /// [`decode`], refusing also a key that appears twice in any object of the text, read or
 /// skipped, and any key with an escape (which might spell another key): what the full
 /// reader of mapped records refuses, where every key may matter.
 pub fn decode_strict<'de, S: DeserializeSeed<'de>>(text: &'de str, seed: S) -> Result<S::Value> {
-    read(text, seed, true)
+    read::<S, true>(text, seed)
 }
 
-fn read<'de, S: DeserializeSeed<'de>>(text: &'de str, seed: S, strict: bool) -> Result<S::Value> {
+thread_local! {
+    /// The emptied key lists of the last strict reading on this thread, for the next.
+    static KEYS: std::cell::Cell<Option<Keys>> = const { std::cell::Cell::new(None) };
+}
+
+/// Reads with a reader strict or not, as `STRICT` says: a constant, so that the plain
+/// reader pays nothing for the strict one's checks.
+fn read<'de, S: DeserializeSeed<'de>, const STRICT: bool>(
+    text: &'de str,
+    seed: S,
+) -> Result<S::Value> {
     let bytes = text.as_bytes();
-    let mut reader = Reader {
+    let mut reader = Reader::<STRICT> {
         text,
         bytes,
         pos: 0,
         depth: 0,
         scratch: String::new(),
-        strict: strict.then(Keys::default),
+        strict: STRICT.then(|| KEYS.take().unwrap_or_default()),
     };
-    let value = seed.deserialize(&mut reader)?;
+    let value = seed.deserialize(&mut reader);
     reader.ws();
+    if let Some(mut keys) = reader.strict.take() {
+        keys.spans.clear();
+        keys.marks.clear();
+        KEYS.set(Some(keys));
+    }
+    let value = value?;
     if reader.pos != bytes.len() {
         return Err(Refused);
     }
@@ -106,7 +122,7 @@ fn key_head(key: &[u8]) -> u64 {
     u64::from_le_bytes(word)
 }
 
-struct Reader<'de> {
+struct Reader<'de, const STRICT: bool> {
     text: &'de str,
     bytes: &'de [u8],
     pos: usize,
@@ -134,7 +150,7 @@ enum Text<'de> {
     Scratch,
 }
 
-impl<'de> Reader<'de> {
+impl<'de, const STRICT: bool> Reader<'de, STRICT> {
     fn peek(&self) -> Option<u8> {
         self.bytes.get(self.pos).copied()
     }
@@ -166,14 +182,15 @@ impl<'de> Reader<'de> {
 
     /// Notes that an object opens (strict mode keeps its keys apart).
     fn object_opens(&mut self) {
-        if let Some(keys) = &mut self.strict {
+        if STRICT && let Some(keys) = &mut self.strict {
             keys.marks.push(keys.spans.len());
         }
     }
 
     /// Notes that the innermost open object closes.
     fn object_closes(&mut self) {
-        if let Some(keys) = &mut self.strict
+        if STRICT
+            && let Some(keys) = &mut self.strict
             && let Some(mark) = keys.marks.pop()
         {
             keys.spans.truncate(mark);
@@ -183,6 +200,9 @@ impl<'de> Reader<'de> {
     /// In strict mode, checks the key just read (its quotes at `start` and `self.pos - 1`):
     /// refused when it has an escape or its object had it before.
     fn key_read(&mut self, start: usize) -> Result<()> {
+        if !STRICT {
+            return Ok(());
+        }
         let Some(keys) = &mut self.strict else {
             return Ok(());
         };
@@ -434,7 +454,7 @@ impl<'de> Reader<'de> {
                     let (whole, digits) = self.number()?;
                     // the full reader builds every value, and refuses a number out of range
                     // (`1e400`) wherever it is
-                    if self.strict.is_some() && !(whole && digits.is_some()) {
+                    if STRICT && !(whole && digits.is_some()) {
                         serde_json::from_slice::<f64>(&self.bytes[start..self.pos])
                             .map_err(|_| Refused)?;
                     }
@@ -480,7 +500,7 @@ impl<'de> Reader<'de> {
     }
 }
 
-impl<'de> de::Deserializer<'de> for &mut Reader<'de> {
+impl<'de, const STRICT: bool> de::Deserializer<'de> for &mut Reader<'de, STRICT> {
     type Error = Refused;
 
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
@@ -574,13 +594,13 @@ impl<'de> de::Deserializer<'de> for &mut Reader<'de> {
 }
 
 /// The entries of an object, read in order.
-struct Entries<'r, 'de> {
-    reader: &'r mut Reader<'de>,
+struct Entries<'r, 'de, const STRICT: bool> {
+    reader: &'r mut Reader<'de, STRICT>,
     first: bool,
     done: bool,
 }
 
-impl<'de> MapAccess<'de> for &mut Entries<'_, 'de> {
+impl<'de, const STRICT: bool> MapAccess<'de> for &mut Entries<'_, 'de, STRICT> {
     type Error = Refused;
 
     fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>> {
@@ -617,13 +637,13 @@ impl<'de> MapAccess<'de> for &mut Entries<'_, 'de> {
 }
 
 /// The elements of a list, read in order.
-struct Elements<'r, 'de> {
-    reader: &'r mut Reader<'de>,
+struct Elements<'r, 'de, const STRICT: bool> {
+    reader: &'r mut Reader<'de, STRICT>,
     first: bool,
     done: bool,
 }
 
-impl<'de> SeqAccess<'de> for &mut Elements<'_, 'de> {
+impl<'de, const STRICT: bool> SeqAccess<'de> for &mut Elements<'_, 'de, STRICT> {
     type Error = Refused;
 
     fn next_element_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<Option<T::Value>> {

@@ -17,7 +17,7 @@ use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor
 
 use super::{Failure, RecordOrNull, RecordSeed, ValueSeed, fast};
 use crate::compile::{FieldPlan, PlanType};
-use crate::data::csv::{Header, Row};
+use crate::data::csv::{Header, InPlace, Row};
 use crate::data::paths::{Node, Step};
 use crate::data::typed::{FieldPath, Segment};
 use crate::semantics::Value;
@@ -231,6 +231,43 @@ impl LeafSeed<'_, '_, '_> {
         Cell::Own(start, self.row.own.len())
     }
 
+    /// How the column's scalars are typed where they lie, if they are.
+    fn scalar(&self) -> Option<InPlace<'_>> {
+        self.walk.header.scalar_in_place(self.walk.plan, self.at)
+    }
+
+    /// A number typed where it lies, as its text would be (where the column lets it).
+    fn number(&self, n: f64) -> Option<Cell> {
+        let scalar = self.scalar()?;
+        (scalar.numbers && *scalar.ty == PlanType::Number).then_some(Cell::Value(Value::Number(n)))
+    }
+
+    /// A text typed where it lies, as a cell of it would be (where the column lets it):
+    /// missing when empty or a missing spelling; `Some(None)` for a text its type refuses
+    /// (the full reader words why).
+    fn text(&self, s: &str) -> Option<Option<Cell>> {
+        let scalar = self.scalar()?;
+        // text is taken as written, other values trimmed, as in a cell
+        let text = match scalar.ty {
+            PlanType::String | PlanType::Enum(_) => s,
+            PlanType::Date | PlanType::DateTime | PlanType::Duration => s.trim(),
+            _ => return None,
+        };
+        let trimmed = s.trim();
+        if s.is_empty() || scalar.missing.iter().any(|m| m == trimmed) {
+            return Some(Some(Cell::Value(Value::Missing)));
+        }
+        let path = FieldPath {
+            parent: None,
+            segment: Segment::Field(""),
+        };
+        Some(
+            crate::data::typed::text_value(text, scalar.ty, &path)
+                .ok()
+                .map(Cell::Value),
+        )
+    }
+
     /// The seed that decodes the column's list or record in place, if it reads one whole.
     fn in_place<R>(&self, decode: impl FnOnce(ValueSeed<'_>) -> R) -> Option<R> {
         let (ty, header) = self.walk.header.in_place(self.walk.plan, self.at)?;
@@ -268,24 +305,39 @@ impl<'de> Visitor<'de> for LeafSeed<'_, '_, '_> {
     }
 
     fn visit_bool<E: de::Error>(self, b: bool) -> Result<Cell, E> {
-        Ok(Cell::Bool(b))
+        // `true` and `false` are spellings of every column
+        match self.scalar() {
+            Some(InPlace {
+                ty: PlanType::Bool, ..
+            }) => Ok(Cell::Value(Value::Bool(b))),
+            _ => Ok(Cell::Bool(b)),
+        }
     }
 
     // numbers as the full reader writes them: whole ones in digits, others as serde_json
     // writes an `f64`
     fn visit_u64<E: de::Error>(self, n: u64) -> Result<Cell, E> {
+        if let Some(cell) = self.number(n as f64) {
+            return Ok(cell);
+        }
         Ok(self.own(|out| {
             let _ = write!(out, "{n}");
         }))
     }
 
     fn visit_i64<E: de::Error>(self, n: i64) -> Result<Cell, E> {
+        if let Some(cell) = self.number(n as f64) {
+            return Ok(cell);
+        }
         Ok(self.own(|out| {
             let _ = write!(out, "{n}");
         }))
     }
 
     fn visit_f64<E: de::Error>(self, n: f64) -> Result<Cell, E> {
+        if let Some(cell) = self.number(n) {
+            return Ok(cell);
+        }
         let number = serde_json::Number::from_f64(n).ok_or_else(refuse)?;
         Ok(self.own(|out| {
             let _ = write!(out, "{number}");
@@ -293,11 +345,17 @@ impl<'de> Visitor<'de> for LeafSeed<'_, '_, '_> {
     }
 
     fn visit_borrowed_str<E: de::Error>(self, s: &'de str) -> Result<Cell, E> {
+        if let Some(typed) = self.text(s) {
+            return typed.ok_or_else(refuse);
+        }
         let start = (s.as_ptr() as usize).wrapping_sub(self.walk.base);
         Ok(Cell::Span(start, start + s.len()))
     }
 
     fn visit_str<E: de::Error>(self, s: &str) -> Result<Cell, E> {
+        if let Some(typed) = self.text(s) {
+            return typed.ok_or_else(refuse);
+        }
         Ok(self.own(|out| out.push_str(s)))
     }
 
