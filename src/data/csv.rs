@@ -81,6 +81,10 @@ pub struct Header {
     absent: Vec<(String, String, Option<String>)>,
     /// For JSON records: the key paths, to read cells without building the record.
     paths: Option<super::paths::Paths>,
+    /// For JSON records of activities: whether the header only renames the element's
+    /// fields (each column one key, into one field, with no option that rereads a value),
+    /// so that a record can be decoded straight into the element.
+    direct: bool,
 }
 
 impl Header {
@@ -93,6 +97,19 @@ impl Header {
     /// For JSON records: the key paths of the cells.
     pub(crate) fn paths(&self) -> Option<&super::paths::Paths> {
         self.paths.as_ref()
+    }
+
+    /// Whether records under this header may be decoded straight into their element
+    /// ([`super::json::mapped::element`]).
+    pub(crate) fn direct(&self) -> bool {
+        self.direct
+    }
+
+    /// In a [`Header::direct`] header, the element's slot that column `at` fills (none
+    /// for a column no rule reads).
+    pub(crate) fn direct_slot(&self, at: usize) -> Option<usize> {
+        let column = self.columns.get(at)?.as_ref()?;
+        column.steps.last().map(|&(_, slot)| slot)
     }
 
     /// The number of cells of a row.
@@ -266,6 +283,7 @@ pub fn activity_header(
             json: false,
             absent: Vec::new(),
             paths: None,
+            direct: false,
         },
     };
     Ok((header, at))
@@ -315,6 +333,13 @@ pub fn json_header(
     let mut header = header_of(file, None, headers, plan, Some(source), b',', root)?;
     header.json = true;
     header.paths = Some(super::paths::Paths::new(&header.headers));
+    header.direct = root != 0
+        && header.headers.iter().all(|h| !h.contains('.'))
+        && header
+            .columns
+            .iter()
+            .flatten()
+            .all(|c| c.steps.len() == 1 && c.plain);
     // a key path a record lacks is a missing value, not a missing column
     header.absent.clear();
     Ok(header)
@@ -486,6 +511,7 @@ fn header_of(
             json: false,
             absent,
             paths: None,
+            direct: false,
         });
     }
     let id = match source.map(|s| &s.id) {
@@ -542,6 +568,7 @@ fn header_of(
         json: false,
         absent,
         paths: None,
+        direct: false,
     })
 }
 

@@ -113,7 +113,7 @@ struct Entry {
 
 /// A record of activities as it is read, with its keys.
 struct Keyed<'a> {
-    keys: Vec<Cow<'a, str>>,
+    keys: Keys<'a>,
     line: usize,
     column: usize,
     /// Where the record starts in the file (not known for a JSON array's elements).
@@ -123,7 +123,7 @@ struct Keyed<'a> {
 
 impl<'a> Keyed<'a> {
     fn new(
-        keys: Vec<Cow<'a, str>>,
+        keys: Keys<'a>,
         line: usize,
         column: usize,
         offset: Option<u64>,
@@ -136,6 +136,44 @@ impl<'a> Keyed<'a> {
             offset,
             body,
         }
+    }
+}
+
+/// A record's keys: one, mostly, held without a list.
+#[derive(Default)]
+struct Keys<'a> {
+    first: Option<Cow<'a, str>>,
+    more: Vec<Cow<'a, str>>,
+}
+
+impl<'a> Keys<'a> {
+    fn push(&mut self, key: Cow<'a, str>) {
+        match self.first {
+            None => self.first = Some(key),
+            Some(_) => self.more.push(key),
+        }
+    }
+
+    fn len(&self) -> usize {
+        usize::from(self.first.is_some()) + self.more.len()
+    }
+
+    fn is_empty(&self) -> bool {
+        self.first.is_none()
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &Cow<'a, str>> {
+        self.first.iter().chain(&self.more)
+    }
+}
+
+impl<'a> IntoIterator for Keys<'a> {
+    type Item = Cow<'a, str>;
+    type IntoIter =
+        std::iter::Chain<std::option::IntoIter<Cow<'a, str>>, std::vec::IntoIter<Cow<'a, str>>>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.first.into_iter().chain(self.more)
     }
 }
 
@@ -452,7 +490,7 @@ impl Activities {
         self.problems.push(error);
         each(
             self,
-            Keyed::new(Vec::new(), line, 1, offset, Body::Unreadable),
+            Keyed::new(Keys::default(), line, 1, offset, Body::Unreadable),
         )
     }
 
@@ -480,8 +518,8 @@ impl Activities {
 
     /// The keys of a record as contacts' ids are written: without empty ones and the
     /// source's missing spellings, a numeric id the shortest way (`007` is contact `7`).
-    fn keys_of<'k>(&self, keys: impl IntoIterator<Item = Cow<'k, str>>) -> Vec<Cow<'k, str>> {
-        let mut out = Vec::new();
+    fn keys_of<'k>(&self, keys: impl IntoIterator<Item = Cow<'k, str>>) -> Keys<'k> {
+        let mut out = Keys::default();
         for key in keys {
             if key.is_empty() || self.missing.iter().any(|m| m == key.trim()) {
                 continue;
@@ -502,7 +540,7 @@ impl Activities {
     }
 
     /// Counts a record read with `keys`.
-    fn count(&mut self, keys: &[Cow<'_, str>]) {
+    fn count(&mut self, keys: &Keys<'_>) {
         self.read += 1;
         self.links += keys.len();
         if keys.is_empty() {
@@ -530,7 +568,7 @@ impl Activities {
                 Body::Json(bytes) => (0, bytes.to_vec()),
             };
             this.count(&keyed.keys);
-            for key in &keyed.keys {
+            for key in keyed.keys.iter() {
                 frames
                     .push(key.as_bytes(), keyed.line, keyed.column, flags, &payload)
                     .map_err(|e| Box::new(temporary(&file, &e)))?;
@@ -690,12 +728,16 @@ impl Activities {
         bytes: &'b [u8],
         line: usize,
         column: usize,
-    ) -> Result<Vec<Cow<'b, str>>, Box<DataError>> {
+    ) -> Result<Keys<'b>, Box<DataError>> {
         let path = self.join.key.as_str();
         if !path.contains("[]")
             && let Some(key) = self.key_path.scalar_unchecked(bytes)
         {
-            return Ok(Some(key).filter(|k| !k.is_empty()).into_iter().collect());
+            let mut keys = Keys::default();
+            if !key.is_empty() {
+                keys.push(key);
+            }
+            return Ok(keys);
         }
         let object = json_object(&self.file, bytes, line, column)?;
         let located = |problem| {
@@ -758,7 +800,7 @@ impl Activities {
                 at = next;
             }
         }
-        let mut keys: Vec<Cow<'b, str>> = Vec::new();
+        let mut keys = Keys::default();
         for value in at {
             let key = match value {
                 serde_json::Value::String(s) => s.clone(),
@@ -771,7 +813,7 @@ impl Activities {
                     }));
                 }
             };
-            if !key.is_empty() && !keys.iter().any(|k| *k == key) {
+            if !key.is_empty() && !keys.iter().any(|k| **k == key) {
                 keys.push(Cow::Owned(key));
             }
         }
@@ -938,7 +980,8 @@ impl Activities {
                         .map(|k| self.keys_of([Cow::Borrowed(k.trim())]))
                 }
             };
-            same = matches!(keys, Some(keys) if keys.len() == 1 && keys[0].as_bytes() == key);
+            same = matches!(keys, Some(keys) if keys.len() == 1
+                && keys.iter().next().is_some_and(|k| k.as_bytes() == key));
             false
         });
         same
@@ -1158,10 +1201,13 @@ impl Activities {
         let Some(header) = &self.header else {
             return Ok(Value::Missing);
         };
-        if let Ok(text) = std::str::from_utf8(bytes)
-            && let Some(mut row) = json::mapped::row(plan, header, text)
-        {
-            return csv::decode_element_row(file, line, plan, element, header, &mut row);
+        if let Ok(text) = std::str::from_utf8(bytes) {
+            if let Some(item) = json::mapped::element(plan, header, element, text) {
+                return Ok(item);
+            }
+            if let Some(mut row) = json::mapped::row(plan, header, text) {
+                return csv::decode_element_row(file, line, plan, element, header, &mut row);
+            }
         }
         let record = json_cells(file, bytes, line, column, header)?;
         csv::decode_element(file, line, plan, element, header, record)

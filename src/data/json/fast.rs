@@ -72,6 +72,7 @@ fn read<'de, S: DeserializeSeed<'de>, const STRICT: bool>(
         depth: 0,
         scratch: String::new(),
         strict: STRICT.then(|| KEYS.take().unwrap_or_default()),
+        escaped: false,
     };
     let value = seed.deserialize(&mut reader);
     reader.ws();
@@ -132,6 +133,8 @@ struct Reader<'de, const STRICT: bool> {
     scratch: String,
     /// In strict mode, the keys of the objects open around `pos`.
     strict: Option<Keys>,
+    /// Whether a string read since this was last cleared had an escape.
+    escaped: bool,
 }
 
 /// The keys met so far in each open object, as spans of the text: a key twice is found by
@@ -197,19 +200,20 @@ impl<'de, const STRICT: bool> Reader<'de, STRICT> {
         }
     }
 
-    /// In strict mode, checks the key just read (its quotes at `start` and `self.pos - 1`):
-    /// refused when it has an escape or its object had it before.
+    /// In strict mode, checks the key just read (its quotes at `start` and `self.pos - 1`,
+    /// read since [`Reader::key_starts`]): refused when it has an escape or its object had
+    /// it before.
     fn key_read(&mut self, start: usize) -> Result<()> {
         if !STRICT {
             return Ok(());
+        }
+        if self.escaped {
+            return Err(Refused);
         }
         let Some(keys) = &mut self.strict else {
             return Ok(());
         };
         let key = self.bytes.get(start + 1..self.pos - 1).ok_or(Refused)?;
-        if key.contains(&b'\\') {
-            return Err(Refused);
-        }
         let from = keys.marks.last().copied().unwrap_or(0);
         // most keys differ in length or in their first bytes, compared as one word
         let head = key_head(key);
@@ -221,6 +225,13 @@ impl<'de, const STRICT: bool> Reader<'de, STRICT> {
         }
         keys.spans.push((head, start + 1, self.pos - 1));
         Ok(())
+    }
+
+    /// Notes that a key is about to be read (for [`Reader::key_read`]).
+    fn key_starts(&mut self) {
+        if STRICT {
+            self.escaped = false;
+        }
     }
 
     /// Moves past plain string bytes: a word at a time while no byte of it is special.
@@ -287,6 +298,7 @@ impl<'de, const STRICT: bool> Reader<'de, STRICT> {
 
     /// One escape (at its backslash) as the character it stands for.
     fn escape(&mut self) -> Result<char> {
+        self.escaped = true;
         self.pos += 1;
         let b = self.peek().ok_or(Refused)?;
         self.pos += 1;
@@ -436,6 +448,7 @@ impl<'de, const STRICT: bool> Reader<'de, STRICT> {
                         b']' if !object => closed = true,
                         b'"' if object => {
                             let start = self.pos;
+                            self.key_starts();
                             self.skip_string()?;
                             self.key_read(start)?;
                             self.ws();
@@ -484,6 +497,7 @@ impl<'de, const STRICT: bool> Reader<'de, STRICT> {
                                 return Err(Refused);
                             }
                             let start = self.pos;
+                            self.key_starts();
                             self.skip_string()?;
                             self.key_read(start)?;
                             self.ws();
@@ -624,6 +638,7 @@ impl<'de, const STRICT: bool> MapAccess<'de> for &mut Entries<'_, 'de, STRICT> {
             return Err(Refused);
         }
         let start = r.pos;
+        r.key_starts();
         let key = seed.deserialize(&mut *r)?;
         r.key_read(start)?;
         r.ws();

@@ -12,14 +12,15 @@
 
 use std::cell::RefCell;
 use std::fmt::{self, Write as _};
+use std::sync::Arc;
 
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use super::{Failure, RecordOrNull, RecordSeed, ValueSeed, fast};
-use crate::compile::{FieldPlan, PlanType};
+use crate::compile::{FieldPlan, LayoutId, PlanType};
 use crate::data::csv::{Header, InPlace, Row};
 use crate::data::paths::{Node, Step};
-use crate::data::typed::{FieldPath, Segment};
+use crate::data::typed::{self, FieldPath, Segment};
 use crate::semantics::Value;
 
 /// One cell of a mapped record.
@@ -117,6 +118,85 @@ pub fn row<'b>(plan: &FieldPlan, header: &Header, text: &'b str) -> Option<Mappe
     Some(row)
 }
 
+/// The element of layout `layout` that the JSON record `text` of activities is, under
+/// `header` (a header of key paths into the element), decoded straight into the element
+/// where the header only renames its fields ([`Header::direct`]) and every value is typed
+/// where it lies; `None` where the record must be read as a row of cells (or by the full
+/// reader), which then gives the same element or words the error.
+pub fn element(plan: &FieldPlan, header: &Header, layout: LayoutId, text: &str) -> Option<Value> {
+    if !header.direct() {
+        return None;
+    }
+    let paths = header.paths()?;
+    let fields = &plan.records[layout].fields;
+    let mut record = typed::record(fields.len());
+    let slots = Arc::get_mut(&mut record)?;
+    let failure = RefCell::new(None);
+    let walk = Walk {
+        plan,
+        header,
+        base: text.as_ptr() as usize,
+        failure: &failure,
+    };
+    let seed = DirectSeed {
+        walk: &walk,
+        node: paths.root(),
+        slots,
+    };
+    fast::decode_strict(text, seed).ok()?;
+    // a required record with no value would be one of missing fields, as a row of cells
+    // makes it; and a required field missing is an error the row of cells words
+    let incomplete = fields
+        .iter()
+        .zip(slots.iter())
+        .any(|(f, v)| !f.optional && v.is_missing());
+    (!incomplete).then_some(Value::Record(record))
+}
+
+/// An element's object, each key's value typed into its field's slot.
+struct DirectSeed<'a, 's> {
+    walk: &'a Walk<'a>,
+    node: &'a Node,
+    slots: &'s mut [Value],
+}
+
+impl<'de> DeserializeSeed<'de> for DirectSeed<'_, '_> {
+    type Value = ();
+
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for DirectSeed<'_, '_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(step) = map.next_key_seed(StepSeed(self.node))? {
+            let at = step.and_then(|s| s.column).map(|(at, _)| at);
+            let Some(slot) = at.and_then(|at| self.walk.header.direct_slot(at)) else {
+                map.next_value::<IgnoredAny>()?;
+                continue;
+            };
+            let leaf = LeafSeed {
+                walk: self.walk,
+                at: at.unwrap_or_default(),
+                row: None,
+            };
+            self.slots[slot] = match map.next_value_seed(leaf)? {
+                Cell::Value(v) => v,
+                Cell::Empty => Value::Missing,
+                _ => return Err(refuse()),
+            };
+        }
+        Ok(())
+    }
+}
+
 /// What every seed of one record shares.
 struct Walk<'a> {
     plan: &'a FieldPlan,
@@ -170,7 +250,7 @@ impl<'de> Visitor<'de> for NodeSeed<'_, '_, '_> {
                     let cell = map.next_value_seed(LeafSeed {
                         walk: self.walk,
                         at,
-                        row: &mut *self.row,
+                        row: Some(&mut *self.row),
                     })?;
                     self.row.cells[at] = (cell, literal);
                 }
@@ -216,19 +296,21 @@ impl<'de, 'a> Visitor<'de> for StepSeed<'a> {
     }
 }
 
-/// The value of column `at`.
+/// The value of column `at`: into a row's cells, or (without a row) typed where it lies
+/// or refused.
 struct LeafSeed<'a, 'r, 'b> {
     walk: &'a Walk<'a>,
     at: usize,
-    row: &'r mut MappedRow<'b>,
+    row: Option<&'r mut MappedRow<'b>>,
 }
 
 impl LeafSeed<'_, '_, '_> {
-    /// A cell of text written into the row's own buffer.
-    fn own(self, write: impl FnOnce(&mut String)) -> Cell {
-        let start = self.row.own.len();
-        write(&mut self.row.own);
-        Cell::Own(start, self.row.own.len())
+    /// A cell of text written into the row's own buffer (none without a row).
+    fn own(self, write: impl FnOnce(&mut String)) -> Option<Cell> {
+        let row = self.row?;
+        let start = row.own.len();
+        write(&mut row.own);
+        Some(Cell::Own(start, row.own.len()))
     }
 
     /// How the column's scalars are typed where they lie, if they are.
@@ -310,6 +392,7 @@ impl<'de> Visitor<'de> for LeafSeed<'_, '_, '_> {
             Some(InPlace {
                 ty: PlanType::Bool, ..
             }) => Ok(Cell::Value(Value::Bool(b))),
+            _ if self.row.is_none() => Err(refuse()),
             _ => Ok(Cell::Bool(b)),
         }
     }
@@ -320,18 +403,20 @@ impl<'de> Visitor<'de> for LeafSeed<'_, '_, '_> {
         if let Some(cell) = self.number(n as f64) {
             return Ok(cell);
         }
-        Ok(self.own(|out| {
+        self.own(|out| {
             let _ = write!(out, "{n}");
-        }))
+        })
+        .ok_or_else(refuse)
     }
 
     fn visit_i64<E: de::Error>(self, n: i64) -> Result<Cell, E> {
         if let Some(cell) = self.number(n as f64) {
             return Ok(cell);
         }
-        Ok(self.own(|out| {
+        self.own(|out| {
             let _ = write!(out, "{n}");
-        }))
+        })
+        .ok_or_else(refuse)
     }
 
     fn visit_f64<E: de::Error>(self, n: f64) -> Result<Cell, E> {
@@ -339,14 +424,18 @@ impl<'de> Visitor<'de> for LeafSeed<'_, '_, '_> {
             return Ok(cell);
         }
         let number = serde_json::Number::from_f64(n).ok_or_else(refuse)?;
-        Ok(self.own(|out| {
+        self.own(|out| {
             let _ = write!(out, "{number}");
-        }))
+        })
+        .ok_or_else(refuse)
     }
 
     fn visit_borrowed_str<E: de::Error>(self, s: &'de str) -> Result<Cell, E> {
         if let Some(typed) = self.text(s) {
             return typed.ok_or_else(refuse);
+        }
+        if self.row.is_none() {
+            return Err(refuse());
         }
         let start = (s.as_ptr() as usize).wrapping_sub(self.walk.base);
         Ok(Cell::Span(start, start + s.len()))
@@ -356,7 +445,7 @@ impl<'de> Visitor<'de> for LeafSeed<'_, '_, '_> {
         if let Some(typed) = self.text(s) {
             return typed.ok_or_else(refuse);
         }
-        Ok(self.own(|out| out.push_str(s)))
+        self.own(|out| out.push_str(s)).ok_or_else(refuse)
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Cell, A::Error> {

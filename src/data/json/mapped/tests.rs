@@ -211,3 +211,78 @@ fn a_key_twice_anywhere_or_an_escaped_key_is_left_to_the_full_reader() {
         r#"{"id": "1", "zz": {"id": 1, "q": {"id": 2}}, "q": [{"id": 3}]}"#
     ));
 }
+
+#[test]
+fn an_element_decoded_straight_is_the_element_its_row_of_cells_makes() {
+    let program = program();
+    let plan = program.plan();
+    let events = plan.root().slot("events").expect("read");
+    let PlanType::List(item) = &plan.root().fields[events].ty else {
+        panic!("a list");
+    };
+    let PlanType::Record(layout) = **item else {
+        panic!("of records");
+    };
+    for (toml, direct) in [
+        (
+            "[source.plain]\nactivities = \"events\"\nkey = \"c\"\n",
+            true,
+        ),
+        (
+            "[source.renamed]\nactivities = \"events\"\nkey = \"c\"\nmissing = [\"N/A\"]\n\
+             [source.renamed.columns]\n\"k\" = \"kind\"\n",
+            true,
+        ),
+        (
+            "[source.nested]\nactivities = \"events\"\nkey = \"c\"\n\
+             [source.nested.columns]\n\"properties.kind\" = \"kind\"\n",
+            false,
+        ),
+    ] {
+        let mut sources = SourceMap::new();
+        sources.add("t.qual", RULES);
+        let (checked, _) = crate::front_end(&sources, &Default::default());
+        let checked = checked.expect("checks");
+        let file = sources.add("qualify.toml", toml);
+        let mapping = crate::mapping::parse(toml, file, checked.rules()).expect("a mapping");
+        let header = csv::json_header("f", plan, &mapping.sources[0], layout).expect("a header");
+        assert_eq!(header.direct(), direct, "{toml}");
+        let mut rng = Rng(7);
+        let (mut straight, mut fine) = (0, 0);
+        for _ in 0..20_000 {
+            let mut text = String::from("{");
+            for i in 0..rng.below(5) {
+                if i > 0 {
+                    text.push_str(", ");
+                }
+                let key = rng.pick(&["kind", "at", "k", "zz", "kind", "at"]);
+                text.push_str(&format!("\"{key}\": "));
+                value(&mut rng, 1, &mut text);
+            }
+            text.push('}');
+            let full = crate::data::json::strict_object(&text)
+                .ok()
+                .and_then(|object| csv::json_row(&header, &object).ok())
+                .map(|row| {
+                    csv::decode_element("f", 1, plan, layout, &header, row.into_byte_record())
+                });
+            fine += usize::from(matches!(full, Some(Ok(_))));
+            if let Some(got) = element(plan, &header, layout, &text) {
+                straight += 1;
+                let Some(Ok(want)) = full else {
+                    panic!("{toml}: {text} read straight, but the row of cells gives {full:?}");
+                };
+                assert_eq!(format!("{got:?}"), format!("{want:?}"), "{toml}: {text}");
+            }
+        }
+        if direct {
+            // refused: a number or truth for a text field, read as its text by the row
+            assert!(
+                straight * 4 >= fine && fine > 500,
+                "{toml}: {straight} of {fine}"
+            );
+        } else {
+            assert_eq!(straight, 0);
+        }
+    }
+}
