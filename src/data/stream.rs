@@ -616,7 +616,8 @@ impl<R: Read> Iterator for Pieces<R> {
 
 /// How many line breaks `bytes` holds.
 fn newlines(bytes: &[u8]) -> usize {
-    bytes.iter().filter(|&&b| b == b'\n').count()
+    // memchr's search a word at a time: a byte-by-byte count was 8 instructions a byte
+    memchr::memchr_iter(b'\n', bytes).count()
 }
 
 #[cfg(test)]
