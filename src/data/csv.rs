@@ -603,13 +603,77 @@ pub fn each_record<E>(
     delimiter: u8,
     bytes: &[u8],
     first_line: usize,
+    each: impl FnMut(usize, usize, &mut ::csv::ByteRecord) -> Result<(), E>,
+) -> Result<Option<Box<DataError>>, E> {
+    // a reader is built once per thread and delimiter, and reset for each call: building
+    // one (its parser's tables) cost more than reading a contact's few activities
+    let mut reader = READERS
+        .with_borrow_mut(|readers| {
+            let at = readers.iter().position(|(d, _)| *d == delimiter)?;
+            Some(readers.swap_remove(at).1)
+        })
+        .unwrap_or_else(|| {
+            ::csv::ReaderBuilder::new()
+                .flexible(true)
+                .has_headers(false)
+                .delimiter(delimiter)
+                .from_reader(Feed::default())
+        });
+    reader.get_mut().bytes.clear();
+    reader.get_mut().bytes.extend_from_slice(bytes);
+    let result = match reader.seek(::csv::Position::new()) {
+        Ok(()) => read_records(file, &mut reader, bytes, first_line, each),
+        // a reader of bytes in memory cannot fail to go back to its start
+        Err(_) => Ok(None),
+    };
+    // a large chunk's copy is not kept
+    if reader.get_ref().bytes.capacity() > 1 << 20 {
+        reader.get_mut().bytes = Vec::new();
+    }
+    READERS.with_borrow_mut(|readers| readers.push((delimiter, reader)));
+    result
+}
+
+/// Bytes in memory as a reader the csv crate can go back to the start of.
+#[derive(Default)]
+struct Feed {
+    bytes: Vec<u8>,
+    pos: usize,
+}
+
+impl std::io::Read for Feed {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        let rest = self.bytes.get(self.pos..).unwrap_or_default();
+        let n = rest.len().min(out.len());
+        out[..n].copy_from_slice(&rest[..n]);
+        self.pos += n;
+        Ok(n)
+    }
+}
+
+impl std::io::Seek for Feed {
+    fn seek(&mut self, to: std::io::SeekFrom) -> std::io::Result<u64> {
+        let std::io::SeekFrom::Start(at) = to else {
+            return Err(std::io::ErrorKind::Unsupported.into());
+        };
+        self.pos = usize::try_from(at).unwrap_or(usize::MAX);
+        Ok(at)
+    }
+}
+
+thread_local! {
+    /// Per delimiter, this thread's reader of CSV records in memory.
+    static READERS: RefCell<Vec<(u8, ::csv::Reader<Feed>)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// [`each_record`] with the reader at the start of `bytes`.
+fn read_records<E>(
+    file: &str,
+    reader: &mut ::csv::Reader<Feed>,
+    bytes: &[u8],
+    first_line: usize,
     mut each: impl FnMut(usize, usize, &mut ::csv::ByteRecord) -> Result<(), E>,
 ) -> Result<Option<Box<DataError>>, E> {
-    let mut reader = ::csv::ReaderBuilder::new()
-        .flexible(true)
-        .has_headers(false)
-        .delimiter(delimiter)
-        .from_reader(bytes);
     let mut record = ::csv::ByteRecord::new();
     // lines are counted here: the reader's own line numbers are one short per CRLF and do
     // not count blank lines (rust-csv #395, #208), and its byte offset of a record is where
