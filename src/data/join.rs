@@ -1230,6 +1230,9 @@ fn json_cells(
     column: usize,
     header: &csv::Header,
 ) -> Result<::csv::ByteRecord, Box<DataError>> {
+    if let Some(row) = csv::json_row_fast(header, bytes) {
+        return Ok(row.into_byte_record());
+    }
     let object = json_object(file, bytes, line, column)?;
     match csv::json_row(header, &object) {
         Ok(row) => Ok(row.into_byte_record()),
@@ -1269,24 +1272,26 @@ fn json_object(
             e.field = Some(key);
             Err(e)
         }
-        Err(json::Strictly::Other) => Err(match serde_json::from_str::<serde_json::Value>(text) {
-            Ok(other) => located(
-                DataProblem::ActivityNotObject {
-                    found: json::found_of(&other),
-                },
-                (line, column),
-            ),
-            Err(e) => {
-                // the parser's place within the record, as a place in the file
-                let at = if e.line() <= 1 {
-                    (line, column + e.column().saturating_sub(1))
-                } else {
-                    (line + e.line() - 1, e.column())
-                };
-                let reason = super::without_position(&e.to_string()).to_string();
-                located(DataProblem::MalformedActivity { reason }, at)
-            }
-        }),
+        Err(json::Strictly::Other | json::Strictly::OutOfRange(..)) => {
+            Err(match serde_json::from_str::<serde_json::Value>(text) {
+                Ok(other) => located(
+                    DataProblem::ActivityNotObject {
+                        found: json::found_of(&other),
+                    },
+                    (line, column),
+                ),
+                Err(e) => {
+                    // the parser's place within the record, as a place in the file
+                    let at = if e.line() <= 1 {
+                        (line, column + e.column().saturating_sub(1))
+                    } else {
+                        (line + e.line() - 1, e.column())
+                    };
+                    let reason = super::without_position(&e.to_string()).to_string();
+                    located(DataProblem::MalformedActivity { reason }, at)
+                }
+            })
+        }
     }
 }
 

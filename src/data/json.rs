@@ -78,6 +78,13 @@ pub fn decode_bytes(
     decode_general(file, bytes, line, column, plan)
 }
 
+/// Whether `text` is one JSON value the full reader of mapped records accepts (no key twice
+/// in any object, no number out of range), checked without building it; `false` also for
+/// what it leaves to that reader (a key with an escape, nesting past [`MAX_NESTING`]).
+pub fn strictly_valid(text: &str) -> bool {
+    fast::decode_strict(text, std::marker::PhantomData::<IgnoredAny>).is_ok()
+}
+
 /// The slots of a record as the fast reader reads them, or its refusal.
 fn decode_fast(text: &str, plan: &FieldPlan) -> Result<Vec<Value>, fast::Refused> {
     // an id held for a record that then failed is not this record's
@@ -838,6 +845,9 @@ pub fn found_of(value: &serde_json::Value) -> Found {
 pub enum Strictly {
     /// An object has this key twice.
     Duplicate(String),
+    /// A number too large for an `f64` ends here (line and byte column of the text), in a
+    /// record the plain reader may read (it skips what no rule reads).
+    OutOfRange(usize, usize),
     /// Not JSON, or not an object (the plain reader words it).
     Other,
 }
@@ -910,8 +920,13 @@ pub fn strict_object(text: &str) -> Result<serde_json::Map<String, serde_json::V
     match parsed {
         Ok(Strict(serde_json::Value::Object(map))) => Ok(map),
         Ok(_) => Err(Strictly::Other),
-        Err(_) => Err(DUPLICATE
-            .with_borrow_mut(Option::take)
-            .map_or(Strictly::Other, Strictly::Duplicate)),
+        Err(e) => Err(match DUPLICATE.with_borrow_mut(Option::take) {
+            Some(key) => Strictly::Duplicate(key),
+            // serde_json words this one only in text
+            None if e.to_string().starts_with("number out of range") => {
+                Strictly::OutOfRange(e.line(), e.column())
+            }
+            None => Strictly::Other,
+        }),
     }
 }

@@ -192,6 +192,11 @@ fn mapped_json(
     {
         return csv::decode_row(file, line, plan, header, &mut row);
     }
+    // a record the one pass refuses: its cells as text, where it is what the full reader
+    // accepts (a list's errors then come in the order of its text)
+    if let Some(mut row) = csv::json_row_fast(header, bytes) {
+        return csv::decode_row(file, line, plan, header, &mut row);
+    }
     mapped_json_full(file, bytes, line, plan, header, plain)
 }
 
@@ -213,6 +218,16 @@ fn mapped_json_full(
             let mut e = DataError::new(Code::MalformedJson, file, DataProblem::DuplicateKey);
             e.field = Some(key);
             e.line = Some(line);
+            e.id = scan::recover_id(bytes, &plan.id_field);
+            return Err(Box::new(e));
+        }
+        // the plain reader would skip a number no rule reads under its own name, and read
+        // the contact without the fields the mapping's paths fill
+        Err(json::Strictly::OutOfRange(l, c)) => {
+            let problem = DataProblem::NumberOutOfRange { found: None };
+            let mut e = DataError::new(Code::WrongType, file, problem);
+            e.line = Some(line + l.saturating_sub(1));
+            e.column = (l > 1).then_some(c);
             e.id = scan::recover_id(bytes, &plan.id_field);
             return Err(Box::new(e));
         }

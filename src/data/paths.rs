@@ -95,7 +95,25 @@ impl Paths {
     #[cfg(test)]
     pub fn scalars_unchecked<'b>(&self, bytes: &'b [u8]) -> Option<Vec<Cow<'b, str>>> {
         let mut cells: Vec<Option<(Cow<'b, str>, bool)>> = vec![None; self.columns];
-        walk_record(bytes, &self.root, &mut cells)?;
+        walk_record(bytes, &self.root, &mut cells, false)?;
+        Some(
+            cells
+                .into_iter()
+                .map(|c| c.map_or(Cow::Borrowed(""), |(text, _)| text))
+                .collect(),
+        )
+    }
+
+    /// The cells of the JSON record `bytes` at the paths, as the full reader of mapped
+    /// records gives them: a string as its text, a number as serde_json writes it,
+    /// `true`/`false`, a list or object as its JSON text as written, empty where the path
+    /// leads nowhere or to `null`. The record must be one the full reader accepts
+    /// ([`super::json::strictly_valid`]): the parts it skips are not checked. `None` where
+    /// the full reader must read it (a path through a value that is not an object, a key
+    /// with escapes).
+    pub fn cells<'b>(&self, bytes: &'b [u8]) -> Option<Vec<Cow<'b, str>>> {
+        let mut cells: Vec<Option<(Cow<'b, str>, bool)>> = vec![None; self.columns];
+        walk_record(bytes, &self.root, &mut cells, true)?;
         Some(
             cells
                 .into_iter()
@@ -110,24 +128,26 @@ impl Paths {
         if self.columns != 1 {
             return None;
         }
-        walk_record(bytes, &self.root, &mut cells)?;
+        walk_record(bytes, &self.root, &mut cells, false)?;
         let [cell] = cells;
         Some(cell.map_or(Cow::Borrowed(""), |(text, _)| text))
     }
 }
 
-/// Walks the record `bytes` (an object) along `node`.
+/// Walks the record `bytes` (an object) along `node`; a list or object at a path is its
+/// JSON text where `whole`, else the walk gives up (a key is never one).
 fn walk_record<'b>(
     bytes: &'b [u8],
     node: &Node,
     cells: &mut [Option<(Cow<'b, str>, bool)>],
+    whole: bool,
 ) -> Option<bool> {
     let mut s = Scanner { bytes, pos: 0 };
     s.ws();
     if bytes.get(s.pos) != Some(&b'{') {
         return None;
     }
-    walk(&mut s, node, cells)
+    walk(&mut s, node, cells, whole)
 }
 
 /// Walks the object at the scanner along `node`; `Some(true)` as soon as every cell has
@@ -137,6 +157,7 @@ fn walk<'b>(
     s: &mut Scanner<'b>,
     node: &Node,
     cells: &mut [Option<(Cow<'b, str>, bool)>],
+    whole: bool,
 ) -> Option<bool> {
     s.eat(b'{')?;
     loop {
@@ -159,10 +180,16 @@ fn walk<'b>(
                 let at = s.pos;
                 match (step.column, &step.child) {
                     (Some((column, literal)), None) => {
-                        if matches!(s.bytes.get(at), Some(b'{' | b'[')) {
-                            return None;
-                        }
-                        let text = value(s)?.unwrap_or(Cow::Borrowed(""));
+                        let text = match s.bytes.get(at) {
+                            Some(b'{' | b'[') if !whole => return None,
+                            // a list or object as its JSON text, as written (read again as
+                            // JSON: the full reader writes it compact, which reads the same)
+                            Some(b'{' | b'[') => {
+                                s.skip_value()?;
+                                Cow::Borrowed(std::str::from_utf8(&s.bytes[at..s.pos]).ok()?)
+                            }
+                            _ => value(s)?.unwrap_or(Cow::Borrowed("")),
+                        };
                         // the path written as one key wins over the path key by key, even
                         // when it is `null`
                         match &cells[column] {
@@ -175,7 +202,7 @@ fn walk<'b>(
                     }
                     (None, Some(child)) => match s.bytes.get(at) {
                         Some(b'{') => {
-                            if walk(s, child, cells)? {
+                            if walk(s, child, cells, whole)? {
                                 return Some(true);
                             }
                         }
@@ -223,7 +250,7 @@ fn value<'b>(s: &mut Scanner<'b>) -> Option<Option<Cow<'b, str>>> {
                 std::str::from_utf8(&s.bytes[start..s.pos]).ok()?,
             )))
         }
-        // a list or object is no key
+        // a list or object is not a scalar
         b'{' | b'[' => None,
         _ => {
             s.skip_value()?;
