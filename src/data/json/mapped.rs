@@ -1,14 +1,17 @@
 //! A JSON record read through a mapping in one pass: the fast reader walks the record
 //! along the header's key paths, each scalar's text taken where it lies (for the column's
-//! options to read as a CSV cell's), each list or record a column reads whole decoded in
-//! place by the plan's seeds, as the plain reader decodes it.
+//! options to read as a CSV cell's) or typed there where the column's options cannot
+//! change it, each list or record a column reads whole decoded in place by the plan's
+//! seeds, as the plain reader decodes it ([`row`]). An activity whose mapping only renames
+//! its fields is decoded straight into its element, with no cells at all ([`element`]).
 //!
 //! It reads strictly what the full reader of mapped records accepts (valid JSON, no key
-//! twice in any object, paths only through objects), and gives the cells that reader gives;
-//! anything else — a key with an escape, a number it leaves to serde_json, a list where a
-//! column wants text — is refused, and the full reader ([`super::strict_object`], then
-//! [`crate::data::csv::json_row`]) reads the record and words any error. A test holds the
-//! two to the same contacts.
+//! twice in any object, paths only through objects, no number out of range), and gives the
+//! cells that reader gives; anything else — a key with an escape, a list where a column
+//! wants text, a value of the wrong type — is refused, and the record is read as cells of
+//! text ([`crate::data::csv::json_row_fast`]) or by the full reader
+//! ([`super::strict_object`], then [`crate::data::csv::json_row`]), which word any error.
+//! Tests hold the paths to the same contacts and elements.
 
 use std::cell::RefCell;
 use std::fmt::{self, Write as _};
