@@ -79,6 +79,7 @@ fn read<'de, S: DeserializeSeed<'de>, const STRICT: bool>(
     if let Some(mut keys) = reader.strict.take() {
         keys.spans.clear();
         keys.marks.clear();
+        keys.spelt.clear();
         KEYS.set(Some(keys));
     }
     let value = value?;
@@ -141,11 +142,17 @@ struct Reader<'de, const STRICT: bool> {
 /// comparing it with its object's earlier keys (objects have few).
 #[derive(Default)]
 struct Keys {
-    /// Each key's first 8 bytes ([`key_head`]) and its range.
+    /// Each key's first 8 bytes ([`key_head`]) and its range; a key written with escapes
+    /// is compared as what it spells, held in `spelt` (its range is then `ESCAPED` and its
+    /// place there).
     spans: Vec<(u64, usize, usize)>,
     /// Where each open object's keys start in `spans`.
     marks: Vec<usize>,
+    spelt: Vec<String>,
 }
+
+/// The start of a key's range that stands for a key held in [`Keys::spelt`].
+const ESCAPED: usize = usize::MAX;
 
 /// A string's text: borrowed from the record, or decoded into the scratch buffer.
 enum Text<'de> {
@@ -201,29 +208,46 @@ impl<'de, const STRICT: bool> Reader<'de, STRICT> {
     }
 
     /// In strict mode, checks the key just read (its quotes at `start` and `self.pos - 1`,
-    /// read since [`Reader::key_starts`]): refused when it has an escape or its object had
-    /// it before.
+    /// read since [`Reader::key_starts`]): refused when its object had it before, as what
+    /// it spells (`"i\u0064"` is `"id"`).
     fn key_read(&mut self, start: usize) -> Result<()> {
         if !STRICT {
             return Ok(());
         }
-        if self.escaped {
-            return Err(Refused);
-        }
         let Some(keys) = &mut self.strict else {
             return Ok(());
         };
-        let key = self.bytes.get(start + 1..self.pos - 1).ok_or(Refused)?;
+        let raw = self.bytes.get(start..self.pos).ok_or(Refused)?;
+        // a key with escapes is spelt out (rare: serde_json decodes it)
+        let spelt = if self.escaped {
+            Some(serde_json::from_slice::<String>(raw).map_err(|_| Refused)?)
+        } else {
+            None
+        };
+        let key = match &spelt {
+            Some(text) => text.as_bytes(),
+            None => raw.get(1..raw.len() - 1).ok_or(Refused)?,
+        };
         let from = keys.marks.last().copied().unwrap_or(0);
         // most keys differ in length or in their first bytes, compared as one word
         let head = key_head(key);
-        let bytes = self.bytes;
+        let (bytes, held) = (self.bytes, &keys.spelt);
+        let text = |a: usize, b: usize| match a {
+            ESCAPED => held[b].as_bytes(),
+            _ => &bytes[a..b],
+        };
         if keys.spans[from..].iter().any(|&(h, a, b)| {
-            h == head && b - a == key.len() && (key.len() <= 8 || &bytes[a..b] == key)
+            h == head && (key.len() <= 8 && a != ESCAPED && b - a == key.len() || text(a, b) == key)
         }) {
             return Err(Refused);
         }
-        keys.spans.push((head, start + 1, self.pos - 1));
+        match spelt {
+            Some(text) => {
+                keys.spans.push((head, ESCAPED, keys.spelt.len()));
+                keys.spelt.push(text);
+            }
+            None => keys.spans.push((head, start + 1, self.pos - 1)),
+        }
         Ok(())
     }
 
