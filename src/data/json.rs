@@ -80,7 +80,7 @@ pub fn decode_bytes(
 
 /// Whether `text` is one JSON value the full reader of mapped records accepts (no key twice
 /// in any object, no number out of range), checked without building it; `false` also for
-/// what it leaves to that reader (a key with an escape, nesting past [`MAX_NESTING`]).
+/// what it leaves to that reader (nesting past [`MAX_NESTING`]).
 pub fn strictly_valid(text: &str) -> bool {
     fast::decode_strict(text, std::marker::PhantomData::<IgnoredAny>).is_ok()
 }

@@ -47,8 +47,8 @@ pub fn decode<'de, S: DeserializeSeed<'de>>(text: &'de str, seed: S) -> Result<S
 }
 
 /// [`decode`], refusing also a key that appears twice in any object of the text, read or
-/// skipped, and any key with an escape (which might spell another key): what the full
-/// reader of mapped records refuses, where every key may matter.
+/// skipped (a key with escapes compared as what it spells), and a number out of range
+/// anywhere: what the full reader of mapped records refuses, where every key may matter.
 pub fn decode_strict<'de, S: DeserializeSeed<'de>>(text: &'de str, seed: S) -> Result<S::Value> {
     read::<S, true>(text, seed)
 }

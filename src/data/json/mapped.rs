@@ -7,8 +7,8 @@
 //!
 //! It reads strictly what the full reader of mapped records accepts (valid JSON, no key
 //! twice in any object, paths only through objects, no number out of range), and gives the
-//! cells that reader gives; anything else — a key with an escape, a list where a column
-//! wants text, a value of the wrong type — is refused, and the record is read as cells of
+//! cells that reader gives; anything else — a list where a column wants text, a value of
+//! the wrong type, nesting past the fast reader's limit — is refused, and the record is read as cells of
 //! text ([`crate::data::csv::json_row_fast`]) or by the full reader
 //! ([`super::strict_object`], then [`crate::data::csv::json_row`]), which word any error.
 //! Tests hold the paths to the same contacts and elements.
