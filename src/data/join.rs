@@ -561,16 +561,21 @@ impl Activities {
         let mut frames = Frames::new(budget);
         let file = self.file.clone();
         self.each_keyed(pieces, key_at, delimiter, |this, keyed| {
-            let (flags, payload) = match keyed.body {
+            // a JSON record is its own payload, not a copy of it
+            let cells;
+            let (flags, payload): (u32, &[u8]) = match keyed.body {
                 Body::Unreadable => return Ok(()),
-                Body::TooLarge => (TOO_LARGE, Vec::new()),
-                Body::Csv(record) => (0, encode_cells(record)),
-                Body::Json(bytes) => (0, bytes.to_vec()),
+                Body::TooLarge => (TOO_LARGE, &[]),
+                Body::Csv(record) => {
+                    cells = encode_cells(record);
+                    (0, &cells)
+                }
+                Body::Json(bytes) => (0, bytes),
             };
             this.count(&keyed.keys);
             for key in keyed.keys.iter() {
                 frames
-                    .push(key.as_bytes(), keyed.line, keyed.column, flags, &payload)
+                    .push(key.as_bytes(), keyed.line, keyed.column, flags, payload)
                     .map_err(|e| Box::new(temporary(&file, &e)))?;
             }
             Ok(())
@@ -667,7 +672,6 @@ impl Activities {
             ));
             Ok(())
         });
-        // the bytes of a file kept in memory: read whole again, it is small
         if let Err(e) = result {
             return Ok(Err(e));
         }
@@ -677,6 +681,8 @@ impl Activities {
         if !grouped || index.windows(2).any(|w| w[0].hash == w[1].hash) {
             return Ok(Ok(Some(original)));
         }
+        // a file kept in memory is read whole again: it is within the budget, and in the
+        // system's cache from the reading just done
         if let Some(bytes) = &mut kept {
             let mut reader = &original;
             reader.rewind()?;

@@ -327,6 +327,17 @@ impl LeafSeed<'_, '_, '_> {
         (scalar.numbers && *scalar.ty == PlanType::Number).then_some(Cell::Value(Value::Number(n)))
     }
 
+    /// A whole number: typed where it lies, else its digits as the cell's text.
+    fn whole<E: de::Error>(self, value: f64, digits: impl fmt::Display) -> Result<Cell, E> {
+        if let Some(cell) = self.number(value) {
+            return Ok(cell);
+        }
+        self.own(|out| {
+            let _ = write!(out, "{digits}");
+        })
+        .ok_or_else(refuse)
+    }
+
     /// A text typed where it lies, as a cell of it would be (where the column lets it):
     /// missing when empty or a missing spelling; `Some(None)` for a text its type refuses
     /// (the full reader words why).
@@ -403,23 +414,11 @@ impl<'de> Visitor<'de> for LeafSeed<'_, '_, '_> {
     // numbers as the full reader writes them: whole ones in digits, others as serde_json
     // writes an `f64`
     fn visit_u64<E: de::Error>(self, n: u64) -> Result<Cell, E> {
-        if let Some(cell) = self.number(n as f64) {
-            return Ok(cell);
-        }
-        self.own(|out| {
-            let _ = write!(out, "{n}");
-        })
-        .ok_or_else(refuse)
+        self.whole(n as f64, n)
     }
 
     fn visit_i64<E: de::Error>(self, n: i64) -> Result<Cell, E> {
-        if let Some(cell) = self.number(n as f64) {
-            return Ok(cell);
-        }
-        self.own(|out| {
-            let _ = write!(out, "{n}");
-        })
-        .ok_or_else(refuse)
+        self.whole(n as f64, n)
     }
 
     fn visit_f64<E: de::Error>(self, n: f64) -> Result<Cell, E> {

@@ -31,13 +31,18 @@ fn program() -> Program {
 }
 
 fn header(program: &Program, toml: &str) -> csv::Header {
+    header_of(program, toml, 0)
+}
+
+/// The header of `toml`'s one source, into records of `layout`.
+fn header_of(program: &Program, toml: &str, layout: LayoutId) -> csv::Header {
     let mut sources = SourceMap::new();
     sources.add("t.qual", RULES);
     let (checked, _) = crate::front_end(&sources, &Default::default());
     let checked = checked.expect("checks");
     let file = sources.add("qualify.toml", toml);
     let mapping = crate::mapping::parse(toml, file, checked.rules()).expect("a mapping");
-    csv::json_header("f", program.plan(), &mapping.sources[0], 0).expect("a header")
+    csv::json_header("f", program.plan(), &mapping.sources[0], layout).expect("a header")
 }
 
 const KEYS: &[&str] = &[
@@ -252,13 +257,7 @@ fn an_element_decoded_straight_is_the_element_its_row_of_cells_makes() {
             false,
         ),
     ] {
-        let mut sources = SourceMap::new();
-        sources.add("t.qual", RULES);
-        let (checked, _) = crate::front_end(&sources, &Default::default());
-        let checked = checked.expect("checks");
-        let file = sources.add("qualify.toml", toml);
-        let mapping = crate::mapping::parse(toml, file, checked.rules()).expect("a mapping");
-        let header = csv::json_header("f", plan, &mapping.sources[0], layout).expect("a header");
+        let header = header_of(&program, toml, layout);
         assert_eq!(header.direct(), direct, "{toml}");
         let mut rng = Rng(7);
         let (mut straight, mut fine) = (0, 0);
