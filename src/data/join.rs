@@ -57,8 +57,9 @@ pub struct Activities {
     numeric: bool,
     /// Key cells that mean "no contact" (the source's `missing`).
     missing: Vec<String>,
-    /// The key path, to read a JSON record's key without building the record.
-    key_path: super::paths::Paths,
+    /// The key path, to read a JSON record's key without building the record (`None`
+    /// where it goes through a list: the record is then read whole).
+    key_path: Option<super::paths::Paths>,
     store: Store,
     /// One entry per key, by hash and key.
     index: Vec<Entry>,
@@ -288,7 +289,8 @@ impl Activities {
     ) -> Result<Activities, Box<DataError>> {
         static STORES: AtomicUsize = AtomicUsize::new(1);
         let join = join.clone();
-        let key_path = super::paths::Paths::new(std::slice::from_ref(&join.key));
+        let key_path = (!join.key.contains("[]"))
+            .then(|| super::paths::Paths::new(std::slice::from_ref(&join.key)));
         let target =
             plan.root()
                 .slot(&join.list)
@@ -736,8 +738,8 @@ impl Activities {
         column: usize,
     ) -> Result<Keys<'b>, Box<DataError>> {
         let path = self.join.key.as_str();
-        if !path.contains("[]")
-            && let Some(key) = self.key_path.scalar_unchecked(bytes)
+        if let Some(paths) = &self.key_path
+            && let Some(key) = paths.scalar_unchecked(bytes)
         {
             let mut keys = Keys::default();
             if !key.is_empty() {

@@ -11,6 +11,9 @@ use super::scan::Scanner;
 pub struct Paths {
     root: Node,
     columns: usize,
+    /// `{"key":`, where there is one path of one key that needs no escape: a record that
+    /// starts so has the path's value right after (see [`Paths::scalar_unchecked`]).
+    lead: Option<Vec<u8>>,
 }
 
 /// The keys of one object that lead somewhere.
@@ -73,9 +76,19 @@ impl Paths {
                 }
             }
         }
+        let lead = match paths {
+            [path]
+                if !path.contains('.')
+                    && !path.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\') =>
+            {
+                Some(format!("{{\"{path}\":").into_bytes())
+            }
+            _ => None,
+        };
         Paths {
             root,
             columns: paths.len(),
+            lead,
         }
     }
 
@@ -124,6 +137,20 @@ impl Paths {
 
     /// [`Paths::scalars_unchecked`] of the one path of these paths, without a list of them.
     pub fn scalar_unchecked<'b>(&self, bytes: &'b [u8]) -> Option<Cow<'b, str>> {
+        // the key first in its record, as activities are mostly written: what the walk
+        // would find first and keep, without the walk (a third of reading a file's keys)
+        if let Some(lead) = &self.lead
+            && let Some(rest) = bytes.strip_prefix(lead.as_slice())
+        {
+            let mut s = Scanner {
+                bytes,
+                pos: bytes.len() - rest.len(),
+            };
+            s.ws();
+            if let Some(text) = value(&mut s) {
+                return Some(text.unwrap_or(Cow::Borrowed("")));
+            }
+        }
         let mut cells = [None];
         if self.columns != 1 {
             return None;

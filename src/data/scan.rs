@@ -252,14 +252,14 @@ impl Scanner<'_> {
     pub(crate) fn string(&mut self) -> Option<(usize, usize)> {
         self.eat(b'"')?;
         let start = self.pos;
+        // memchr's search a word at a time: byte by byte, this was most of finding a key
         loop {
-            match self.next()? {
-                b'\\' => {
-                    self.next()?;
-                }
-                b'"' => return Some((start, self.pos - 1)),
-                _ => {}
+            let at = memchr::memchr2(b'"', b'\\', self.bytes.get(self.pos..)?)?;
+            self.pos += at + 1;
+            if self.bytes[self.pos - 1] == b'"' {
+                return Some((start, self.pos - 1));
             }
+            self.next()?;
         }
     }
 

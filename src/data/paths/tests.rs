@@ -1,5 +1,5 @@
 //! The keys of activities read without building the record are the cells the full reader
-//! gives.
+//! gives, and a key read from a record's head is the key the walk finds.
 
 use super::*;
 use crate::testing::Rng;
@@ -132,6 +132,7 @@ fn read_fast_or_not_the_keys_are_the_full_readers_cells() {
         .map(String::from)
         .to_vec();
     let mut fast_reads = 0;
+    let mut lead_reads = 0;
     for _ in 0..20_000 {
         let mut text = String::from("{");
         for i in 0..rng.below(5) {
@@ -143,6 +144,21 @@ fn read_fast_or_not_the_keys_are_the_full_readers_cells() {
             value(&mut rng, 3, &mut text);
         }
         text.push('}');
+        // one path, read from the record's head where it comes first
+        for path in &paths[..2] {
+            let one = Paths::new(std::slice::from_ref(path));
+            let walked = one
+                .scalars_unchecked(text.as_bytes())
+                .map(|mut cells| cells.remove(0));
+            assert_eq!(
+                one.scalar_unchecked(text.as_bytes()),
+                walked,
+                "{text} {path}"
+            );
+            if text.starts_with(&format!("{{\"{path}\":")) {
+                lead_reads += 1;
+            }
+        }
         for paths in [&paths[..], &paths[..1], &paths[2..4]] {
             // keys are read before the record is checked: only records the full reader
             // takes are compared
@@ -155,4 +171,5 @@ fn read_fast_or_not_the_keys_are_the_full_readers_cells() {
         }
     }
     assert!(fast_reads > 15_000, "{fast_reads}");
+    assert!(lead_reads > 2_000, "{lead_reads}");
 }
