@@ -1041,9 +1041,16 @@ impl Activities {
         }
         let mut failure = None;
         if self.in_place {
+            // a group checked as text once, not record by record
+            let text = std::str::from_utf8(bytes).ok();
+            let base = bytes.as_ptr() as usize;
             self.each_in_place(bytes, entry, |line, record| {
                 let item = match record {
-                    InPlace::Json(bytes) => self.json_element(plan, bytes, line, 1, element),
+                    InPlace::Json(bytes) => {
+                        let start = bytes.as_ptr() as usize - base;
+                        let text = text.and_then(|t| t.get(start..start + bytes.len()));
+                        self.json_element(plan, bytes, text, line, 1, element)
+                    }
                     InPlace::Csv(record) => self.csv_element(plan, record, line, element),
                 };
                 match item {
@@ -1175,7 +1182,8 @@ impl Activities {
                 self.csv_element(plan, &mut decode_cells(frame.payload), frame.line, element)
             }
             InputFormat::Json | InputFormat::Jsonl => {
-                self.json_element(plan, frame.payload, frame.line, frame.column, element)
+                let payload = frame.payload;
+                self.json_element(plan, payload, None, frame.line, frame.column, element)
             }
         }
     }
@@ -1196,11 +1204,13 @@ impl Activities {
     }
 
     /// Decodes a JSON record of activities as an element of layout `element`: in one pass
-    /// where the fast reader takes it, else parsed whole.
+    /// where the fast reader takes it, else parsed whole. `text` is `bytes` where they are
+    /// known to be text.
     fn json_element(
         &self,
         plan: &FieldPlan,
         bytes: &[u8],
+        text: Option<&str>,
         line: usize,
         column: usize,
         element: LayoutId,
@@ -1209,7 +1219,7 @@ impl Activities {
         let Some(header) = &self.header else {
             return Ok(Value::Missing);
         };
-        if let Ok(text) = std::str::from_utf8(bytes) {
+        if let Some(text) = text.or_else(|| std::str::from_utf8(bytes).ok()) {
             if let Some(item) = json::mapped::element(plan, header, element, text) {
                 return Ok(item);
             }

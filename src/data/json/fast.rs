@@ -14,6 +14,7 @@
 //! rule reads are skipped without visitors. A string's text is a slice of the record's
 //! (checked as UTF-8 once, as a whole), so reading it costs no second check.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
@@ -64,6 +65,15 @@ fn read<'de, S: DeserializeSeed<'de>, const STRICT: bool>(
     text: &'de str,
     seed: S,
 ) -> Result<S::Value> {
+    with_reader::<STRICT, _>(text, |reader| seed.deserialize(reader))
+}
+
+/// Reads the whole of `text` with `read`, by a reader strict or not: then nothing but
+/// whitespace.
+fn with_reader<'de, const STRICT: bool, T>(
+    text: &'de str,
+    read: impl FnOnce(&mut Reader<'de, STRICT>) -> Result<T>,
+) -> Result<T> {
     let bytes = text.as_bytes();
     let mut reader = Reader::<STRICT> {
         text,
@@ -74,7 +84,7 @@ fn read<'de, S: DeserializeSeed<'de>, const STRICT: bool>(
         strict: STRICT.then(|| KEYS.take().unwrap_or_default()),
         escaped: false,
     };
-    let value = seed.deserialize(&mut reader);
+    let value = read(&mut reader);
     reader.ws();
     if let Some(mut keys) = reader.strict.take() {
         keys.spans.clear();
@@ -124,6 +134,22 @@ fn key_head(key: &[u8]) -> u64 {
     u64::from_le_bytes(word)
 }
 
+/// [`key_head`] of the `len` bytes at `at` in `text`, read as one word where the text goes
+/// on past them (as it does after a key): copying a few bytes was a call per key.
+fn key_head_at(text: &[u8], at: usize, len: usize) -> u64 {
+    match text.get(at..at + 8) {
+        Some(word) => {
+            let word = u64::from_le_bytes(word.try_into().unwrap_or([0; 8]));
+            if len >= 8 {
+                word
+            } else {
+                word & ((1u64 << (8 * len)) - 1)
+            }
+        }
+        None => key_head(text.get(at..at + len).unwrap_or_default()),
+    }
+}
+
 struct Reader<'de, const STRICT: bool> {
     text: &'de str,
     bytes: &'de [u8],
@@ -153,6 +179,23 @@ struct Keys {
 
 /// The start of a key's range that stands for a key held in [`Keys::spelt`].
 const ESCAPED: usize = usize::MAX;
+
+/// A number as serde_json gives it to a visitor.
+enum Number {
+    U64(u64),
+    I64(i64),
+    F64(f64),
+}
+
+impl Number {
+    fn as_f64(&self) -> f64 {
+        match *self {
+            Number::U64(n) => n as f64,
+            Number::I64(n) => n as f64,
+            Number::F64(n) => n,
+        }
+    }
+}
 
 /// A string's text: borrowed from the record, or decoded into the scratch buffer.
 enum Text<'de> {
@@ -230,7 +273,10 @@ impl<'de, const STRICT: bool> Reader<'de, STRICT> {
         };
         let from = keys.marks.last().copied().unwrap_or(0);
         // most keys differ in length or in their first bytes, compared as one word
-        let head = key_head(key);
+        let head = match &spelt {
+            Some(_) => key_head(key),
+            None => key_head_at(self.bytes, start + 1, key.len()),
+        };
         let (bytes, held) = (self.bytes, &keys.spelt);
         let text = |a: usize, b: usize| match a {
             ESCAPED => held[b].as_bytes(),
@@ -431,6 +477,33 @@ impl<'de, const STRICT: bool> Reader<'de, STRICT> {
         Ok((whole, value))
     }
 
+    /// A number (at its first character) as serde_json reads it.
+    // inlined, as it was written in the plain reader's visitor before it was shared
+    #[inline(always)]
+    fn number_value(&mut self) -> Result<Number> {
+        let start = self.pos;
+        let negative = self.peek() == Some(b'-');
+        Ok(match self.number()? {
+            // what serde_json makes of whole numbers: u64, i64, and -0 or a negative past
+            // i64 as f64
+            (true, Some(n)) if !negative => Number::U64(n),
+            (true, Some(n)) => {
+                let negated = (n as i64).wrapping_neg();
+                if negated >= 0 {
+                    Number::F64(-(n as f64))
+                } else {
+                    Number::I64(negated)
+                }
+            }
+            // fractions, exponents and whole numbers past u64: serde_json's own reading of
+            // the digits (so every rounding is its), or its refusal
+            _ => {
+                let digits = &self.bytes[start..self.pos];
+                Number::F64(serde_json::from_slice(digits).map_err(|_| Refused)?)
+            }
+        })
+    }
+
     /// One or more digits.
     fn digits(&mut self) -> Result<()> {
         let start = self.pos;
@@ -591,30 +664,11 @@ impl<'de, const STRICT: bool> de::Deserializer<'de> for &mut Reader<'de, STRICT>
                 self.word(b"null")?;
                 visitor.visit_unit()
             }
-            b'-' | b'0'..=b'9' => {
-                let start = self.pos;
-                let negative = self.peek() == Some(b'-');
-                match self.number()? {
-                    // what serde_json makes of whole numbers: u64, i64, and -0 or a
-                    // negative past i64 as f64
-                    (true, Some(n)) if !negative => visitor.visit_u64(n),
-                    (true, Some(n)) => {
-                        let negated = (n as i64).wrapping_neg();
-                        if negated >= 0 {
-                            visitor.visit_f64(-(n as f64))
-                        } else {
-                            visitor.visit_i64(negated)
-                        }
-                    }
-                    // fractions, exponents and whole numbers past u64: serde_json's own
-                    // reading of the digits (so every rounding is its), or its refusal
-                    _ => {
-                        let digits = &self.bytes[start..self.pos];
-                        let n: f64 = serde_json::from_slice(digits).map_err(|_| Refused)?;
-                        visitor.visit_f64(n)
-                    }
-                }
-            }
+            b'-' | b'0'..=b'9' => match self.number_value()? {
+                Number::U64(n) => visitor.visit_u64(n),
+                Number::I64(n) => visitor.visit_i64(n),
+                Number::F64(n) => visitor.visit_f64(n),
+            },
             _ => Err(Refused),
         }
     }
@@ -628,6 +682,123 @@ impl<'de, const STRICT: bool> de::Deserializer<'de> for &mut Reader<'de, STRICT>
         bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
         bytes byte_buf option unit unit_struct newtype_struct seq tuple
         tuple_struct map struct enum identifier
+    }
+}
+
+/// Reads the JSON text `text`, an object, strictly (as [`decode_strict`]), giving `each`
+/// every key (as what it spells) with its value to take; a value not taken is skipped.
+/// For a flat record read key by key, without a visitor per key and value.
+pub fn object_strict<'de>(
+    text: &'de str,
+    mut each: impl FnMut(&str, &mut Slot<'_, 'de>) -> Result<()>,
+) -> Result<()> {
+    with_reader::<true, _>(text, |r| {
+        r.ws();
+        if r.peek() != Some(b'{') {
+            return Err(Refused);
+        }
+        r.open()?;
+        r.object_opens();
+        r.ws();
+        if r.peek() == Some(b'}') {
+            r.pos += 1;
+        } else {
+            loop {
+                if r.peek() != Some(b'"') {
+                    return Err(Refused);
+                }
+                let start = r.pos;
+                r.key_starts();
+                let key: Cow<'de, str> = match r.string()? {
+                    Text::Borrowed(key) => Cow::Borrowed(key),
+                    Text::Scratch => Cow::Owned(r.scratch.clone()),
+                };
+                r.key_read(start)?;
+                r.ws();
+                r.eat(b':')?;
+                r.ws();
+                let mut slot = Slot {
+                    reader: &mut *r,
+                    taken: false,
+                };
+                each(&key, &mut slot)?;
+                if !slot.taken {
+                    r.skip_value()?;
+                }
+                r.ws();
+                match r.peek() {
+                    Some(b',') => {
+                        r.pos += 1;
+                        r.ws();
+                    }
+                    Some(b'}') => {
+                        r.pos += 1;
+                        break;
+                    }
+                    _ => return Err(Refused),
+                }
+            }
+        }
+        r.object_closes();
+        r.depth -= 1;
+        Ok(())
+    })
+}
+
+/// The value of one entry of [`object_strict`], to take once.
+pub struct Slot<'r, 'de> {
+    reader: &'r mut Reader<'de, true>,
+    taken: bool,
+}
+
+/// A scalar value as [`Slot::scalar`] reads it.
+pub enum Scalar<'a> {
+    Null,
+    Bool(bool),
+    /// A number as serde_json reads it into an `f64`.
+    Number(f64),
+    Text(&'a str),
+    /// A list or an object, not read.
+    Nested,
+}
+
+impl<'de> Slot<'_, 'de> {
+    /// Reads the value where it is a scalar; a list or object is left to
+    /// [`Slot::decode`] (or skipped).
+    pub fn scalar(&mut self) -> Result<Scalar<'_>> {
+        let r = &mut *self.reader;
+        let value = match r.peek().ok_or(Refused)? {
+            b'{' | b'[' => return Ok(Scalar::Nested),
+            b'"' => {
+                self.taken = true;
+                return Ok(match r.string()? {
+                    Text::Borrowed(s) => Scalar::Text(s),
+                    Text::Scratch => Scalar::Text(&r.scratch),
+                });
+            }
+            b't' => {
+                r.word(b"true")?;
+                Scalar::Bool(true)
+            }
+            b'f' => {
+                r.word(b"false")?;
+                Scalar::Bool(false)
+            }
+            b'n' => {
+                r.word(b"null")?;
+                Scalar::Null
+            }
+            b'-' | b'0'..=b'9' => Scalar::Number(r.number_value()?.as_f64()),
+            _ => return Err(Refused),
+        };
+        self.taken = true;
+        Ok(value)
+    }
+
+    /// Decodes the value with `seed`.
+    pub fn decode<S: DeserializeSeed<'de>>(&mut self, seed: S) -> Result<S::Value> {
+        self.taken = true;
+        seed.deserialize(&mut *self.reader)
     }
 }
 

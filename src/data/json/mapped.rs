@@ -19,7 +19,8 @@ use std::sync::Arc;
 
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
-use super::{Failure, RecordOrNull, RecordSeed, ValueSeed, fast};
+use super::fast::{self, Refused, Scalar};
+use super::{Failure, RecordOrNull, RecordSeed, ValueSeed};
 use crate::compile::{FieldPlan, LayoutId, PlanType};
 use crate::data::csv::{Header, InPlace, Row};
 use crate::data::paths::{Node, Step};
@@ -141,12 +142,37 @@ pub fn element(plan: &FieldPlan, header: &Header, layout: LayoutId, text: &str) 
         base: text.as_ptr() as usize,
         failure: &failure,
     };
-    let seed = DirectSeed {
-        walk: &walk,
-        node: paths.root(),
-        slots,
-    };
-    fast::decode_strict(text, seed).ok()?;
+    let root = paths.root();
+    // each key's value typed into its field's slot, as a row's cell would be
+    fast::object_strict(text, |key, value| {
+        let at = root.find(key).and_then(|s| s.column).map(|(at, _)| at);
+        let Some((at, slot)) = at.and_then(|at| Some((at, walk.header.direct_slot(at)?))) else {
+            return Ok(());
+        };
+        let leaf = LeafSeed {
+            walk: &walk,
+            at,
+            row: None,
+        };
+        slots[slot] = match value.scalar()? {
+            Scalar::Null => Value::Missing,
+            Scalar::Bool(b) => leaf.bool(b).ok_or(Refused)?,
+            Scalar::Number(n) => match leaf.number(n) {
+                Some(Cell::Value(v)) => v,
+                _ => return Err(Refused),
+            },
+            Scalar::Text(s) => match leaf.text(s) {
+                Some(Some(Cell::Value(v))) => v,
+                _ => return Err(Refused),
+            },
+            Scalar::Nested => match value.decode(leaf)? {
+                Cell::Value(v) => v,
+                _ => return Err(Refused),
+            },
+        };
+        Ok(())
+    })
+    .ok()?;
     // a required record with no value would be one of missing fields, as a row of cells
     // makes it; and a required field missing is an error the row of cells words
     let incomplete = fields
@@ -154,50 +180,6 @@ pub fn element(plan: &FieldPlan, header: &Header, layout: LayoutId, text: &str) 
         .zip(slots.iter())
         .any(|(f, v)| !f.optional && v.is_missing());
     (!incomplete).then_some(Value::Record(record))
-}
-
-/// An element's object, each key's value typed into its field's slot.
-struct DirectSeed<'a, 's> {
-    walk: &'a Walk<'a>,
-    node: &'a Node,
-    slots: &'s mut [Value],
-}
-
-impl<'de> DeserializeSeed<'de> for DirectSeed<'_, '_> {
-    type Value = ();
-
-    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_map(self)
-    }
-}
-
-impl<'de> Visitor<'de> for DirectSeed<'_, '_> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("an object")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        while let Some(step) = map.next_key_seed(StepSeed(self.node))? {
-            let at = step.and_then(|s| s.column).map(|(at, _)| at);
-            let Some(slot) = at.and_then(|at| self.walk.header.direct_slot(at)) else {
-                map.next_value::<IgnoredAny>()?;
-                continue;
-            };
-            let leaf = LeafSeed {
-                walk: self.walk,
-                at: at.unwrap_or_default(),
-                row: None,
-            };
-            self.slots[slot] = match map.next_value_seed(leaf)? {
-                Cell::Value(v) => v,
-                Cell::Empty => Value::Missing,
-                _ => return Err(refuse()),
-            };
-        }
-        Ok(())
-    }
 }
 
 /// What every seed of one record shares.
@@ -327,6 +309,16 @@ impl LeafSeed<'_, '_, '_> {
         (scalar.numbers && *scalar.ty == PlanType::Number).then_some(Cell::Value(Value::Number(n)))
     }
 
+    /// A boolean typed where it lies (where the column is one).
+    fn bool(&self, b: bool) -> Option<Value> {
+        match self.scalar() {
+            Some(InPlace {
+                ty: PlanType::Bool, ..
+            }) => Some(Value::Bool(b)),
+            _ => None,
+        }
+    }
+
     /// A whole number: typed where it lies, else its digits as the cell's text.
     fn whole<E: de::Error>(self, value: f64, digits: impl fmt::Display) -> Result<Cell, E> {
         if let Some(cell) = self.number(value) {
@@ -349,8 +341,10 @@ impl LeafSeed<'_, '_, '_> {
             PlanType::Date | PlanType::DateTime | PlanType::Duration => s.trim(),
             _ => return None,
         };
-        let trimmed = s.trim();
-        if s.is_empty() || scalar.missing.iter().any(|m| m == trimmed) {
+        // (trimmed only where there are missing spellings: most columns have none)
+        if s.is_empty()
+            || !scalar.missing.is_empty() && scalar.missing.iter().any(|m| m == s.trim())
+        {
             return Some(Some(Cell::Value(Value::Missing)));
         }
         let path = FieldPath {
@@ -402,12 +396,10 @@ impl<'de> Visitor<'de> for LeafSeed<'_, '_, '_> {
 
     fn visit_bool<E: de::Error>(self, b: bool) -> Result<Cell, E> {
         // `true` and `false` are spellings of every column
-        match self.scalar() {
-            Some(InPlace {
-                ty: PlanType::Bool, ..
-            }) => Ok(Cell::Value(Value::Bool(b))),
-            _ if self.row.is_none() => Err(refuse()),
-            _ => Ok(Cell::Bool(b)),
+        match self.bool(b) {
+            Some(v) => Ok(Cell::Value(v)),
+            None if self.row.is_none() => Err(refuse()),
+            None => Ok(Cell::Bool(b)),
         }
     }
 
