@@ -61,8 +61,10 @@ pub struct Activities {
     /// where it goes through a list: the record is then read whole).
     key_path: Option<super::paths::Paths>,
     store: Store,
-    /// One entry per key, by hash and key.
+    /// One entry per key, in the store's order (the file's, in place; by hash, sorted).
     index: Vec<Entry>,
+    /// Each entry's hash and place in the index, by hash: where a key is looked up.
+    by_hash: Vec<(u64, usize)>,
     /// Whether the store is the file itself (its records grouped by key, each group in
     /// place), not sorted frames.
     in_place: bool,
@@ -73,7 +75,7 @@ pub struct Activities {
     /// For CSV: the key column, and the byte between cells.
     key_at: Option<usize>,
     delimiter: u8,
-    /// Where the entries of each range of hashes start (by their top `bits`), so that a
+    /// Where the hashes of each range start in `by_hash` (by their top `bits`), so that a
     /// lookup touches a few entries, not a binary search's many cache lines.
     directory: Vec<u32>,
     bits: u32,
@@ -190,9 +192,12 @@ enum Body<'a> {
     Unreadable,
 }
 
-/// A sketch of the hashes seen while reading in place: `1 << SKETCH_SHIFT` bits.
-const SKETCH_SHIFT: u32 = 24;
+/// A sketch of the hashes seen while reading in place: `1 << SKETCH_SHIFT` bits, of one
+/// key in `SKETCH_SAMPLE` (by hash). Small enough to stay in a core's cache: a larger one,
+/// of every key, cost a cache miss per key.
+const SKETCH_SHIFT: u32 = 21;
 const SKETCH_BITS: usize = 1 << SKETCH_SHIFT;
+const SKETCH_SAMPLE: u64 = 8;
 
 /// How much of a store on disk is read ahead when contacts take its groups in order.
 const READ_AHEAD: usize = 256 << 10;
@@ -208,6 +213,10 @@ struct Window {
 
 thread_local! {
     static WINDOW: std::cell::RefCell<Window> = std::cell::RefCell::new(Window::default());
+    /// The store this thread last took a group of, and the index entry after that group:
+    /// contacts in the activities' order find theirs there, with no lookup (a lookup by
+    /// hash is a cache miss or two).
+    static NEXT: std::cell::Cell<(usize, usize)> = const { std::cell::Cell::new((0, 0)) };
 }
 
 /// Where the sorted frames are.
@@ -238,6 +247,13 @@ pub struct JoinCounts {
     pub unreadable: usize,
     /// Contacts that have no activity in the file.
     pub contacts_without: usize,
+}
+
+/// Each entry's hash and place, sorted by hash (and place).
+fn by_hash(index: &[Entry]) -> Vec<(u64, usize)> {
+    let mut by_hash: Vec<(u64, usize)> = index.iter().map(|e| e.hash).zip(0..).collect();
+    by_hash.sort_unstable();
+    by_hash
 }
 
 /// The hash that groups keys (SipHash with fixed keys: the same in every run).
@@ -333,6 +349,7 @@ impl Activities {
             key_path,
             store: Store::Memory(Vec::new()),
             index: Vec::new(),
+            by_hash: Vec::new(),
             in_place: false,
             store_len: 0,
             id: STORES.fetch_add(1, Ordering::Relaxed),
@@ -589,6 +606,7 @@ impl Activities {
             Store::File(f) => f.metadata().map_err(failed)?.len(),
         };
         self.store = store;
+        self.by_hash = by_hash(&index);
         self.index = index;
         Ok(())
     }
@@ -616,7 +634,7 @@ impl Activities {
         // a key seen before is found for sure only once the index is sorted; this sketch of
         // the hashes seen gives up early on a file in no order
         let mut seen = vec![0u64; SKETCH_BITS / 64];
-        let mut again = 0usize;
+        let (mut again, mut sampled) = (0usize, 0usize);
         let close = |open: &mut Option<(String, Entry)>, index: &mut Vec<Entry>, end: u64| {
             if let Some((_, mut entry)) = open.take() {
                 entry.len = end - entry.offset;
@@ -651,16 +669,19 @@ impl Activities {
             let key = key.into_owned();
             let hash = hash_of(key.as_bytes());
             let bit = (hash >> (64 - SKETCH_SHIFT)) as usize;
-            if seen[bit / 64] & (1 << (bit % 64)) != 0 {
-                again += 1;
-                // about `n * n / 2 / SKETCH_BITS` of `n` distinct keys collide by chance
-                let n = index.len() as f64;
-                if again as f64 > 1000.0 + n * n / SKETCH_BITS as f64 {
-                    grouped = false;
-                    return Ok(());
+            if hash.is_multiple_of(SKETCH_SAMPLE) {
+                if seen[bit / 64] & (1 << (bit % 64)) != 0 {
+                    again += 1;
+                    // about `n * n / 2 / SKETCH_BITS` of `n` distinct keys collide by chance
+                    let n = sampled as f64;
+                    if again as f64 > 1000.0 + n * n / SKETCH_BITS as f64 {
+                        grouped = false;
+                        return Ok(());
+                    }
                 }
+                seen[bit / 64] |= 1 << (bit % 64);
+                sampled += 1;
             }
-            seen[bit / 64] |= 1 << (bit % 64);
             let line = keyed.line as u32;
             open = Some((
                 key,
@@ -678,9 +699,9 @@ impl Activities {
             return Ok(Err(e));
         }
         close(&mut open, &mut index, size);
-        index.sort_unstable_by_key(|e| (e.hash, e.offset));
+        let by_hash = by_hash(&index);
         // a hash twice is a key twice (or two keys of one hash, rare): not grouped
-        if !grouped || index.windows(2).any(|w| w[0].hash == w[1].hash) {
+        if !grouped || by_hash.windows(2).any(|w| w[0].0 == w[1].0) {
             return Ok(Ok(Some(original)));
         }
         // a file kept in memory is read whole again: it is within the budget, and in the
@@ -696,6 +717,7 @@ impl Activities {
         };
         self.store_len = size;
         self.index = index;
+        self.by_hash = by_hash;
         self.in_place = true;
         Ok(Ok(None))
     }
@@ -707,6 +729,7 @@ impl Activities {
         self.links = 0;
         self.problems.clear();
         self.index.clear();
+        self.by_hash.clear();
         self.in_place = false;
     }
 
@@ -716,8 +739,8 @@ impl Activities {
         // about one entry per range of hashes
         let bits = (usize::BITS - self.index.len().leading_zeros()).clamp(1, 32);
         let mut directory = vec![0u32; (1usize << bits) + 1];
-        for entry in &self.index {
-            directory[(entry.hash >> (64 - bits)) as usize + 1] += 1;
+        for &(hash, _) in &self.by_hash {
+            directory[(hash >> (64 - bits)) as usize + 1] += 1;
         }
         for i in 1..directory.len() {
             directory[i] += directory[i - 1];
@@ -897,19 +920,25 @@ impl Activities {
     pub fn attach(&self, plan: &FieldPlan, contact: &mut Contact) -> Result<(), Box<DataError>> {
         let key = contact.id.as_bytes();
         let hash = hash_of(key);
-        let first = self.first_of(hash);
         let failed = |e: io::Error| Box::new(temporary(&self.file, &e));
         let mut found = None;
-        for (at, entry) in self.index[first..].iter().enumerate() {
-            if entry.hash != hash {
-                break;
-            }
+        // the entry after this thread's last one first, where its hash is the key's
+        let (store, next) = NEXT.get();
+        let predicted = (store == self.id)
+            .then_some(next)
+            .filter(|&at| self.index.get(at).is_some_and(|e| e.hash == hash));
+        // (looked up only where the prediction fails: the lookup is the cost)
+        let looked_up = std::iter::once(())
+            .flat_map(|()| self.entries_of(hash))
+            .filter(|&at| Some(at) != predicted);
+        for at in predicted.into_iter().chain(looked_up) {
+            let entry = &self.index[at];
             // a contact's activities are held together, so they are bounded as a record is
             if entry.len > MAX_RECORD_BYTES as u64 {
                 if !self.is_key(entry, key)? {
                     continue;
                 }
-                self.matched[first + at].store(true, Ordering::Relaxed);
+                self.matched[at].store(true, Ordering::Relaxed);
                 let problem = DataProblem::TooManyActivities {
                     count: entry.rows as usize,
                     limit: MAX_RECORD_BYTES,
@@ -930,7 +959,8 @@ impl Activities {
                 })
                 .map_err(failed)?;
             if let Some(list) = list {
-                self.matched[first + at].store(true, Ordering::Relaxed);
+                self.matched[at].store(true, Ordering::Relaxed);
+                NEXT.set((self.id, at + 1));
                 found = Some(list);
                 break;
             }
@@ -1085,31 +1115,32 @@ impl Activities {
     /// activities are not orphans.
     pub fn touch(&self, id: &str) {
         let hash = hash_of(id.as_bytes());
-        let first = self.first_of(hash);
-        for (at, entry) in self.index[first..].iter().enumerate() {
-            if entry.hash != hash {
-                break;
-            }
+        for at in self.entries_of(hash) {
             // a temporary file that cannot be read here fails the contacts that need it;
             // this only spares the count of orphans
-            if self.is_key(entry, id.as_bytes()).unwrap_or(false) {
-                self.matched[first + at].store(true, Ordering::Relaxed);
+            if self.is_key(&self.index[at], id.as_bytes()).unwrap_or(false) {
+                self.matched[at].store(true, Ordering::Relaxed);
                 return;
             }
         }
     }
 
-    /// The first entry whose hash is `hash` or more.
-    fn first_of(&self, hash: u64) -> usize {
-        if self.index.is_empty() {
-            return 0;
-        }
-        let range = (hash >> (64 - self.bits)) as usize;
-        let (start, end) = (
-            self.directory[range] as usize,
-            self.directory[range + 1] as usize,
-        );
-        start + self.index[start..end].partition_point(|e| e.hash < hash)
+    /// The places in the index of the entries whose hash is `hash`.
+    fn entries_of(&self, hash: u64) -> impl Iterator<Item = usize> + '_ {
+        let first = if self.by_hash.is_empty() {
+            0
+        } else {
+            let range = (hash >> (64 - self.bits)) as usize;
+            let (start, end) = (
+                self.directory[range] as usize,
+                self.directory[range + 1] as usize,
+            );
+            start + self.by_hash[start..end].partition_point(|&(h, _)| h < hash)
+        };
+        self.by_hash[first..]
+            .iter()
+            .take_while(move |&&(h, _)| h == hash)
+            .map(|&(_, at)| at)
     }
 
     /// Whether an entry's key is `key`, read from the head of its group.
