@@ -91,6 +91,8 @@ pub struct Activities {
     problems: Vec<DataError>,
     /// Contacts given to [`Activities::attach`] that have no activity here.
     without: AtomicUsize,
+    /// Set by a reader of [`Activities::each_keyed`] that needs no more records.
+    enough: bool,
 }
 
 impl std::fmt::Debug for Activities {
@@ -122,6 +124,9 @@ struct Keyed<'a> {
     /// Where the record starts in the file (not known for a JSON array's elements).
     offset: Option<u64>,
     body: Body<'a>,
+    /// Whether the record's key is written as the record's before it, whose keys it has
+    /// (`keys` is then empty): given only to a reading of runs.
+    again: bool,
 }
 
 impl<'a> Keyed<'a> {
@@ -138,6 +143,7 @@ impl<'a> Keyed<'a> {
             column,
             offset,
             body,
+            again: false,
         }
     }
 }
@@ -363,6 +369,7 @@ impl Activities {
             links: 0,
             problems: Vec::new(),
             without: AtomicUsize::new(0),
+            enough: false,
         };
         let delimiter = source.delimiter;
         // grouped activities are read in place where the file can be read again
@@ -397,17 +404,24 @@ impl Activities {
     /// Calls `each` with every record of `pieces` and its keys (none where it has none;
     /// a record whose keys cannot be read is kept as a problem, and given without keys):
     /// its line and column, where it starts in the file (not for a JSON array's
-    /// elements), and its body.
+    /// elements), and its body. With `runs`, a JSON Lines record whose key is written as
+    /// the record's before it is given `again`, its keys not read (most records of a
+    /// grouped file: reading their keys was most of the first reading).
     fn each_keyed<Q: Read>(
         &mut self,
         pieces: &mut Pieces<Q>,
         key_at: Option<usize>,
         delimiter: u8,
+        runs: bool,
         mut each: impl FnMut(&mut Activities, Keyed<'_>) -> Result<(), Box<DataError>>,
     ) -> Result<(), Box<DataError>> {
         let file = self.file.clone();
         let format = self.format;
+        self.enough = false;
         while let Some(piece) = pieces.next() {
+            if self.enough {
+                return Ok(());
+            }
             match piece {
                 Piece::Records(chunk) => {
                     let base = chunk.end - chunk.bytes.len() as u64;
@@ -446,9 +460,33 @@ impl Activities {
                             }
                         }
                         InputFormat::Jsonl => {
+                            // the key's text in the record before, where it led its record
+                            let (mut last, mut led) = (Vec::new(), false);
+                            let paths = self.key_path.clone().filter(|_| runs);
                             for (line, bytes) in json::lines(&chunk.bytes, chunk.line) {
+                                if self.enough {
+                                    break;
+                                }
                                 let start = bytes.as_ptr() as usize - chunk.bytes.as_ptr() as usize;
                                 let offset = Some(base + start as u64);
+                                if let Some(paths) = &paths {
+                                    if led && paths.same_lead(bytes, &last) {
+                                        let mut keyed = Keyed::new(
+                                            Keys::default(),
+                                            line,
+                                            1,
+                                            offset,
+                                            Body::Json(bytes),
+                                        );
+                                        keyed.again = true;
+                                        each(self, keyed)?;
+                                        continue;
+                                    }
+                                    last.clear();
+                                    let span = paths.lead_span(bytes);
+                                    last.extend_from_slice(span.unwrap_or_default());
+                                    led = span.is_some();
+                                }
                                 self.json_keyed(bytes, line, 1, offset, &mut each)?;
                             }
                         }
@@ -579,7 +617,7 @@ impl Activities {
     ) -> Result<(), Box<DataError>> {
         let mut frames = Frames::new(budget);
         let file = self.file.clone();
-        self.each_keyed(pieces, key_at, delimiter, |this, keyed| {
+        self.each_keyed(pieces, key_at, delimiter, false, |this, keyed| {
             // a JSON record is its own payload, not a copy of it
             let cells;
             let (flags, payload): (u32, &[u8]) = match keyed.body {
@@ -641,8 +679,21 @@ impl Activities {
                 index.push(entry);
             }
         };
-        let result = self.each_keyed(pieces, key_at, delimiter, |this, keyed| {
+        let result = self.each_keyed(pieces, key_at, delimiter, true, |this, keyed| {
             if !grouped {
+                this.enough = true;
+                return Ok(());
+            }
+            // a record of the run being read, counted as the one before it
+            if keyed.again && u32::try_from(keyed.line).is_ok() {
+                this.read += 1;
+                match &mut open {
+                    Some((_, entry)) => {
+                        this.links += 1;
+                        entry.rows += 1;
+                    }
+                    None => this.keyless += 1,
+                }
                 return Ok(());
             }
             let Some(offset) = keyed.offset.filter(|_| {
@@ -651,6 +702,7 @@ impl Activities {
                     && u32::try_from(keyed.line).is_ok()
             }) else {
                 grouped = false;
+                this.enough = true;
                 return Ok(());
             };
             // an unreadable record was counted, and its error kept
@@ -673,9 +725,12 @@ impl Activities {
                 if seen[bit / 64] & (1 << (bit % 64)) != 0 {
                     again += 1;
                     // about `n * n / 2 / SKETCH_BITS` of `n` distinct keys collide by chance
+                    // (and as early as before sampling, 1,000 keys again in all)
                     let n = sampled as f64;
-                    if again as f64 > 1000.0 + n * n / SKETCH_BITS as f64 {
+                    let margin = 1000.0 / SKETCH_SAMPLE as f64;
+                    if again as f64 > margin + n * n / SKETCH_BITS as f64 {
                         grouped = false;
+                        this.enough = true;
                         return Ok(());
                     }
                 }

@@ -140,6 +140,40 @@ impl Paths {
         )
     }
 
+    /// Where a record starts with its one-key path (`{"key":`), the text of the value
+    /// after it (with the whitespace before), when that value is a scalar
+    /// [`Paths::scalar_unchecked`] reads from there: a record whose text goes on with the
+    /// same bytes, then a byte that ends a value, has the same key
+    /// ([`Paths::same_lead`]).
+    pub fn lead_span<'b>(&self, bytes: &'b [u8]) -> Option<&'b [u8]> {
+        let lead = self.lead.as_ref()?;
+        let rest = bytes.strip_prefix(lead.as_slice())?;
+        let mut s = Scanner {
+            bytes: rest,
+            pos: 0,
+        };
+        s.ws();
+        value(&mut s)?;
+        Some(&rest[..s.pos])
+    }
+
+    /// Whether the record `bytes` starts with its one-key path and the value `span` (of
+    /// [`Paths::lead_span`]), whole: its key is then the key of the record `span` is from.
+    pub fn same_lead(&self, bytes: &[u8], span: &[u8]) -> bool {
+        self.lead.as_ref().is_some_and(|lead| {
+            bytes
+                .strip_prefix(lead.as_slice())
+                .and_then(|rest| rest.strip_prefix(span))
+                // the value ends there (`12` is not `123`)
+                .is_some_and(|after| {
+                    matches!(
+                        after.first(),
+                        Some(b',' | b'}' | b' ' | b'\t' | b'\r' | b'\n')
+                    )
+                })
+        })
+    }
+
     /// [`Paths::scalars_unchecked`] of the one path of these paths, without a list of them.
     pub fn scalar_unchecked<'b>(&self, bytes: &'b [u8]) -> Option<Cow<'b, str>> {
         // the key first in its record, as activities are mostly written: what the walk

@@ -640,3 +640,57 @@ key = \"contact\"
         assert_eq!((counts.read, counts.keyless, counts.orphans), (6, 1, 0));
     }
 }
+
+#[test]
+fn a_run_of_one_key_read_in_place_counts_and_joins_as_each_record_read_alone() {
+    let toml = "
+[source.calls]
+files = [\"calls*\"]
+activities = \"events\"
+key = \"contact\"
+missing = [\"N/A\"]
+[source.calls.columns]
+\"type\" = \"kind\"
+\"time\" = \"at\"
+";
+    let (program, mapping) = setup(RULES, toml);
+    let at = "\"time\":\"2026-11-03T00:00:00Z\"";
+    // keys that a comparison of their text could take for the one before: a number that
+    // goes on (`7`, `70`), the same key spaced otherwise, keys that name no contact
+    let keys = [
+        "7", "7", "70", "70", "\"c1\"", "\"c1\"", " \"c1\"", "\"c1\"", "\"\"", "\"\"", "\"N/A\"",
+        "\"N/A\"", "null", "null", "\"c2\"", "\"c2\"",
+    ];
+    let jsonl: String = keys
+        .iter()
+        .map(|k| format!("{{\"contact\":{k},\"type\":\"call\",{at}}}\n"))
+        .collect();
+    let events = program.plan().root().slot("events").expect("read");
+    let mut seen = Vec::new();
+    for from_file in [true, false] {
+        let joined = read(
+            &program,
+            &mapping,
+            "calls.jsonl",
+            InputFormat::Jsonl,
+            &jsonl,
+            MEMORY_BUDGET,
+            from_file,
+        )
+        .expect("reads");
+        assert_eq!(joined.in_place, from_file);
+        let mut lists = Vec::new();
+        for id in ["7", "70", "c1", "c2"] {
+            let mut contact = bare(&program, id);
+            joined.attach(program.plan(), &mut contact).expect("joins");
+            lists.push(match &contact.slots[events] {
+                Value::List(items) => items.len(),
+                _ => 0,
+            });
+        }
+        let c = joined.counts();
+        seen.push((lists, c.read, c.links, c.keyless, c.orphans));
+    }
+    assert_eq!(seen[0], (vec![2, 2, 4, 2], 16, 10, 6, 0));
+    assert_eq!(seen[0], seen[1]);
+}
