@@ -1548,8 +1548,8 @@ fn write_frame(
 struct Frames {
     budget: usize,
     buf: Vec<u8>,
-    /// (hash, offset in `buf`) per frame, in input order.
-    at: Vec<(u64, usize)>,
+    /// ([`rank`] of the key, offset in `buf`) per frame, in input order.
+    at: Vec<(u128, usize)>,
     runs: Vec<std::fs::File>,
 }
 
@@ -1584,31 +1584,27 @@ impl Frames {
                 .max(self.buf.len() + len);
             self.buf.reserve_exact(want - self.buf.len());
         }
-        self.at.push((hash_of(key), self.buf.len()));
+        self.at.push((rank(key), self.buf.len()));
         write_frame(&mut self.buf, key, line, column, flags, payload);
         Ok(())
     }
 
-    /// The frames in `buf` in key order (hash, then key, then input order), with each
-    /// one's hash.
-    fn sorted(&mut self) -> Vec<(u64, usize)> {
+    /// The offsets of the frames in `buf` in key order ([`key_order`], then input order).
+    fn sorted(&mut self) -> Vec<usize> {
         let buf = &self.buf;
         let key = |offset: usize| frame_key(&buf[offset..]).unwrap_or_default();
         let mut at = std::mem::take(&mut self.at);
-        // (hash, offset) pairs are distinct, so an unstable sort keeps input order per
-        // hash; only two keys of one hash (rare) need the keys compared
-        at.sort_unstable();
-        if at
-            .windows(2)
-            .any(|w| w[0].0 == w[1].0 && key(w[0].1) != key(w[1].1))
-        {
-            at.sort_by(|a, b| {
-                a.0.cmp(&b.0)
-                    .then_with(|| key(a.1).cmp(key(b.1)))
-                    .then(a.1.cmp(&b.1))
-            });
-        }
-        at
+        // ranks tell keys apart without reading them (but long ones of one rank); offsets
+        // are distinct, so an unstable sort keeps input order per key
+        at.sort_unstable_by(|a, b| {
+            a.0.cmp(&b.0)
+                .then_with(|| match whole_in_rank(a.0) {
+                    true => std::cmp::Ordering::Equal,
+                    false => key_order(key(a.1), key(b.1)),
+                })
+                .then(a.1.cmp(&b.1))
+        });
+        at.into_iter().map(|(_, offset)| offset).collect()
     }
 
     /// Writes the frames gathered so far, sorted, to a new temporary file.
@@ -1617,7 +1613,7 @@ impl Frames {
         let mut file = temporary_file()?;
         {
             let mut out = BufWriter::with_capacity(1 << 16, &mut file);
-            for (_, offset) in order {
+            for offset in order {
                 if let Some((frame, _)) = Frame::parse(&self.buf[offset..]) {
                     out.write_all(&self.buf[offset..offset + frame.len()])?;
                 }
@@ -1635,9 +1631,9 @@ impl Frames {
         if self.runs.is_empty() {
             let order = self.sorted();
             let mut out = Vec::with_capacity(self.buf.len());
-            for (hash, offset) in order {
+            for offset in order {
                 if let Some((frame, _)) = Frame::parse(&self.buf[offset..]) {
-                    note(&mut index, &out, hash, frame);
+                    note(&mut index, &out, frame);
                     out.extend_from_slice(&self.buf[offset..offset + frame.len()]);
                 }
             }
@@ -1661,30 +1657,28 @@ impl Frames {
         for (i, reader) in readers.iter_mut().enumerate() {
             let head = next_frame(reader)?;
             if let Some(bytes) = &head {
-                let key = frame_key(bytes).unwrap_or_default();
-                heap.push(Reverse((hash_of(key), key.to_vec(), i)));
+                heap.push(Reverse(Head::of(bytes, i)));
             }
             heads.push(head);
         }
         let mut file = temporary_file()?;
         let mut written = 0u64;
-        let mut last: Option<(u64, Vec<u8>)> = None;
+        let mut last: Option<Vec<u8>> = None;
         {
             let mut out = BufWriter::with_capacity(1 << 16, &mut file);
-            while let Some(Reverse((hash, key, i))) = heap.pop() {
+            while let Some(Reverse(Head { key, run: i, .. })) = heap.pop() {
                 let Some(bytes) = heads[i].take() else {
                     continue;
                 };
-                let fresh = last.as_ref().is_none_or(|(h, k)| *h != hash || *k != key);
-                if fresh {
+                if last.as_ref() != Some(&key) {
                     index.push(Entry {
-                        hash,
+                        hash: hash_of(&key),
                         offset: written,
                         len: 0,
                         rows: 0,
                         line: 0,
                     });
-                    last = Some((hash, key));
+                    last = Some(key);
                 }
                 if let Some(entry) = index.last_mut() {
                     entry.len += bytes.len() as u64;
@@ -1694,8 +1688,7 @@ impl Frames {
                 written += bytes.len() as u64;
                 let head = next_frame(&mut readers[i])?;
                 if let Some(bytes) = &head {
-                    let key = frame_key(bytes).unwrap_or_default();
-                    heap.push(Reverse((hash_of(key), key.to_vec(), i)));
+                    heap.push(Reverse(Head::of(bytes, i)));
                 }
                 heads[i] = head;
             }
@@ -1706,13 +1699,13 @@ impl Frames {
 }
 
 /// Adds a frame about to be written at the end of `out` to the index.
-fn note(index: &mut Vec<Entry>, out: &[u8], hash: u64, frame: Frame<'_>) {
+fn note(index: &mut Vec<Entry>, out: &[u8], frame: Frame<'_>) {
     let same = index
         .last()
-        .is_some_and(|e| e.hash == hash && frame_key(&out[e.offset as usize..]) == Some(frame.key));
+        .is_some_and(|e| frame_key(&out[e.offset as usize..]) == Some(frame.key));
     if !same {
         index.push(Entry {
-            hash,
+            hash: hash_of(frame.key),
             offset: out.len() as u64,
             len: 0,
             rows: 0,
@@ -1722,6 +1715,66 @@ fn note(index: &mut Vec<Entry>, out: &[u8], hash: u64, frame: Frame<'_>) {
     if let Some(entry) = index.last_mut() {
         entry.len += frame.len() as u64;
         entry.rows += 1;
+    }
+}
+
+/// The order of keys in sorted frames: shorter first, then by their bytes. Numeric ids
+/// (written the shortest way) then come in numeric order, and ids of one width (most
+/// CRMs') in the order of their text: contacts sorted by id read the store forward.
+fn key_order(a: &[u8], b: &[u8]) -> std::cmp::Ordering {
+    a.len().cmp(&b.len()).then_with(|| a.cmp(b))
+}
+
+/// The bytes of a key a [`rank`] holds.
+const RANKED: usize = 14;
+
+/// A number whose order is [`key_order`]'s as far as it goes: the length (up to 65,535),
+/// then the first [`RANKED`] bytes; so keys of one rank are one key where they are no
+/// longer than that ([`whole_in_rank`]).
+fn rank(key: &[u8]) -> u128 {
+    let mut word = [0u8; 16];
+    word[..2].copy_from_slice(&(key.len().min(usize::from(u16::MAX)) as u16).to_be_bytes());
+    let n = key.len().min(RANKED);
+    word[2..2 + n].copy_from_slice(&key[..n]);
+    u128::from_be_bytes(word)
+}
+
+/// Whether a key of this rank is all in it.
+fn whole_in_rank(rank: u128) -> bool {
+    (rank >> 112) as usize <= RANKED
+}
+
+/// The key at the head of one run of a merge, ordered as [`key_order`], then by run.
+#[derive(PartialEq, Eq)]
+struct Head {
+    rank: u128,
+    key: Vec<u8>,
+    run: usize,
+}
+
+impl Head {
+    fn of(frame: &[u8], run: usize) -> Head {
+        let key = frame_key(frame).unwrap_or_default();
+        Head {
+            rank: rank(key),
+            key: key.to_vec(),
+            run,
+        }
+    }
+}
+
+impl Ord for Head {
+    fn cmp(&self, other: &Head) -> std::cmp::Ordering {
+        self.rank
+            .cmp(&other.rank)
+            .then_with(|| key_order(&self.key, &other.key))
+            .then(self.run.cmp(&other.run))
+    }
+}
+
+impl PartialOrd for Head {
+    fn partial_cmp(&self, other: &Head) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
     }
 }
 
