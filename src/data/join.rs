@@ -3,11 +3,12 @@
 //! a key column (`WhoId`) and become elements of the contact's list field (`events`).
 //!
 //! The activities are read first, whole, into an index of groups by key (one entry of 32
-//! bytes per key). Where the file's rows come grouped by key (each key's rows in one run)
+//! bytes per key, and 16 in a table by hash to look it up). Where the file's rows come grouped by key (each key's rows in one run)
 //! and the file can be read again, the groups are the runs in the file itself: the first
 //! reading only finds keys, nothing is copied or sorted ([`Activities::read_in_place`]).
 //! Otherwise each record is kept as a frame (its key, its place in the file, its cells or
-//! its JSON text), frames are sorted by the key's hash and then the key; up to
+//! its JSON text), frames are sorted by key ([`key_order`]: contacts sorted by id then
+//! read the store forward); up to
 //! [`MEMORY_BUDGET`] of frames stay in memory, a larger file is sorted in runs of that size
 //! written to temporary files and merged into one, so memory stays bounded however large
 //! the file and in whatever order it is. Contacts are then read as streams as always, on
