@@ -28,6 +28,7 @@ pub mod fmt;
 pub mod load;
 pub mod progress;
 pub mod render;
+pub mod revision;
 pub mod test;
 
 use std::process::ExitCode;
