@@ -2,13 +2,13 @@
 //! file whose rows (a Salesforce Task, a HubSpot call, a touch) each name their contact in
 //! a key column (`WhoId`) and become elements of the contact's list field (`events`).
 //!
-//! The activities are read first, whole, into an index of groups by key (one entry of 32
-//! bytes per key, and 16 in a table by hash to look it up). Where the file's rows come grouped by key (each key's rows in one run)
-//! and the file can be read again, the groups are the runs in the file itself: the first
-//! reading only finds keys, nothing is copied or sorted ([`Activities::read_in_place`]).
-//! Otherwise each record is kept as a frame (its key, its place in the file, its cells or
-//! its JSON text), frames are sorted by key ([`key_order`]: contacts sorted by id then
-//! read the store forward); up to
+//! The activities are read first, whole, into an index of groups by key (about 55 bytes
+//! per key: the group's place, and a table by hash to look it up). Where the file's rows
+//! come grouped by key (each key's rows in one run) and the file can be read again, the
+//! groups are the runs in the file itself: the first reading only finds keys, nothing is
+//! copied or sorted ([`Activities::read_in_place`]). Otherwise each record is kept as a
+//! frame (its key, its place in the file, its cells or its JSON text), frames are sorted
+//! by key ([`key_order`]: contacts sorted by id then read the store forward); up to
 //! [`MEMORY_BUDGET`] of frames stay in memory, a larger file is sorted in runs of that size
 //! written to temporary files and merged into one, so memory stays bounded however large
 //! the file and in whatever order it is. Contacts are then read as streams as always, on
@@ -62,7 +62,7 @@ pub struct Activities {
     /// where it goes through a list: the record is then read whole).
     key_path: Option<super::paths::Paths>,
     store: Store,
-    /// One entry per key, in the store's order (the file's, in place; by hash, sorted).
+    /// One entry per key, in the store's order (the file's, in place; by key, sorted).
     index: Vec<Entry>,
     /// Each entry's hash and place in the index, by hash: where a key is looked up.
     by_hash: Vec<(u64, usize)>,
@@ -220,11 +220,15 @@ struct Window {
 
 thread_local! {
     static WINDOW: std::cell::RefCell<Window> = std::cell::RefCell::new(Window::default());
-    /// The store this thread last took a group of, and the index entry after that group:
-    /// contacts in the activities' order find theirs there, with no lookup (a lookup by
-    /// hash is a cache miss or two).
-    static NEXT: std::cell::Cell<(usize, usize)> = const { std::cell::Cell::new((0, 0)) };
+    /// Per store (by its id, a few at once), the index entry after the group this thread
+    /// took last: contacts in the activities' order find theirs there, with no lookup (a
+    /// lookup by hash is a cache miss or two).
+    static NEXT: std::cell::Cell<[(usize, usize); NEXT_STORES]> =
+        const { std::cell::Cell::new([(0, 0); NEXT_STORES]) };
 }
+
+/// How many stores' predictions ([`NEXT`]) a thread keeps: one per `--activities` file.
+const NEXT_STORES: usize = 4;
 
 /// Where the sorted frames are.
 enum Store {
@@ -419,10 +423,9 @@ impl Activities {
         let file = self.file.clone();
         let format = self.format;
         self.enough = false;
-        while let Some(piece) = pieces.next() {
-            if self.enough {
-                return Ok(());
-            }
+        while !self.enough
+            && let Some(piece) = pieces.next()
+        {
             match piece {
                 Piece::Records(chunk) => {
                     let base = chunk.end - chunk.bytes.len() as u64;
@@ -670,8 +673,8 @@ impl Activities {
         // the run of records being read: its key, and its entry
         let mut open: Option<(String, Entry)> = None;
         let mut grouped = true;
-        // a key seen before is found for sure only once the index is sorted; this sketch of
-        // the hashes seen gives up early on a file in no order
+        // a key seen before is found for sure only once the hashes are sorted (`by_hash`);
+        // this sketch of the hashes seen gives up early on a file in no order
         let mut seen = vec![0u64; SKETCH_BITS / 64];
         let (mut again, mut sampled) = (0usize, 0usize);
         let close = |open: &mut Option<(String, Entry)>, index: &mut Vec<Entry>, end: u64| {
@@ -979,7 +982,7 @@ impl Activities {
         let failed = |e: io::Error| Box::new(temporary(&self.file, &e));
         let mut found = None;
         // the entry after this thread's last one first, where its hash is the key's
-        let (store, next) = NEXT.get();
+        let (store, next) = NEXT.get()[self.id % NEXT_STORES];
         let predicted = (store == self.id)
             .then_some(next)
             .filter(|&at| self.index.get(at).is_some_and(|e| e.hash == hash));
@@ -1016,7 +1019,9 @@ impl Activities {
                 .map_err(failed)?;
             if let Some(list) = list {
                 self.matched[at].store(true, Ordering::Relaxed);
-                NEXT.set((self.id, at + 1));
+                let mut next = NEXT.get();
+                next[self.id % NEXT_STORES] = (self.id, at + 1);
+                NEXT.set(next);
                 found = Some(list);
                 break;
             }
@@ -1127,8 +1132,10 @@ impl Activities {
         }
         let mut failure = None;
         if self.in_place {
-            // a group checked as text once, not record by record
-            let text = std::str::from_utf8(bytes).ok();
+            // a group of JSON records checked as text once, not record by record
+            let text = (self.format != InputFormat::Csv)
+                .then(|| std::str::from_utf8(bytes).ok())
+                .flatten();
             let base = bytes.as_ptr() as usize;
             self.each_in_place(bytes, entry, |line, record| {
                 let item = match record {
@@ -1590,7 +1597,8 @@ impl Frames {
         Ok(())
     }
 
-    /// The offsets of the frames in `buf` in key order ([`key_order`], then input order).
+    /// The offsets of the frames in `buf` in key order ([`rank`], then [`key_order`], then
+    /// input order).
     fn sorted(&mut self) -> Vec<usize> {
         let buf = &self.buf;
         let key = |offset: usize| frame_key(&buf[offset..]).unwrap_or_default();
@@ -1598,12 +1606,7 @@ impl Frames {
         // ranks tell keys apart without reading them (but long ones of one rank); offsets
         // are distinct, so an unstable sort keeps input order per key
         at.sort_unstable_by(|a, b| {
-            a.0.cmp(&b.0)
-                .then_with(|| match whole_in_rank(a.0) {
-                    true => std::cmp::Ordering::Equal,
-                    false => key_order(key(a.1), key(b.1)),
-                })
-                .then(a.1.cmp(&b.1))
+            ranked_order(a.0, b.0, || (key(a.1), key(b.1))).then(a.1.cmp(&b.1))
         });
         at.into_iter().map(|(_, offset)| offset).collect()
     }
@@ -1719,9 +1722,10 @@ fn note(index: &mut Vec<Entry>, out: &[u8], frame: Frame<'_>) {
     }
 }
 
-/// The order of keys in sorted frames: shorter first, then by their bytes. Numeric ids
-/// (written the shortest way) then come in numeric order, and ids of one width (most
-/// CRMs') in the order of their text: contacts sorted by id read the store forward.
+/// The order of keys in sorted frames (after their [`rank`], which agrees with it for keys
+/// under 64 KiB): shorter first, then by their bytes. Numeric ids (written the shortest
+/// way) then come in numeric order, and ids of one width (most CRMs') in the order of
+/// their text: contacts sorted by id read the store forward.
 fn key_order(a: &[u8], b: &[u8]) -> std::cmp::Ordering {
     a.len().cmp(&b.len()).then_with(|| a.cmp(b))
 }
@@ -1740,12 +1744,30 @@ fn rank(key: &[u8]) -> u128 {
     u128::from_be_bytes(word)
 }
 
+/// The order of two keys of ranks `a` and `b`, read (`keys`) only where the ranks do not
+/// decide it: the one order of sorting and merging.
+fn ranked_order<'k>(
+    a: u128,
+    b: u128,
+    keys: impl FnOnce() -> (&'k [u8], &'k [u8]),
+) -> std::cmp::Ordering {
+    a.cmp(&b).then_with(|| {
+        if whole_in_rank(a) {
+            std::cmp::Ordering::Equal
+        } else {
+            let (x, y) = keys();
+            key_order(x, y)
+        }
+    })
+}
+
 /// Whether a key of this rank is all in it.
 fn whole_in_rank(rank: u128) -> bool {
     (rank >> 112) as usize <= RANKED
 }
 
-/// The key at the head of one run of a merge, ordered as [`key_order`], then by run.
+/// The key at the head of one run of a merge, ordered as the frames of a run are
+/// ([`rank`], then [`key_order`]), then by run.
 #[derive(PartialEq, Eq)]
 struct Head {
     rank: u128,
@@ -1766,9 +1788,7 @@ impl Head {
 
 impl Ord for Head {
     fn cmp(&self, other: &Head) -> std::cmp::Ordering {
-        self.rank
-            .cmp(&other.rank)
-            .then_with(|| key_order(&self.key, &other.key))
+        ranked_order(self.rank, other.rank, || (&self.key, &other.key))
             .then(self.run.cmp(&other.run))
     }
 }
@@ -1776,6 +1796,44 @@ impl Ord for Head {
 impl PartialOrd for Head {
     fn partial_cmp(&self, other: &Head) -> Option<std::cmp::Ordering> {
         Some(self.cmp(other))
+    }
+}
+
+#[cfg(test)]
+mod order_tests {
+    use super::*;
+
+    #[test]
+    fn frames_sort_and_merge_in_one_order_shorter_keys_first_then_by_bytes() {
+        let mut keys: Vec<Vec<u8>> = Vec::new();
+        for len in [1, 7, 13, 14, 15, 16, 40] {
+            for last in [b'x', b'a', b'y'] {
+                // one prefix for every key of a length: only its last byte tells them apart
+                let mut key = vec![b'k'; len - 1];
+                key.push(last);
+                keys.push(key);
+            }
+        }
+        keys.extend([
+            vec![b'z'; 65_535],
+            vec![b'z'; 65_534],
+            b"9".to_vec(),
+            b"10".to_vec(),
+        ]);
+        let mut by_rank = keys.clone();
+        by_rank.sort_by(|a, b| ranked_order(rank(a), rank(b), || (a, b)));
+        let mut by_key = keys.clone();
+        by_key.sort_by(|a, b| key_order(a, b));
+        assert_eq!(by_rank, by_key);
+        // keys of one rank that differ past it are not taken for one key
+        for (a, b) in by_key.iter().zip(&by_key[1..]) {
+            assert_eq!(
+                ranked_order(rank(a), rank(b), || (a, b)),
+                std::cmp::Ordering::Less
+            );
+        }
+        // numeric ids in numeric order
+        assert_eq!(key_order(b"9", b"10"), std::cmp::Ordering::Less);
     }
 }
 

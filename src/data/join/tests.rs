@@ -96,6 +96,35 @@ fn read(
     )
 }
 
+/// A mapping of JSON Lines calls by `contact`, `type` and `time` read as `kind` and `at`,
+/// with `options` for the source.
+fn calls(options: &str) -> String {
+    format!(
+        "[source.calls]\nfiles = [\"calls*\"]\nactivities = \"events\"\nkey = \"contact\"\n{options}\
+         [source.calls.columns]\n\"type\" = \"kind\"\n\"time\" = \"at\"\n"
+    )
+}
+
+/// The JSON Lines activities `jsonl` of `calls.jsonl`, read from a file and from a stream.
+fn both_ways(
+    program: &crate::compile::Program,
+    mapping: &crate::mapping::Mapping,
+    jsonl: &str,
+) -> [(bool, Activities); 2] {
+    [true, false].map(|from_file| {
+        let read = read(
+            program,
+            mapping,
+            "calls.jsonl",
+            InputFormat::Jsonl,
+            jsonl,
+            MEMORY_BUDGET,
+            from_file,
+        );
+        (from_file, read.expect("reads"))
+    })
+}
+
 /// A contact with no list of its own, decoded from JSON Lines.
 fn bare(program: &crate::compile::Program, id: &str) -> Contact {
     let line = format!("{{\"id\":\"{id}\"}}");
@@ -583,16 +612,7 @@ fn temporary_files_are_private_and_unlinked() {
 
 #[test]
 fn grouped_json_lines_are_read_in_place_with_their_lines_and_errors() {
-    let toml = "
-[source.calls]
-files = [\"calls*\"]
-activities = \"events\"
-key = \"contact\"
-[source.calls.columns]
-\"type\" = \"kind\"
-\"time\" = \"at\"
-";
-    let (program, mapping) = setup(RULES, toml);
+    let (program, mapping) = setup(RULES, &calls(""));
     let line = |c: &str, kind: &str, at: &str| {
         format!("{{\"contact\":\"{c}\",\"type\":\"{kind}\",\"time\":\"{at}\"}}\n")
     };
@@ -650,17 +670,7 @@ key = \"contact\"
 
 #[test]
 fn a_run_of_one_key_read_in_place_counts_and_joins_as_each_record_read_alone() {
-    let toml = "
-[source.calls]
-files = [\"calls*\"]
-activities = \"events\"
-key = \"contact\"
-missing = [\"N/A\"]
-[source.calls.columns]
-\"type\" = \"kind\"
-\"time\" = \"at\"
-";
-    let (program, mapping) = setup(RULES, toml);
+    let (program, mapping) = setup(RULES, &calls("missing = [\"N/A\"]\n"));
     let at = "\"time\":\"2026-11-03T00:00:00Z\"";
     // keys that a comparison of their text could take for the one before: a number that
     // goes on (`7`, `70`), the same key spaced otherwise, keys that name no contact
@@ -668,23 +678,19 @@ missing = [\"N/A\"]
         "7", "7", "70", "70", "\"c1\"", "\"c1\"", " \"c1\"", "\"c1\"", "\"\"", "\"\"", "\"N/A\"",
         "\"N/A\"", "null", "null", "\"c2\"", "\"c2\"",
     ];
-    let jsonl: String = keys
+    let mut jsonl: String = keys
         .iter()
         .map(|k| format!("{{\"contact\":{k},\"type\":\"call\",{at}}}\n"))
         .collect();
+    // the run goes on in records that do not start with the key as written above
+    jsonl.push_str(&format!("{{ \"contact\":\"c2\",\"type\":\"call\",{at}}}\n"));
+    jsonl.push_str(&format!(
+        "{{\"contact\" : \"c2\",\"type\":\"call\",{at}}}\n"
+    ));
+    jsonl.push_str(&format!("{{\"contact\":\"c2\" ,\"type\":\"call\",{at}}}\n"));
     let events = program.plan().root().slot("events").expect("read");
     let mut seen = Vec::new();
-    for from_file in [true, false] {
-        let joined = read(
-            &program,
-            &mapping,
-            "calls.jsonl",
-            InputFormat::Jsonl,
-            &jsonl,
-            MEMORY_BUDGET,
-            from_file,
-        )
-        .expect("reads");
+    for (from_file, joined) in both_ways(&program, &mapping, &jsonl) {
         assert_eq!(joined.in_place, from_file);
         let mut lists = Vec::new();
         for id in ["7", "70", "c1", "c2"] {
@@ -698,6 +704,46 @@ missing = [\"N/A\"]
         let c = joined.counts();
         seen.push((lists, c.read, c.links, c.keyless, c.orphans));
     }
-    assert_eq!(seen[0], (vec![2, 2, 4, 2], 16, 10, 6, 0));
+    assert_eq!(seen[0], (vec![2, 2, 4, 5], 19, 13, 6, 0));
     assert_eq!(seen[0], seen[1]);
+}
+
+#[test]
+fn a_file_in_no_order_is_given_up_early_and_read_again_into_the_same_groups() {
+    let (program, mapping) = setup(RULES, &calls(""));
+    // 5,000 contacts' activities, in runs of a record or two, the runs shuffled: keys come
+    // again after others from early on
+    let mut random = Rng(3);
+    let mut lines = Vec::new();
+    for c in 0..5_000 {
+        for _ in 0..3 {
+            let day = 1 + random.below(28);
+            let run = format!(
+                "{{\"contact\":\"c{c}\",\"type\":\"call\",\"time\":\"2026-11-{day:02}T00:00:00Z\"}}\n"
+            );
+            lines.push(run.repeat(1 + random.below(2)));
+        }
+    }
+    for i in (1..lines.len()).rev() {
+        lines.swap(i, random.below(i + 1));
+    }
+    let jsonl = lines.concat();
+    let events = program.plan().root().slot("events").expect("read");
+    let mut seen = Vec::new();
+    for (_, joined) in both_ways(&program, &mapping, &jsonl) {
+        assert!(!joined.in_place);
+        let mut lists = Vec::new();
+        for c in 0..5_000 {
+            let mut contact = bare(&program, &format!("c{c}"));
+            joined.attach(program.plan(), &mut contact).expect("joins");
+            lists.push(contact.slots[events].clone());
+        }
+        let counts = joined.counts();
+        seen.push((lists, counts.read, counts.links, counts.orphans));
+    }
+    assert_eq!(seen[0].1, jsonl.lines().count());
+    assert!(
+        seen[0] == seen[1],
+        "read from a file and from a stream differ"
+    );
 }

@@ -180,6 +180,14 @@ struct Keys {
 /// The start of a key's range that stands for a key held in [`Keys::spelt`].
 const ESCAPED: usize = usize::MAX;
 
+/// A scalar as the reader reads it.
+enum Token<'de> {
+    Null,
+    Bool(bool),
+    Number(Number),
+    Text(Text<'de>),
+}
+
 /// A number as serde_json gives it to a visitor.
 enum Number {
     U64(u64),
@@ -432,6 +440,7 @@ impl<'de, const STRICT: bool> Reader<'de, STRICT> {
     }
 
     /// Reads `true`, `false` or `null` (at its first letter).
+    #[inline(always)]
     fn word(&mut self, word: &[u8]) -> Result<()> {
         if self.bytes[self.pos..].starts_with(word) {
             self.pos += word.len();
@@ -475,6 +484,29 @@ impl<'de, const STRICT: bool> Reader<'de, STRICT> {
             whole = false;
         }
         Ok((whole, value))
+    }
+
+    /// The scalar at `pos` (not a list or object), read.
+    // inlined, as it was written in the plain reader's visitor before it was shared
+    #[inline(always)]
+    fn token(&mut self) -> Result<Token<'de>> {
+        Ok(match self.peek().ok_or(Refused)? {
+            b'"' => Token::Text(self.string()?),
+            b't' => {
+                self.word(b"true")?;
+                Token::Bool(true)
+            }
+            b'f' => {
+                self.word(b"false")?;
+                Token::Bool(false)
+            }
+            b'n' => {
+                self.word(b"null")?;
+                Token::Null
+            }
+            b'-' | b'0'..=b'9' => Token::Number(self.number_value()?),
+            _ => return Err(Refused),
+        })
     }
 
     /// A number (at its first character) as serde_json reads it.
@@ -648,28 +680,15 @@ impl<'de, const STRICT: bool> de::Deserializer<'de> for &mut Reader<'de, STRICT>
                 self.depth -= 1;
                 Ok(value)
             }
-            b'"' => match self.string()? {
-                Text::Borrowed(s) => visitor.visit_borrowed_str(s),
-                Text::Scratch => visitor.visit_str(&self.scratch),
+            _ => match self.token()? {
+                Token::Text(Text::Borrowed(s)) => visitor.visit_borrowed_str(s),
+                Token::Text(Text::Scratch) => visitor.visit_str(&self.scratch),
+                Token::Bool(b) => visitor.visit_bool(b),
+                Token::Null => visitor.visit_unit(),
+                Token::Number(Number::U64(n)) => visitor.visit_u64(n),
+                Token::Number(Number::I64(n)) => visitor.visit_i64(n),
+                Token::Number(Number::F64(n)) => visitor.visit_f64(n),
             },
-            b't' => {
-                self.word(b"true")?;
-                visitor.visit_bool(true)
-            }
-            b'f' => {
-                self.word(b"false")?;
-                visitor.visit_bool(false)
-            }
-            b'n' => {
-                self.word(b"null")?;
-                visitor.visit_unit()
-            }
-            b'-' | b'0'..=b'9' => match self.number_value()? {
-                Number::U64(n) => visitor.visit_u64(n),
-                Number::I64(n) => visitor.visit_i64(n),
-                Number::F64(n) => visitor.visit_f64(n),
-            },
-            _ => Err(Refused),
         }
     }
 
@@ -767,32 +786,17 @@ impl<'de> Slot<'_, 'de> {
     /// [`Slot::decode`] (or skipped).
     pub fn scalar(&mut self) -> Result<Scalar<'_>> {
         let r = &mut *self.reader;
-        let value = match r.peek().ok_or(Refused)? {
-            b'{' | b'[' => return Ok(Scalar::Nested),
-            b'"' => {
-                self.taken = true;
-                return Ok(match r.string()? {
-                    Text::Borrowed(s) => Scalar::Text(s),
-                    Text::Scratch => Scalar::Text(&r.scratch),
-                });
-            }
-            b't' => {
-                r.word(b"true")?;
-                Scalar::Bool(true)
-            }
-            b'f' => {
-                r.word(b"false")?;
-                Scalar::Bool(false)
-            }
-            b'n' => {
-                r.word(b"null")?;
-                Scalar::Null
-            }
-            b'-' | b'0'..=b'9' => Scalar::Number(r.number_value()?.as_f64()),
-            _ => return Err(Refused),
-        };
+        if let Some(b'{' | b'[') = r.peek() {
+            return Ok(Scalar::Nested);
+        }
         self.taken = true;
-        Ok(value)
+        Ok(match r.token()? {
+            Token::Null => Scalar::Null,
+            Token::Bool(b) => Scalar::Bool(b),
+            Token::Number(n) => Scalar::Number(n.as_f64()),
+            Token::Text(Text::Borrowed(s)) => Scalar::Text(s),
+            Token::Text(Text::Scratch) => Scalar::Text(&r.scratch),
+        })
     }
 
     /// Decodes the value with `seed`.
