@@ -46,6 +46,7 @@ pub mod codes;
 pub mod compile;
 pub mod data;
 pub mod diagnostic;
+pub mod diff;
 pub mod eval;
 pub mod explain;
 pub mod fmt;
