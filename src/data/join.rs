@@ -157,6 +157,15 @@ struct Keys<'a> {
 }
 
 impl<'a> Keys<'a> {
+    /// The keys of a record whose one key path reads `key`: none where it is empty.
+    fn one(key: Cow<'a, str>) -> Keys<'a> {
+        let mut keys = Keys::default();
+        if !key.is_empty() {
+            keys.push(key);
+        }
+        keys
+    }
+
     fn push(&mut self, key: Cow<'a, str>) {
         match self.first {
             None => self.first = Some(key),
@@ -487,9 +496,16 @@ impl Activities {
                                         continue;
                                     }
                                     last.clear();
-                                    let span = paths.lead_span(bytes);
-                                    last.extend_from_slice(span.unwrap_or_default());
-                                    led = span.is_some();
+                                    led = false;
+                                    // a key at the record's head is read once, here
+                                    if let Some((key, span)) = paths.lead(bytes) {
+                                        last.extend_from_slice(span);
+                                        led = true;
+                                        let keys = self.keys_of(Keys::one(key));
+                                        let body = Body::Json(bytes);
+                                        each(self, Keyed::new(keys, line, 1, offset, body))?;
+                                        continue;
+                                    }
                                 }
                                 self.json_keyed(bytes, line, 1, offset, &mut each)?;
                             }
@@ -823,11 +839,7 @@ impl Activities {
         if let Some(paths) = &self.key_path
             && let Some(key) = paths.scalar_unchecked(bytes)
         {
-            let mut keys = Keys::default();
-            if !key.is_empty() {
-                keys.push(key);
-            }
-            return Ok(keys);
+            return Ok(Keys::one(key));
         }
         let object = json_object(&self.file, bytes, line, column)?;
         let located = |problem| {

@@ -140,12 +140,12 @@ impl Paths {
         )
     }
 
-    /// Where a record starts with its one-key path (`{"key":`), the text of the value
-    /// after it (with the whitespace before), when that value is a scalar
-    /// [`Paths::scalar_unchecked`] reads from there: a record whose text goes on with the
-    /// same bytes, then a byte that ends a value, has the same key
+    /// Where a record starts with its one-key path (`{"key":`) and a scalar after it: the
+    /// scalar's text as [`Paths::scalar_unchecked`] gives it (empty for `null`), and the
+    /// bytes of the value (with the whitespace before). A record whose text goes on with
+    /// the same bytes, then a byte that ends a value, has the same key
     /// ([`Paths::same_lead`]).
-    pub fn lead_span<'b>(&self, bytes: &'b [u8]) -> Option<&'b [u8]> {
+    pub fn lead<'b>(&self, bytes: &'b [u8]) -> Option<(Cow<'b, str>, &'b [u8])> {
         let lead = self.lead.as_ref()?;
         let rest = bytes.strip_prefix(lead.as_slice())?;
         let mut s = Scanner {
@@ -153,12 +153,12 @@ impl Paths {
             pos: 0,
         };
         s.ws();
-        value(&mut s)?;
-        Some(&rest[..s.pos])
+        let text = value(&mut s)?;
+        Some((text.unwrap_or(Cow::Borrowed("")), &rest[..s.pos]))
     }
 
     /// Whether the record `bytes` starts with its one-key path and the value `span` (of
-    /// [`Paths::lead_span`]), whole: its key is then the key of the record `span` is from.
+    /// [`Paths::lead`]), whole: its key is then the key of the record `span` is from.
     pub fn same_lead(&self, bytes: &[u8], span: &[u8]) -> bool {
         self.lead.as_ref().is_some_and(|lead| {
             bytes
@@ -178,17 +178,8 @@ impl Paths {
     pub fn scalar_unchecked<'b>(&self, bytes: &'b [u8]) -> Option<Cow<'b, str>> {
         // the key first in its record, as activities are mostly written: what the walk
         // would find first and keep, without the walk (a third of reading a file's keys)
-        if let Some(lead) = &self.lead
-            && let Some(rest) = bytes.strip_prefix(lead.as_slice())
-        {
-            let mut s = Scanner {
-                bytes,
-                pos: bytes.len() - rest.len(),
-            };
-            s.ws();
-            if let Some(text) = value(&mut s) {
-                return Some(text.unwrap_or(Cow::Borrowed("")));
-            }
+        if let Some((text, _)) = self.lead(bytes) {
+            return Some(text);
         }
         let mut cells = [None];
         if self.columns != 1 {
