@@ -269,7 +269,7 @@ impl<'p> Decoder<'p> {
     }
 
     /// Columns the mapping reads that this CSV file does not have (see
-    /// [`csv::Header::absent`]).
+    /// `csv::Header::absent`).
     pub fn absent_columns(&self) -> &[(String, String, Option<String>)] {
         self.header.as_ref().map_or(&[], |h| h.absent())
     }

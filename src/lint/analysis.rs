@@ -335,7 +335,7 @@ impl<'p> Model<'p> {
     }
 
     /// Builds the formula of a condition node, writing out `let`s within the limits
-    /// ([`LET_LIMIT`], [`EXPANSION_BUDGET`]); a let past them is an opaque atom.
+    /// (`LET_LIMIT`, `EXPANSION_BUDGET`); a let past them is an opaque atom.
     pub fn formula(&mut self, id: NodeId) -> Formula {
         let program = self.program;
         match &program.node(id) {
@@ -483,7 +483,7 @@ impl<'p> Model<'p> {
         self.work.get()
     }
 
-    /// Whether the searches of this model have used up its budget ([`MODEL_WORK`]): every
+    /// Whether the searches of this model have used up its budget (`MODEL_WORK`): every
     /// search from now on gives up, and a lint that still had places to look says so.
     pub fn exhausted(&self) -> bool {
         self.work.get() > MODEL_WORK

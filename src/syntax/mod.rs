@@ -5,9 +5,9 @@
 //! does not hide the errors in the others.
 //!
 //! The grammar (`grammar/qualify.pest`) defines the language. `let`s and classifications
-//! over the common expressions are read by a hand-written fast path ([`fast`]) that builds
+//! over the common expressions are read by a hand-written fast path (`fast`) that builds
 //! the same tree and hands every item it does not fully understand, valid or not, to pest;
-//! precedence is folded once, in [`pratt`], for both.
+//! precedence is folded once, in `pratt`, for both.
 
 mod build;
 mod expected;
