@@ -700,8 +700,8 @@ impl Activities {
             }
         };
         let result = self.each_keyed(pieces, key_at, delimiter, true, |this, keyed| {
+            // (a CSV chunk still gives the rest of its records)
             if !grouped {
-                this.enough = true;
                 return Ok(());
             }
             // a record of the run being read, counted as the one before it

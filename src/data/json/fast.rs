@@ -718,50 +718,59 @@ pub fn object_strict<'de>(
         }
         r.open()?;
         r.object_opens();
-        r.ws();
-        if r.peek() == Some(b'}') {
-            r.pos += 1;
-        } else {
-            loop {
-                if r.peek() != Some(b'"') {
-                    return Err(Refused);
-                }
-                let start = r.pos;
-                r.key_starts();
-                let key: Cow<'de, str> = match r.string()? {
-                    Text::Borrowed(key) => Cow::Borrowed(key),
-                    Text::Scratch => Cow::Owned(r.scratch.clone()),
-                };
-                r.key_read(start)?;
-                r.ws();
-                r.eat(b':')?;
-                r.ws();
-                let mut slot = Slot {
-                    reader: &mut *r,
-                    taken: false,
-                };
-                each(&key, &mut slot)?;
-                if !slot.taken {
-                    r.skip_value()?;
-                }
-                r.ws();
-                match r.peek() {
-                    Some(b',') => {
-                        r.pos += 1;
-                        r.ws();
-                    }
-                    Some(b'}') => {
-                        r.pos += 1;
-                        break;
-                    }
-                    _ => return Err(Refused),
-                }
+        // the entries as a visitor of the object would read them
+        let mut entries = Entries {
+            reader: &mut *r,
+            first: true,
+            done: false,
+        };
+        while let Some(key) = (&mut entries).next_key_seed(KeyText)? {
+            let mut slot = Slot {
+                reader: &mut *entries.reader,
+                taken: false,
+            };
+            each(&key, &mut slot)?;
+            if !slot.taken {
+                entries.reader.skip_value()?;
             }
         }
         r.object_closes();
         r.depth -= 1;
         Ok(())
     })
+}
+
+/// A key's text, borrowed where it has no escapes.
+struct KeyText;
+
+impl<'de> DeserializeSeed<'de> for KeyText {
+    type Value = Cow<'de, str>;
+
+    fn deserialize<D: de::Deserializer<'de>>(
+        self,
+        d: D,
+    ) -> std::result::Result<Cow<'de, str>, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for KeyText {
+    type Value = Cow<'de, str>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a key")
+    }
+
+    fn visit_borrowed_str<E: de::Error>(
+        self,
+        key: &'de str,
+    ) -> std::result::Result<Cow<'de, str>, E> {
+        Ok(Cow::Borrowed(key))
+    }
+
+    fn visit_str<E: de::Error>(self, key: &str) -> std::result::Result<Cow<'de, str>, E> {
+        Ok(Cow::Owned(key.to_string()))
+    }
 }
 
 /// The value of one entry of [`object_strict`], to take once.
@@ -786,6 +795,7 @@ impl<'de> Slot<'_, 'de> {
     /// [`Slot::decode`] (or skipped).
     pub fn scalar(&mut self) -> Result<Scalar<'_>> {
         let r = &mut *self.reader;
+        r.ws();
         if let Some(b'{' | b'[') = r.peek() {
             return Ok(Scalar::Nested);
         }

@@ -342,9 +342,7 @@ impl LeafSeed<'_, '_, '_> {
             _ => return None,
         };
         // (trimmed only where there are missing spellings: most columns have none)
-        if s.is_empty()
-            || !scalar.missing.is_empty() && scalar.missing.iter().any(|m| m == s.trim())
-        {
+        if s.is_empty() || scalar.missing.iter().any(|m| m == s.trim()) {
             return Some(Some(Cell::Value(Value::Missing)));
         }
         let path = FieldPath {
