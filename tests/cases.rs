@@ -456,3 +456,33 @@ fn the_tour_is_formatted() {
     let output = run_binary(["fmt", "--check", "../docs/tour"].map(String::from));
     assert!(output.contains("exit: 0\n"), "{output}");
 }
+
+/// A diff case is a directory with `old.qual` and `new.qual` (the rules before and after a
+/// change), a `contacts.*` file and maybe an `args` file: `qualify diff --base old.qual
+/// new.qual contacts.*` in each format, one snapshot per case.
+#[test]
+fn diff() {
+    insta::glob!("cases/diff/*/old.qual", |path| {
+        let dir = path.parent().expect("case directory");
+        let data = contacts_file(dir);
+        let mut out = String::new();
+        for format in ["human", "markdown", "json"] {
+            let args = [
+                "diff".to_string(),
+                "--base".into(),
+                relative(path),
+                relative(&dir.join("new.qual")),
+                relative(&data),
+                "--as-of".into(),
+                "2026-11-22".into(),
+                "--format".into(),
+                format.into(),
+            ]
+            .into_iter()
+            .chain(case_args(dir));
+            out.push_str(&run_binary(args));
+            out.push('\n');
+        }
+        insta::assert_snapshot!(out);
+    });
+}

@@ -16,7 +16,12 @@ fn stderr(o: &Output) -> String {
 
 #[test]
 fn help_texts() {
-    for args in [&["--help"][..], &["check", "--help"], &["eval", "--help"]] {
+    for args in [
+        &["--help"][..],
+        &["check", "--help"],
+        &["eval", "--help"],
+        &["diff", "--help"],
+    ] {
         let output = qualify(args);
         assert_eq!(output.status.code(), Some(0));
         insta::assert_snapshot!(format!("help {}", args.join(" ")), stdout(&output));
@@ -1004,4 +1009,122 @@ fn activities_that_cannot_be_read_are_usage_errors() {
         stderr(&twice)
     );
     assert!(stdout(&twice).is_empty());
+}
+
+/// Issue "change review", end to end through a real temporary git repository: raising
+/// the persona threshold in a copy of `rules/` and diffing against the committed rules
+/// (`--base HEAD`, read through git with no checkout) prints the change in meaning with a
+/// witness, the contacts that moved and why; `--fail-on` and `--max-changed` fail it.
+#[test]
+fn diff_against_a_git_revision_shows_the_meaning_and_the_contacts_that_moved() {
+    let dir = scratch("diff-git");
+    let rules = dir.join("rules");
+    copy_dir(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("rules")
+            .as_path(),
+        &rules,
+    );
+    let git = |args: &[&str]| {
+        let out = Command::new("git")
+            .arg("-C")
+            .arg(&dir)
+            .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+            .args(args)
+            .output()
+            .expect("git runs");
+        assert!(out.status.success(), "git {args:?}: {}", stderr(&out));
+    };
+    git(&["init", "-q"]);
+    git(&["add", "."]);
+    git(&["commit", "-q", "-m", "rules"]);
+    let file = rules.join("qualification.qual");
+    let text = std::fs::read_to_string(&file).expect("qualification.qual");
+    std::fs::write(
+        &file,
+        text.replace(
+            "let min_company_size = 50\n",
+            "let min_company_size = 500\n",
+        ),
+    )
+    .expect("write");
+    let diff = |extra: &[&str]| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_qualify"));
+        cmd.current_dir(&dir)
+            .args([
+                "diff",
+                "--base",
+                "HEAD",
+                "rules",
+                "rules/examples/contacts.jsonl",
+            ])
+            .args(["--as-of", "2026-11-22"])
+            .args(extra);
+        cmd.output().expect("qualify runs")
+    };
+    let output = diff(&[]);
+    let out = stdout(&output);
+    assert_eq!(output.status.code(), Some(0), "{out}{}", stderr(&output));
+    assert!(
+        out.contains("Comparing HEAD:rules (old) with rules (new)"),
+        "{out}"
+    );
+    assert!(
+        out.contains("let `min_company_size`: `50` → `500`"),
+        "{out}"
+    );
+    assert!(
+        out.contains("stage = prospect: smaller — some contacts that got it no longer do"),
+        "{out}"
+    );
+    assert!(
+        out.contains("this contact loses `prospect` (prospect → lead):"),
+        "{out}"
+    );
+    assert!(out.contains("prospect → lead: 8 contacts"), "{out}");
+    assert!(
+        out.contains("`company.size` is 400, needs `>= min_company_size` (500)"),
+        "{out}"
+    );
+    // the Markdown has a table per classification
+    let md = stdout(&diff(&["--format", "markdown"]));
+    assert!(
+        md.contains("| old ↓ · new → | lead | prospect | opportunity | customer | none |"),
+        "{md}"
+    );
+    // each run analyses the meaning again (seconds in a debug build): the gates share one
+    // run. No customer moves, so that gate passes; prospects do move to lead, and 9 of 24
+    // contacts changing is more than 30 %.
+    let gated = diff(&[
+        "--fail-on",
+        "customer->*",
+        "--fail-on",
+        "stage:prospect->*",
+        "--max-changed",
+        "30%",
+    ]);
+    assert_eq!(gated.status.code(), Some(1));
+    let said = stderr(&gated);
+    assert!(!said.contains("--fail-on customer->*"), "{said}");
+    assert!(
+        said.contains("--fail-on stage:prospect->*: stage prospect → lead: 8"),
+        "{said}"
+    );
+    assert!(
+        said.contains("--max-changed: 9 of 24 contacts changed"),
+        "{said}"
+    );
+    // a revision git does not know is a usage error that names it
+    let unknown = Command::new(env!("CARGO_BIN_EXE_qualify"))
+        .current_dir(&dir)
+        .args(["diff", "--base", "no-such-branch", "rules"])
+        .output()
+        .expect("qualify runs");
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(
+        stderr(&unknown).contains("no-such-branch"),
+        "{}",
+        stderr(&unknown)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
 }

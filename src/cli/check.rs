@@ -204,6 +204,7 @@ fn data_lint(
             // every row's reach is counted: all classifications are evaluated
             classes: None,
             activities: &activities,
+            base: None,
         };
         // a full sample ends the run early; what was counted stands
         let _ = crate::run::run(

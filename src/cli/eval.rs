@@ -295,6 +295,7 @@ pub fn run(args: &EvalArgs) -> Result<ExitStatus, CliError> {
         // only what is shown is evaluated (and what it uses)
         classes: Some(&columns),
         activities: &activities,
+        base: None,
     };
     let csv = render::results::CsvCells { raw: args.csv_raw };
     let sizes: Vec<Option<u64>> = files.iter().map(|f| f.size).collect();

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use super::render::{self, Color};
 use super::{CliError, ExitStatus};
-use crate::check::CheckOptions;
+use crate::check::{CheckOptions, CheckedRuleSet};
 use crate::compile::Program;
 use crate::data::InputFormat;
 use crate::diagnostic::Diagnostic;
@@ -141,43 +141,78 @@ fn load(
     mapping: Option<Option<PathBuf>>,
 ) -> Result<Result<(SourceMap, Program, Mapping), ExitStatus>, CliError> {
     let sources = rule_set(&[rules.to_path_buf()])?;
+    let checked = match checked(&sources, id_field)? {
+        Ok(checked) => checked,
+        Err(status) => return Ok(Err(status)),
+    };
+    let found_mapping = match mapping.flatten() {
+        Some(file) => match read_mapping(&file, &checked)? {
+            Ok(found) => found,
+            Err(status) => return Ok(Err(status)),
+        },
+        None => Mapping::default(),
+    };
+    let program = crate::compile::compile(&checked);
+    Ok(Ok((sources, program, found_mapping)))
+}
+
+/// Checks a rule set; on errors prints them (on standard error) and returns the exit
+/// status instead. Warnings are printed too.
+pub fn checked(
+    sources: &SourceMap,
+    id_field: &str,
+) -> Result<Result<CheckedRuleSet, ExitStatus>, CliError> {
     let options = CheckOptions {
         id_field: id_field.to_string(),
     };
-    let (checked, diagnostics) = crate::front_end(&sources, &options);
+    let (checked, diagnostics) = crate::front_end(sources, &options);
     if !diagnostics.is_empty() {
         let color = Color::for_stream(std::io::stderr().is_terminal());
-        super::stderr_text!("{}", render::human(&sources, &diagnostics, color));
+        super::stderr_text!("{}", render::human(sources, &diagnostics, color));
     }
-    let checked = match checked {
-        Ok(checked) => checked,
+    match checked {
+        Ok(checked) => Ok(Ok(checked)),
         Err(_) if diagnostics.iter().any(Diagnostic::is_error) => {
-            super::stderr_text!("{}", render::check_summary(&sources, &diagnostics));
-            return Ok(Err(ExitStatus::Failed));
+            super::stderr_text!("{}", render::check_summary(sources, &diagnostics));
+            Ok(Err(ExitStatus::Failed))
         }
-        Err(_) => {
-            return Err(CliError::internal(
-                "the rule set has an expression without a type but no error",
-            ));
-        }
-    };
-    let mut found_mapping = Mapping::default();
-    if let Some(file) = mapping.flatten() {
-        let text = read_rule_file(&file)?;
-        let mut map_sources = SourceMap::new();
-        let id = map_sources.add(display_path(&file), text.clone());
-        match crate::mapping::parse(&text, id, checked.rules()) {
-            Ok(found) => found_mapping = found,
-            Err(problems) => {
-                let color = Color::for_stream(std::io::stderr().is_terminal());
-                super::stderr_text!("{}", render::human(&map_sources, &problems, color));
-                super::stderr_text!("{}", render::check_summary(&map_sources, &problems));
-                return Ok(Err(ExitStatus::Failed));
-            }
+        Err(_) => Err(CliError::internal(
+            "the rule set has an expression without a type but no error",
+        )),
+    }
+}
+
+/// The mapping of a run over `rules` (`--mapping FILE`, or `qualify.toml` beside the
+/// rules, or none), checked against the rule set; its problems are printed and the exit
+/// status returned instead.
+pub fn mapping(
+    rules: &Path,
+    flag: Option<&Path>,
+    checked: &CheckedRuleSet,
+) -> Result<Result<Mapping, ExitStatus>, CliError> {
+    match mapping_file(rules, flag) {
+        Some(file) => read_mapping(&file, checked),
+        None => Ok(Ok(Mapping::default())),
+    }
+}
+
+/// Reads and checks a mapping file against a rule set.
+fn read_mapping(
+    file: &Path,
+    checked: &CheckedRuleSet,
+) -> Result<Result<Mapping, ExitStatus>, CliError> {
+    let text = read_rule_file(file)?;
+    let mut map_sources = SourceMap::new();
+    let id = map_sources.add(display_path(file), text.clone());
+    match crate::mapping::parse(&text, id, checked.rules()) {
+        Ok(found) => Ok(Ok(found)),
+        Err(problems) => {
+            let color = Color::for_stream(std::io::stderr().is_terminal());
+            super::stderr_text!("{}", render::human(&map_sources, &problems, color));
+            super::stderr_text!("{}", render::check_summary(&map_sources, &problems));
+            Ok(Err(ExitStatus::Failed))
         }
     }
-    let program = crate::compile::compile(&checked);
-    Ok(Ok((sources, program, found_mapping)))
 }
 
 /// The text of a rule file: UTF-8 (a leading byte-order mark is dropped), or an error that

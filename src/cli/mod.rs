@@ -22,6 +22,7 @@ macro_rules! stderr_text {
 pub(crate) use stderr_text;
 
 pub mod check;
+pub mod diff;
 pub mod eval;
 pub mod explain;
 pub mod fmt;
@@ -107,9 +108,9 @@ impl CliError {
 const EXIT_CODES: &str = "\
 Exit codes:
   0  success (warnings alone do not fail a run)
-  1  the rules have errors, a test case failed, or `fmt --check` found unformatted files
+  1  the rules have errors, a test case failed, `fmt --check` found changes, or a `diff` gate failed
   2  wrong usage, or a file could not be read or written
-  3  `eval`: some contact records could not be read or classified";
+  3  `eval`, `diff`: some contact records could not be read or classified";
 
 /// qualify — what your sales words mean, as rules you can test
 #[derive(Debug, Parser)]
@@ -129,6 +130,10 @@ pub enum Command {
     /// Classify contacts from JSON, JSON Lines or CSV files
     #[command(after_help = EXIT_CODES)]
     Eval(eval::EvalArgs),
+    /// Review a rule change: what changed, and which contacts it moves from which value to
+    /// which
+    #[command(after_help = EXIT_CODES)]
+    Diff(diff::DiffArgs),
     /// Explain why one contact got its values, condition by condition
     #[command(after_help = EXIT_CODES)]
     Explain(explain::ExplainArgs),
@@ -183,6 +188,7 @@ pub fn main() -> ExitCode {
         .spawn(move || match &cli.command {
             Command::Check(args) => check::run(args),
             Command::Eval(args) => eval::run(args),
+            Command::Diff(args) => diff::run(args),
             Command::Explain(args) => explain::run(args),
             Command::Test(args) => test::run(args),
             Command::Fmt(args) => fmt::run(args),

@@ -348,8 +348,139 @@ impl Program {
 
 /// Compiles a checked rule set (which has no errors, so every expression typed).
 pub fn compile(checked: &CheckedRuleSet) -> Program {
+    match compile_with(checked, None) {
+        Ok(program) => program,
+        // without a base plan there is nothing to conflict with
+        Err(conflict) => unreachable!("a plan conflicts with no base: {conflict:?}"),
+    }
+}
+
+/// Compiles a checked rule set onto another program's field plan: every field both read
+/// keeps the base's slot, and the fields only this rule set reads come after the base's.
+/// A contact decoded with the result's plan is then a contact of both programs, so a run
+/// can classify it by both (what `diff` does). A field is required when either rule set
+/// requires it.
+pub fn compile_onto(checked: &CheckedRuleSet, base: &FieldPlan) -> Result<Program, PlanConflict> {
+    compile_with(checked, Some(base))
+}
+
+/// One program holding `old` and `new` (compiled onto `old`'s plan with
+/// [`compile_onto`]): `old`'s nodes, `let`s, classifications and regexes first, then
+/// `new`'s, renumbered. What the analysis of a change reasons over: a field both read is
+/// one node shape in it, so one variable of the analysis.
+pub fn join(old: &Program, new: &Program) -> Program {
+    let (nodes, lets, classes, regexes) = (
+        old.nodes.len() as u32,
+        old.lets.len(),
+        old.classes.len(),
+        old.regexes.len() as u32,
+    );
+    let id = |n: NodeId| NodeId(n.0 + nodes);
+    let ids = |v: &Option<NodeId>| v.map(id);
+    let node = |n: &Node| match n {
+        Node::Const(v) => Node::Const(v.clone()),
+        Node::List(items) => Node::List(items.iter().map(|&i| id(i)).collect()),
+        Node::Now => Node::Now,
+        Node::Let(l) => Node::Let(l + lets),
+        Node::Class(c) => Node::Class(c + classes),
+        Node::Field { base, layout, slot } => Node::Field {
+            base: ids(base),
+            layout: *layout,
+            slot: *slot,
+        },
+        Node::Local(level) => Node::Local(*level),
+        Node::Not(x) => Node::Not(id(*x)),
+        Node::Neg(x) => Node::Neg(id(*x)),
+        Node::And(a, b) => Node::And(id(*a), id(*b)),
+        Node::Or(a, b) => Node::Or(id(*a), id(*b)),
+        Node::Compare(op, a, b) => Node::Compare(*op, id(*a), id(*b)),
+        Node::In {
+            item,
+            list,
+            negated,
+        } => Node::In {
+            item: id(*item),
+            list: id(*list),
+            negated: *negated,
+        },
+        Node::Text(op, a, b) => Node::Text(*op, id(*a), id(*b)),
+        Node::Matches(x, r) => Node::Matches(id(*x), r + regexes),
+        Node::Within(a, b) => Node::Within(id(*a), id(*b)),
+        Node::Before(a, b) => Node::Before(id(*a), id(*b)),
+        Node::After(a, b) => Node::After(id(*a), id(*b)),
+        Node::Coalesce(a, b) => Node::Coalesce(id(*a), id(*b)),
+        Node::Arith(op, a, b) => Node::Arith(*op, id(*a), id(*b)),
+        Node::Presence(x, present) => Node::Presence(id(*x), *present),
+        Node::Quantifier {
+            all,
+            level,
+            list,
+            body,
+        } => Node::Quantifier {
+            all: *all,
+            level: *level,
+            list: id(*list),
+            body: id(*body),
+        },
+        Node::Aggregate {
+            kind,
+            level,
+            list,
+            value,
+            filter,
+        } => Node::Aggregate {
+            kind: *kind,
+            level: *level,
+            list: id(*list),
+            value: ids(value),
+            filter: ids(filter),
+        },
+        Node::Call(f, x) => Node::Call(*f, id(*x)),
+    };
+    let mut joined = old.clone();
+    joined.nodes.extend(new.nodes.iter().map(node));
+    joined.spans.extend_from_slice(&new.spans);
+    joined.lets.extend(new.lets.iter().map(|&l| id(l)));
+    joined.let_names.extend(new.let_names.iter().cloned());
+    joined
+        .classes
+        .extend(new.classes.iter().map(|c| ClassProgram {
+            guard: ids(&c.guard),
+            rows: c.rows.iter().map(|&(v, cond)| (v, id(cond))).collect(),
+            ..c.clone()
+        }));
+    joined
+        .class_order
+        .extend(new.class_order.iter().map(|c| c + classes));
+    joined.regexes.extend(new.regexes.iter().cloned());
+    joined.plan = new.plan.clone();
+    joined
+}
+
+/// Why two rule sets cannot share one field plan: one decoded contact cannot serve both.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PlanConflict {
+    /// A field both read, of another type in each (in words, the base's first).
+    Type {
+        /// Its dotted path.
+        path: String,
+        /// Its type in the base.
+        base: String,
+        /// Its type in the rule set compiled onto it.
+        new: String,
+    },
+    /// One has a schema and the other does not (`true`: the base has one).
+    Schema(bool),
+    /// They name contacts by different id fields (the base's first).
+    IdField(String, String),
+}
+
+fn compile_with(
+    checked: &CheckedRuleSet,
+    base: Option<&FieldPlan>,
+) -> Result<Program, PlanConflict> {
     let rules = checked.rules();
-    let plan_builder = PlanBuilder::new(rules);
+    let plan_builder = PlanBuilder::new(rules, base)?;
     let mut compiler = Compiler {
         rules,
         layouts: plan_builder.layouts,
@@ -386,7 +517,7 @@ pub fn compile(checked: &CheckedRuleSet) -> Program {
             otherwise_span: class.otherwise_span,
         });
     }
-    compiler.program
+    Ok(compiler.program)
 }
 
 /// Assigns a slot to every field the rules read.
@@ -399,7 +530,19 @@ struct PlanBuilder {
 }
 
 impl PlanBuilder {
-    fn new(rules: &RuleSet) -> PlanBuilder {
+    /// Slots for the fields of `rules`, after those of `base` when there is one.
+    fn new(rules: &RuleSet, base: Option<&FieldPlan>) -> Result<PlanBuilder, PlanConflict> {
+        if let Some(base) = base {
+            if base.typed != rules.has_schema {
+                return Err(PlanConflict::Schema(base.typed));
+            }
+            if base.id_field != rules.id_field {
+                return Err(PlanConflict::IdField(
+                    base.id_field.clone(),
+                    rules.id_field.clone(),
+                ));
+            }
+        }
         let mut used: Vec<(RecordId, usize)> = Vec::new();
         let id = rules.records[ir::ROOT].field(&rules.id_field);
         if let Some(id) = id {
@@ -409,21 +552,27 @@ impl PlanBuilder {
         let id_read = id.is_some_and(|id| read.contains(&(ir::ROOT, id)));
         used.extend(read);
         let mut builder = PlanBuilder {
-            plan: FieldPlan {
-                records: Vec::new(),
-                id_slot: 0,
-                id_field: rules.id_field.clone(),
-                typed: rules.has_schema,
-                id_read: false,
+            plan: match base {
+                Some(base) => base.clone(),
+                None => FieldPlan {
+                    records: Vec::new(),
+                    id_slot: 0,
+                    id_field: rules.id_field.clone(),
+                    typed: rules.has_schema,
+                    id_read: false,
+                },
             },
             layouts: HashMap::new(),
             slots: HashMap::new(),
         };
         builder.layout(rules, ir::ROOT);
         for (record, field) in used {
-            builder.add(rules, record, field);
+            builder.add(rules, record, field)?;
         }
-        if rules.records[ir::ROOT].field(&rules.id_field).is_none() {
+        let root = &builder.plan.records[0];
+        if rules.records[ir::ROOT].field(&rules.id_field).is_none()
+            && root.slot(&rules.id_field).is_none()
+        {
             // Without schema the id is still read, whatever its type.
             builder.plan.records[0].fields.push(PlanField {
                 name: rules.id_field.clone(),
@@ -436,12 +585,19 @@ impl PlanBuilder {
                 .insert(rules.id_field.clone(), slot);
         }
         builder.plan.id_slot = builder.plan.records[0].slot(&rules.id_field).unwrap_or(0);
-        builder.plan.id_read = id_read;
-        builder
+        builder.plan.id_read |= id_read;
+        Ok(builder)
     }
 
+    /// The layout of a record: the one of the same path when the plan has it (a base's),
+    /// else a new one.
     fn layout(&mut self, rules: &RuleSet, record: RecordId) -> LayoutId {
         if let Some(&l) = self.layouts.get(&record) {
+            return l;
+        }
+        let path = &rules.records[record].path;
+        if let Some(l) = self.plan.records.iter().position(|l| &l.path == path) {
+            self.layouts.insert(record, l);
             return l;
         }
         self.plan.records.push(Layout {
@@ -453,13 +609,33 @@ impl PlanBuilder {
         id
     }
 
-    fn add(&mut self, rules: &RuleSet, record: RecordId, field: usize) -> u32 {
+    /// The slot of a field: the plan's own when it has the field (a base's, which must be
+    /// of the same type), else a new one.
+    fn add(
+        &mut self,
+        rules: &RuleSet,
+        record: RecordId,
+        field: usize,
+    ) -> Result<u32, PlanConflict> {
         if let Some(&slot) = self.slots.get(&(record, field)) {
-            return slot;
+            return Ok(slot);
         }
         let layout = self.layout(rules, record);
         let decl = &rules.records[record].fields[field];
         let ty = self.plan_type(rules, &decl.ty);
+        if let Some(slot) = self.plan.records[layout].slot(&decl.name) {
+            let known = &mut self.plan.records[layout].fields[slot];
+            if known.ty != ty {
+                return Err(PlanConflict::Type {
+                    path: self.plan.records[layout].field_path(slot),
+                    base: self.plan.records[layout].fields[slot].ty.describe(),
+                    new: ty.describe(),
+                });
+            }
+            known.optional &= decl.optional;
+            self.slots.insert((record, field), slot as u32);
+            return Ok(slot as u32);
+        }
         let fields = &mut self.plan.records[layout].fields;
         fields.push(PlanField {
             name: decl.name.clone(),
@@ -471,7 +647,7 @@ impl PlanBuilder {
             .by_name
             .insert(decl.name.clone(), slot);
         self.slots.insert((record, field), slot as u32);
-        slot as u32
+        Ok(slot as u32)
     }
 
     fn plan_type(&mut self, rules: &RuleSet, ty: &Type) -> PlanType {

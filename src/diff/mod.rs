@@ -1,10 +1,13 @@
-//! Change review (issue 12's `qualify diff`): what a change to a rule set does. So far, the
-//! change in structure between two checked rule sets ([`structure()`]); the change in
-//! meaning and on real contacts are to come, and no command reaches this yet.
+//! Change review (`qualify diff`): what a change to a rule set does — to its structure
+//! ([`structure()`]) and to real contacts ([`data`]: each decoded once, classified by
+//! both rule sets in one run).
 //!
 //! Like every module of the core, it does no I/O and words nothing: it gives data, which
 //! `cli` renders.
 
+pub mod data;
+pub mod meaning;
 pub mod structure;
 
+pub use data::{Comparison, Transitions};
 pub use structure::{ClassChange, FieldChange, LetChange, RowChange, Structure, structure};

@@ -203,6 +203,7 @@ fn per_contact_of(
         jobs,
         classes: None,
         activities: &[],
+        base: None,
     };
     let marks = [4 * contacts_a_copy, 15 * contacts_a_copy];
     let mut sink = Reads {

@@ -124,6 +124,7 @@ fn compare(
             jobs,
             classes: None,
             activities: &[],
+            base: None,
         };
         let mut sink = Compare {
             label,

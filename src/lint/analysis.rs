@@ -150,6 +150,8 @@ pub struct Model<'p> {
     sizes: Vec<usize>,
     /// Domain values of each variable (empty for opaque atoms, whose domain is T/F/U).
     domains: Vec<Vec<Value>>,
+    /// What each variable stands for.
+    keys: Vec<Key>,
     /// The variable of each key.
     by_key: HashMap<Key, usize>,
     /// Formula nodes evaluated by all searches so far, for lints with an overall budget.
@@ -199,6 +201,7 @@ impl<'p> Model<'p> {
             shapes: Shapes::new(program),
             sizes: Vec::new(),
             domains: Vec::new(),
+            keys: Vec::new(),
             by_key: HashMap::new(),
             work: std::cell::Cell::new(0),
             assignment: Default::default(),
@@ -231,8 +234,42 @@ impl<'p> Model<'p> {
         self.sizes
             .push(if domain.is_empty() { 3 } else { domain.len() });
         self.domains.push(domain);
+        self.keys.push(key);
         self.by_key.insert(key, id);
         id
+    }
+
+    /// The variable of a term (a field, a classification, a `let`'s value), made when no
+    /// formula has named it yet; `None` for a node that is not a term.
+    pub fn term_var(&mut self, term: NodeId) -> Option<usize> {
+        let key = self.term_key(term)?;
+        Some(match self.by_key.get(&key) {
+            Some(&v) => v,
+            None => {
+                let domain = self.term_info(term).domain(self.program);
+                self.add_var(key, domain)
+            }
+        })
+    }
+
+    /// The values a variable ranges over, in order (a search's assignment indexes them);
+    /// empty for an opaque atom, whose values are true, false and unknown in that order.
+    pub fn domain(&self, var: usize) -> &[Value] {
+        &self.domains[var]
+    }
+
+    /// What a variable stands for: `(true, node)` for a term, `(false, node)` for an atom
+    /// the analysis does not see into, each by the first node written so.
+    pub fn stands_for(&self, var: usize) -> (bool, NodeId) {
+        match self.keys[var] {
+            Key::Term(n) => (true, n),
+            Key::Atom(n) => (false, n),
+        }
+    }
+
+    /// How many variables the model has.
+    pub fn var_count(&self) -> usize {
+        self.sizes.len()
     }
 
     /// The variable of an opaque atom whose truth table has `outcomes` entries.
@@ -445,8 +482,18 @@ impl<'p> Model<'p> {
         formulas: &[Formula],
         goal: &dyn Fn(&[TruthSet]) -> Option<bool>,
     ) -> Search {
+        self.witness(formulas, goal).0
+    }
+
+    /// Like [`Model::search`], with the witness found: the value index of each variable it
+    /// fixes (by variable; `None` where any value will do).
+    pub fn witness(
+        &self,
+        formulas: &[Formula],
+        goal: &dyn Fn(&[TruthSet]) -> Option<bool>,
+    ) -> (Search, Option<Vec<Option<usize>>>) {
         if self.exhausted() {
-            return Search::GaveUp;
+            return (Search::GaveUp, None);
         }
         let mut vars: Vec<usize> = Vec::new();
         let mut seen = self.seen.take();
@@ -470,12 +517,13 @@ impl<'p> Model<'p> {
             assignment,
             sets: Vec::with_capacity(formulas.len()),
             budget: steps,
+            found: None,
         };
         let found = self.dfs(formulas, goal, &vars, 0, &mut walk);
         self.assignment.replace(walk.assignment);
         self.work
             .set(self.work.get() + (steps - walk.budget) * size.max(1));
-        found
+        (found, walk.found)
     }
 
     /// How many formula nodes the searches of this model have evaluated.
@@ -514,7 +562,11 @@ impl<'p> Model<'p> {
         walk.sets
             .extend(formulas.iter().map(|f| eval(f, assignment)));
         match goal(&walk.sets) {
-            Some(true) => return Search::Found,
+            Some(true) => {
+                // once per search: the one witness it reports
+                walk.found = Some(walk.assignment.clone());
+                return Search::Found;
+            }
             Some(false) => return Search::None,
             None => {}
         }
@@ -557,6 +609,8 @@ struct Walk {
     sets: Vec<TruthSet>,
     /// Steps left.
     budget: usize,
+    /// The assignment that was found to be a witness.
+    found: Option<Vec<Option<usize>>>,
 }
 
 /// Appends the variables of `f` for which `first` says they are seen for the first time

@@ -70,17 +70,43 @@ pub struct Options<'o> {
     pub classes: Option<&'o [usize]>,
     /// Files of activities joined to every contact (see [`data::Activities`]).
     pub activities: &'o [data::Activities],
+    /// A second rule set every contact is also classified by, with all its
+    /// classifications: what `diff` compares the program with.
+    pub base: Option<Base<'o>>,
 }
 
-impl Options<'_> {
-    /// An evaluator for a run under these options.
-    fn evaluator<'p>(&self, program: &'p Program) -> Evaluator<'p> {
-        let mut evaluator = Evaluator::new(program, self.now);
+/// The rule set a run compares with ([`Options::base`]). Its field plan must be the start
+/// of the program's (the program compiled with [`crate::compile::compile_onto`] it), so
+/// that one decoded contact serves both.
+#[derive(Debug, Clone, Copy)]
+pub struct Base<'o> {
+    /// Its program.
+    pub program: &'o Program,
+    /// Its sources, to quote in its runtime errors.
+    pub sources: &'o SourceMap,
+}
+
+impl<'o> Options<'o> {
+    /// The evaluators of a run under these options.
+    fn evaluators<'p>(&self, program: &'p Program) -> Evaluators<'p>
+    where
+        'o: 'p,
+    {
+        let mut main = Evaluator::new(program, self.now);
         if let Some(classes) = self.classes {
-            evaluator.select(classes);
+            main.select(classes);
         }
-        evaluator
+        Evaluators {
+            main,
+            base: self.base.map(|b| (b, Evaluator::new(b.program, self.now))),
+        }
     }
+}
+
+/// One thread's evaluators: the program's, and the base's when the run compares.
+struct Evaluators<'p> {
+    main: Evaluator<'p>,
+    base: Option<(Base<'p>, Evaluator<'p>)>,
 }
 
 /// One input: a named stream of bytes in a known format.
@@ -135,6 +161,9 @@ pub struct Classified<'r> {
     pub outcomes: &'r [Outcome],
     /// With [`Options::reasons`]: the short reason per classification (else empty).
     pub reasons: &'r [Reason],
+    /// With [`Options::base`]: the base's outcome per classification of the base, in its
+    /// definition order (else empty).
+    pub base: &'r [Outcome],
 }
 
 /// Where a run's results go, in input order.
@@ -217,6 +246,10 @@ struct Done {
     reasons: Vec<Reason>,
     /// The reasons of the contact being worded (see [`explain::short_reasons`]).
     scratch: Vec<Reason>,
+    /// Outcomes of the base per classified contact (see [`Options::base`]): the base's
+    /// classifications, or none.
+    base_each: usize,
+    base: Vec<Outcome>,
 }
 
 impl Done {
@@ -228,6 +261,7 @@ impl Done {
         }
         self.outcomes.clear();
         self.reasons.clear();
+        self.base.clear();
     }
 }
 
@@ -314,7 +348,7 @@ fn sequential<S: Sink, R: Read>(
     options: Options<'_>,
     consumer: &mut Consumer<'_, S>,
 ) -> Result<(bool, bool), S::Error> {
-    let mut evaluator = options.evaluator(program);
+    let mut evaluators = options.evaluators(program);
     let mut records = Vec::new();
     let mut done = Done::default();
     let name = decoder.file();
@@ -326,7 +360,7 @@ fn sequential<S: Sink, R: Read>(
         classify(
             program,
             sources,
-            &mut evaluator,
+            &mut evaluators,
             name,
             options,
             &mut records,
@@ -349,7 +383,7 @@ fn sequential<S: Sink, R: Read>(
 fn classify<'p>(
     program: &'p Program,
     sources: &SourceMap,
-    evaluator: &mut Evaluator<'p>,
+    evaluators: &mut Evaluators<'p>,
     name: &str,
     options: Options<'_>,
     records: &mut Vec<Result<Contact, Box<DataError>>>,
@@ -357,9 +391,14 @@ fn classify<'p>(
 ) {
     done.classes = program.classes().len();
     done.reasons_each = if options.reasons { done.classes } else { 0 };
+    done.base_each = evaluators
+        .base
+        .as_ref()
+        .map_or(0, |(b, _)| b.program.classes().len());
     for record in records.drain(..) {
         let classified = record.and_then(|contact| {
-            let start = done.outcomes.len();
+            let (start, reasons_start) = (done.outcomes.len(), done.reasons.len());
+            let evaluator = &mut evaluators.main;
             match evaluator.classify_into(&contact.slots, &mut done.outcomes) {
                 Ok(()) => {
                     if options.reasons {
@@ -373,10 +412,26 @@ fn classify<'p>(
                         );
                         done.reasons.append(&mut done.scratch);
                     }
-                    Ok(contact)
                 }
-                Err(e) => Err(Box::new(runtime_error(sources, program, name, &contact, e))),
+                Err(e) => {
+                    return Err(Box::new(runtime_error(sources, program, name, &contact, e)));
+                }
             }
+            if let Some((base, evaluator)) = &mut evaluators.base
+                && let Err(e) = evaluator.classify_into(&contact.slots, &mut done.base)
+            {
+                // a contact one rule set cannot classify keeps no outcome of the other
+                done.outcomes.truncate(start);
+                done.reasons.truncate(reasons_start);
+                return Err(Box::new(runtime_error(
+                    base.sources,
+                    base.program,
+                    name,
+                    &contact,
+                    e,
+                )));
+            }
+            Ok(contact)
         });
         done.records.push(classified);
     }
@@ -397,6 +452,7 @@ impl<S: Sink> Consumer<'_, S> {
     fn take(&mut self, name: &str, done: &Done) -> Result<bool, S::Error> {
         let (classes, reasons_each) = (done.classes, done.reasons_each);
         let (mut outcomes, mut reasons) = (done.outcomes.as_slice(), done.reasons.as_slice());
+        let mut base = done.base.as_slice();
         let tally = &mut self.tally;
         for record in &done.records {
             match record {
@@ -405,6 +461,8 @@ impl<S: Sink> Consumer<'_, S> {
                     outcomes = rest;
                     let (why, rest) = reasons.split_at(reasons_each.min(reasons.len()));
                     reasons = rest;
+                    let (was, rest) = base.split_at(done.base_each.min(base.len()));
+                    base = rest;
                     tally.read += 1;
                     tally.classified += 1;
                     if !self.seen.insert(&contact.id) {
@@ -415,6 +473,7 @@ impl<S: Sink> Consumer<'_, S> {
                         contact,
                         outcomes: these,
                         reasons: why,
+                        base: was,
                     })?;
                 }
                 Err(error) => {

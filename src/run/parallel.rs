@@ -62,7 +62,7 @@ pub(super) fn run<S: Sink, R: Read + Send>(
             let work = || {
                 let send = send.clone();
                 move || {
-                    let mut evaluator = options.evaluator(program);
+                    let mut evaluators = options.evaluators(program);
                     let mut records = Vec::new();
                     let mut spare = None;
                     // pieces back from the consumer, and emptied ones to fill again
@@ -104,7 +104,7 @@ pub(super) fn run<S: Sink, R: Read + Send>(
                         classify(
                             program,
                             sources,
-                            &mut evaluator,
+                            &mut evaluators,
                             name,
                             options,
                             &mut records,

@@ -68,6 +68,7 @@ fn run_on(
         jobs,
         classes: None,
         activities: &[],
+        base: None,
     };
     let mut seen = Seen::default();
     let Ok(tally) = run(&program, &sources, inputs, options, &mut seen);
@@ -229,6 +230,7 @@ fn run_reader(
         jobs,
         classes: None,
         activities: &[],
+        base: None,
     };
     let mut seen = Seen::default();
     let inputs = vec![Input::reader("c", format, reader)];

@@ -224,12 +224,14 @@ pub fn class_tree(class: &ClassExplanation) -> String {
 pub fn unmet_lines(unmet: &[Condition], indent: usize) -> String {
     let mut tree = Tree::default();
     for c in unmet {
-        tree.push(
-            &with_note(&format!("{} {}", mark(c.truth), c.text), c),
-            indent,
-        );
+        tree.push(&unmet_line(c), indent);
     }
     tree.out
+}
+
+/// One unmet condition in a line: its truth, its text and what it was told.
+pub fn unmet_line(c: &Condition) -> String {
+    with_note(&format!("{} {}", mark(c.truth), c.text), c)
 }
 
 /// The lines that explain one condition, starting with its own.

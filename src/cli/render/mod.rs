@@ -2,6 +2,7 @@
 //! errors as one line each ([`data`]).
 
 pub mod data;
+pub mod diff;
 
 use std::borrow::Cow;
 use std::fmt::{self, Write as _};
