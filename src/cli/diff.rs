@@ -58,6 +58,11 @@ pub struct DiffArgs {
     #[arg(long, value_enum, default_value_t = OnError::Continue)]
     pub on_error: OnError,
 
+    /// Leave out the analysis of meaning (structure and contacts only): it takes a
+    /// second or more on large rule sets, and a gate on contacts does not need it
+    #[arg(long)]
+    pub no_meaning: bool,
+
     /// Threads that decode and classify the input [default: the number of cores]
     #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     pub jobs: Option<u16>,
@@ -381,6 +386,7 @@ pub fn run(args: &DiffArgs) -> Result<ExitStatus, CliError> {
     // the new rules compiled onto the old plan: one reading of a contact serves both
     let joint = compile::compile_onto(&new_checked, old.plan());
     let meaning = match &joint {
+        _ if args.no_meaning => Err("left out (`--no-meaning`)".to_string()),
         Ok(new_program) => Ok(diff::meaning::meaning(
             diff::data::Side {
                 program: &old,
