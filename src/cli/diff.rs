@@ -327,6 +327,8 @@ pub struct Review<'a> {
     pub new: String,
     /// The change in structure.
     pub structure: &'a diff::Structure,
+    /// The classifications each rewritten `let` reaches (in either rule set).
+    pub reaches: Vec<(String, Vec<String>)>,
     /// The change in meaning, or why it was not analysed.
     pub meaning: &'a Result<Vec<diff::meaning::ValueChange>, String>,
     /// The contacts, when data was given.
@@ -371,9 +373,26 @@ pub fn run(args: &DiffArgs) -> Result<ExitStatus, CliError> {
     };
     let structure = diff::structure(&old_checked, &old_sources, &new_checked, &new_sources);
     let old = compile::compile(&old_checked);
+    let new_alone = compile::compile(&new_checked);
     for gate in &gates {
-        gate.check(&old, &compile::compile(&new_checked))?;
+        gate.check(&old, &new_alone)?;
     }
+    let reaches = structure
+        .lets
+        .iter()
+        .filter_map(|l| match l {
+            diff::LetChange::Rewritten { name, .. } => {
+                let mut classes = diff::structure::reaches(&new_checked, name);
+                for c in diff::structure::reaches(&old_checked, name) {
+                    if !classes.contains(&c) {
+                        classes.push(c);
+                    }
+                }
+                Some((name.clone(), classes))
+            }
+            _ => None,
+        })
+        .collect();
     let base_name = match &base {
         Base::Path(p) => load::display_path(p),
         Base::Revision(rev) => format!("{rev}:{}", load::display_path(&args.new)),
@@ -442,6 +461,7 @@ pub fn run(args: &DiffArgs) -> Result<ExitStatus, CliError> {
         base: base_name,
         new: new_name,
         structure: &structure,
+        reaches,
         meaning: &meaning,
         data,
         verdict: &verdict,

@@ -404,3 +404,50 @@ fn lets(old: &Side<'_>, new: &Side<'_>) -> Vec<LetChange> {
 
 #[cfg(test)]
 mod tests;
+
+/// The classifications of a rule set that read the `let` named `name` — in a guard or a
+/// row, through other `let`s and classifications too — in definition order: what a change
+/// to it can reach.
+pub fn reaches(checked: &CheckedRuleSet, name: &str) -> Vec<String> {
+    use crate::check::ir::{Expr, ExprKind};
+    let rules = checked.rules();
+    let Some(target) = rules.lets.iter().position(|l| l.name.node == name) else {
+        return Vec::new();
+    };
+    let reads = |start: usize| {
+        let mut lets_seen = vec![false; rules.lets.len()];
+        let mut classes_seen = vec![false; rules.classes.len()];
+        let (mut classes, mut lets): (Vec<usize>, Vec<usize>) = (vec![start], Vec::new());
+        let mut exprs: Vec<&Expr> = Vec::new();
+        loop {
+            for c in classes.drain(..) {
+                if !std::mem::replace(&mut classes_seen[c], true) {
+                    exprs.extend(rules.classes[c].guard.iter());
+                    exprs.extend(rules.classes[c].rows.iter().map(|r| &r.cond));
+                }
+            }
+            for l in lets.drain(..) {
+                if !std::mem::replace(&mut lets_seen[l], true) {
+                    exprs.push(&rules.lets[l].expr);
+                }
+            }
+            let Some(expr) = exprs.pop() else {
+                return false;
+            };
+            let mut found = false;
+            expr.walk(&mut |e: &Expr| match &e.kind {
+                ExprKind::Let(l) if *l == target => found = true,
+                ExprKind::Let(l) => lets.push(*l),
+                ExprKind::Class(c) | ExprKind::ClassValue(c, _) => classes.push(*c),
+                _ => {}
+            });
+            if found {
+                return true;
+            }
+        }
+    };
+    (0..rules.classes.len())
+        .filter(|&c| reads(c))
+        .map(|c| rules.classes[c].name.node.clone())
+        .collect()
+}

@@ -25,8 +25,9 @@ fn version(v: Version) -> &'static str {
     }
 }
 
-/// The change in structure, one line each (empty when nothing changed).
-pub fn structure_lines(s: &Structure) -> Vec<String> {
+/// The change in structure, one line each (empty when nothing changed); `reaches` names
+/// the classifications each rewritten `let` reaches.
+pub fn structure_lines(s: &Structure, reaches: &[(String, Vec<String>)]) -> Vec<String> {
     let mut out = Vec::new();
     for f in &s.fields {
         out.push(match f {
@@ -129,7 +130,18 @@ pub fn structure_lines(s: &Structure) -> Vec<String> {
             LetChange::Added { name } => format!("let `{name}` added"),
             LetChange::Removed { name } => format!("let `{name}` removed"),
             LetChange::Rewritten { name, old, new } => {
-                format!("let `{name}`: `{old}` → `{new}`")
+                let reached = reaches
+                    .iter()
+                    .find(|(n, _)| n == name)
+                    .map(|(_, classes)| classes.as_slice())
+                    .unwrap_or_default();
+                let tail = if reached.is_empty() {
+                    String::from(" (no classification reads it)")
+                } else {
+                    let names: Vec<String> = reached.iter().map(|c| format!("`{c}`")).collect();
+                    format!(" (reaches {})", names.join(", "))
+                };
+                format!("let `{name}`: `{old}` → `{new}`{tail}")
             }
         });
     }
@@ -243,7 +255,7 @@ pub fn human(review: &Review<'_>) -> String {
         review.base, review.new
     );
     out.push('\n');
-    let lines = structure_lines(review.structure);
+    let lines = structure_lines(review.structure, &review.reaches);
     if lines.is_empty() {
         out.push_str("Structure: no change\n");
     } else {
@@ -423,7 +435,7 @@ pub fn markdown(review: &Review<'_>) -> String {
         }
         out.push('\n');
     }
-    let lines = structure_lines(review.structure);
+    let lines = structure_lines(review.structure, &review.reaches);
     out.push_str("### Structure\n\n");
     if lines.is_empty() {
         out.push_str("No change.\n");
@@ -585,7 +597,7 @@ pub fn json(review: &Review<'_>) -> Json {
     json!({
         "base": review.base,
         "new": review.new,
-        "structure": structure_lines(review.structure),
+        "structure": structure_lines(review.structure, &review.reaches),
         "meaning": match review.meaning {
             Ok(values) => json!(values.iter().map(meaning_json).collect::<Vec<_>>()),
             Err(why) => json!({ "not_analysed": why }),

@@ -240,3 +240,18 @@ fn row_changes_account_for_every_row_of_both_sides() {
             RowChange::Removed { condition, .. } if added_texts.contains(&condition))));
     }
 }
+
+#[test]
+fn a_let_reaches_the_classifications_that_read_it_through_lets_and_classifications() {
+    let text = "schema contact { id: string, size: number? }\n\
+                let big = size >= 50\nlet bigger = big and size >= 80\nlet other = size < 3\n\
+                classify s { hi when bigger }\nclassify t { up when s == hi }\n\
+                classify u { x when other }";
+    let mut sources = SourceMap::new();
+    sources.add("r.qual", text.to_string());
+    let (checked, d) = crate::front_end(&sources, &crate::check::CheckOptions::default());
+    let checked = checked.unwrap_or_else(|_| panic!("{d:?}"));
+    assert_eq!(reaches(&checked, "big"), ["s", "t"]);
+    assert_eq!(reaches(&checked, "other"), ["u"]);
+    assert!(reaches(&checked, "no_such_let").is_empty());
+}
