@@ -1,10 +1,10 @@
 //! Rule sets as they were at a git revision, read through `git` with no checkout: the base
-//! of a change review (issue 12's `qualify diff --base main`), so that a pull request's
-//! rules can be compared with the branch they change.
+//! of a change review (`qualify diff --base main`), so that a pull request's rules can be
+//! compared with the branch they change.
 //!
 //! A base is written `REV` (the same path as the new rules, at `REV`) or `REV:PATH` (any
 //! path, as git reads it: from the repository's root, or from the current directory where
-//! it starts with `./`). Not yet reachable from a command: `qualify diff` is built on it.
+//! it starts with `./`).
 
 use std::path::Path;
 use std::process::Command;

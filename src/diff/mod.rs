@@ -1,6 +1,7 @@
 //! Change review (`qualify diff`): what a change to a rule set does — to its structure
-//! ([`structure()`]) and to real contacts ([`data`]: each decoded once, classified by
-//! both rule sets in one run).
+//! ([`structure()`]), to its meaning ([`meaning`]: per value, with witnesses checked by
+//! classifying them) and to real contacts ([`data`]: each decoded once, classified by both
+//! rule sets in one run).
 //!
 //! Like every module of the core, it does no I/O and words nothing: it gives data, which
 //! `cli` renders.
