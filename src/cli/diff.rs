@@ -522,17 +522,7 @@ fn compare<'p>(
     new_sources: &'p crate::source::SourceMap,
     mapping: &crate::mapping::Mapping,
 ) -> Result<(Option<Comparison<'p>>, Option<run::Tally>), CliError> {
-    let stdin = args.data.iter().chain(&args.reading.activities);
-    if stdin.filter(|p| p.as_os_str() == "-").count() > 1 {
-        return Err(CliError::usage(
-            "`-` (standard input) is named more than once; it can be read only once",
-        ));
-    }
-    let mut files = args
-        .data
-        .iter()
-        .map(|path| load::data_file(path, args.reading.input_format()))
-        .collect::<Result<Vec<_>, _>>()?;
+    let mut files = args.reading.data_files(&args.data)?;
     let through = files
         .iter()
         .map(|f| f.source(mapping))

@@ -154,6 +154,20 @@ impl ReadingArgs {
         read_activities(&self.activities, self.input_format(), program, mapping)
     }
 
+    /// Opens the contact files `data` (standard input at most once among them and the
+    /// `--activities` files), before anything is read or written.
+    pub fn data_files(&self, data: &[PathBuf]) -> Result<Vec<load::DataFile>, CliError> {
+        let stdin = data.iter().chain(&self.activities);
+        if stdin.filter(|p| p.as_os_str() == "-").count() > 1 {
+            return Err(CliError::usage(
+                "`-` (standard input) is named more than once; it can be read only once",
+            ));
+        }
+        data.iter()
+            .map(|path| load::data_file(path, self.input_format()))
+            .collect()
+    }
+
     /// The `--input-format` flag as a data format.
     pub fn input_format(&self) -> Option<InputFormat> {
         self.input_format.map(|f| match f {
@@ -258,18 +272,8 @@ pub fn run(args: &EvalArgs) -> Result<ExitStatus, CliError> {
     } else {
         OutputFormat::Csv
     });
-    let stdin = args.data.iter().chain(&args.reading.activities);
-    if stdin.filter(|p| p.as_os_str() == "-").count() > 1 {
-        return Err(CliError::usage(
-            "`-` (standard input) is named more than once; it can be read only once",
-        ));
-    }
     // Open every input before writing anything, so a missing file fails the run cleanly.
-    let mut files = args
-        .data
-        .iter()
-        .map(|path| load::data_file(path, args.reading.input_format()))
-        .collect::<Result<Vec<_>, _>>()?;
+    let mut files = args.reading.data_files(&args.data)?;
     let through = files
         .iter()
         .map(|f| f.source(&mapping))
