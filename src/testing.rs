@@ -1,4 +1,5 @@
-//! Support shared by unit tests: a small deterministic random generator.
+//! Support shared by unit tests: a small deterministic random generator, and rules checked
+//! clean.
 
 /// SplitMix64: small, fast and deterministic, for generated test inputs.
 pub(crate) struct Rng(pub(crate) u64);
@@ -22,4 +23,16 @@ impl Rng {
     pub(crate) fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
         items[self.below(items.len())]
     }
+}
+
+/// Checks `rules` as the file `t.qual`; they must check without errors.
+pub(crate) fn checked(rules: &str) -> (crate::source::SourceMap, crate::check::CheckedRuleSet) {
+    let mut sources = crate::source::SourceMap::new();
+    sources.add("t.qual", rules.to_string());
+    let (checked, diagnostics) = crate::front_end(&sources, &Default::default());
+    assert!(
+        !diagnostics.iter().any(|d| d.is_error()),
+        "{rules}\n{diagnostics:#?}"
+    );
+    (sources, checked.expect("no errors"))
 }

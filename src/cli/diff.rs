@@ -331,6 +331,8 @@ pub struct Review<'a> {
     pub reaches: Vec<(String, Vec<String>)>,
     /// The change in meaning, or why it was not analysed.
     pub meaning: &'a Result<Vec<diff::meaning::ValueChange>, String>,
+    /// Enum values only one rule set reads (the meaning is of the contacts both read).
+    pub one_sided: Vec<diff::meaning::OneSided>,
     /// The contacts, when data was given.
     pub data: Option<&'a Comparison<'a>>,
     /// What the gates found.
@@ -463,6 +465,9 @@ pub fn run(args: &DiffArgs) -> Result<ExitStatus, CliError> {
         structure: &structure,
         reaches,
         meaning: &meaning,
+        one_sided: joint
+            .as_ref()
+            .map_or_else(|_| Vec::new(), |new| diff::meaning::one_sided(&old, new)),
         data,
         verdict: &verdict,
     };

@@ -13,7 +13,7 @@ use crate::semantics::Value;
 use crate::semantics::ops::Op;
 pub use crate::semantics::{ArithOp, CompareOp, TextOp};
 use crate::source::Span;
-pub use plan::{FieldPlan, Layout, LayoutId, PlanField, PlanType};
+pub use plan::{FieldPlan, Layout, LayoutId, Narrowing, PlanField, PlanType, Stray};
 
 /// A node of a [`Program`]; only the compiler makes them, so every one is in range.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -235,6 +235,9 @@ pub struct Program {
     pub(crate) regexes: Vec<regex::Regex>,
     /// What decoders must extract.
     pub(crate) plan: FieldPlan,
+    /// Fields of the plan this program reads as a narrower enum than the plan decodes
+    /// (compiled onto a base that knows more values: see [`compile_onto`]).
+    pub(crate) narrowed: Vec<Narrowing>,
 }
 
 impl Program {
@@ -286,6 +289,11 @@ impl Program {
     /// What decoders must extract.
     pub fn plan(&self) -> &FieldPlan {
         &self.plan
+    }
+
+    /// Fields this program reads as a narrower enum than its plan decodes them.
+    pub fn narrowed(&self) -> &[Narrowing] {
+        &self.narrowed
     }
 
     /// Calls `f` with each direct child of a node, in written order (not following `let`
@@ -454,6 +462,14 @@ pub fn join(old: &Program, new: &Program) -> Program {
         .extend(new.class_order.iter().map(|c| c + classes));
     joined.regexes.extend(new.regexes.iter().cloned());
     joined.plan = new.plan.clone();
+    // the analysis reasons about contacts both can read: an enum value only one rule set
+    // knows makes a contact the other refuses, so it is no value of the joined variable
+    for n in new.narrowed.iter().chain(&old.plan.narrowings(&new.plan)) {
+        let field = &mut joined.plan.records[n.layout].fields[n.slot];
+        if let Some(both) = field.ty.meet(&n.ty) {
+            field.ty = both;
+        }
+    }
     joined
 }
 
@@ -494,6 +510,7 @@ fn compile_with(
             class_order: rules.class_order.clone(),
             regexes: Vec::new(),
             plan: plan_builder.plan,
+            narrowed: plan_builder.narrowed,
         },
         compiled_lets: vec![None; rules.lets.len()],
         regex_ids: HashMap::new(),
@@ -527,6 +544,8 @@ struct PlanBuilder {
     layouts: HashMap<RecordId, LayoutId>,
     /// Slot of each `(record, field)` that is read.
     slots: HashMap<(RecordId, usize), u32>,
+    /// Fields of the base plan this rule set reads as a narrower enum.
+    narrowed: Vec<Narrowing>,
 }
 
 impl PlanBuilder {
@@ -564,6 +583,7 @@ impl PlanBuilder {
             },
             layouts: HashMap::new(),
             slots: HashMap::new(),
+            narrowed: Vec::new(),
         };
         builder.layout(rules, ir::ROOT);
         for (record, field) in used {
@@ -624,13 +644,22 @@ impl PlanBuilder {
         let decl = &rules.records[record].fields[field];
         let ty = self.plan_type(rules, &decl.ty);
         if let Some(slot) = self.plan.records[layout].slot(&decl.name) {
+            let path = self.plan.records[layout].field_path(slot);
             let known = &mut self.plan.records[layout].fields[slot];
             if known.ty != ty {
-                return Err(PlanConflict::Type {
-                    path: self.plan.records[layout].field_path(slot),
-                    base: self.plan.records[layout].fields[slot].ty.describe(),
-                    new: ty.describe(),
-                });
+                // an enum that gained or lost values is still read as text: decode the
+                // values of both, and let each program refuse the ones it does not know
+                let Some(wider) = known.ty.widen(&ty) else {
+                    return Err(PlanConflict::Type {
+                        path,
+                        base: known.ty.describe(),
+                        new: ty.describe(),
+                    });
+                };
+                if !ty.reads_all(&wider) {
+                    self.narrowed.push(Narrowing { layout, slot, ty });
+                }
+                known.ty = wider;
             }
             known.optional &= decl.optional;
             self.slots.insert((record, field), slot as u32);

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use crate::semantics::value::Kind;
+use crate::semantics::value::{Kind, Value};
 
 /// Index of a record layout in [`FieldPlan::records`]; `0` is the contact.
 pub type LayoutId = usize;
@@ -133,3 +133,164 @@ impl FieldPlan {
         &self.records[0]
     }
 }
+
+impl PlanType {
+    /// The type that reads every value `self` or `other` reads: the same type, or (for
+    /// enums, and lists of them) an enum of the values of both, `self`'s first. `None`
+    /// when they are of different types.
+    pub fn widen(&self, other: &PlanType) -> Option<PlanType> {
+        match (self, other) {
+            (PlanType::Enum(a), PlanType::Enum(b)) => {
+                let mut values = a.to_vec();
+                values.extend(b.iter().filter(|v| !a.contains(v)).cloned());
+                Some(PlanType::Enum(values.into()))
+            }
+            (PlanType::List(a), PlanType::List(b)) => Some(PlanType::List(Box::new(a.widen(b)?))),
+            _ => (self == other).then(|| self.clone()),
+        }
+    }
+
+    /// The type that reads only the values both `self` and `other` read (an enum of
+    /// their common values, `self`'s order); `None` when they are of different types.
+    pub fn meet(&self, other: &PlanType) -> Option<PlanType> {
+        match (self, other) {
+            (PlanType::Enum(a), PlanType::Enum(b)) => Some(PlanType::Enum(
+                a.iter().filter(|v| b.contains(v)).cloned().collect(),
+            )),
+            (PlanType::List(a), PlanType::List(b)) => Some(PlanType::List(Box::new(a.meet(b)?))),
+            _ => (self == other).then(|| self.clone()),
+        }
+    }
+
+    /// Whether this type reads every value `other` reads.
+    pub fn reads_all(&self, other: &PlanType) -> bool {
+        self.widen(other).as_ref() == Some(self)
+    }
+
+    /// The enum values this type reads, for an enum or a list of them.
+    pub fn enum_values(&self) -> Option<&Arc<[String]>> {
+        match self {
+            PlanType::Enum(values) => Some(values),
+            PlanType::List(item) => item.enum_values(),
+            _ => None,
+        }
+    }
+}
+
+/// A field a program reads as a narrower type than its plan decodes: an enum with fewer
+/// values, when two rule sets share one plan and only one of them knows a value (see
+/// [`crate::compile::compile_onto`]). The program must not see a contact with another
+/// value: for it, that contact is as unreadable as for a plan of its own.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Narrowing {
+    /// The record layout of the field.
+    pub layout: LayoutId,
+    /// Its slot.
+    pub slot: usize,
+    /// The type the program reads it as.
+    pub ty: PlanType,
+}
+
+/// A decoded value that a program's [`Narrowing`] does not admit.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Stray {
+    /// Dotted path of the field, e.g. `events[2].kind`.
+    pub path: String,
+    /// The value found.
+    pub found: String,
+    /// The values the program knows.
+    pub allowed: Arc<[String]>,
+}
+
+impl FieldPlan {
+    /// Where this plan (a start of `decoded`: the same layouts and slots, fewer fields)
+    /// reads a field as a narrower type than `decoded` does.
+    pub fn narrowings(&self, decoded: &FieldPlan) -> Vec<Narrowing> {
+        let mut narrowed = Vec::new();
+        for (layout, own) in self.records.iter().enumerate() {
+            for (slot, field) in own.fields.iter().enumerate() {
+                let wider = decoded.records.get(layout).and_then(|l| l.fields.get(slot));
+                if wider.is_some_and(|w| !field.ty.reads_all(&w.ty)) {
+                    narrowed.push(Narrowing {
+                        layout,
+                        slot,
+                        ty: field.ty.clone(),
+                    });
+                }
+            }
+        }
+        narrowed
+    }
+
+    /// The first value of a contact decoded with this plan (its slots) that `narrowed`
+    /// does not admit, in slot order, nested records and lists included.
+    pub fn stray(&self, narrowed: &[Narrowing], slots: &[Value]) -> Option<Stray> {
+        if narrowed.is_empty() {
+            return None;
+        }
+        self.stray_in(narrowed, 0, slots, "")
+    }
+
+    fn stray_in(
+        &self,
+        narrowed: &[Narrowing],
+        layout: LayoutId,
+        values: &[Value],
+        prefix: &str,
+    ) -> Option<Stray> {
+        for (slot, field) in self.records.get(layout)?.fields.iter().enumerate() {
+            let value = values.get(slot)?;
+            let path = if prefix.is_empty() {
+                field.name.clone()
+            } else {
+                format!("{prefix}.{}", field.name)
+            };
+            let own = narrowed
+                .iter()
+                .find(|n| n.layout == layout && n.slot == slot)
+                .and_then(|n| n.ty.enum_values());
+            if let Some(allowed) = own {
+                let stray = |text: &str, path: String| {
+                    (!allowed.iter().any(|v| v == text)).then(|| Stray {
+                        path,
+                        found: text.to_string(),
+                        allowed: allowed.clone(),
+                    })
+                };
+                let found = match value {
+                    Value::Str(s) => stray(s, path.clone()),
+                    Value::List(items) => items.iter().enumerate().find_map(|(i, v)| match v {
+                        Value::Str(s) => stray(s, format!("{path}[{i}]")),
+                        _ => None,
+                    }),
+                    _ => None,
+                };
+                if found.is_some() {
+                    return found;
+                }
+            }
+            let inner = match (&field.ty, value) {
+                (PlanType::Record(l), Value::Record(fields)) => {
+                    self.stray_in(narrowed, *l, fields, &path)
+                }
+                (PlanType::List(item), Value::List(items)) => match **item {
+                    PlanType::Record(l) => items.iter().enumerate().find_map(|(i, v)| match v {
+                        Value::Record(fields) => {
+                            self.stray_in(narrowed, l, fields, &format!("{path}[{i}]"))
+                        }
+                        _ => None,
+                    }),
+                    _ => None,
+                },
+                _ => None,
+            };
+            if inner.is_some() {
+                return inner;
+            }
+        }
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests;

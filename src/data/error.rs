@@ -89,6 +89,14 @@ pub enum DataProblem {
         /// The text found.
         found: Found,
     },
+    /// A problem only one of two compared rule sets has with the contact (`diff`): the
+    /// other reads and classifies it.
+    Under {
+        /// `true`: the base rules have it; `false`: the new ones.
+        base: bool,
+        /// The problem.
+        problem: Box<DataProblem>,
+    },
     /// A field the schema requires is missing.
     MissingRequired,
     /// The JSON text cannot be parsed.

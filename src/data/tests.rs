@@ -2,18 +2,10 @@
 
 use super::*;
 use crate::codes::Code;
-use crate::source::SourceMap;
 
 /// Compiles `rules`, which must check clean (shared with the tests of data error wording).
 pub(crate) fn plan(rules: &str) -> crate::compile::Program {
-    let mut sources = SourceMap::new();
-    sources.add("t.qual", rules);
-    let (checked, diagnostics) = crate::front_end(&sources, &Default::default());
-    assert!(
-        !diagnostics.iter().any(|d| d.is_error()),
-        "{diagnostics:#?}"
-    );
-    crate::compile::compile(&checked.expect("no errors"))
+    crate::compile::compile(&crate::testing::checked(rules).1)
 }
 
 const RULES: &str = "schema contact {\n  id: string\n  company: { size: number? }?\n  \

@@ -101,6 +101,47 @@ impl ValueChange {
     }
 }
 
+/// Enum values of a field that only one of two compared rule sets reads: a contact with
+/// one is read by that rule set alone, so the meaning is compared over the others.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OneSided {
+    /// The field's dotted path.
+    pub path: String,
+    /// `true`: the base alone reads them; `false`: the new rules alone.
+    pub base: bool,
+    /// The values.
+    pub values: Vec<String>,
+}
+
+/// The enum values only one of `old` and `new` reads (`new` compiled onto `old`'s plan),
+/// per field, the base's first.
+pub fn one_sided(old: &Program, new: &Program) -> Vec<OneSided> {
+    let plan = new.plan();
+    let mut found = Vec::new();
+    for (narrowed, base) in [
+        (new.narrowed().to_vec(), true),
+        (old.plan().narrowings(plan), false),
+    ] {
+        for n in narrowed {
+            let (Some(all), Some(own)) = (
+                plan.field(n.layout, n.slot as u32).ty.enum_values(),
+                n.ty.enum_values(),
+            ) else {
+                continue;
+            };
+            let values: Vec<String> = all.iter().filter(|v| !own.contains(v)).cloned().collect();
+            if !values.is_empty() {
+                found.push(OneSided {
+                    path: plan.records[n.layout].field_path(n.slot),
+                    base,
+                    values,
+                });
+            }
+        }
+    }
+    found
+}
+
 /// The change in meaning of every value of every classification both rule sets have, in
 /// the new rule set's order; `new` must be compiled onto `old`'s plan
 /// ([`compile::compile_onto`]). Witnesses are classified at `now`.

@@ -17,8 +17,8 @@ use std::io::Read;
 use jiff::Timestamp;
 
 use crate::codes::Code;
-use crate::compile::{Node, Program};
-use crate::data::{self, Contact, DataError, Decoder, InputFormat, Pieces};
+use crate::compile::{Node, Program, Stray};
+use crate::data::{self, Contact, DataError, DataProblem, Decoder, InputFormat, Pieces};
 use crate::eval::{Evaluator, Outcome, RuntimeError};
 use crate::explain::{self, Reason};
 use crate::source::SourceMap;
@@ -99,6 +99,9 @@ impl<'o> Options<'o> {
         Evaluators {
             main,
             base: self.base.map(|b| (b, Evaluator::new(b.program, self.now))),
+            base_narrowed: self
+                .base
+                .map_or_else(Vec::new, |b| b.program.plan().narrowings(program.plan())),
         }
     }
 }
@@ -107,6 +110,8 @@ impl<'o> Options<'o> {
 struct Evaluators<'p> {
     main: Evaluator<'p>,
     base: Option<(Base<'p>, Evaluator<'p>)>,
+    /// The fields the base reads as a narrower enum than the program's plan decodes.
+    base_narrowed: Vec<crate::compile::Narrowing>,
 }
 
 /// One input: a named stream of bytes in a known format.
@@ -397,6 +402,16 @@ fn classify<'p>(
         .map_or(0, |(b, _)| b.program.classes().len());
     for record in records.drain(..) {
         let classified = record.and_then(|contact| {
+            // sharing a plan, each rule set refuses the enum values only the other knows
+            let plan = program.plan();
+            for (narrowed, base) in [
+                (program.narrowed(), false),
+                (&evaluators.base_narrowed[..], true),
+            ] {
+                if let Some(stray) = plan.stray(narrowed, &contact.slots) {
+                    return Err(Box::new(stray_error(name, &contact, stray, base)));
+                }
+            }
             let (start, reasons_start) = (done.outcomes.len(), done.reasons.len());
             let evaluator = &mut evaluators.main;
             match evaluator.classify_into(&contact.slots, &mut done.outcomes) {
@@ -414,7 +429,14 @@ fn classify<'p>(
                     }
                 }
                 Err(e) => {
-                    return Err(Box::new(runtime_error(sources, program, name, &contact, e)));
+                    let mut error = runtime_error(sources, program, name, &contact, e);
+                    if evaluators.base.is_some() {
+                        error.problem = DataProblem::Under {
+                            base: false,
+                            problem: Box::new(error.problem),
+                        };
+                    }
+                    return Err(Box::new(error));
                 }
             }
             if let Some((base, evaluator)) = &mut evaluators.base
@@ -423,13 +445,12 @@ fn classify<'p>(
                 // a contact one rule set cannot classify keeps no outcome of the other
                 done.outcomes.truncate(start);
                 done.reasons.truncate(reasons_start);
-                return Err(Box::new(runtime_error(
-                    base.sources,
-                    base.program,
-                    name,
-                    &contact,
-                    e,
-                )));
+                let mut error = runtime_error(base.sources, base.program, name, &contact, e);
+                error.problem = DataProblem::Under {
+                    base: true,
+                    problem: Box::new(error.problem),
+                };
+                return Err(Box::new(error));
             }
             Ok(contact)
         });
@@ -499,6 +520,28 @@ impl<S: Sink> Consumer<'_, S> {
 }
 
 /// A runtime error of a rule set without schema, as a located data error of its contact.
+/// The error of a contact with an enum value one of two compared rule sets does not know.
+fn stray_error(file: &str, contact: &Contact, stray: Stray, base: bool) -> DataError {
+    DataError {
+        code: Code::BadEnumValue,
+        file: file.to_string(),
+        line: Some(contact.line),
+        column: None,
+        id: Some(contact.id.clone()),
+        field: Some(stray.path),
+        cell: None,
+        problem: DataProblem::Under {
+            base,
+            problem: Box::new(DataProblem::NotInEnum {
+                found: data::Found::text(&stray.found),
+                allowed: stray.allowed,
+                near: None,
+            }),
+        },
+        fatal: false,
+    }
+}
+
 pub fn runtime_error(
     sources: &SourceMap,
     program: &Program,
@@ -522,7 +565,7 @@ pub fn runtime_error(
         id: Some(contact.id.clone()),
         field,
         cell: None,
-        problem: data::DataProblem::Runtime {
+        problem: DataProblem::Runtime {
             rule: rule_text.to_string(),
             fault: error.fault,
         },

@@ -8,15 +8,8 @@ const RULES: &str = "schema contact { id: string, calls: number? }\n\
 classify stage {\n  prospect when calls >= 2\n  lead when calls >= 1\n  otherwise stranger\n}\n";
 
 fn program() -> (SourceMap, Program) {
-    let mut sources = SourceMap::new();
-    sources.add("t.qual", RULES);
-    let (checked, diagnostics) = crate::front_end(&sources, &Default::default());
-    assert!(
-        !diagnostics.iter().any(|d| d.is_error()),
-        "{diagnostics:#?}"
-    );
-    let program = crate::compile::compile(&checked.expect("no errors"));
-    (sources, program)
+    let (sources, checked) = crate::testing::checked(RULES);
+    (sources, crate::compile::compile(&checked))
 }
 
 /// Keeps what the run gave it.

@@ -97,6 +97,10 @@ impl fmt::Display for Problem<'_> {
                 "{} has no UTC offset: add `Z` for UTC or an offset such as `+02:00`",
                 Shown(found)
             ),
+            DataProblem::Under { base, problem } => {
+                let rules = if *base { "base" } else { "new" };
+                write!(f, "under the {rules} rules: {}", Problem(problem))
+            }
             DataProblem::MissingRequired => {
                 f.write_str("required field is missing (the schema has no `?` after its type)")
             }

@@ -246,6 +246,38 @@ fn witness_head(v: &ValueChange, verb: &str, w: &Witness) -> String {
     )
 }
 
+/// What the meaning is compared over, when some enum values only one rule set reads.
+fn one_sided_line(review: &Review<'_>) -> Option<String> {
+    if review.one_sided.is_empty() {
+        return None;
+    }
+    let parts: Vec<String> = review
+        .one_sided
+        .iter()
+        .map(|o| {
+            let values: Vec<String> = o.values.iter().map(|v| format!("\"{v}\"")).collect();
+            format!(
+                "only the {} rules read `{}` {}",
+                if o.base { "base" } else { "new" },
+                o.path,
+                values.join(", ")
+            )
+        })
+        .collect();
+    Some(format!(
+        "compared over the contacts both rule sets read ({})",
+        parts.join("; ")
+    ))
+}
+
+fn upper_first(s: &str) -> String {
+    let mut chars = s.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
 /// The review for people.
 pub fn human(review: &Review<'_>) -> String {
     let mut out = String::new();
@@ -278,6 +310,11 @@ pub fn human(review: &Review<'_>) -> String {
                 out.push_str("Meaning: no change (every value goes to the same contacts)\n");
             } else {
                 out.push_str("Meaning\n");
+            }
+            if let Some(line) = one_sided_line(review) {
+                let _ = writeln!(out, "  {line}");
+            }
+            if !changed.is_empty() {
                 for v in &changed {
                     let _ = writeln!(out, "  {}", meaning_head(v));
                     for (verb, w) in witnesses(v) {
@@ -454,6 +491,9 @@ pub fn markdown(review: &Review<'_>) -> String {
                 .iter()
                 .filter(|v| v.effect() != Effect::Unchanged)
                 .collect();
+            if let Some(line) = one_sided_line(review) {
+                let _ = writeln!(out, "{}.\n", md_structure(&upper_first(&line)));
+            }
             if changed.is_empty() {
                 out.push_str("No change: every value goes to the same contacts.\n");
             }
@@ -602,6 +642,11 @@ pub fn json(review: &Review<'_>) -> Json {
             Ok(values) => json!(values.iter().map(meaning_json).collect::<Vec<_>>()),
             Err(why) => json!({ "not_analysed": why }),
         },
+        "read_by_one": review.one_sided.iter().map(|o| json!({
+            "field": o.path,
+            "values": o.values,
+            "read_by": if o.base { "base" } else { "new" },
+        })).collect::<Vec<_>>(),
         "data": data,
         "failed": review.verdict.failed(),
         "gates": verdict_lines(review.verdict),
