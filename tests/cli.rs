@@ -1128,3 +1128,76 @@ fn diff_against_a_git_revision_shows_the_meaning_and_the_contacts_that_moved() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The ways `diff` declines: a gate without contacts to hold it to, a field whose type
+/// changed (contacts cannot be read once for both; without contacts the structure is still
+/// shown), and `--no-meaning`, which says the analysis was left out rather than that
+/// nothing changed.
+#[test]
+fn diff_says_what_it_cannot_compare() {
+    let case = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cases/diff/threshold");
+    let (old, new, data) = (
+        case.join("old.qual"),
+        case.join("new.qual"),
+        case.join("contacts.jsonl"),
+    );
+    let diff = |args: &[&std::ffi::OsStr]| {
+        Command::new(env!("CARGO_BIN_EXE_qualify"))
+            .arg("diff")
+            .args(args)
+            .output()
+            .expect("qualify runs")
+    };
+    let gate = diff(&[
+        "--base".as_ref(),
+        old.as_os_str(),
+        new.as_os_str(),
+        "--fail-on".as_ref(),
+        "*->none".as_ref(),
+    ]);
+    assert_eq!(gate.status.code(), Some(2), "{}", stderr(&gate));
+    assert!(stderr(&gate).contains("contact"), "{}", stderr(&gate));
+
+    let quick = diff(&[
+        "--base".as_ref(),
+        old.as_os_str(),
+        new.as_os_str(),
+        data.as_os_str(),
+        "--no-meaning".as_ref(),
+    ]);
+    assert_eq!(quick.status.code(), Some(0), "{}", stderr(&quick));
+    let out = stdout(&quick);
+    assert!(
+        out.contains("Meaning: not analysed: left out (`--no-meaning`)"),
+        "{out}"
+    );
+    assert!(out.contains("stage: "), "{out}");
+
+    let dir = scratch("diff-retyped");
+    let retyped = dir.join("new.qual");
+    let text = std::fs::read_to_string(&old).expect("old.qual");
+    assert!(text.contains("size: number?"), "{text}");
+    std::fs::write(
+        &retyped,
+        text.replace("size: number?", "size: string?")
+            .replace("size >= 500", "size == \"huge\"")
+            .replace("size >= 50", "size == \"big\""),
+    )
+    .expect("write");
+    let args = |with_data: bool| {
+        let mut a = vec!["--base".as_ref(), old.as_os_str(), retyped.as_os_str()];
+        if with_data {
+            a.push(data.as_os_str());
+        }
+        a
+    };
+    let stopped = diff(&args(true));
+    assert_eq!(stopped.status.code(), Some(2), "{}", stdout(&stopped));
+    assert!(stderr(&stopped).contains("`size`"), "{}", stderr(&stopped));
+    let shown = diff(&args(false));
+    assert_eq!(shown.status.code(), Some(0), "{}", stderr(&shown));
+    let out = stdout(&shown);
+    assert!(out.contains("field `size`"), "{out}");
+    assert!(out.contains("Meaning: not analysed: "), "{out}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

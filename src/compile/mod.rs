@@ -2,6 +2,7 @@
 //! resolved to slots, constants folded and regexes compiled once.
 
 pub mod plan;
+pub mod shared;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -14,6 +15,7 @@ use crate::semantics::ops::Op;
 pub use crate::semantics::{ArithOp, CompareOp, TextOp};
 use crate::source::Span;
 pub use plan::{FieldPlan, Layout, LayoutId, Narrowing, PlanField, PlanType, Stray};
+pub use shared::{Shared, shared};
 
 /// A node of a [`Program`]; only the compiler makes them, so every one is in range.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -27,7 +29,7 @@ impl NodeId {
 }
 
 /// One operation of a program; children are earlier nodes.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Node {
     /// A constant (literals and folded sub-expressions).
     Const(Value),
@@ -216,6 +218,80 @@ impl ClassProgram {
     }
 }
 
+impl Node {
+    /// The same operation with its references renumbered: children by `id`, `let`s,
+    /// classifications and regular expressions by theirs.
+    pub(crate) fn renumbered(
+        &self,
+        id: impl Fn(NodeId) -> NodeId,
+        lets: impl Fn(usize) -> usize,
+        classes: impl Fn(usize) -> usize,
+        regexes: impl Fn(u32) -> u32,
+    ) -> Node {
+        let ids = |v: &Option<NodeId>| v.map(&id);
+        match self {
+            Node::Const(v) => Node::Const(v.clone()),
+            Node::List(items) => Node::List(items.iter().map(|&i| id(i)).collect()),
+            Node::Now => Node::Now,
+            Node::Let(l) => Node::Let(lets(*l)),
+            Node::Class(c) => Node::Class(classes(*c)),
+            Node::Field { base, layout, slot } => Node::Field {
+                base: ids(base),
+                layout: *layout,
+                slot: *slot,
+            },
+            Node::Local(level) => Node::Local(*level),
+            Node::Not(x) => Node::Not(id(*x)),
+            Node::Neg(x) => Node::Neg(id(*x)),
+            Node::And(a, b) => Node::And(id(*a), id(*b)),
+            Node::Or(a, b) => Node::Or(id(*a), id(*b)),
+            Node::Compare(op, a, b) => Node::Compare(*op, id(*a), id(*b)),
+            Node::In {
+                item,
+                list,
+                negated,
+            } => Node::In {
+                item: id(*item),
+                list: id(*list),
+                negated: *negated,
+            },
+            Node::Text(op, a, b) => Node::Text(*op, id(*a), id(*b)),
+            Node::Matches(x, r) => Node::Matches(id(*x), regexes(*r)),
+            Node::Within(a, b) => Node::Within(id(*a), id(*b)),
+            Node::Before(a, b) => Node::Before(id(*a), id(*b)),
+            Node::After(a, b) => Node::After(id(*a), id(*b)),
+            Node::Coalesce(a, b) => Node::Coalesce(id(*a), id(*b)),
+            Node::Arith(op, a, b) => Node::Arith(*op, id(*a), id(*b)),
+            Node::Presence(x, present) => Node::Presence(id(*x), *present),
+            Node::Quantifier {
+                all,
+                level,
+                list,
+                body,
+            } => Node::Quantifier {
+                all: *all,
+                level: *level,
+                list: id(*list),
+                body: id(*body),
+            },
+            Node::Aggregate {
+                kind,
+                level,
+                list,
+                value,
+                filter,
+            } => Node::Aggregate {
+                kind: *kind,
+                level: *level,
+                list: id(*list),
+                value: ids(value),
+                filter: ids(filter),
+            },
+            Node::Call(f, x) => Node::Call(*f, id(*x)),
+        }
+    }
+}
+
 /// An immutable compiled rule set, shareable across threads.
 #[derive(Debug, Clone)]
 pub struct Program {
@@ -385,66 +461,7 @@ pub fn join(old: &Program, new: &Program) -> Program {
     );
     let id = |n: NodeId| NodeId(n.0 + nodes);
     let ids = |v: &Option<NodeId>| v.map(id);
-    let node = |n: &Node| match n {
-        Node::Const(v) => Node::Const(v.clone()),
-        Node::List(items) => Node::List(items.iter().map(|&i| id(i)).collect()),
-        Node::Now => Node::Now,
-        Node::Let(l) => Node::Let(l + lets),
-        Node::Class(c) => Node::Class(c + classes),
-        Node::Field { base, layout, slot } => Node::Field {
-            base: ids(base),
-            layout: *layout,
-            slot: *slot,
-        },
-        Node::Local(level) => Node::Local(*level),
-        Node::Not(x) => Node::Not(id(*x)),
-        Node::Neg(x) => Node::Neg(id(*x)),
-        Node::And(a, b) => Node::And(id(*a), id(*b)),
-        Node::Or(a, b) => Node::Or(id(*a), id(*b)),
-        Node::Compare(op, a, b) => Node::Compare(*op, id(*a), id(*b)),
-        Node::In {
-            item,
-            list,
-            negated,
-        } => Node::In {
-            item: id(*item),
-            list: id(*list),
-            negated: *negated,
-        },
-        Node::Text(op, a, b) => Node::Text(*op, id(*a), id(*b)),
-        Node::Matches(x, r) => Node::Matches(id(*x), r + regexes),
-        Node::Within(a, b) => Node::Within(id(*a), id(*b)),
-        Node::Before(a, b) => Node::Before(id(*a), id(*b)),
-        Node::After(a, b) => Node::After(id(*a), id(*b)),
-        Node::Coalesce(a, b) => Node::Coalesce(id(*a), id(*b)),
-        Node::Arith(op, a, b) => Node::Arith(*op, id(*a), id(*b)),
-        Node::Presence(x, present) => Node::Presence(id(*x), *present),
-        Node::Quantifier {
-            all,
-            level,
-            list,
-            body,
-        } => Node::Quantifier {
-            all: *all,
-            level: *level,
-            list: id(*list),
-            body: id(*body),
-        },
-        Node::Aggregate {
-            kind,
-            level,
-            list,
-            value,
-            filter,
-        } => Node::Aggregate {
-            kind: *kind,
-            level: *level,
-            list: id(*list),
-            value: ids(value),
-            filter: ids(filter),
-        },
-        Node::Call(f, x) => Node::Call(*f, id(*x)),
-    };
+    let node = |n: &Node| n.renumbered(id, |l| l + lets, |c| c + classes, |r| r + regexes);
     let mut joined = old.clone();
     joined.nodes.extend(new.nodes.iter().map(node));
     joined.spans.extend_from_slice(&new.spans);

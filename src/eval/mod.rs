@@ -145,6 +145,36 @@ impl<'p> Evaluator<'p> {
         out: &mut Vec<Outcome>,
     ) -> Result<(), RuntimeError> {
         self.reset();
+        self.classify_rest(record, out)
+    }
+
+    /// Classifies one contact as [`Evaluator::classify_into`] does, taking from `other`
+    /// (which has just classified the same contact by a program compiled onto this one's
+    /// plan) every value of `shared` it computed, instead of computing it again.
+    pub fn classify_sharing(
+        &mut self,
+        record: &[Value],
+        out: &mut Vec<Outcome>,
+        other: &Evaluator<'_>,
+        shared: &crate::compile::Shared,
+    ) -> Result<(), RuntimeError> {
+        self.reset();
+        for &(mine, theirs) in &shared.lets {
+            self.lets[mine].clone_from(&other.lets[theirs]);
+        }
+        for &(mine, theirs) in &shared.classes {
+            self.classes[mine] = other.classes[theirs];
+        }
+        self.classify_rest(record, out)
+    }
+
+    /// Evaluates the classifications not yet known for the current contact and appends
+    /// every outcome to `out`.
+    fn classify_rest(
+        &mut self,
+        record: &[Value],
+        out: &mut Vec<Outcome>,
+    ) -> Result<(), RuntimeError> {
         for i in 0..self.order.len() {
             self.class_in(self.order[i], record).map_err(|e| *e)?;
         }

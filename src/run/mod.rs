@@ -102,6 +102,9 @@ impl<'o> Options<'o> {
             base_narrowed: self
                 .base
                 .map_or_else(Vec::new, |b| b.program.plan().narrowings(program.plan())),
+            shared: self.base.map_or_else(Default::default, |b| {
+                crate::compile::shared(b.program, program)
+            }),
         }
     }
 }
@@ -112,6 +115,8 @@ struct Evaluators<'p> {
     base: Option<(Base<'p>, Evaluator<'p>)>,
     /// The fields the base reads as a narrower enum than the program's plan decodes.
     base_narrowed: Vec<crate::compile::Narrowing>,
+    /// What the base computes as the program does, taken from the program's evaluator.
+    shared: crate::compile::Shared,
 }
 
 /// One input: a named stream of bytes in a known format.
@@ -440,7 +445,12 @@ fn classify<'p>(
                 }
             }
             if let Some((base, evaluator)) = &mut evaluators.base
-                && let Err(e) = evaluator.classify_into(&contact.slots, &mut done.base)
+                && let Err(e) = evaluator.classify_sharing(
+                    &contact.slots,
+                    &mut done.base,
+                    &evaluators.main,
+                    &evaluators.shared,
+                )
             {
                 // a contact one rule set cannot classify keeps no outcome of the other
                 done.outcomes.truncate(start);
