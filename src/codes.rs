@@ -589,6 +589,23 @@ Example:
 
 Use instead: declare `company_size: number?` in the schema, so that `200-499` is read as 200."#;
 
+    NotSql = "Q0401", Error, "cannot be translated to SQL exactly",
+r#"`qualify sql` writes the rule set as one SQL query that must classify every contact
+exactly as `qualify eval` does. Where a construct has no exact equivalent in the chosen
+database, it stops with this error, naming the construct, rather than write SQL whose
+results could differ: regular expressions (`matches`), whose syntax and Unicode classes
+differ between engines; a duration multiplied or divided by a number, which databases
+round differently; durations stored inside JSON; instants finer than a microsecond; and
+rule sets without a schema, whose columns would have no types.
+
+Example:
+
+    let corporate = email matches "@(?i:acme|globex)\\.com$"
+
+Use instead: a test each database computes alike:
+
+    let corporate = lower(email) ends_with "@acme.com" or lower(email) ends_with "@globex.com""#;
+
     LintGaveUp = "Q1000", Info, "a lint stopped at its work budget",
 r#"A lint that must try many cases (today `unreachable-row`) stops when a rule set would take
 it too long, and says where: the rows from there on were not checked. Nothing is claimed

@@ -55,6 +55,7 @@ pub mod mapping;
 pub mod run;
 pub mod semantics;
 pub mod source;
+pub mod sql;
 pub mod suite;
 pub mod syntax;
 #[cfg(test)]

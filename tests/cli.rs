@@ -21,6 +21,7 @@ fn help_texts() {
         &["check", "--help"],
         &["eval", "--help"],
         &["diff", "--help"],
+        &["sql", "--help"],
     ] {
         let output = qualify(args);
         assert_eq!(output.status.code(), Some(0));
@@ -1200,4 +1201,94 @@ fn diff_says_what_it_cannot_compare() {
     assert!(out.contains("field `size`"), "{out}");
     assert!(out.contains("Meaning: not analysed: "), "{out}");
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn sql_writes_the_query_and_its_table_or_says_what_it_cannot_translate() {
+    let query = qualify(&[
+        "sql",
+        "rules/",
+        "--dialect",
+        "duckdb",
+        "--as-of",
+        "2026-11-22",
+    ]);
+    assert_eq!(query.status.code(), Some(0), "{}", stderr(&query));
+    let text = stdout(&query);
+    assert!(
+        text.starts_with("-- written by qualify sql for DuckDB"),
+        "{text}"
+    );
+    assert!(
+        text.contains("AS \"stage\"") && text.contains("FROM \"contacts\""),
+        "{text}"
+    );
+    let ddl = qualify(&[
+        "sql",
+        "rules/",
+        "--dialect",
+        "postgres",
+        "--ddl",
+        "--table",
+        "crm.people",
+    ]);
+    assert_eq!(ddl.status.code(), Some(0), "{}", stderr(&ddl));
+    insta::assert_snapshot!("sql ddl postgres", stdout(&ddl));
+    let view = qualify(&["sql", "rules/", "--dialect", "postgres", "--view", "stages"]);
+    assert!(
+        stdout(&view).contains("CREATE VIEW \"stages\" AS\n"),
+        "{}",
+        stdout(&view)
+    );
+    assert!(
+        stdout(&view).contains("CURRENT_TIMESTAMP"),
+        "a view reads the time of the query"
+    );
+    let bound = qualify(&["sql", "rules/", "--dialect", "postgres"]);
+    assert!(
+        stdout(&bound).contains("CAST($1 AS TIMESTAMPTZ)"),
+        "now is a parameter"
+    );
+
+    let regex = qualify(&[
+        "sql",
+        "tests/fixtures/sql_regex.qual",
+        "--dialect",
+        "postgres",
+    ]);
+    assert_eq!(regex.status.code(), Some(1));
+    assert!(
+        stdout(&regex).is_empty(),
+        "no SQL is written: {}",
+        stdout(&regex)
+    );
+    insta::assert_snapshot!("sql regex refused", stderr(&regex));
+
+    assert_eq!(
+        qualify(&["sql", "rules/", "--dialect", "oracle"])
+            .status
+            .code(),
+        Some(2)
+    );
+    assert_eq!(
+        qualify(&["sql", "rules/"]).status.code(),
+        Some(2),
+        "a dialect is needed"
+    );
+    let bad_table = qualify(&["sql", "rules/", "--dialect", "duckdb", "--table", "crm."]);
+    assert_eq!(bad_table.status.code(), Some(2));
+    assert!(
+        stderr(&bad_table).contains("`--table crm.` is not a table name"),
+        "{}",
+        stderr(&bad_table)
+    );
+    let bad_time = qualify(&[
+        "sql",
+        "rules/",
+        "--dialect",
+        "duckdb",
+        "--as-of",
+        "yesterday",
+    ]);
+    assert_eq!(bad_time.status.code(), Some(2));
 }

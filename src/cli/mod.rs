@@ -30,6 +30,7 @@ pub mod load;
 pub mod progress;
 pub mod render;
 pub mod revision;
+pub mod sql;
 pub mod test;
 
 use std::process::ExitCode;
@@ -143,6 +144,9 @@ pub enum Command {
     /// Run the test contacts kept beside the rules (`*.yaml`)
     #[command(after_help = EXIT_CODES)]
     Test(test::TestArgs),
+    /// Write the rule set as one SQL query that classifies a table of contacts
+    #[command(after_help = EXIT_CODES)]
+    Sql(sql::SqlArgs),
 }
 
 /// Validates `--id-field`: a top-level field name as written in a schema.
@@ -192,6 +196,7 @@ pub fn main() -> ExitCode {
             Command::Explain(args) => explain::run(args),
             Command::Test(args) => test::run(args),
             Command::Fmt(args) => fmt::run(args),
+            Command::Sql(args) => sql::run(args),
         });
     let result = match worker.map(|handle| handle.join()) {
         Ok(Ok(result)) => result,

@@ -1,0 +1,130 @@
+//! `qualify sql`: the rule set as one SQL query, for a database where the contacts are.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+
+use clap::{Args, ValueEnum};
+
+use super::render::{self, Color};
+use super::{CliError, ExitStatus, load};
+use crate::sql::{Dialect, Options};
+
+/// Arguments of `qualify sql`.
+#[derive(Debug, Args)]
+pub struct SqlArgs {
+    /// Rule file or directory
+    pub rules: PathBuf,
+
+    /// The database whose SQL to write
+    #[arg(long, value_enum)]
+    pub dialect: SqlDialect,
+
+    /// The contacts table (`schema.table` for one in a schema)
+    #[arg(long, default_value = "contacts", value_name = "NAME")]
+    pub table: String,
+
+    /// Write `CREATE VIEW NAME AS …` instead of a query
+    #[arg(long, value_name = "NAME")]
+    pub view: Option<String>,
+
+    /// The evaluation instant `now`, written into the query (default: a bound parameter
+    /// `$1`, or in a view the time of the query)
+    #[arg(long, value_name = "TIME")]
+    pub as_of: Option<String>,
+
+    /// Add a `<name>.row` column per classification: the row that decided it
+    #[arg(long)]
+    pub explain: bool,
+
+    /// Write the `CREATE TABLE` the query reads (the columns the rules use) instead
+    #[arg(long)]
+    pub ddl: bool,
+
+    /// Write a script that creates the table and loads this JSON Lines file into it
+    /// instead (DuckDB SQL; for PostgreSQL, a `psql` script)
+    #[arg(long, value_name = "FILE", conflicts_with = "ddl")]
+    pub load: Option<PathBuf>,
+
+    /// The contact's id field (a top-level field of the schema)
+    #[arg(long, default_value = "id", value_name = "FIELD", value_parser = super::id_field)]
+    pub id_field: String,
+}
+
+/// The databases `qualify sql` writes for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SqlDialect {
+    /// PostgreSQL 12 or later (records and lists in `jsonb` columns)
+    Postgres,
+    /// DuckDB (records as `STRUCT`, lists as `LIST`, as `read_json` reads JSON Lines)
+    Duckdb,
+}
+
+/// Runs `qualify sql`.
+pub fn run(args: &SqlArgs) -> Result<ExitStatus, CliError> {
+    let as_of = match &args.as_of {
+        Some(text) => Some(super::eval::parse_as_of(Some(text))?),
+        None => None,
+    };
+    for (flag, name) in [
+        ("--table", Some(&args.table)),
+        ("--view", args.view.as_ref()),
+    ] {
+        if let Some(name) = name
+            && name
+                .split('.')
+                .any(|part| part.is_empty() || part.contains('\0'))
+        {
+            return Err(CliError::usage(format!(
+                "`{flag} {}` is not a table name: dotted parts must not be empty",
+                render::printable(name)
+            )));
+        }
+    }
+    let (sources, program) = match load::program(&args.rules, &args.id_field)? {
+        Ok(loaded) => loaded,
+        Err(status) => return Ok(status),
+    };
+    let options = Options {
+        dialect: match args.dialect {
+            SqlDialect::Postgres => Dialect::Postgres,
+            SqlDialect::Duckdb => Dialect::DuckDb,
+        },
+        table: args.table.clone(),
+        view: args.view.clone(),
+        as_of,
+        explain: args.explain,
+    };
+    let text = if args.ddl || args.load.is_some() {
+        if !program.plan().typed {
+            return Err(CliError::usage(
+                "a rule set without a schema has no table to declare: add a `schema`",
+            ));
+        }
+        match &args.load {
+            Some(file) => {
+                let Some(file) = file.to_str().filter(|f| !f.contains(['\n', '\0'])) else {
+                    return Err(CliError::usage(format!(
+                        "`--load {}`: the file's name must be UTF-8 text on one line",
+                        file.display()
+                    )));
+                };
+                crate::sql::load_script(&program, &options, file)
+            }
+            None => crate::sql::table_ddl(&program, &options),
+        }
+    } else {
+        match crate::sql::to_sql(&program, &sources, &options) {
+            Ok(text) => text,
+            Err(diagnostics) => {
+                let color = Color::for_stream(std::io::stderr().is_terminal());
+                super::stderr_text!("{}", render::human(&sources, &diagnostics, color));
+                super::stderr_text!("{}", render::check_summary(&sources, &diagnostics));
+                return Ok(ExitStatus::Failed);
+            }
+        }
+    };
+    std::io::stdout()
+        .write_all(text.as_bytes())
+        .map_err(|e| CliError::io("cannot write to standard output".to_string(), e))?;
+    Ok(ExitStatus::Success)
+}

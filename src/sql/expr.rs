@@ -1,0 +1,885 @@
+//! One node of a program as a SQL expression, with its type. Each construct's translation
+//! sits beside the semantics it implements (`semantics::ops`), named in its comment.
+
+use jiff::{SignedDuration, Timestamp};
+
+use super::Dialect;
+use super::lower::{DOTTED_I, SIGMA, translation};
+use crate::ast::Aggregate;
+use crate::check::ir::Func;
+use crate::codes::Code;
+use crate::compile::{ArithOp, CompareOp, LayoutId, Node, NodeId, PlanType, Program, TextOp};
+use crate::diagnostic::Diagnostic;
+use crate::semantics::Value;
+
+/// The variable level of the element a membership test looks at (no quantifier's).
+const MEMBER: u32 = u32::MAX;
+
+/// How a list or record value is held.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Repr {
+    /// The dialect's own list or struct (DuckDB; PostgreSQL arrays of constants).
+    Native,
+    /// PostgreSQL `jsonb`.
+    Json,
+}
+
+/// The type of a translated expression.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Ty {
+    /// `NULL` of no particular type (a missing constant).
+    Null,
+    /// `BOOLEAN`
+    Bool,
+    /// a double
+    Number,
+    /// text (and enum values)
+    Text,
+    /// `DATE`
+    Date,
+    /// `TIMESTAMPTZ`
+    Time,
+    /// `INTERVAL`
+    Duration,
+    /// A classification's value, as the index of the value.
+    Class,
+    /// A list of elements of a type.
+    List(Box<Ty>, Repr),
+    /// A record of a layout of the field plan.
+    Record(LayoutId, Repr),
+}
+
+/// A translated expression.
+#[derive(Debug, Clone)]
+pub struct Ex {
+    /// The SQL text.
+    pub sql: String,
+    /// Its type.
+    pub ty: Ty,
+}
+
+impl Ex {
+    fn new(sql: impl Into<String>, ty: Ty) -> Ex {
+        Ex {
+            sql: sql.into(),
+            ty,
+        }
+    }
+
+    fn null() -> Ex {
+        Ex::new("NULL", Ty::Null)
+    }
+}
+
+/// A quantifier or aggregate variable in scope: its level, the SQL naming its element and
+/// the element's type (`json`: a `jsonb` value still to be read as that type).
+struct Local {
+    level: u32,
+    sql: String,
+    ty: Ty,
+    json: bool,
+}
+
+/// Translates nodes, collecting what cannot be translated.
+pub struct Translator<'a> {
+    program: &'a Program,
+    d: Dialect,
+    now: String,
+    locals: Vec<Local>,
+    /// The type of each materialized `let`, once translated.
+    let_types: Vec<Option<Ty>>,
+    /// What could not be translated.
+    pub errors: Vec<Diagnostic>,
+    lower: Option<(String, String)>,
+}
+
+impl<'a> Translator<'a> {
+    /// A translator of `program`'s nodes; `now` is the SQL of the evaluation instant.
+    pub fn new(program: &'a Program, d: Dialect, now: Result<String, String>) -> Translator<'a> {
+        let mut errors = Vec::new();
+        let now = now.unwrap_or_else(|why| {
+            errors.push(Diagnostic::new(
+                Code::NotSql,
+                crate::source::Span::default(),
+                format!("`--as-of` cannot be written in {}: {why}", d.name()),
+            ));
+            "NULL".into()
+        });
+        Translator {
+            program,
+            d,
+            now,
+            locals: Vec::new(),
+            let_types: vec![None; program.let_count()],
+            errors,
+            lower: None,
+        }
+    }
+
+    fn fail(&mut self, node: NodeId, what: &str, why: &str) -> Ex {
+        self.errors.push(
+            Diagnostic::new(
+                Code::NotSql,
+                self.program.span(node),
+                format!("{what} cannot be translated to {} exactly", self.d.name()),
+            )
+            .with_label(why.to_string()),
+        );
+        Ex::null()
+    }
+
+    /// Whether a `let` is written out where it is used rather than made a column: lists
+    /// and records, which have no portable column type.
+    pub fn inlined(&self, l: usize) -> bool {
+        let root = self.program.let_root(l);
+        match self.program.node(root) {
+            Node::Const(Value::List(_) | Value::Record(_)) | Node::List(_) => true,
+            Node::Field { layout, slot, .. } => matches!(
+                self.program.plan().field(*layout, *slot).ty,
+                PlanType::List(_) | PlanType::Record(_)
+            ),
+            Node::Let(m) => self.inlined(*m),
+            _ => false,
+        }
+    }
+
+    /// A materialized `let`'s definition (its column's expression).
+    pub fn materialize_let(&mut self, l: usize) -> String {
+        let ex = self.expr(self.program.let_root(l));
+        self.let_types[l] = Some(ex.ty.clone());
+        ex.sql
+    }
+
+    /// A condition: a truth, `NULL` when unknown.
+    pub fn condition(&mut self, id: NodeId) -> String {
+        let ex = self.expr(id);
+        match ex.ty {
+            Ty::Bool | Ty::Null => ex.sql,
+            _ => {
+                self.fail(id, "this condition", "it is not true or false")
+                    .sql
+            }
+        }
+    }
+
+    /// The expression of a node.
+    pub fn expr(&mut self, id: NodeId) -> Ex {
+        let program = self.program;
+        let d = self.d;
+        match program.node(id) {
+            Node::Const(v) => match constant(d, v) {
+                Ok(sql) => Ex::new(sql, const_type(v)),
+                Err(why) => self.fail(id, "this value", &why),
+            },
+            Node::List(items) => {
+                let items: Vec<Ex> = items.iter().map(|&i| self.expr(i)).collect();
+                let ty = items.iter().map(|e| e.ty.clone()).find(|t| *t != Ty::Null).unwrap_or(Ty::Null);
+                let sql = items.iter().map(|e| e.sql.as_str()).collect::<Vec<_>>().join(", ");
+                let sql = match d {
+                    Dialect::Postgres => format!("ARRAY[{sql}]"),
+                    Dialect::DuckDb => format!("[{sql}]"),
+                };
+                Ex::new(sql, Ty::List(Box::new(ty), Repr::Native))
+            }
+            Node::Now => Ex::new(self.now.clone(), Ty::Time),
+            Node::Let(l) => {
+                if self.inlined(*l) {
+                    return self.expr(program.let_root(*l));
+                }
+                let ty = match &self.let_types[*l] {
+                    Some(t) => t.clone(),
+                    None => {
+                        // used before its level was written: only through a quantifier
+                        // body's order of translation; translate it to learn its type
+                        let saved = std::mem::take(&mut self.locals);
+                        let ex = self.expr(program.let_root(*l));
+                        self.locals = saved;
+                        ex.ty
+                    }
+                };
+                Ex::new(let_column(d, program.let_name(*l)), ty)
+            }
+            Node::Class(c) => Ex::new(class_column(d, &program.classes()[*c].name), Ty::Class),
+            Node::Field { base, layout, slot } => {
+                let field = program.plan().field(*layout, *slot);
+                let (name, ty) = (field.name.clone(), field.ty.clone());
+                match base {
+                    None => {
+                        let column = d.ident(&name);
+                        match (d, &ty) {
+                            (Dialect::Postgres, PlanType::List(_) | PlanType::Record(_)) => Ex::new(
+                                format!("NULLIF({column}, 'null'::jsonb)"),
+                                plan_type(&ty, Repr::Json),
+                            ),
+                            _ => Ex::new(column, plan_type(&ty, Repr::Native)),
+                        }
+                    }
+                    Some(b) => {
+                        let base = self.expr(*b);
+                        self.field(id, base, &name, &ty)
+                    }
+                }
+            }
+            Node::Local(level) => self.local(id, *level),
+            // `not`: Kleene, as SQL's `NOT`
+            Node::Not(a) => {
+                let a = self.condition(*a);
+                Ex::new(format!("(NOT {a})"), Ty::Bool)
+            }
+            Node::Neg(a) => {
+                let a = self.expr(*a);
+                match a.ty {
+                    Ty::Number | Ty::Duration | Ty::Null => Ex::new(format!("(- {})", a.sql), a.ty),
+                    _ => self.fail(id, "this negation", "only numbers and durations have one"),
+                }
+            }
+            // `and`, `or`: Kleene, as SQL's
+            Node::And(a, b) | Node::Or(a, b) => {
+                let op = if matches!(program.node(id), Node::And(..)) { "AND" } else { "OR" };
+                let (a, b) = (self.condition(*a), self.condition(*b));
+                Ex::new(format!("({a} {op} {b})"), Ty::Bool)
+            }
+            Node::Compare(op, a, b) => {
+                let (a, b) = (self.expr(*a), self.expr(*b));
+                self.compare(id, *op, a, b)
+            }
+            Node::In { item, list, negated } => self.membership(id, *item, *list, *negated),
+            Node::Text(op, a, b) => {
+                let (a, b) = (self.expr(*a), self.expr(*b));
+                self.text(id, *op, a, b)
+            }
+            Node::Matches(..) => self.fail(
+                id,
+                "`matches`",
+                "regular expressions are not translated yet: the engine's syntax and the database's differ",
+            ),
+            // `T within D`: now - D <= T <= now
+            Node::Within(t, span) => {
+                let t = self.expr(*t);
+                let span = self.expr(*span);
+                let t = self.time(id, t);
+                let now = &self.now;
+                Ex::new(
+                    format!("({} >= {now} - {} AND {} <= {now})", t.sql, span.sql, t.sql),
+                    Ty::Bool,
+                )
+            }
+            Node::Before(a, b) | Node::After(a, b) => {
+                let op = if matches!(program.node(id), Node::Before(..)) { "<" } else { ">" };
+                let (a, b) = (self.expr(*a), self.expr(*b));
+                let (a, b) = (self.time(id, a), self.time(id, b));
+                Ex::new(format!("({} {op} {})", a.sql, b.sql), Ty::Bool)
+            }
+            // `A ?? B`: the first that is not missing
+            Node::Coalesce(a, b) => {
+                let (mut a, mut b) = (self.expr(*a), self.expr(*b));
+                if a.ty == Ty::Time || b.ty == Ty::Time {
+                    a = self.time(id, a);
+                    b = self.time(id, b);
+                }
+                let ty = if a.ty == Ty::Null { b.ty.clone() } else { a.ty.clone() };
+                if matches!(ty, Ty::List(..) | Ty::Record(..)) {
+                    return self.fail(id, "`??` of lists or records", "only single values are translated");
+                }
+                Ex::new(format!("COALESCE({}, {})", a.sql, b.sql), ty)
+            }
+            Node::Arith(op, a, b) => {
+                let (a, b) = (self.expr(*a), self.expr(*b));
+                self.arith(id, *op, a, b)
+            }
+            // `is present` / `is missing`: never unknown
+            Node::Presence(x, present) => {
+                let x = self.expr(*x);
+                let test = if *present { "IS NOT NULL" } else { "IS NULL" };
+                Ex::new(format!("({} {test})", x.sql), Ty::Bool)
+            }
+            Node::Quantifier { all, level, list, body } => {
+                let list = self.expr(*list);
+                self.quantifier(id, *all, *level, list, *body)
+            }
+            Node::Aggregate { kind, level, list, value, filter } => {
+                let list = self.expr(*list);
+                self.aggregate(id, *kind, *level, list, *value, *filter)
+            }
+            Node::Call(f, x) => {
+                let x = self.expr(*x);
+                self.call(id, *f, x)
+            }
+        }
+    }
+
+    /// Field `name` of a record value.
+    fn field(&mut self, id: NodeId, base: Ex, name: &str, ty: &PlanType) -> Ex {
+        let key = string_literal(name);
+        match base.ty {
+            Ty::Record(_, Repr::Json) => match ty {
+                PlanType::List(_) | PlanType::Record(_) => Ex::new(
+                    format!("NULLIF({} -> {key}, 'null'::jsonb)", base.sql),
+                    plan_type(ty, Repr::Json),
+                ),
+                _ => {
+                    let scalar = plan_type(ty, Repr::Json);
+                    self.read_json_text(id, &format!("({} ->> {key})", base.sql), scalar)
+                }
+            },
+            Ty::Record(_, Repr::Native) => Ex::new(
+                format!("struct_extract({}, {key})", base.sql),
+                plan_type(ty, Repr::Native),
+            ),
+            Ty::Null => Ex::null(),
+            _ => self.fail(id, "this field", "its base is not a record"),
+        }
+    }
+
+    /// A `jsonb` scalar, as text, read as the type the schema gives it.
+    fn read_json_text(&mut self, id: NodeId, text: &str, ty: Ty) -> Ex {
+        let sql = match ty {
+            Ty::Text => text.to_string(),
+            Ty::Number => format!("CAST({text} AS DOUBLE PRECISION)"),
+            Ty::Bool => format!("CAST({text} AS BOOLEAN)"),
+            Ty::Date => format!("CAST({text} AS DATE)"),
+            // a plain date in a datetime field is its start in UTC (`time::parse_time`),
+            // not in the session's time zone
+            Ty::Time => format!(
+                "CAST(CASE WHEN length({text}) = 10 THEN {text} || 'T00:00:00Z' ELSE {text} END AS TIMESTAMPTZ)"
+            ),
+            _ => {
+                return self.fail(id, "this field", "durations inside JSON are not translated");
+            }
+        };
+        Ex::new(sql, ty)
+    }
+
+    /// A date as the instant it starts in UTC (`semantics::time::date_start`); times as
+    /// they are.
+    fn time(&mut self, id: NodeId, ex: Ex) -> Ex {
+        match ex.ty {
+            Ty::Time | Ty::Null => ex,
+            Ty::Date => Ex::new(
+                match self.d {
+                    Dialect::Postgres => {
+                        format!("(CAST({} AS TIMESTAMP) AT TIME ZONE 'UTC')", ex.sql)
+                    }
+                    Dialect::DuckDb => {
+                        format!(
+                            "CAST(CAST({} AS VARCHAR) || ' 00:00:00+00' AS TIMESTAMPTZ)",
+                            ex.sql
+                        )
+                    }
+                },
+                Ty::Time,
+            ),
+            _ => self.fail(id, "this time", "it is not a date or datetime"),
+        }
+    }
+
+    /// `== != < <= > >=` (`ops::compare`): unknown when either side is missing, as SQL's.
+    fn compare(&mut self, id: NodeId, op: CompareOp, a: Ex, b: Ex) -> Ex {
+        let sym = match op {
+            CompareOp::Eq => "=",
+            CompareOp::Ne => "<>",
+            CompareOp::Lt => "<",
+            CompareOp::Le => "<=",
+            CompareOp::Gt => ">",
+            CompareOp::Ge => ">=",
+        };
+        let (a, b) = if matches!(a.ty, Ty::Time | Ty::Date)
+            && matches!(b.ty, Ty::Time | Ty::Date)
+            && a.ty != b.ty
+        {
+            (self.time(id, a), self.time(id, b))
+        } else {
+            (a, b)
+        };
+        match (&a.ty, &b.ty) {
+            (Ty::List(..) | Ty::Record(..), _) | (_, Ty::List(..) | Ty::Record(..)) => self.fail(
+                id,
+                "comparing lists or records",
+                "only single values are compared in SQL",
+            ),
+            // text orders by code point (`str::cmp`): PostgreSQL's "C" collation; DuckDB's
+            // default collation is binary
+            (Ty::Text, _) | (_, Ty::Text)
+                if self.d == Dialect::Postgres && !matches!(op, CompareOp::Eq | CompareOp::Ne) =>
+            {
+                Ex::new(
+                    format!("({} COLLATE \"C\" {sym} {})", a.sql, b.sql),
+                    Ty::Bool,
+                )
+            }
+            _ => Ex::new(format!("({} {sym} {})", a.sql, b.sql), Ty::Bool),
+        }
+    }
+
+    /// `item in list` (`ops::membership`): SQL's `IN` is the same three-valued test.
+    fn membership(&mut self, id: NodeId, item: NodeId, list: NodeId, negated: bool) -> Ex {
+        let item = self.expr(item);
+        let elements: Option<Vec<Ex>> = match self.program.node(list) {
+            Node::Const(Value::List(values)) => Some(
+                values
+                    .iter()
+                    .map(|v| match constant(self.d, v) {
+                        Ok(sql) => Ex::new(sql, const_type(v)),
+                        Err(_) => Ex::null(),
+                    })
+                    .collect(),
+            ),
+            Node::List(items) => Some(items.iter().map(|&i| self.expr(i)).collect()),
+            _ => None,
+        };
+        let not = if negated { "NOT " } else { "" };
+        match elements {
+            Some(elements) => {
+                if elements.is_empty() {
+                    return Ex::new(
+                        format!(
+                            "(CASE WHEN {} IS NULL THEN NULL ELSE {} END)",
+                            item.sql,
+                            if negated { "TRUE" } else { "FALSE" }
+                        ),
+                        Ty::Bool,
+                    );
+                }
+                let times = item.ty == Ty::Time || elements.iter().any(|e| e.ty == Ty::Time);
+                let (item, elements) = if times {
+                    let item = self.time(id, item);
+                    let elements: Vec<Ex> =
+                        elements.into_iter().map(|e| self.time(id, e)).collect();
+                    (item, elements)
+                } else {
+                    (item, elements)
+                };
+                let list = elements
+                    .iter()
+                    .map(|e| e.sql.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                Ex::new(format!("({not}{} IN ({list}))", item.sql), Ty::Bool)
+            }
+            None => {
+                let list = self.expr(list);
+                let found = self.member(id, &item, list.clone());
+                Ex::new(
+                    format!(
+                        "(CASE WHEN {} IS NULL OR {} IS NULL THEN NULL ELSE {not}{found} END)",
+                        item.sql, list.sql
+                    ),
+                    Ty::Bool,
+                )
+            }
+        }
+    }
+
+    /// Whether a present item equals an element of a list (`ops::member`): true when one
+    /// is equal, else unknown when one is missing, else false.
+    fn member(&mut self, id: NodeId, item: &Ex, list: Ex) -> String {
+        let Some((from, eq)) = self.with_local(id, MEMBER, &list, |t| {
+            let element = t.local(id, MEMBER);
+            t.compare(id, CompareOp::Eq, element, item.clone()).sql
+        }) else {
+            return "NULL".into();
+        };
+        format!(
+            "(CASE WHEN EXISTS (SELECT 1 FROM {from} WHERE {eq}) THEN TRUE WHEN EXISTS (SELECT 1 FROM {from} WHERE {eq} IS NULL) THEN NULL ELSE FALSE END)"
+        )
+    }
+
+    /// The element a variable in scope names.
+    fn local(&mut self, id: NodeId, level: u32) -> Ex {
+        match self.locals.iter().rev().find(|l| l.level == level) {
+            Some(local) if local.json => {
+                let (sql, ty) = (local.sql.clone(), local.ty.clone());
+                match ty {
+                    Ty::List(..) | Ty::Record(..) => Ex::new(sql, ty),
+                    scalar => self.read_json_text(id, &format!("({sql} #>> '{{}}')"), scalar),
+                }
+            }
+            Some(local) => Ex::new(local.sql.clone(), local.ty.clone()),
+            None => self.fail(id, "this variable", "it is used outside its quantifier"),
+        }
+    }
+
+    /// Binds a variable to a list's elements while `f` translates what uses it.
+    fn with_local<T>(
+        &mut self,
+        id: NodeId,
+        level: u32,
+        list: &Ex,
+        f: impl FnOnce(&mut Self) -> T,
+    ) -> Option<(String, T)> {
+        let alias = if level == MEMBER {
+            "_m".to_string()
+        } else {
+            format!("_e{level}")
+        };
+        let Ty::List(element, repr) = &list.ty else {
+            if list.ty != Ty::Null {
+                self.fail(id, "this list", "it is not a list");
+            }
+            return None;
+        };
+        let json = self.d == Dialect::Postgres && *repr == Repr::Json;
+        let from = if json {
+            format!("jsonb_array_elements({}) AS {alias}(v)", list.sql)
+        } else {
+            format!("unnest({}) AS {alias}(v)", list.sql)
+        };
+        let sql = if json && matches!(**element, Ty::List(..) | Ty::Record(..)) {
+            format!("NULLIF({alias}.v, 'null'::jsonb)")
+        } else {
+            format!("{alias}.v")
+        };
+        self.locals.push(Local {
+            level,
+            sql,
+            ty: (**element).clone(),
+            json,
+        });
+        let out = f(self);
+        self.locals.pop();
+        Some((from, out))
+    }
+
+    /// `any` / `all` (`ops::Quantify`): decided by a true (any) or false (all) element,
+    /// else unknown when an element is unknown; over a missing list, unknown.
+    fn quantifier(&mut self, id: NodeId, all: bool, level: u32, list: Ex, body: NodeId) -> Ex {
+        let Some((from, body)) = self.with_local(id, level, &list, |t| t.condition(body)) else {
+            return Ex::new("CAST(NULL AS BOOLEAN)", Ty::Bool);
+        };
+        let (decides, then, otherwise) = if all {
+            (format!("NOT {body}"), "FALSE", "TRUE")
+        } else {
+            (body.clone(), "TRUE", "FALSE")
+        };
+        Ex::new(
+            format!(
+                "(CASE WHEN {l} IS NULL THEN NULL WHEN EXISTS (SELECT 1 FROM {from} WHERE {decides}) THEN {then} WHEN EXISTS (SELECT 1 FROM {from} WHERE {body} IS NULL) THEN NULL ELSE {otherwise} END)",
+                l = list.sql
+            ),
+            Ty::Bool,
+        )
+    }
+
+    /// `count`, `sum`, `min`, `max` (`ops::aggregate`): over the elements whose filter is
+    /// true, skipping missing values, as SQL's aggregates do; over a missing list, missing.
+    fn aggregate(
+        &mut self,
+        id: NodeId,
+        kind: Aggregate,
+        level: u32,
+        list: Ex,
+        value: Option<NodeId>,
+        filter: Option<NodeId>,
+    ) -> Ex {
+        let d = self.d;
+        let Some((from, (value, filter))) = self.with_local(id, level, &list, |t| {
+            (value.map(|v| t.expr(v)), filter.map(|f| t.condition(f)))
+        }) else {
+            return Ex::null();
+        };
+        let filter = filter.map_or(String::new(), |f| format!(" WHERE {f}"));
+        let (agg, ty) = match (kind, value) {
+            (Aggregate::Count, _) => (format!("CAST(count(*) AS {})", d.double()), Ty::Number),
+            (_, None) => return self.fail(id, "this aggregate", "it has no value"),
+            (kind, Some(v)) => {
+                let name = match kind {
+                    Aggregate::Sum => "sum",
+                    Aggregate::Min => "min",
+                    _ => "max",
+                };
+                match (&v.ty, kind) {
+                    (Ty::Number, _) | (Ty::Date | Ty::Time, Aggregate::Min | Aggregate::Max) => {
+                        (format!("{name}({})", v.sql), v.ty.clone())
+                    }
+                    (Ty::Text, Aggregate::Min | Aggregate::Max) if d == Dialect::Postgres => {
+                        (format!("{name}({} COLLATE \"C\")", v.sql), Ty::Text)
+                    }
+                    (Ty::Text, Aggregate::Min | Aggregate::Max) => {
+                        (format!("{name}({})", v.sql), Ty::Text)
+                    }
+                    _ => return self.fail(
+                        id,
+                        "this aggregate",
+                        "only numbers, and the smallest or largest text or time, are translated",
+                    ),
+                }
+            }
+        };
+        Ex::new(
+            format!(
+                "(CASE WHEN {l} IS NULL THEN NULL ELSE (SELECT {agg} FROM {from}{filter}) END)",
+                l = list.sql
+            ),
+            ty,
+        )
+    }
+
+    /// `contains`, `starts_with`, `ends_with` (`ops::text`); `contains` of a list is
+    /// membership.
+    fn text(&mut self, id: NodeId, op: TextOp, a: Ex, b: Ex) -> Ex {
+        if let Ty::List(..) = a.ty {
+            if op != TextOp::Contains {
+                return self.fail(id, "this text test", "it takes text");
+            }
+            let found = self.member(id, &b, a.clone());
+            return Ex::new(
+                format!(
+                    "(CASE WHEN {} IS NULL OR {} IS NULL THEN NULL ELSE {found} END)",
+                    a.sql, b.sql
+                ),
+                Ty::Bool,
+            );
+        }
+        let (h, n) = (&a.sql, &b.sql);
+        let sql = match (self.d, op) {
+            (Dialect::Postgres, TextOp::Contains) => format!("(strpos({h}, {n}) > 0)"),
+            (Dialect::DuckDb, TextOp::Contains) => format!("contains({h}, {n})"),
+            (_, TextOp::StartsWith) => format!("starts_with({h}, {n})"),
+            (Dialect::Postgres, TextOp::EndsWith) => format!("(right({h}, length({n})) = {n})"),
+            (Dialect::DuckDb, TextOp::EndsWith) => format!("suffix({h}, {n})"),
+        };
+        Ex::new(sql, Ty::Bool)
+    }
+
+    /// `+ - * /` (`ops::arith`): missing on a missing side and on division by zero.
+    fn arith(&mut self, id: NodeId, op: ArithOp, a: Ex, b: Ex) -> Ex {
+        let sym = op.symbol();
+        match (&a.ty, op, &b.ty) {
+            (Ty::Null, ..) | (.., Ty::Null) => Ex::null(),
+            (Ty::Number, ArithOp::Div, Ty::Number) => {
+                Ex::new(format!("({} / NULLIF({}, 0))", a.sql, b.sql), Ty::Number)
+            }
+            (Ty::Number, _, Ty::Number) => {
+                Ex::new(format!("({} {sym} {})", a.sql, b.sql), Ty::Number)
+            }
+            (Ty::Duration, ArithOp::Add | ArithOp::Sub, Ty::Duration) => {
+                Ex::new(format!("({} {sym} {})", a.sql, b.sql), Ty::Duration)
+            }
+            (Ty::Date | Ty::Time, ArithOp::Add | ArithOp::Sub, Ty::Duration) => {
+                let t = self.time(id, a);
+                Ex::new(format!("({} {sym} {})", t.sql, b.sql), Ty::Time)
+            }
+            (Ty::Duration, ArithOp::Add, Ty::Date | Ty::Time) => {
+                let t = self.time(id, b);
+                Ex::new(format!("({} + {})", t.sql, a.sql), Ty::Time)
+            }
+            (Ty::Date | Ty::Time, ArithOp::Sub, Ty::Date | Ty::Time) => {
+                let (a, b) = (self.time(id, a), self.time(id, b));
+                Ex::new(format!("({} - {})", a.sql, b.sql), Ty::Duration)
+            }
+            _ => self.fail(
+                id,
+                "this arithmetic",
+                "a duration times or divided by a number rounds differently in SQL",
+            ),
+        }
+    }
+
+    /// `lower`, `abs`, `days_since` (`ops::call`).
+    fn call(&mut self, id: NodeId, f: Func, x: Ex) -> Ex {
+        match f {
+            Func::Abs => Ex::new(format!("abs({})", x.sql), Ty::Number),
+            // whole days from the time to `now`, rounded down (`time::days_since`)
+            Func::DaysSince => {
+                let t = self.time(id, x);
+                let now = &self.now;
+                let sql = match self.d {
+                    Dialect::Postgres => format!(
+                        "CAST(floor(EXTRACT(EPOCH FROM ({now} - {})) / 86400) AS DOUBLE PRECISION)",
+                        t.sql
+                    ),
+                    Dialect::DuckDb => format!(
+                        "floor(CAST(epoch_us({now}) - epoch_us({}) AS DOUBLE) / 86400000000.0)",
+                        t.sql
+                    ),
+                };
+                Ex::new(sql, Ty::Number)
+            }
+            Func::Lower => {
+                let (from, to) = self.lower.get_or_insert_with(translation).clone();
+                let d = self.d;
+                // a capital sigma lowers by its neighbours: such text stops the query
+                let refuse = error_expr(
+                    d,
+                    "qualify: lower() of text with a capital sigma is not translated to SQL",
+                    &x.sql,
+                );
+                // ASCII text (most) is lowered by the database's ASCII lowering: PostgreSQL's
+                // under the "C" collation lowers nothing else; the translation is slow
+                let (ascii, bytes) = match d {
+                    Dialect::Postgres => {
+                        (format!("lower({} COLLATE \"C\")", x.sql), "octet_length")
+                    }
+                    Dialect::DuckDb => (format!("lower({})", x.sql), "strlen"),
+                };
+                Ex::new(
+                    format!(
+                        "(CASE WHEN {bytes}({x}) = length({x}) THEN {ascii} WHEN strpos({x}, {sigma}) > 0 THEN {refuse} ELSE translate(replace({x}, {dotted}, {dotted_lower}), {from}, {to}) END)",
+                        x = x.sql,
+                        sigma = string_literal(&SIGMA.to_string()),
+                        dotted = string_literal(&DOTTED_I.to_string()),
+                        dotted_lower = string_literal(&DOTTED_I.to_lowercase().collect::<String>()),
+                        from = string_literal(&from),
+                        to = string_literal(&to),
+                    ),
+                    Ty::Text,
+                )
+            }
+        }
+    }
+}
+
+/// An expression that stops the query with `message` when evaluated (text-typed). It
+/// reads `about` so that no database evaluates it while planning.
+fn error_expr(d: Dialect, message: &str, about: &str) -> String {
+    match d {
+        Dialect::DuckDb => format!(
+            "CAST(error({} || {about}) AS VARCHAR)",
+            string_literal(&format!("{message}: "))
+        ),
+        // PostgreSQL has no error function in plain SQL: a cast that cannot succeed
+        Dialect::Postgres => format!(
+            "CAST(CAST({} || {about} AS INTEGER) AS TEXT)",
+            string_literal(&format!("{message}: "))
+        ),
+    }
+}
+
+/// The type of a schema field's values.
+fn plan_type(ty: &PlanType, repr: Repr) -> Ty {
+    match ty {
+        PlanType::Bool => Ty::Bool,
+        PlanType::Number => Ty::Number,
+        PlanType::String | PlanType::Enum(_) | PlanType::Dynamic => Ty::Text,
+        PlanType::Date => Ty::Date,
+        PlanType::DateTime => Ty::Time,
+        PlanType::Duration => Ty::Duration,
+        PlanType::List(inner) => Ty::List(Box::new(plan_type(inner, repr)), repr),
+        PlanType::Record(layout) => Ty::Record(*layout, repr),
+    }
+}
+
+/// The type of a constant.
+fn const_type(v: &Value) -> Ty {
+    match v {
+        Value::Missing => Ty::Null,
+        Value::Bool(_) => Ty::Bool,
+        Value::Number(_) => Ty::Number,
+        Value::Str(_) => Ty::Text,
+        Value::Date(_) => Ty::Date,
+        Value::DateTime(_) => Ty::Time,
+        Value::Duration(_) => Ty::Duration,
+        Value::Class(_) => Ty::Class,
+        Value::List(items) => Ty::List(
+            Box::new(
+                items
+                    .iter()
+                    .map(const_type)
+                    .find(|t| *t != Ty::Null)
+                    .unwrap_or(Ty::Null),
+            ),
+            Repr::Native,
+        ),
+        Value::Record(_) => Ty::Record(0, Repr::Native),
+    }
+}
+
+/// A text literal; SQL doubles a quote and takes every other character as written
+/// (PostgreSQL with `standard_conforming_strings`, on since 9.1).
+pub fn string_literal(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "''"))
+}
+
+/// The column holding a `let`'s value.
+pub fn let_column(d: Dialect, name: &str) -> String {
+    d.ident(&format!("_let_{name}"))
+}
+
+/// The column holding a classification's value, as the index of the value.
+pub fn class_column(d: Dialect, name: &str) -> String {
+    d.ident(&format!("_class_{name}"))
+}
+
+/// An instant as a `TIMESTAMPTZ` literal, to the microsecond.
+pub fn timestamp_literal(d: Dialect, t: Timestamp) -> Result<String, String> {
+    let _ = d;
+    if t.subsec_nanosecond() % 1000 != 0 {
+        return Err(format!(
+            "{t} is finer than a microsecond, the finest SQL time"
+        ));
+    }
+    let utc = t.to_zoned(jiff::tz::TimeZone::UTC);
+    if utc.year() < 1 {
+        return Err(format!("{t} is before year 1"));
+    }
+    Ok(format!(
+        "TIMESTAMPTZ '{}.{:06}+00'",
+        utc.strftime("%Y-%m-%d %H:%M:%S"),
+        t.subsec_microsecond()
+    ))
+}
+
+/// A duration as an `INTERVAL` of seconds (never days, which a time zone can stretch).
+fn duration_literal(d: Dialect, span: SignedDuration) -> Result<String, String> {
+    if span.subsec_nanos() % 1000 != 0 {
+        return Err("a duration finer than a microsecond has no SQL value".into());
+    }
+    let micros = span.as_micros();
+    Ok(match d {
+        Dialect::Postgres => {
+            let (sign, abs) = if micros < 0 {
+                ("-", -micros)
+            } else {
+                ("", micros)
+            };
+            format!(
+                "INTERVAL '{sign}{}.{:06} seconds'",
+                abs / 1_000_000,
+                abs % 1_000_000
+            )
+        }
+        Dialect::DuckDb => format!("to_microseconds(CAST({micros} AS BIGINT))"),
+    })
+}
+
+/// A number as a double, exactly: integers as themselves, others from their shortest
+/// text, which every database reads back as the same double.
+fn number_literal(d: Dialect, n: f64) -> String {
+    if n.is_infinite() {
+        let sign = if n < 0.0 { "-" } else { "" };
+        return format!("CAST('{sign}Infinity' AS {})", d.double());
+    }
+    if n.fract() == 0.0 && n.abs() < 9_007_199_254_740_992.0 {
+        // -0.0 prints as 0: equal to 0 in both, as in the engine
+        return format!("CAST({} AS {})", n as i64, d.double());
+    }
+    format!("CAST('{n:e}' AS {})", d.double())
+}
+
+/// A constant's SQL, or why it has none.
+pub fn constant(d: Dialect, v: &Value) -> Result<String, String> {
+    Ok(match v {
+        Value::Missing => "NULL".into(),
+        Value::Bool(b) => if *b { "TRUE" } else { "FALSE" }.into(),
+        Value::Number(n) => number_literal(d, *n),
+        Value::Str(s) if s.contains('\0') => return Err("text with a NUL character".into()),
+        Value::Str(s) => string_literal(s),
+        Value::Date(date) if date.year() < 1 => return Err(format!("{date} is before year 1")),
+        Value::Date(date) => format!("DATE '{date}'"),
+        Value::DateTime(t) => timestamp_literal(d, *t)?,
+        Value::Duration(span) => duration_literal(d, *span)?,
+        Value::Class(i) => i.to_string(),
+        Value::List(items) => {
+            let items = items
+                .iter()
+                .map(|i| constant(d, i))
+                .collect::<Result<Vec<_>, _>>()?
+                .join(", ");
+            match d {
+                Dialect::Postgres => format!("ARRAY[{items}]"),
+                Dialect::DuckDb => format!("[{items}]"),
+            }
+        }
+        Value::Record(_) => return Err("a record value".into()),
+    })
+}

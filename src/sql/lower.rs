@@ -1,0 +1,58 @@
+//! `lower()` in SQL, exactly as the engine lowers text ([`str::to_lowercase`]), whatever the
+//! database's collation or Unicode tables: a `translate` of every capital letter the
+//! engine's Unicode version knows to its lower-case letter. Databases lower by their own
+//! tables (PostgreSQL by the collation's locale, where `C` lowers only ASCII), so their
+//! `lower` is not used.
+
+/// The letters whose lower case is one other letter, and those lower-case letters, in the
+/// same order: the two texts a `translate(text, from, to)` takes.
+pub fn translation() -> (String, String) {
+    let mut from = String::new();
+    let mut to = String::new();
+    for c in (0..=0x10FFFF_u32).filter_map(char::from_u32) {
+        // a capital sigma lowers by its place in a word, and U+0130 to two letters:
+        // `sql::expr` handles both apart
+        if c == SIGMA || c == DOTTED_I {
+            continue;
+        }
+        let mut lowered = c.to_lowercase();
+        if let (Some(l), None) = (lowered.next(), lowered.next())
+            && l != c
+        {
+            from.push(c);
+            to.push(l);
+        }
+    }
+    (from, to)
+}
+
+/// `Σ`, lowered to `σ` or, at the end of a word, `ς`.
+pub const SIGMA: char = '\u{3a3}';
+
+/// `İ`, lowered to `i` and a combining dot above.
+pub const DOTTED_I: char = '\u{130}';
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_translation_lowers_every_letter_but_two_as_to_lowercase_does() {
+        let (from, to) = translation();
+        assert_eq!(from.chars().count(), to.chars().count());
+        let map: std::collections::HashMap<char, char> = from.chars().zip(to.chars()).collect();
+        for c in (0..=0x10FFFF_u32).filter_map(char::from_u32) {
+            if c == SIGMA || c == DOTTED_I {
+                continue;
+            }
+            let translated = map.get(&c).copied().unwrap_or(c).to_string();
+            assert_eq!(translated, c.to_lowercase().to_string(), "{c:?}");
+        }
+        assert!(map.contains_key(&'A') && map.contains_key(&'É') && !map.contains_key(&'a'));
+        assert_eq!(
+            DOTTED_I.to_lowercase().count(),
+            2,
+            "the one letter lowered to two"
+        );
+    }
+}

@@ -1,0 +1,420 @@
+//! A [`Program`] as one SQL `SELECT`: the same classifications, contact for contact, on a
+//! database where the contacts already are. Three-valued logic is SQL's own (`NULL` is
+//! unknown); what a dialect cannot compute exactly as the engine does is a diagnostic,
+//! never SQL that differs. `docs/sql.md` gives every construct's translation.
+//!
+//! The query is a chain of common table expressions, one per level of definitions: a
+//! `let` or classification is a column of the first level after everything it uses.
+
+mod expr;
+pub mod lower;
+
+use std::collections::HashMap;
+
+use jiff::Timestamp;
+
+use crate::codes::Code;
+use crate::compile::{Node, NodeId, PlanType, Program};
+use crate::diagnostic::Diagnostic;
+use crate::source::SourceMap;
+
+/// A database whose SQL `qualify sql` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    /// PostgreSQL 12 or later; records and lists are `jsonb` columns.
+    Postgres,
+    /// DuckDB; records are `STRUCT`s and lists `LIST`s, as `read_json` reads our JSON Lines.
+    DuckDb,
+}
+
+impl Dialect {
+    /// The database's name, as a person writes it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Dialect::Postgres => "PostgreSQL",
+            Dialect::DuckDb => "DuckDB",
+        }
+    }
+
+    /// An identifier, quoted.
+    pub fn ident(self, name: &str) -> String {
+        format!("\"{}\"", name.replace('"', "\"\""))
+    }
+
+    /// The floating-point type the engine's numbers are (IEEE 754 binary64).
+    fn double(self) -> &'static str {
+        match self {
+            Dialect::Postgres => "DOUBLE PRECISION",
+            Dialect::DuckDb => "DOUBLE",
+        }
+    }
+}
+
+/// What to write.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// The database.
+    pub dialect: Dialect,
+    /// The contacts table (a name, dotted for a schema).
+    pub table: String,
+    /// `CREATE VIEW name AS …` instead of a bare `SELECT`.
+    pub view: Option<String>,
+    /// `now` as a literal; without it, a bound parameter (`$1`), or in a view the time of
+    /// the query.
+    pub as_of: Option<Timestamp>,
+    /// Add a `<name>.row` column per classification naming the deciding row.
+    pub explain: bool,
+}
+
+/// The rule set as SQL, or why it cannot be written exactly.
+pub fn to_sql(
+    program: &Program,
+    sources: &SourceMap,
+    options: &Options,
+) -> Result<String, Vec<Diagnostic>> {
+    if !program.plan().typed {
+        let span = program
+            .node_ids()
+            .next()
+            .map(|n| program.span(n))
+            .unwrap_or_default();
+        return Err(vec![
+            Diagnostic::new(
+                Code::NotSql,
+                span,
+                "a rule set without a schema cannot be translated to SQL",
+            )
+            .with_help("declare the contact's fields in a `schema`: SQL columns have types"),
+        ]);
+    }
+    let mut writer = Writer::new(program, sources, options);
+    let text = writer.query();
+    if writer.tr.errors.is_empty() {
+        Ok(text)
+    } else {
+        let mut errors = std::mem::take(&mut writer.tr.errors);
+        errors.sort_by_key(|d| (d.span.file.index(), d.span.start));
+        errors.dedup_by(|a, b| a.span == b.span && a.message == b.message);
+        Err(errors)
+    }
+}
+
+/// A `let` or classification: an item of the query's levels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Item {
+    Let(usize),
+    Class(usize),
+}
+
+/// Builds the query.
+struct Writer<'a> {
+    program: &'a Program,
+    sources: &'a SourceMap,
+    options: &'a Options,
+    tr: expr::Translator<'a>,
+    depth: HashMap<Item, usize>,
+}
+
+impl<'a> Writer<'a> {
+    fn new(program: &'a Program, sources: &'a SourceMap, options: &'a Options) -> Writer<'a> {
+        let now = match (options.as_of, &options.view) {
+            (Some(t), _) => expr::timestamp_literal(options.dialect, t),
+            (None, Some(_)) => Ok("CURRENT_TIMESTAMP".to_string()),
+            (None, None) => Ok("CAST($1 AS TIMESTAMPTZ)".to_string()),
+        };
+        let tr = expr::Translator::new(program, options.dialect, now);
+        Writer {
+            program,
+            sources,
+            options,
+            tr,
+            depth: HashMap::new(),
+        }
+    }
+
+    /// The `let`s and classifications an item's definition names directly.
+    fn uses(&self, item: Item) -> Vec<Item> {
+        let roots: Vec<NodeId> = match item {
+            Item::Let(l) => vec![self.program.let_root(l)],
+            Item::Class(c) => {
+                let class = &self.program.classes()[c];
+                class
+                    .guard
+                    .into_iter()
+                    .chain(class.rows.iter().map(|r| r.1))
+                    .collect()
+            }
+        };
+        let mut found = Vec::new();
+        let mut stack = roots;
+        let mut seen = std::collections::HashSet::new();
+        while let Some(n) = stack.pop() {
+            if !seen.insert(n) {
+                continue;
+            }
+            match self.program.node(n) {
+                Node::Let(l) => found.push(Item::Let(*l)),
+                Node::Class(c) => found.push(Item::Class(*c)),
+                _ => self.program.for_each_child(n, |child| stack.push(child)),
+            }
+        }
+        found
+    }
+
+    /// The level an item is computed at: one past everything it uses (chains are at most
+    /// 1,000 long, the checker makes sure, and acyclic).
+    fn depth(&mut self, item: Item) -> usize {
+        if let Some(&d) = self.depth.get(&item) {
+            return d;
+        }
+        let d = self
+            .uses(item)
+            .into_iter()
+            .map(|u| self.depth(u) + 1)
+            .max()
+            .unwrap_or(0);
+        self.depth.insert(item, d);
+        d
+    }
+
+    fn query(&mut self) -> String {
+        let d = self.options.dialect;
+        let program = self.program;
+        let mut items: Vec<Item> = (0..program.let_count()).map(Item::Let).collect();
+        items.extend(program.class_order().iter().map(|&c| Item::Class(c)));
+        let mut levels: Vec<Vec<Item>> = Vec::new();
+        for item in items {
+            if let Item::Let(l) = item
+                && self.tr.inlined(l)
+            {
+                continue;
+            }
+            let depth = self.depth(item);
+            if levels.len() <= depth {
+                levels.resize_with(depth + 1, Vec::new);
+            }
+            levels[depth].push(item);
+        }
+        levels.retain(|l| !l.is_empty());
+
+        let mut out = String::new();
+        out.push_str(&format!(
+            "-- written by qualify sql for {}: one column per classification\n",
+            d.name()
+        ));
+        if let Some(view) = &self.options.view {
+            out.push_str(&format!("CREATE VIEW {} AS\n", qualified(d, view)));
+        }
+        let mut from = qualified(d, &self.options.table);
+        if !levels.is_empty() {
+            out.push_str("WITH\n");
+        }
+        for (i, level) in levels.iter().enumerate() {
+            let name = d.ident(&format!("_level{}", i + 1));
+            // a level is computed once: inlined, each use of a column would compute it again
+            out.push_str(&format!("{name} AS MATERIALIZED (\n  SELECT *"));
+            for &item in level {
+                for (sql, column) in self.item_columns(item) {
+                    out.push_str(&format!(",\n    {sql} AS {column}"));
+                }
+            }
+            out.push_str(&format!(
+                "\n  FROM {from}\n){}\n",
+                if i + 1 < levels.len() { "," } else { "" }
+            ));
+            from = name;
+        }
+        out.push_str(&format!("SELECT {}", d.ident(&program.plan().id_field)));
+        for class in program.classes() {
+            let mut value = format!("CASE {}", expr::class_column(d, &class.name));
+            for (i, v) in class.values.iter().enumerate() {
+                value.push_str(&format!(" WHEN {i} THEN {}", expr::string_literal(v)));
+            }
+            value.push_str(" END");
+            out.push_str(&format!(",\n  {value} AS {}", d.ident(&class.name)));
+            if self.options.explain {
+                let row = d.ident(&format!("{}.row", class.name));
+                out.push_str(&format!(",\n  {row}"));
+            }
+        }
+        out.push_str(&format!("\nFROM {from}"));
+        if self.options.view.is_none() {
+            out.push_str(&format!("\nORDER BY {}", d.ident(&program.plan().id_field)));
+        }
+        out.push_str(";\n");
+        out
+    }
+
+    /// The columns an item adds to its level: `(expression, column name)`.
+    fn item_columns(&mut self, item: Item) -> Vec<(String, String)> {
+        let d = self.options.dialect;
+        let program = self.program;
+        match item {
+            Item::Let(l) => {
+                let sql = self.tr.materialize_let(l);
+                vec![(sql, expr::let_column(d, program.let_name(l)))]
+            }
+            Item::Class(c) => {
+                let class = &program.classes()[c];
+                let guard = class.guard.map(|g| self.tr.condition(g));
+                let rows: Vec<String> = class
+                    .rows
+                    .iter()
+                    .map(|&(_, n)| self.tr.condition(n))
+                    .collect();
+                let mut value = String::from("CASE");
+                for (&(v, _), cond) in class.rows.iter().zip(&rows) {
+                    value.push_str(&format!(" WHEN {cond} THEN {v}"));
+                }
+                value.push_str(&match class.otherwise {
+                    Some(o) => format!(" ELSE {o} END"),
+                    None => " END".to_string(),
+                });
+                if class.rows.is_empty() {
+                    value = class
+                        .otherwise
+                        .map_or("CAST(NULL AS INTEGER)".into(), |o| o.to_string());
+                }
+                if let Some(g) = &guard {
+                    value = format!("CASE WHEN {g} THEN {value} END");
+                }
+                let mut columns = vec![(value, expr::class_column(d, &class.name))];
+                if self.options.explain {
+                    columns.push((
+                        self.decision(c, guard.as_deref(), &rows),
+                        d.ident(&format!("{}.row", class.name)),
+                    ));
+                }
+                columns
+            }
+        }
+    }
+
+    /// The text naming what decided a classification, as `eval --explain` begins it.
+    fn decision(&self, c: usize, guard: Option<&str>, rows: &[String]) -> String {
+        let class = &self.program.classes()[c];
+        let mut sql = String::from("CASE");
+        if let (Some(g), Some(node)) = (guard, class.guard) {
+            let text = self.sources.slice(self.program.span(node));
+            sql.push_str(&format!(
+                " WHEN {g} IS NULL THEN {} WHEN NOT {g} THEN {}",
+                expr::string_literal(&format!("guard `{text}` is unknown")),
+                expr::string_literal(&format!("guard `{text}` is false")),
+            ));
+        }
+        for (&(v, node), cond) in class.rows.iter().zip(rows) {
+            let text = self.sources.slice(self.program.span(node));
+            let row = format!("{} when {text}", class.values[v]);
+            sql.push_str(&format!(" WHEN {cond} THEN {}", expr::string_literal(&row)));
+        }
+        let rest = match class.otherwise {
+            Some(_) => "no row matched (otherwise)",
+            None => "no row matched",
+        };
+        sql.push_str(&format!(" ELSE {} END", expr::string_literal(rest)));
+        sql
+    }
+}
+
+/// A table or view name, each dotted part quoted.
+fn qualified(d: Dialect, name: &str) -> String {
+    name.split('.')
+        .map(|p| d.ident(p))
+        .collect::<Vec<_>>()
+        .join(".")
+}
+
+/// The SQL type of a field in the contacts table: what `--ddl` declares and the query reads.
+pub fn column_type(d: Dialect, ty: &PlanType, program: &Program) -> String {
+    match (d, ty) {
+        (Dialect::Postgres, PlanType::List(_) | PlanType::Record(_)) => "JSONB".into(),
+        (_, PlanType::Bool) => "BOOLEAN".into(),
+        (_, PlanType::Number) => d.double().into(),
+        (Dialect::Postgres, PlanType::String | PlanType::Enum(_)) => "TEXT".into(),
+        (Dialect::DuckDb, PlanType::String | PlanType::Enum(_)) => "VARCHAR".into(),
+        (_, PlanType::Date) => "DATE".into(),
+        (_, PlanType::DateTime) => "TIMESTAMPTZ".into(),
+        (_, PlanType::Duration) => "INTERVAL".into(),
+        (Dialect::DuckDb, PlanType::List(inner)) => format!("{}[]", column_type(d, inner, program)),
+        (Dialect::DuckDb, PlanType::Record(layout)) => {
+            let fields: Vec<String> = program.plan().records[*layout]
+                .fields
+                .iter()
+                .map(|f| format!("{} {}", d.ident(&f.name), column_type(d, &f.ty, program)))
+                .collect();
+            format!("STRUCT({})", fields.join(", "))
+        }
+        (_, PlanType::Dynamic) => "TEXT".into(),
+    }
+}
+
+/// `CREATE TABLE` for the contacts table: the columns the rules read, typed as the query
+/// reads them.
+pub fn table_ddl(program: &Program, options: &Options) -> String {
+    let d = options.dialect;
+    let contact = &program.plan().records[0];
+    let columns: Vec<String> = contact
+        .fields
+        .iter()
+        .map(|f| format!("  {} {}", d.ident(&f.name), column_type(d, &f.ty, program)))
+        .collect();
+    format!(
+        "CREATE TABLE {} (\n{}\n);\n",
+        qualified(d, &options.table),
+        columns.join(",\n")
+    )
+}
+
+#[cfg(test)]
+mod tests;
+
+/// A script that creates the contacts table and loads a JSON Lines file into it: DuckDB's
+/// `read_json` with the table's columns; for PostgreSQL, a `psql` script that copies each
+/// line into a `jsonb` and reads the columns from it.
+pub fn load_script(program: &Program, options: &Options, file: &str) -> String {
+    let d = options.dialect;
+    let table = qualified(d, &options.table);
+    let fields = &program.plan().records[0].fields;
+    match d {
+        Dialect::DuckDb => {
+            let columns: Vec<String> = fields
+                .iter()
+                .map(|f| {
+                    format!(
+                        "{}: {}",
+                        expr::string_literal(&f.name),
+                        expr::string_literal(&column_type(d, &f.ty, program))
+                    )
+                })
+                .collect();
+            format!(
+                "SET TimeZone = 'UTC';\nCREATE TABLE {table} AS SELECT * FROM read_json({}, format = 'newline_delimited', columns = {{{}}});\n",
+                expr::string_literal(file),
+                columns.join(", ")
+            )
+        }
+        Dialect::Postgres => {
+            let columns: Vec<String> = fields
+                .iter()
+                .map(|f| {
+                    let key = expr::string_literal(&f.name);
+                    match column_type(d, &f.ty, program).as_str() {
+                        "JSONB" => format!("NULLIF(doc -> {key}, 'null'::jsonb)"),
+                        "TEXT" => format!("doc ->> {key}"),
+                        // a plain date is its start in UTC, whatever the session's zone
+                        "TIMESTAMPTZ" => format!(
+                            "CAST(CASE WHEN length(doc ->> {key}) = 10 THEN (doc ->> {key}) || 'T00:00:00Z' ELSE doc ->> {key} END AS TIMESTAMPTZ)"
+                        ),
+                        ty => format!("CAST(doc ->> {key} AS {ty})"),
+                    }
+                })
+                .collect();
+            format!(
+                "CREATE TEMPORARY TABLE qualify_lines (doc jsonb);\n\\copy qualify_lines (doc) FROM {} WITH (FORMAT csv, QUOTE E'\\x01', DELIMITER E'\\x02')\n{}INSERT INTO {table} SELECT {} FROM qualify_lines;\nDROP TABLE qualify_lines;\n",
+                expr::string_literal(file),
+                table_ddl(program, options),
+                columns.join(", ")
+            )
+        }
+    }
+}

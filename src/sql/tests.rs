@@ -1,0 +1,132 @@
+use super::*;
+use crate::testing::checked;
+
+const SCHEMA: &str = r#"
+schema contact {
+  id: string
+  size: number?
+  industry: string?
+  signed_up_at: datetime?
+  trial_ends: date?
+  company: { country: string? }
+  events: list of { kind: one of "call", "email"  at: datetime  amount: number? }
+}
+"#;
+
+fn sql(rules: &str, dialect: Dialect, explain: bool) -> Result<String, Vec<Diagnostic>> {
+    let (sources, checked) = checked(&format!("{SCHEMA}{rules}"));
+    let program = crate::compile::compile(&checked);
+    let options = Options {
+        dialect,
+        table: "crm.contacts".into(),
+        view: None,
+        as_of: crate::semantics::time::parse_as_of("2026-11-22"),
+        explain,
+    };
+    to_sql(&program, &sources, &options)
+}
+
+fn errors(rules: &str, dialect: Dialect) -> Vec<String> {
+    match sql(rules, dialect, false) {
+        Ok(text) => panic!("translated:\n{text}"),
+        Err(errors) => errors
+            .iter()
+            .map(|d| {
+                format!(
+                    "{}: {} ({})",
+                    d.code.as_str(),
+                    d.message,
+                    d.label.clone().unwrap_or_default()
+                )
+            })
+            .collect(),
+    }
+}
+
+const FUNNEL: &str = r#"
+let big = size >= 50.5 and company.country in ["DE", "AT"]
+let called = any e in events: e.kind == "call" and e.at within 30 days
+let spent = sum(e.amount for e in events where e.kind == "email")
+classify stage {
+  customer when spent > 100 or signed_up_at before 2026-01-01T00:00:00Z
+  prospect when big and called
+  lead     when count(e in events) > 0 or trial_ends after 2026-11-01
+}
+classify heat when stage == prospect {
+  hot when called
+  otherwise cold
+}
+"#;
+
+#[test]
+fn a_rule_set_becomes_one_query_of_levels_in_each_dialect() {
+    for (dialect, name) in [(Dialect::Postgres, "postgres"), (Dialect::DuckDb, "duckdb")] {
+        let text = sql(FUNNEL, dialect, true).expect("translates");
+        insta::assert_snapshot!(format!("funnel_{name}"), text);
+    }
+}
+
+#[test]
+fn what_no_dialect_computes_exactly_is_an_error_naming_it() {
+    for dialect in [Dialect::Postgres, Dialect::DuckDb] {
+        assert_eq!(
+            errors(
+                "let x = industry matches \"^ins\"\nclassify c { a when x }",
+                dialect
+            ),
+            [format!(
+                "Q0401: `matches` cannot be translated to {} exactly (regular expressions are not translated yet: the engine's syntax and the database's differ)",
+                dialect.name()
+            )]
+        );
+        let got = errors(
+            "let x = any e in events: e.at + 2 days * size > now\nclassify c { a when x }",
+            dialect,
+        );
+        assert_eq!(got.len(), 1, "{got:?}");
+        assert!(got[0].contains("rounds differently"), "{got:?}");
+    }
+}
+
+#[test]
+fn numbers_are_written_so_that_every_database_reads_the_same_double() {
+    for n in [
+        0.1,
+        50.5,
+        1e-300,
+        999.999_999_999_999_9,
+        2.0_f64.powi(60),
+        -3.0,
+        1e21,
+    ] {
+        let text =
+            expr::constant(Dialect::DuckDb, &crate::semantics::Value::Number(n)).expect("a number");
+        let inner = text
+            .trim_start_matches("CAST(")
+            .split(" AS ")
+            .next()
+            .expect("a cast");
+        let parsed: f64 = inner.trim_matches('\'').parse().expect("a number literal");
+        assert_eq!(parsed.to_bits(), n.to_bits(), "{n} as {text}");
+    }
+}
+
+#[test]
+fn a_rule_set_without_schema_is_refused() {
+    let (sources, checked) = {
+        let mut sources = crate::source::SourceMap::new();
+        sources.add("t.qual", "classify c { a when size > 1 }".to_string());
+        let (checked, _) = crate::front_end(&sources, &Default::default());
+        (sources, checked.expect("checks, with a warning"))
+    };
+    let program = crate::compile::compile(&checked);
+    let options = Options {
+        dialect: Dialect::Postgres,
+        table: "contacts".into(),
+        view: Some("v".into()),
+        as_of: None,
+        explain: false,
+    };
+    let errors = to_sql(&program, &sources, &options).expect_err("no schema");
+    assert_eq!(errors[0].code, Code::NotSql);
+}

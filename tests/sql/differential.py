@@ -1,0 +1,164 @@
+"""Checks that `qualify sql` classifies every contact exactly as `qualify eval` does, on a
+real database: PostgreSQL (through psql) and DuckDB (the Python package).
+
+    differential.py --qualify BIN --rules DIR --contacts FILE.jsonl --as-of TIME
+                    [--postgres PORT] [--duckdb] [--work DIR]
+
+For each database: the script of `qualify sql --load` creates the contacts table and loads
+the contacts into it, the query of `qualify sql --explain` runs, and every contact's classifications and
+deciding rows are compared with `qualify eval --format csv --explain`. A contact that
+differs is printed with both results, its JSON line and the file holding the SQL; the exit
+status is 1 when any differs.
+"""
+
+import argparse
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+
+
+def run(cmd, **kw):
+    done = subprocess.run(cmd, capture_output=True, text=True, **kw)
+    if done.returncode != 0:
+        sys.exit(f"failed ({done.returncode}): {' '.join(cmd)}\n{done.stderr}")
+    return done.stdout
+
+
+def decision(reason, values):
+    """What decided, in words both sides share: the guard's truth, `otherwise`, no row,
+    or the row's value (`eval` writes "value: conditions", `sql` "value when condition")."""
+    if reason.startswith("guard ") or reason.startswith("no row matched"):
+        return reason
+    for sep in (": ", " when "):
+        head = reason.split(sep, 1)[0]
+        if head in values:
+            return "row " + head
+    return reason
+
+
+def expected(args):
+    text = run([args.qualify, "eval", args.rules, args.contacts, "--as-of", args.as_of,
+                "--format", "csv", "--explain"])
+    rows = list(csv.DictReader(io.StringIO(text)))
+    return {r["id"]: r for r in rows}
+
+
+def compare(name, want, got, classes, lines, sql_file):
+    bad = 0
+    if set(want) != set(got):
+        missing = sorted(set(want) - set(got))[:5]
+        extra = sorted(set(got) - set(want))[:5]
+        print(f"{name}: {len(got)} contacts from SQL, {len(want)} from eval; "
+              f"missing {missing}, extra {extra}")
+        bad += 1
+    for cid in sorted(set(want) & set(got)):
+        w, g = want[cid], got[cid]
+        diffs = []
+        for c, values in classes.items():
+            wv, gv = w[c] or "", g[c] or ""
+            wd = decision(w[c + ".reason"], values)
+            gd = decision(g[c + ".row"] or "", values)
+            if wv != gv or wd != gd:
+                diffs.append(f"  {c}: eval {wv or 'none'} ({w[c + '.reason']}), "
+                             f"sql {gv or 'none'} ({g[c + '.row']})")
+        if diffs:
+            bad += 1
+            if bad <= 10:
+                print(f"{name}: contact {cid} differs:")
+                print("\n".join(diffs))
+                print(f"  contact: {lines.get(cid, '?')}")
+                print(f"  SQL: {sql_file}")
+    if bad == 0:
+        print(f"{name}: all {len(want)} contacts classified as qualify eval does")
+    return bad
+
+
+def classes_of(args):
+    """Every classification and its values, from the SQL's final CASEs."""
+    sql = run([args.qualify, "sql", args.rules, "--dialect", "duckdb", "--as-of", args.as_of])
+    out = {}
+    for line in sql.splitlines():
+        line = line.strip()
+        if line.startswith("CASE \"_class_") and " AS \"" in line:
+            name = line.rsplit(" AS \"", 1)[1].rstrip('",')
+            values = [p.split("'")[1] for p in line.split(" THEN ")[1:]]
+            out[name] = values
+    return out
+
+
+def scripts(args, dialect):
+    """The loading script (`qualify sql --load`) and the query, kept in a file to show."""
+    load = run([args.qualify, "sql", args.rules, "--dialect", dialect, "--load",
+                args.contacts])
+    query = run([args.qualify, "sql", args.rules, "--dialect", dialect, "--as-of",
+                 args.as_of, "--explain"])
+    sql_file = os.path.join(args.work, f"{dialect}.sql")
+    with open(sql_file, "w") as f:
+        f.write(query)
+    return load, query, sql_file
+
+
+def postgres(args, want, classes, lines):
+    port = str(args.postgres)
+    env = dict(os.environ, PGTZ="America/New_York")  # the session's zone must not matter
+    psql = ["psql", "-h", "127.0.0.1", "-p", port, "-U", "qualify", "-d", "postgres",
+            "-v", "ON_ERROR_STOP=1", "-q", "-X"]
+    load, _, sql_file = scripts(args, "postgres")
+    load = "DROP TABLE IF EXISTS contacts;\n" + load
+    run(psql, input=load, env=env)
+    out = run(psql + ["--csv", "-f", sql_file], env=env)
+    got = {r["id"]: r for r in csv.DictReader(io.StringIO(out))}
+    return compare("PostgreSQL", want, got, classes, lines, sql_file)
+
+
+def duckdb_check(args, want, classes, lines):
+    import duckdb
+
+    load, query, sql_file = scripts(args, "duckdb")
+    con = duckdb.connect()
+    for statement in load.split(";\n"):
+        if statement.strip():
+            con.execute(statement)
+    con.execute("SET TimeZone = 'America/New_York'")  # the session's zone must not matter
+    cur = con.execute(query)
+    header = [d[0] for d in cur.description]
+    got = {}
+    for row in cur.fetchall():
+        r = {h: ("" if v is None else str(v)) for h, v in zip(header, row)}
+        got[r["id"]] = r
+    return compare(f"DuckDB {duckdb.__version__}", want, got, classes, lines, sql_file)
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--qualify", required=True)
+    p.add_argument("--rules", required=True)
+    p.add_argument("--contacts", required=True)
+    p.add_argument("--as-of", required=True)
+    p.add_argument("--postgres", type=int)
+    p.add_argument("--duckdb", action="store_true")
+    p.add_argument("--work", default="target/sql-differential")
+    args = p.parse_args()
+    args.contacts = os.path.abspath(args.contacts)
+    os.makedirs(args.work, exist_ok=True)
+    lines = {}
+    with open(args.contacts) as f:
+        for line in f:
+            if line.strip():
+                lines[json.loads(line)["id"]] = line.strip()
+    want = expected(args)
+    classes = classes_of(args)
+    if not classes:
+        sys.exit("no classification found in the SQL")
+    bad = 0
+    if args.postgres:
+        bad += postgres(args, want, classes, lines)
+    if args.duckdb:
+        bad += duckdb_check(args, want, classes, lines)
+    sys.exit(1 if bad else 0)
+
+
+main()
