@@ -1291,4 +1291,18 @@ fn sql_writes_the_query_and_its_table_or_says_what_it_cannot_translate() {
         "yesterday",
     ]);
     assert_eq!(bad_time.status.code(), Some(2));
+    let fine = qualify(&[
+        "sql",
+        "rules/",
+        "--dialect",
+        "duckdb",
+        "--as-of",
+        "2026-11-22T00:00:00.0000001Z",
+    ]);
+    assert_eq!(fine.status.code(), Some(2));
+    assert!(
+        stderr(&fine).contains("finer than a microsecond"),
+        "{}",
+        stderr(&fine)
+    );
 }

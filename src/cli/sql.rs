@@ -84,11 +84,18 @@ pub fn run(args: &SqlArgs) -> Result<ExitStatus, CliError> {
         Ok(loaded) => loaded,
         Err(status) => return Ok(status),
     };
+    let dialect = match args.dialect {
+        SqlDialect::Postgres => Dialect::Postgres,
+        SqlDialect::Duckdb => Dialect::DuckDb,
+    };
+    if let Some(why) = as_of.and_then(|t| crate::sql::instant_problem(dialect, t)) {
+        return Err(CliError::usage(format!(
+            "`--as-of` cannot be written in {}: {why}",
+            dialect.name()
+        )));
+    }
     let options = Options {
-        dialect: match args.dialect {
-            SqlDialect::Postgres => Dialect::Postgres,
-            SqlDialect::Duckdb => Dialect::DuckDb,
-        },
+        dialect,
         table: args.table.clone(),
         view: args.view.clone(),
         as_of,

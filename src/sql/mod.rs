@@ -99,6 +99,11 @@ pub fn to_sql(
     }
 }
 
+/// Why an instant cannot be `now` in SQL (finer than a microsecond, before year 1), if so.
+pub fn instant_problem(dialect: Dialect, t: Timestamp) -> Option<String> {
+    expr::timestamp_literal(dialect, t).err()
+}
+
 /// A `let` or classification: an item of the query's levels.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 enum Item {
