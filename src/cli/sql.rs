@@ -27,8 +27,8 @@ pub struct SqlArgs {
     #[arg(long, value_name = "NAME")]
     pub view: Option<String>,
 
-    /// The evaluation instant `now`, written into the query (default: a bound parameter
-    /// `$1`, or in a view the time of the query)
+    /// The evaluation instant `now`, written into the query (default: a bound parameter,
+    /// `$1` or in Spark `:as_of`; in a view, the time of the query)
     #[arg(long, value_name = "TIME")]
     pub as_of: Option<String>,
 
@@ -41,7 +41,7 @@ pub struct SqlArgs {
     pub ddl: bool,
 
     /// Write a script that creates the table and loads this JSON Lines file into it
-    /// instead (DuckDB SQL; for PostgreSQL, a `psql` script)
+    /// instead (DuckDB and Spark SQL; for PostgreSQL, a `psql` script)
     #[arg(long, value_name = "FILE", conflicts_with = "ddl")]
     pub load: Option<PathBuf>,
 
@@ -57,6 +57,8 @@ pub enum SqlDialect {
     Postgres,
     /// DuckDB (records as `STRUCT`, lists as `LIST`, as `read_json` reads JSON Lines)
     Duckdb,
+    /// Spark SQL 3.4 or later, and so Databricks (records as `STRUCT`, lists as `ARRAY`)
+    Spark,
 }
 
 /// Runs `qualify sql`.
@@ -87,6 +89,7 @@ pub fn run(args: &SqlArgs) -> Result<ExitStatus, CliError> {
     let dialect = match args.dialect {
         SqlDialect::Postgres => Dialect::Postgres,
         SqlDialect::Duckdb => Dialect::DuckDb,
+        SqlDialect::Spark => Dialect::Spark,
     };
     if let Some(why) = as_of.and_then(|t| crate::sql::instant_problem(dialect, t)) {
         return Err(CliError::usage(format!(

@@ -175,11 +175,7 @@ impl<'a> Translator<'a> {
                 let items: Vec<Ex> = items.iter().map(|&i| self.expr(i)).collect();
                 let ty = items.iter().map(|e| e.ty.clone()).find(|t| *t != Ty::Null).unwrap_or(Ty::Null);
                 let sql = items.iter().map(|e| e.sql.as_str()).collect::<Vec<_>>().join(", ");
-                let sql = match d {
-                    Dialect::Postgres => format!("ARRAY[{sql}]"),
-                    Dialect::DuckDb => format!("[{sql}]"),
-                };
-                Ex::new(sql, Ty::List(Box::new(ty), Repr::Native))
+                Ex::new(list_literal(d, &sql), Ty::List(Box::new(ty), Repr::Native))
             }
             Node::Now => Ex::new(self.now.clone(), Ty::Time),
             Node::Let(l) => {
@@ -203,6 +199,13 @@ impl<'a> Translator<'a> {
             Node::Field { base, layout, slot } => {
                 let field = program.plan().field(*layout, *slot);
                 let (name, ty) = (field.name.clone(), field.ty.clone());
+                if d == Dialect::Spark && ty == PlanType::Duration {
+                    return self.fail(
+                        id,
+                        "a duration field",
+                        "Spark's intervals follow the session's calendar; durations are not read from its tables",
+                    );
+                }
                 match base {
                     None => {
                         let column = d.ident(&name);
@@ -258,9 +261,10 @@ impl<'a> Translator<'a> {
                 let t = self.expr(*t);
                 let span = self.expr(*span);
                 let t = self.time(id, t);
-                let now = &self.now;
+                let now = Ex::new(self.now.clone(), Ty::Time);
+                let start = self.shift(now.clone(), "-", &span);
                 Ex::new(
-                    format!("({} >= {now} - {} AND {} <= {now})", t.sql, span.sql, t.sql),
+                    format!("({} >= {start} AND {} <= {})", t.sql, t.sql, now.sql),
                     Ty::Bool,
                 )
             }
@@ -310,7 +314,7 @@ impl<'a> Translator<'a> {
 
     /// Field `name` of a record value.
     fn field(&mut self, id: NodeId, base: Ex, name: &str, ty: &PlanType) -> Ex {
-        let key = string_literal(name);
+        let key = string_literal(self.d, name);
         match base.ty {
             Ty::Record(_, Repr::Json) => match ty {
                 PlanType::List(_) | PlanType::Record(_) => Ex::new(
@@ -323,7 +327,10 @@ impl<'a> Translator<'a> {
                 }
             },
             Ty::Record(_, Repr::Native) => Ex::new(
-                format!("struct_extract({}, {key})", base.sql),
+                match self.d {
+                    Dialect::Spark => format!("{}.{}", base.sql, self.d.ident(name)),
+                    _ => format!("struct_extract({}, {key})", base.sql),
+                },
                 plan_type(ty, Repr::Native),
             ),
             Ty::Null => Ex::null(),
@@ -366,6 +373,7 @@ impl<'a> Translator<'a> {
                             ex.sql
                         )
                     }
+                    Dialect::Spark => format!("timestamp_seconds(unix_date({}) * 86400)", ex.sql),
                 },
                 Ty::Time,
             ),
@@ -479,6 +487,10 @@ impl<'a> Translator<'a> {
         }) else {
             return "NULL".into();
         };
+        if self.d == Dialect::Spark {
+            // Spark's `exists` is three-valued: true, else null on a null, else false
+            return format!("exists({from}, _m -> {eq})");
+        }
         format!(
             "(CASE WHEN EXISTS (SELECT 1 FROM {from} WHERE {eq}) THEN TRUE WHEN EXISTS (SELECT 1 FROM {from} WHERE {eq} IS NULL) THEN NULL ELSE FALSE END)"
         )
@@ -519,12 +531,17 @@ impl<'a> Translator<'a> {
             return None;
         };
         let json = self.d == Dialect::Postgres && *repr == Repr::Json;
-        let from = if json {
+        // Spark: the list itself, whose elements a lambda `alias -> …` names
+        let from = if self.d == Dialect::Spark {
+            list.sql.clone()
+        } else if json {
             format!("jsonb_array_elements({}) AS {alias}(v)", list.sql)
         } else {
             format!("unnest({}) AS {alias}(v)", list.sql)
         };
-        let sql = if json && matches!(**element, Ty::List(..) | Ty::Record(..)) {
+        let sql = if self.d == Dialect::Spark {
+            alias
+        } else if json && matches!(**element, Ty::List(..) | Ty::Record(..)) {
             format!("NULLIF({alias}.v, 'null'::jsonb)")
         } else {
             format!("{alias}.v")
@@ -546,6 +563,15 @@ impl<'a> Translator<'a> {
         let Some((from, body)) = self.with_local(id, level, &list, |t| t.condition(body)) else {
             return Ex::new("CAST(NULL AS BOOLEAN)", Ty::Bool);
         };
+        if self.d == Dialect::Spark {
+            // `exists` is three-valued; `all` is "no element is false"
+            let sql = if all {
+                format!("(NOT exists({from}, _e{level} -> NOT {body}))")
+            } else {
+                format!("exists({from}, _e{level} -> {body})")
+            };
+            return Ex::new(sql, Ty::Bool);
+        }
         let (decides, then, otherwise) = if all {
             (format!("NOT {body}"), "FALSE", "TRUE")
         } else {
@@ -577,6 +603,9 @@ impl<'a> Translator<'a> {
         }) else {
             return Ex::null();
         };
+        if d == Dialect::Spark {
+            return self.spark_aggregate(id, kind, level, &list, from, value, filter);
+        }
         let filter = filter.map_or(String::new(), |f| format!(" WHERE {f}"));
         let (agg, ty) = match (kind, value) {
             (Aggregate::Count, _) => (format!("CAST(count(*) AS {})", d.double()), Ty::Number),
@@ -614,6 +643,64 @@ impl<'a> Translator<'a> {
         )
     }
 
+    /// An aggregate in Spark: higher-order functions over the array, summed (or compared)
+    /// element by element in order, as the engine does.
+    #[allow(clippy::too_many_arguments)]
+    fn spark_aggregate(
+        &mut self,
+        id: NodeId,
+        kind: Aggregate,
+        level: u32,
+        list: &Ex,
+        from: String,
+        value: Option<Ex>,
+        filter: Option<String>,
+    ) -> Ex {
+        let var = format!("_e{level}");
+        let kept = match filter {
+            Some(f) => format!("filter({from}, {var} -> {f})"),
+            None => from,
+        };
+        let (sql, ty) = match (kind, value) {
+            (Aggregate::Count, _) => (format!("CAST(size({kept}) AS DOUBLE)"), Ty::Number),
+            (_, None) => return self.fail(id, "this aggregate", "it has no value"),
+            (kind, Some(v)) => {
+                let zero = match v.ty {
+                    Ty::Number => "DOUBLE",
+                    Ty::Text if kind != Aggregate::Sum => "STRING",
+                    Ty::Date if kind != Aggregate::Sum => "DATE",
+                    Ty::Time if kind != Aggregate::Sum => "TIMESTAMP",
+                    _ => {
+                        return self.fail(
+                            id,
+                            "this aggregate",
+                            "only numbers, and the smallest or largest text or time, are translated",
+                        );
+                    }
+                };
+                let step = match kind {
+                    Aggregate::Sum => "_acc + _v",
+                    Aggregate::Min => "CASE WHEN _v < _acc THEN _v ELSE _acc END",
+                    _ => "CASE WHEN _v > _acc THEN _v ELSE _acc END",
+                };
+                (
+                    format!(
+                        "aggregate(transform({kept}, {var} -> {}), CAST(NULL AS {zero}), (_acc, _v) -> CASE WHEN _v IS NULL THEN _acc WHEN _acc IS NULL THEN _v ELSE {step} END)",
+                        v.sql
+                    ),
+                    v.ty.clone(),
+                )
+            }
+        };
+        Ex::new(
+            format!(
+                "(CASE WHEN {l} IS NULL THEN NULL ELSE {sql} END)",
+                l = list.sql
+            ),
+            ty,
+        )
+    }
+
     /// `contains`, `starts_with`, `ends_with` (`ops::text`); `contains` of a list is
     /// membership.
     fn text(&mut self, id: NodeId, op: TextOp, a: Ex, b: Ex) -> Ex {
@@ -634,8 +721,12 @@ impl<'a> Translator<'a> {
         let sql = match (self.d, op) {
             (Dialect::Postgres, TextOp::Contains) => format!("(strpos({h}, {n}) > 0)"),
             (Dialect::DuckDb, TextOp::Contains) => format!("contains({h}, {n})"),
+            (Dialect::Spark, TextOp::Contains) => format!("(instr({h}, {n}) > 0)"),
+            (Dialect::Spark, TextOp::StartsWith) => format!("(left({h}, length({n})) = {n})"),
             (_, TextOp::StartsWith) => format!("starts_with({h}, {n})"),
-            (Dialect::Postgres, TextOp::EndsWith) => format!("(right({h}, length({n})) = {n})"),
+            (Dialect::Postgres | Dialect::Spark, TextOp::EndsWith) => {
+                format!("(right({h}, length({n})) = {n})")
+            }
             (Dialect::DuckDb, TextOp::EndsWith) => format!("suffix({h}, {n})"),
         };
         Ex::new(sql, Ty::Bool)
@@ -657,21 +748,38 @@ impl<'a> Translator<'a> {
             }
             (Ty::Date | Ty::Time, ArithOp::Add | ArithOp::Sub, Ty::Duration) => {
                 let t = self.time(id, a);
-                Ex::new(format!("({} {sym} {})", t.sql, b.sql), Ty::Time)
+                Ex::new(self.shift(t, sym, &b), Ty::Time)
             }
             (Ty::Duration, ArithOp::Add, Ty::Date | Ty::Time) => {
                 let t = self.time(id, b);
-                Ex::new(format!("({} + {})", t.sql, a.sql), Ty::Time)
+                Ex::new(self.shift(t, "+", &a), Ty::Time)
             }
             (Ty::Date | Ty::Time, ArithOp::Sub, Ty::Date | Ty::Time) => {
                 let (a, b) = (self.time(id, a), self.time(id, b));
-                Ex::new(format!("({} - {})", a.sql, b.sql), Ty::Duration)
+                let sql = match self.d {
+                    Dialect::Spark => format!("(unix_micros({}) - unix_micros({}))", a.sql, b.sql),
+                    _ => format!("({} - {})", a.sql, b.sql),
+                };
+                Ex::new(sql, Ty::Duration)
             }
             _ => self.fail(
                 id,
                 "this arithmetic",
                 "a duration times or divided by a number rounds differently in SQL",
             ),
+        }
+    }
+
+    /// An instant moved by a duration (`sign` `+` or `-`). Spark adds a day-time interval
+    /// by the calendar of the session's zone (a day across a change to summer time is 23
+    /// hours), so there durations are microseconds and the sum is taken on them.
+    fn shift(&self, t: Ex, sign: &str, span: &Ex) -> String {
+        match self.d {
+            Dialect::Spark => format!(
+                "timestamp_micros(unix_micros({}) {sign} {})",
+                t.sql, span.sql
+            ),
+            _ => format!("({} {sign} {})", t.sql, span.sql),
         }
     }
 
@@ -690,6 +798,10 @@ impl<'a> Translator<'a> {
                     ),
                     Dialect::DuckDb => format!(
                         "floor(CAST(epoch_us({now}) - epoch_us({}) AS DOUBLE) / 86400000000.0)",
+                        t.sql
+                    ),
+                    Dialect::Spark => format!(
+                        "CAST(floor((unix_micros({now}) - unix_micros({})) / 86400000000.0) AS DOUBLE)",
                         t.sql
                     ),
                 };
@@ -711,16 +823,22 @@ impl<'a> Translator<'a> {
                         (format!("lower({} COLLATE \"C\")", x.sql), "octet_length")
                     }
                     Dialect::DuckDb => (format!("lower({})", x.sql), "strlen"),
+                    Dialect::Spark => (format!("lower({})", x.sql), "octet_length"),
+                };
+                let sigma = string_literal(d, &SIGMA.to_string());
+                let has_sigma = match d {
+                    Dialect::Spark => format!("instr({}, {sigma}) > 0", x.sql),
+                    _ => format!("strpos({}, {sigma}) > 0", x.sql),
                 };
                 Ex::new(
                     format!(
-                        "(CASE WHEN {bytes}({x}) = length({x}) THEN {ascii} WHEN strpos({x}, {sigma}) > 0 THEN {refuse} ELSE translate(replace({x}, {dotted}, {dotted_lower}), {from}, {to}) END)",
+                        "(CASE WHEN {bytes}({x}) = length({x}) THEN {ascii} WHEN {has_sigma} THEN {refuse} ELSE translate(replace({x}, {dotted}, {dotted_lower}), {from}, {to}) END)",
                         x = x.sql,
-                        sigma = string_literal(&SIGMA.to_string()),
-                        dotted = string_literal(&DOTTED_I.to_string()),
-                        dotted_lower = string_literal(&DOTTED_I.to_lowercase().collect::<String>()),
-                        from = string_literal(&from),
-                        to = string_literal(&to),
+                        dotted = string_literal(self.d, &DOTTED_I.to_string()),
+                        dotted_lower =
+                            string_literal(self.d, &DOTTED_I.to_lowercase().collect::<String>()),
+                        from = string_literal(self.d, &from),
+                        to = string_literal(self.d, &to),
                     ),
                     Ty::Text,
                 )
@@ -735,13 +853,26 @@ fn error_expr(d: Dialect, message: &str, about: &str) -> String {
     match d {
         Dialect::DuckDb => format!(
             "CAST(error({} || {about}) AS VARCHAR)",
-            string_literal(&format!("{message}: "))
+            string_literal(d, &format!("{message}: "))
+        ),
+        Dialect::Spark => format!(
+            "CAST(raise_error(concat({}, {about})) AS STRING)",
+            string_literal(d, &format!("{message}: "))
         ),
         // PostgreSQL has no error function in plain SQL: a cast that cannot succeed
         Dialect::Postgres => format!(
             "CAST(CAST({} || {about} AS INTEGER) AS TEXT)",
-            string_literal(&format!("{message}: "))
+            string_literal(d, &format!("{message}: "))
         ),
+    }
+}
+
+/// A list of the items' SQL (comma-separated).
+fn list_literal(d: Dialect, items: &str) -> String {
+    match d {
+        Dialect::Postgres => format!("ARRAY[{items}]"),
+        Dialect::DuckDb => format!("[{items}]"),
+        Dialect::Spark => format!("array({items})"),
     }
 }
 
@@ -784,10 +915,14 @@ fn const_type(v: &Value) -> Ty {
     }
 }
 
-/// A text literal; SQL doubles a quote and takes every other character as written
-/// (PostgreSQL with `standard_conforming_strings`, on since 9.1).
-pub fn string_literal(s: &str) -> String {
-    format!("'{}'", s.replace('\'', "''"))
+/// A text literal: SQL doubles a quote and takes every other character as written
+/// (PostgreSQL with `standard_conforming_strings`, on since 9.1); Spark escapes.
+pub fn string_literal(d: Dialect, s: &str) -> String {
+    match d {
+        // Spark reads a backslash in a literal as an escape
+        Dialect::Spark => format!("'{}'", s.replace('\\', "\\\\").replace('\'', "\\'")),
+        _ => format!("'{}'", s.replace('\'', "''")),
+    }
 }
 
 /// The column holding a `let`'s value.
@@ -802,7 +937,6 @@ pub fn class_column(d: Dialect, name: &str) -> String {
 
 /// An instant as a `TIMESTAMPTZ` literal, to the microsecond.
 pub fn timestamp_literal(d: Dialect, t: Timestamp) -> Result<String, String> {
-    let _ = d;
     if t.subsec_nanosecond() % 1000 != 0 {
         return Err(format!(
             "{t} is finer than a microsecond, the finest SQL time"
@@ -812,11 +946,16 @@ pub fn timestamp_literal(d: Dialect, t: Timestamp) -> Result<String, String> {
     if utc.year() < 1 {
         return Err(format!("{t} is before year 1"));
     }
-    Ok(format!(
-        "TIMESTAMPTZ '{}.{:06}+00'",
+    let text = format!(
+        "{}.{:06}",
         utc.strftime("%Y-%m-%d %H:%M:%S"),
         t.subsec_microsecond()
-    ))
+    );
+    Ok(match d {
+        // Spark's TIMESTAMP is an instant (TIMESTAMP_LTZ)
+        Dialect::Spark => format!("TIMESTAMP '{text}Z'"),
+        _ => format!("TIMESTAMPTZ '{text}+00'"),
+    })
 }
 
 /// A duration as an `INTERVAL` of seconds (never days, which a time zone can stretch).
@@ -826,17 +965,15 @@ fn duration_literal(d: Dialect, span: SignedDuration) -> Result<String, String> 
     }
     let micros = span.as_micros();
     Ok(match d {
+        Dialect::Spark => format!("CAST({micros} AS BIGINT)"),
         Dialect::Postgres => {
             let (sign, abs) = if micros < 0 {
                 ("-", -micros)
             } else {
                 ("", micros)
             };
-            format!(
-                "INTERVAL '{sign}{}.{:06} seconds'",
-                abs / 1_000_000,
-                abs % 1_000_000
-            )
+            let seconds = format!("{sign}{}.{:06}", abs / 1_000_000, abs % 1_000_000);
+            format!("INTERVAL '{seconds} seconds'")
         }
         Dialect::DuckDb => format!("to_microseconds(CAST({micros} AS BIGINT))"),
     })
@@ -863,7 +1000,7 @@ pub fn constant(d: Dialect, v: &Value) -> Result<String, String> {
         Value::Bool(b) => if *b { "TRUE" } else { "FALSE" }.into(),
         Value::Number(n) => number_literal(d, *n),
         Value::Str(s) if s.contains('\0') => return Err("text with a NUL character".into()),
-        Value::Str(s) => string_literal(s),
+        Value::Str(s) => string_literal(d, s),
         Value::Date(date) if date.year() < 1 => return Err(format!("{date} is before year 1")),
         Value::Date(date) => format!("DATE '{date}'"),
         Value::DateTime(t) => timestamp_literal(d, *t)?,
@@ -875,10 +1012,7 @@ pub fn constant(d: Dialect, v: &Value) -> Result<String, String> {
                 .map(|i| constant(d, i))
                 .collect::<Result<Vec<_>, _>>()?
                 .join(", ");
-            match d {
-                Dialect::Postgres => format!("ARRAY[{items}]"),
-                Dialect::DuckDb => format!("[{items}]"),
-            }
+            list_literal(d, &items)
         }
         Value::Record(_) => return Err("a record value".into()),
     })

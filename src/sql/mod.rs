@@ -25,6 +25,8 @@ pub enum Dialect {
     Postgres,
     /// DuckDB; records are `STRUCT`s and lists `LIST`s, as `read_json` reads our JSON Lines.
     DuckDb,
+    /// Spark SQL 3.4 or later (and so Databricks); records `STRUCT`, lists `ARRAY`.
+    Spark,
 }
 
 impl Dialect {
@@ -33,19 +35,23 @@ impl Dialect {
         match self {
             Dialect::Postgres => "PostgreSQL",
             Dialect::DuckDb => "DuckDB",
+            Dialect::Spark => "Spark SQL",
         }
     }
 
     /// An identifier, quoted.
     pub fn ident(self, name: &str) -> String {
-        format!("\"{}\"", name.replace('"', "\"\""))
+        match self {
+            Dialect::Spark => format!("`{}`", name.replace('`', "``")),
+            _ => format!("\"{}\"", name.replace('"', "\"\"")),
+        }
     }
 
     /// The floating-point type the engine's numbers are (IEEE 754 binary64).
     fn double(self) -> &'static str {
         match self {
             Dialect::Postgres => "DOUBLE PRECISION",
-            Dialect::DuckDb => "DOUBLE",
+            Dialect::DuckDb | Dialect::Spark => "DOUBLE",
         }
     }
 }
@@ -125,7 +131,10 @@ impl<'a> Writer<'a> {
         let now = match (options.as_of, &options.view) {
             (Some(t), _) => expr::timestamp_literal(options.dialect, t),
             (None, Some(_)) => Ok("CURRENT_TIMESTAMP".to_string()),
-            (None, None) => Ok("CAST($1 AS TIMESTAMPTZ)".to_string()),
+            (None, None) => Ok(match options.dialect {
+                Dialect::Spark => "CAST(:as_of AS TIMESTAMP)".to_string(),
+                _ => "CAST($1 AS TIMESTAMPTZ)".to_string(),
+            }),
         };
         let tr = expr::Translator::new(program, options.dialect, now);
         Writer {
@@ -217,7 +226,12 @@ impl<'a> Writer<'a> {
         for (i, level) in levels.iter().enumerate() {
             let name = d.ident(&format!("_level{}", i + 1));
             // a level is computed once: inlined, each use of a column would compute it again
-            out.push_str(&format!("{name} AS MATERIALIZED (\n  SELECT *"));
+            let materialized = match d {
+                // Spark has no such keyword; its optimizer keeps the projections apart
+                Dialect::Spark => "",
+                _ => "MATERIALIZED ",
+            };
+            out.push_str(&format!("{name} AS {materialized}(\n  SELECT *"));
             for &item in level {
                 for (sql, column) in self.item_columns(item) {
                     out.push_str(&format!(",\n    {sql} AS {column}"));
@@ -233,7 +247,7 @@ impl<'a> Writer<'a> {
         for class in program.classes() {
             let mut value = format!("CASE {}", expr::class_column(d, &class.name));
             for (i, v) in class.values.iter().enumerate() {
-                value.push_str(&format!(" WHEN {i} THEN {}", expr::string_literal(v)));
+                value.push_str(&format!(" WHEN {i} THEN {}", expr::string_literal(d, v)));
             }
             value.push_str(" END");
             out.push_str(&format!(",\n  {value} AS {}", d.ident(&class.name)));
@@ -303,20 +317,26 @@ impl<'a> Writer<'a> {
             let text = self.sources.slice(self.program.span(node));
             sql.push_str(&format!(
                 " WHEN {g} IS NULL THEN {} WHEN NOT {g} THEN {}",
-                expr::string_literal(&format!("guard `{text}` is unknown")),
-                expr::string_literal(&format!("guard `{text}` is false")),
+                expr::string_literal(self.options.dialect, &format!("guard `{text}` is unknown")),
+                expr::string_literal(self.options.dialect, &format!("guard `{text}` is false")),
             ));
         }
         for (&(v, node), cond) in class.rows.iter().zip(rows) {
             let text = self.sources.slice(self.program.span(node));
             let row = format!("{} when {text}", class.values[v]);
-            sql.push_str(&format!(" WHEN {cond} THEN {}", expr::string_literal(&row)));
+            sql.push_str(&format!(
+                " WHEN {cond} THEN {}",
+                expr::string_literal(self.options.dialect, &row)
+            ));
         }
         let rest = match class.otherwise {
             Some(_) => "no row matched (otherwise)",
             None => "no row matched",
         };
-        sql.push_str(&format!(" ELSE {} END", expr::string_literal(rest)));
+        sql.push_str(&format!(
+            " ELSE {} END",
+            expr::string_literal(self.options.dialect, rest)
+        ));
         sql
     }
 }
@@ -337,6 +357,22 @@ pub fn column_type(d: Dialect, ty: &PlanType, program: &Program) -> String {
         (_, PlanType::Number) => d.double().into(),
         (Dialect::Postgres, PlanType::String | PlanType::Enum(_)) => "TEXT".into(),
         (Dialect::DuckDb, PlanType::String | PlanType::Enum(_)) => "VARCHAR".into(),
+        (Dialect::Spark, PlanType::String | PlanType::Enum(_) | PlanType::Dynamic) => {
+            "STRING".into()
+        }
+        (Dialect::Spark, PlanType::DateTime) => "TIMESTAMP".into(),
+        (Dialect::Spark, PlanType::Duration) => "INTERVAL DAY TO SECOND".into(),
+        (Dialect::Spark, PlanType::List(inner)) => {
+            format!("ARRAY<{}>", column_type(d, inner, program))
+        }
+        (Dialect::Spark, PlanType::Record(layout)) => {
+            let fields: Vec<String> = program.plan().records[*layout]
+                .fields
+                .iter()
+                .map(|f| format!("{}: {}", d.ident(&f.name), column_type(d, &f.ty, program)))
+                .collect();
+            format!("STRUCT<{}>", fields.join(", "))
+        }
         (_, PlanType::Date) => "DATE".into(),
         (_, PlanType::DateTime) => "TIMESTAMPTZ".into(),
         (_, PlanType::Duration) => "INTERVAL".into(),
@@ -363,8 +399,13 @@ pub fn table_ddl(program: &Program, options: &Options) -> String {
         .iter()
         .map(|f| format!("  {} {}", d.ident(&f.name), column_type(d, &f.ty, program)))
         .collect();
+    let using = if d == Dialect::Spark {
+        " USING parquet"
+    } else {
+        ""
+    };
     format!(
-        "CREATE TABLE {} (\n{}\n);\n",
+        "CREATE TABLE {} (\n{}\n){using};\n",
         qualified(d, &options.table),
         columns.join(",\n")
     )
@@ -374,8 +415,9 @@ pub fn table_ddl(program: &Program, options: &Options) -> String {
 mod tests;
 
 /// A script that creates the contacts table and loads a JSON Lines file into it: DuckDB's
-/// `read_json` with the table's columns; for PostgreSQL, a `psql` script that copies each
-/// line into a `jsonb` and reads the columns from it.
+/// `read_json` with the table's columns; Spark's JSON source with them, kept as Parquet;
+/// for PostgreSQL, a `psql` script that copies each line into a `jsonb` and reads the
+/// columns from it.
 pub fn load_script(program: &Program, options: &Options, file: &str) -> String {
     let d = options.dialect;
     let table = qualified(d, &options.table);
@@ -387,22 +429,35 @@ pub fn load_script(program: &Program, options: &Options, file: &str) -> String {
                 .map(|f| {
                     format!(
                         "{}: {}",
-                        expr::string_literal(&f.name),
-                        expr::string_literal(&column_type(d, &f.ty, program))
+                        expr::string_literal(d, &f.name),
+                        expr::string_literal(d, &column_type(d, &f.ty, program))
                     )
                 })
                 .collect();
             format!(
                 "SET TimeZone = 'UTC';\nCREATE TABLE {table} AS SELECT * FROM read_json({}, format = 'newline_delimited', columns = {{{}}});\n",
-                expr::string_literal(file),
+                expr::string_literal(d, file),
                 columns.join(", ")
+            )
+        }
+        Dialect::Spark => {
+            let columns: Vec<String> = fields
+                .iter()
+                .map(|f| format!("{} {}", d.ident(&f.name), column_type(d, &f.ty, program)))
+                .collect();
+            // read in UTC (a plain date in a datetime is its start in UTC) and kept as
+            // Parquet, so that the session's zone at query time changes nothing
+            format!(
+                "SET spark.sql.session.timeZone = UTC;\nCREATE TEMPORARY VIEW qualify_lines ({}) USING json OPTIONS (path {});\nCREATE TABLE {table} USING parquet AS SELECT * FROM qualify_lines;\nDROP VIEW qualify_lines;\n",
+                columns.join(", "),
+                expr::string_literal(d, file)
             )
         }
         Dialect::Postgres => {
             let columns: Vec<String> = fields
                 .iter()
                 .map(|f| {
-                    let key = expr::string_literal(&f.name);
+                    let key = expr::string_literal(d, &f.name);
                     match column_type(d, &f.ty, program).as_str() {
                         "JSONB" => format!("NULLIF(doc -> {key}, 'null'::jsonb)"),
                         "TEXT" => format!("doc ->> {key}"),
@@ -416,7 +471,7 @@ pub fn load_script(program: &Program, options: &Options, file: &str) -> String {
                 .collect();
             format!(
                 "CREATE TEMPORARY TABLE qualify_lines (doc jsonb);\n\\copy qualify_lines (doc) FROM {} WITH (FORMAT csv, QUOTE E'\\x01', DELIMITER E'\\x02')\n{}INSERT INTO {table} SELECT {} FROM qualify_lines;\nDROP TABLE qualify_lines;\n",
-                expr::string_literal(file),
+                expr::string_literal(d, file),
                 table_ddl(program, options),
                 columns.join(", ")
             )

@@ -60,7 +60,11 @@ classify heat when stage == prospect {
 
 #[test]
 fn a_rule_set_becomes_one_query_of_levels_in_each_dialect() {
-    for (dialect, name) in [(Dialect::Postgres, "postgres"), (Dialect::DuckDb, "duckdb")] {
+    for (dialect, name) in [
+        (Dialect::Postgres, "postgres"),
+        (Dialect::DuckDb, "duckdb"),
+        (Dialect::Spark, "spark"),
+    ] {
         let text = sql(FUNNEL, dialect, true).expect("translates");
         insta::assert_snapshot!(format!("funnel_{name}"), text);
     }
@@ -68,7 +72,7 @@ fn a_rule_set_becomes_one_query_of_levels_in_each_dialect() {
 
 #[test]
 fn what_no_dialect_computes_exactly_is_an_error_naming_it() {
-    for dialect in [Dialect::Postgres, Dialect::DuckDb] {
+    for dialect in [Dialect::Postgres, Dialect::DuckDb, Dialect::Spark] {
         assert_eq!(
             errors(
                 "let x = industry matches \"^ins\"\nclassify c { a when x }",
@@ -129,4 +133,16 @@ fn a_rule_set_without_schema_is_refused() {
     };
     let errors = to_sql(&program, &sources, &options).expect_err("no schema");
     assert_eq!(errors[0].code, Code::NotSql);
+}
+
+#[test]
+fn spark_literals_escape_backslashes_and_quotes() {
+    assert_eq!(
+        expr::string_literal(Dialect::Spark, r"O'Brien \ Sales"),
+        r"'O\'Brien \\ Sales'"
+    );
+    assert_eq!(
+        expr::string_literal(Dialect::Postgres, r"O'Brien \ Sales"),
+        r"'O''Brien \ Sales'"
+    );
 }

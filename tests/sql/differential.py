@@ -1,8 +1,8 @@
 """Checks that `qualify sql` classifies every contact exactly as `qualify eval` does, on a
-real database: PostgreSQL (through psql) and DuckDB (the Python package).
+real database: PostgreSQL (through psql), DuckDB and Spark (the Python packages).
 
     differential.py --qualify BIN --rules DIR --contacts FILE.jsonl --as-of TIME
-                    [--postgres PORT] [--duckdb] [--work DIR]
+                    [--postgres PORT] [--duckdb] [--spark] [--work DIR]
 
 For each database: the script of `qualify sql --load` creates the contacts table and loads
 the contacts into it, the query of `qualify sql --explain` runs, and every contact's classifications and
@@ -16,6 +16,7 @@ import csv
 import io
 import json
 import os
+import shutil
 import subprocess
 import sys
 
@@ -132,6 +133,34 @@ def duckdb_check(args, want, classes, lines):
     return compare(f"DuckDB {duckdb.__version__}", want, got, classes, lines, sql_file)
 
 
+def spark_check(args, want, classes, lines):
+    from pyspark.sql import SparkSession
+
+    load, query, sql_file = scripts(args, "spark")
+    warehouse = os.path.join(args.work, "spark-warehouse")
+    shutil.rmtree(warehouse, ignore_errors=True)  # a table of an earlier run
+    spark = (SparkSession.builder.master("local[2]").appName("qualify-sql")
+             .config("spark.ui.enabled", "false")
+             .config("spark.ui.showConsoleProgress", "false")
+             .config("spark.sql.warehouse.dir", warehouse)
+             .config("spark.sql.shuffle.partitions", "4")
+             .getOrCreate())
+    spark.sparkContext.setLogLevel("ERROR")
+    spark.sql("DROP TABLE IF EXISTS contacts")
+    for statement in load.split(";\n"):
+        if statement.strip():
+            spark.sql(statement)
+    spark.sql("SET spark.sql.session.timeZone = America/New_York")  # must not matter
+    rows = spark.sql(query.strip().rstrip(";")).collect()
+    got = {}
+    for row in rows:
+        r = {k: ("" if v is None else str(v)) for k, v in row.asDict().items()}
+        got[r["id"]] = r
+    version = spark.version
+    spark.stop()
+    return compare(f"Spark {version}", want, got, classes, lines, sql_file)
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--qualify", required=True)
@@ -140,6 +169,7 @@ def main():
     p.add_argument("--as-of", required=True)
     p.add_argument("--postgres", type=int)
     p.add_argument("--duckdb", action="store_true")
+    p.add_argument("--spark", action="store_true")
     p.add_argument("--work", default="target/sql-differential")
     args = p.parse_args()
     args.contacts = os.path.abspath(args.contacts)
@@ -158,6 +188,8 @@ def main():
         bad += postgres(args, want, classes, lines)
     if args.duckdb:
         bad += duckdb_check(args, want, classes, lines)
+    if args.spark:
+        bad += spark_check(args, want, classes, lines)
     sys.exit(1 if bad else 0)
 
 
