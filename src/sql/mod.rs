@@ -365,25 +365,30 @@ pub fn column_type(d: Dialect, ty: &PlanType, program: &Program) -> String {
         (Dialect::Spark, PlanType::List(inner)) => {
             format!("ARRAY<{}>", column_type(d, inner, program))
         }
-        (Dialect::Spark, PlanType::Record(layout)) => {
-            let fields: Vec<String> = program.plan().records[*layout]
-                .fields
-                .iter()
-                .map(|f| format!("{}: {}", d.ident(&f.name), column_type(d, &f.ty, program)))
-                .collect();
-            format!("STRUCT<{}>", fields.join(", "))
-        }
         (_, PlanType::Date) => "DATE".into(),
         (_, PlanType::DateTime) => "TIMESTAMPTZ".into(),
         (_, PlanType::Duration) => "INTERVAL".into(),
         (Dialect::DuckDb, PlanType::List(inner)) => format!("{}[]", column_type(d, inner, program)),
-        (Dialect::DuckDb, PlanType::Record(layout)) => {
+        (Dialect::DuckDb | Dialect::Spark, PlanType::Record(layout)) => {
+            let spark = d == Dialect::Spark;
             let fields: Vec<String> = program.plan().records[*layout]
                 .fields
                 .iter()
-                .map(|f| format!("{} {}", d.ident(&f.name), column_type(d, &f.ty, program)))
+                .map(|f| {
+                    let ty = column_type(d, &f.ty, program);
+                    let name = d.ident(&f.name);
+                    if spark {
+                        format!("{name}: {ty}")
+                    } else {
+                        format!("{name} {ty}")
+                    }
+                })
                 .collect();
-            format!("STRUCT({})", fields.join(", "))
+            if spark {
+                format!("STRUCT<{}>", fields.join(", "))
+            } else {
+                format!("STRUCT({})", fields.join(", "))
+            }
         }
         (_, PlanType::Dynamic) => "TEXT".into(),
     }
