@@ -1291,6 +1291,43 @@ fn sql_writes_the_query_and_its_table_or_says_what_it_cannot_translate() {
         "yesterday",
     ]);
     assert_eq!(bad_time.status.code(), Some(2));
+    let events = qualify(&[
+        "sql",
+        "rules/",
+        "--dialect",
+        "duckdb",
+        "--events-table",
+        "tasks",
+    ]);
+    assert_eq!(events.status.code(), Some(0), "{}", stderr(&events));
+    assert!(stdout(&events).contains("FROM \"tasks\" GROUP BY \"contact_id\""));
+    let not_a_list = qualify(&[
+        "sql",
+        "rules/",
+        "--dialect",
+        "duckdb",
+        "--events-table",
+        "role=tasks",
+    ]);
+    assert_eq!(not_a_list.status.code(), Some(2));
+    assert!(
+        stderr(&not_a_list).contains("the rules read no list of records named `role`"),
+        "{}",
+        stderr(&not_a_list)
+    );
+    let alone = qualify(&[
+        "sql",
+        "rules/",
+        "--dialect",
+        "duckdb",
+        "--load-events",
+        "e.jsonl",
+    ]);
+    assert_eq!(
+        alone.status.code(),
+        Some(2),
+        "--load-events needs --load and --events-table"
+    );
     let fine = qualify(&[
         "sql",
         "rules/",

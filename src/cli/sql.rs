@@ -7,7 +7,7 @@ use clap::{Args, ValueEnum};
 
 use super::render::{self, Color};
 use super::{CliError, ExitStatus, load};
-use crate::sql::{Dialect, Options};
+use crate::sql::{Dialect, EventsTable, Options};
 
 /// Arguments of `qualify sql`.
 #[derive(Debug, Args)]
@@ -44,6 +44,24 @@ pub struct SqlArgs {
     /// instead (DuckDB and Spark SQL; for PostgreSQL, a `psql` script)
     #[arg(long, value_name = "FILE", conflicts_with = "ddl")]
     pub load: Option<PathBuf>,
+
+    /// Read a list field from a table of its own, one row per element, instead of a column:
+    /// `TABLE` for the rules' list of records `events`, or `FIELD=TABLE`
+    #[arg(long, value_name = "[FIELD=]TABLE")]
+    pub events_table: Option<String>,
+
+    /// The events table's column holding the contact's id
+    #[arg(
+        long,
+        value_name = "COLUMN",
+        default_value = "contact_id",
+        requires = "events_table"
+    )]
+    pub key: String,
+
+    /// With `--load`: also load this JSON Lines file of events into the events table
+    #[arg(long, value_name = "FILE", requires_all = ["load", "events_table"])]
+    pub load_events: Option<PathBuf>,
 
     /// The contact's id field (a top-level field of the schema)
     #[arg(long, default_value = "id", value_name = "FIELD", value_parser = super::id_field)]
@@ -103,7 +121,29 @@ pub fn run(args: &SqlArgs) -> Result<ExitStatus, CliError> {
         view: args.view.clone(),
         as_of,
         explain: args.explain,
+        events: args.events_table.as_ref().map(|spec| {
+            let (field, table) = spec.split_once('=').unwrap_or(("events", spec));
+            EventsTable {
+                field: field.to_string(),
+                table: table.to_string(),
+                key: args.key.clone(),
+            }
+        }),
     };
+    if let Some(events) = &options.events {
+        if events.table.split('.').any(str::is_empty) || events.field.is_empty() {
+            return Err(CliError::usage(format!(
+                "`--events-table {}` is not `TABLE` or `FIELD=TABLE`",
+                render::printable(args.events_table.as_deref().unwrap_or_default())
+            )));
+        }
+        if let Some(why) = crate::sql::events_problem(&program, events) {
+            return Err(CliError::usage(format!(
+                "`--events-table {}`: {why}",
+                render::printable(args.events_table.as_deref().unwrap_or_default())
+            )));
+        }
+    }
     let text = if args.ddl || args.load.is_some() {
         if !program.plan().typed {
             return Err(CliError::usage(
@@ -112,13 +152,21 @@ pub fn run(args: &SqlArgs) -> Result<ExitStatus, CliError> {
         }
         match &args.load {
             Some(file) => {
-                let Some(file) = file.to_str().filter(|f| !f.contains(['\n', '\0'])) else {
-                    return Err(CliError::usage(format!(
-                        "`--load {}`: the file's name must be UTF-8 text on one line",
-                        file.display()
-                    )));
-                };
-                crate::sql::load_script(&program, &options, file)
+                let mut files = Vec::new();
+                for (flag, file) in [
+                    ("--load", Some(file)),
+                    ("--load-events", args.load_events.as_ref()),
+                ] {
+                    let Some(file) = file else { continue };
+                    let Some(name) = file.to_str().filter(|f| !f.contains(['\n', '\0'])) else {
+                        return Err(CliError::usage(format!(
+                            "`{flag} {}`: the file's name must be UTF-8 text on one line",
+                            file.display()
+                        )));
+                    };
+                    files.push(name);
+                }
+                crate::sql::load_script(&program, &options, &files)
             }
             None => crate::sql::table_ddl(&program, &options),
         }

@@ -91,6 +91,8 @@ pub struct Translator<'a> {
     /// What could not be translated.
     pub errors: Vec<Diagnostic>,
     lower: Option<(String, String)>,
+    /// The list field read from an events table, whose rows have no order.
+    pub from_events: Option<String>,
 }
 
 impl<'a> Translator<'a> {
@@ -113,6 +115,7 @@ impl<'a> Translator<'a> {
             let_types: vec![None; program.let_count()],
             errors,
             lower: None,
+            from_events: None,
         }
     }
 
@@ -302,6 +305,13 @@ impl<'a> Translator<'a> {
                 self.quantifier(id, *all, *level, list, *body)
             }
             Node::Aggregate { kind, level, list, value, filter } => {
+                if *kind == Aggregate::Sum && self.is_from_events(*list) {
+                    return self.fail(
+                        id,
+                        "a `sum` over a list from an events table",
+                        "the table's rows have no order, and a sum of doubles depends on it",
+                    );
+                }
                 let list = self.expr(*list);
                 self.aggregate(id, *kind, *level, list, *value, *filter)
             }
@@ -309,6 +319,22 @@ impl<'a> Translator<'a> {
                 let x = self.expr(*x);
                 self.call(id, *f, x)
             }
+        }
+    }
+
+    /// Whether a list node is the field an events table holds (through `let`s).
+    fn is_from_events(&self, list: NodeId) -> bool {
+        let Some(events) = &self.from_events else {
+            return false;
+        };
+        match self.program.node(list) {
+            Node::Field {
+                base: None,
+                layout,
+                slot,
+            } => self.program.plan().field(*layout, *slot).name == *events,
+            Node::Let(l) => self.is_from_events(self.program.let_root(*l)),
+            _ => false,
         }
     }
 

@@ -70,6 +70,20 @@ pub struct Options {
     pub as_of: Option<Timestamp>,
     /// Add a `<name>.row` column per classification naming the deciding row.
     pub explain: bool,
+    /// A list field read from a table of its own, one row per element, instead of a
+    /// column.
+    pub events: Option<EventsTable>,
+}
+
+/// A table of events standing for a list field of the contact.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventsTable {
+    /// The contact's list field it holds (`events`).
+    pub field: String,
+    /// The table.
+    pub table: String,
+    /// Its column holding the contact's id.
+    pub key: String,
 }
 
 /// The rule set as SQL, or why it cannot be written exactly.
@@ -136,7 +150,8 @@ impl<'a> Writer<'a> {
                 _ => "CAST($1 AS TIMESTAMPTZ)".to_string(),
             }),
         };
-        let tr = expr::Translator::new(program, options.dialect, now);
+        let mut tr = expr::Translator::new(program, options.dialect, now);
+        tr.from_events = options.events.as_ref().map(|e| e.field.clone());
         Writer {
             program,
             sources,
@@ -220,17 +235,26 @@ impl<'a> Writer<'a> {
             out.push_str(&format!("CREATE VIEW {} AS\n", qualified(d, view)));
         }
         let mut from = qualified(d, &self.options.table);
-        if !levels.is_empty() {
+        let materialized = match d {
+            // Spark has no such keyword; its optimizer keeps the projections apart
+            Dialect::Spark => "",
+            _ => "MATERIALIZED ",
+        };
+        let contacts = self.contacts_with_events();
+        if !levels.is_empty() || contacts.is_some() {
             out.push_str("WITH\n");
+        }
+        if let Some(select) = contacts {
+            let name = d.ident("_contacts");
+            out.push_str(&format!(
+                "{name} AS {materialized}(\n{select}\n){}\n",
+                if levels.is_empty() { "" } else { "," }
+            ));
+            from = name;
         }
         for (i, level) in levels.iter().enumerate() {
             let name = d.ident(&format!("_level{}", i + 1));
             // a level is computed once: inlined, each use of a column would compute it again
-            let materialized = match d {
-                // Spark has no such keyword; its optimizer keeps the projections apart
-                Dialect::Spark => "",
-                _ => "MATERIALIZED ",
-            };
             out.push_str(&format!("{name} AS {materialized}(\n  SELECT *"));
             for &item in level {
                 for (sql, column) in self.item_columns(item) {
@@ -262,6 +286,54 @@ impl<'a> Writer<'a> {
         }
         out.push_str(";\n");
         out
+    }
+
+    /// The contacts with the list an events table holds, as a column: the events of each
+    /// contact gathered into the list the query reads (empty for a contact without).
+    fn contacts_with_events(&self) -> Option<String> {
+        let d = self.options.dialect;
+        let events = self.options.events.as_ref()?;
+        let layout = events_layout(self.program, events)?;
+        let fields = &self.program.plan().records[layout].fields;
+        let list_type = column_type(
+            d,
+            &PlanType::List(Box::new(PlanType::Record(layout))),
+            self.program,
+        );
+        let parts: Vec<String> = fields
+            .iter()
+            .map(|f| {
+                let (key, column) = (expr::string_literal(d, &f.name), d.ident(&f.name));
+                match d {
+                    Dialect::DuckDb => format!("{column} := {column}"),
+                    _ => format!("{key}, {column}"),
+                }
+            })
+            .collect();
+        let parts = parts.join(", ");
+        let (gather, empty) = match d {
+            Dialect::Postgres => (
+                format!("jsonb_agg(jsonb_build_object({parts}))"),
+                "'[]'::jsonb".to_string(),
+            ),
+            Dialect::DuckDb => (
+                format!("list(struct_pack({parts}))"),
+                format!("CAST([] AS {list_type})"),
+            ),
+            Dialect::Spark => (
+                format!("collect_list(named_struct({parts}))"),
+                format!("CAST(array() AS {list_type})"),
+            ),
+        };
+        let (key, list) = (d.ident("_key"), d.ident("_list"));
+        Some(format!(
+            "  SELECT c.*, COALESCE(e.{list}, {empty}) AS {field}\n  FROM {table} AS c\n  LEFT JOIN (SELECT {k} AS {key}, {gather} AS {list} FROM {events_table} GROUP BY {k}) AS e\n    ON e.{key} = c.{id}",
+            field = d.ident(&events.field),
+            table = qualified(d, &self.options.table),
+            k = d.ident(&events.key),
+            events_table = qualified(d, &events.table),
+            id = d.ident(&self.program.plan().id_field),
+        ))
     }
 
     /// The columns an item adds to its level: `(expression, column name)`.
@@ -394,92 +466,188 @@ pub fn column_type(d: Dialect, ty: &PlanType, program: &Program) -> String {
     }
 }
 
-/// `CREATE TABLE` for the contacts table: the columns the rules read, typed as the query
-/// reads them.
-pub fn table_ddl(program: &Program, options: &Options) -> String {
-    let d = options.dialect;
+/// A table the query reads: its name and its columns, `(name, type)`.
+struct Table {
+    name: String,
+    columns: Vec<(String, PlanType)>,
+}
+
+/// The tables the query reads: the contacts (the fields the rules read, less a list taken
+/// from an events table), and the events table if there is one (its key, then the
+/// element's fields).
+fn tables(program: &Program, options: &Options) -> Vec<Table> {
+    let plan = program.plan();
+    let contact = &plan.records[0];
+    let events = options.events.as_ref();
+    let mut tables = vec![Table {
+        name: options.table.clone(),
+        columns: contact
+            .fields
+            .iter()
+            .filter(|f| events.is_none_or(|e| e.field != f.name))
+            .map(|f| (f.name.clone(), f.ty.clone()))
+            .collect(),
+    }];
+    if let Some(e) = events
+        && let Some(layout) = events_layout(program, e)
+    {
+        let id = contact
+            .fields
+            .get(plan.id_slot)
+            .map_or(PlanType::String, |f| f.ty.clone());
+        let mut columns = vec![(e.key.clone(), id)];
+        columns.extend(
+            plan.records[layout]
+                .fields
+                .iter()
+                .map(|f| (f.name.clone(), f.ty.clone())),
+        );
+        tables.push(Table {
+            name: e.table.clone(),
+            columns,
+        });
+    }
+    tables
+}
+
+/// The record layout of the list an events table holds, if the rules read that list.
+fn events_layout(program: &Program, events: &EventsTable) -> Option<usize> {
     let contact = &program.plan().records[0];
-    let columns: Vec<String> = contact
+    let field = contact.fields.iter().find(|f| f.name == events.field)?;
+    match &field.ty {
+        PlanType::List(inner) => match **inner {
+            PlanType::Record(layout) => Some(layout),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// Why the events table cannot stand for its list field, if so: the rules do not read a
+/// list of records of that name, or its elements hold lists or records (an events table
+/// has one column per field).
+pub fn events_problem(program: &Program, events: &EventsTable) -> Option<String> {
+    let Some(layout) = events_layout(program, events) else {
+        return Some(format!(
+            "the rules read no list of records named `{}` (the field the events table holds)",
+            events.field
+        ));
+    };
+    let nested = program.plan().records[layout]
         .fields
         .iter()
-        .map(|f| format!("  {} {}", d.ident(&f.name), column_type(d, &f.ty, program)))
-        .collect();
+        .find(|f| matches!(f.ty, PlanType::List(_) | PlanType::Record(_)))?;
+    Some(format!(
+        "`{}.{}` is a list or record: an events table has one column per field",
+        events.field, nested.name
+    ))
+}
+
+/// `CREATE TABLE` for each table the query reads: the columns the rules use, typed as the
+/// query reads them.
+pub fn table_ddl(program: &Program, options: &Options) -> String {
+    let d = options.dialect;
     let using = if d == Dialect::Spark {
         " USING parquet"
     } else {
         ""
     };
-    format!(
-        "CREATE TABLE {} (\n{}\n){using};\n",
-        qualified(d, &options.table),
-        columns.join(",\n")
-    )
+    tables(program, options)
+        .iter()
+        .map(|t| {
+            let columns: Vec<String> = t
+                .columns
+                .iter()
+                .map(|(name, ty)| format!("  {} {}", d.ident(name), column_type(d, ty, program)))
+                .collect();
+            format!(
+                "CREATE TABLE {} (\n{}\n){using};\n",
+                qualified(d, &t.name),
+                columns.join(",\n")
+            )
+        })
+        .collect()
+}
+
+/// A script that creates the tables and loads JSON Lines files into them (`files`, one per
+/// table of [`table_ddl`]): DuckDB's `read_json` with the table's columns; Spark's JSON
+/// source with them, kept as Parquet; for PostgreSQL, a `psql` script that copies each
+/// line into a `jsonb` and reads the columns from it.
+pub fn load_script(program: &Program, options: &Options, files: &[&str]) -> String {
+    let d = options.dialect;
+    let mut out = String::new();
+    if d == Dialect::DuckDb {
+        out.push_str("SET TimeZone = 'UTC';\n");
+    }
+    if d == Dialect::Spark {
+        // read in UTC (a plain date in a datetime is its start in UTC) and kept as Parquet,
+        // so that the session's zone at query time changes nothing
+        out.push_str("SET spark.sql.session.timeZone = UTC;\n");
+    }
+    for (t, file) in tables(program, options).iter().zip(files) {
+        let table = qualified(d, &t.name);
+        let file = expr::string_literal(d, file);
+        out.push_str(&match d {
+            Dialect::DuckDb => {
+                let columns: Vec<String> = t
+                    .columns
+                    .iter()
+                    .map(|(name, ty)| {
+                        format!(
+                            "{}: {}",
+                            expr::string_literal(d, name),
+                            expr::string_literal(d, &column_type(d, ty, program))
+                        )
+                    })
+                    .collect();
+                format!(
+                    "CREATE TABLE {table} AS SELECT * FROM read_json({file}, format = 'newline_delimited', columns = {{{}}});\n",
+                    columns.join(", ")
+                )
+            }
+            Dialect::Spark => {
+                let columns: Vec<String> = t
+                    .columns
+                    .iter()
+                    .map(|(name, ty)| format!("{} {}", d.ident(name), column_type(d, ty, program)))
+                    .collect();
+                format!(
+                    "CREATE TEMPORARY VIEW qualify_lines ({}) USING json OPTIONS (path {file});\nCREATE TABLE {table} USING parquet AS SELECT * FROM qualify_lines;\nDROP VIEW qualify_lines;\n",
+                    columns.join(", ")
+                )
+            }
+            Dialect::Postgres => {
+                let columns: Vec<String> = t
+                    .columns
+                    .iter()
+                    .map(|(name, ty)| {
+                        let key = expr::string_literal(d, name);
+                        match column_type(d, ty, program).as_str() {
+                            "JSONB" => format!("NULLIF(doc -> {key}, 'null'::jsonb)"),
+                            "TEXT" => format!("doc ->> {key}"),
+                            // a plain date is its start in UTC, whatever the session's zone
+                            "TIMESTAMPTZ" => format!(
+                                "CAST(CASE WHEN length(doc ->> {key}) = 10 THEN (doc ->> {key}) || 'T00:00:00Z' ELSE doc ->> {key} END AS TIMESTAMPTZ)"
+                            ),
+                            ty => format!("CAST(doc ->> {key} AS {ty})"),
+                        }
+                    })
+                    .collect();
+                let ddl: Vec<String> = t
+                    .columns
+                    .iter()
+                    .map(|(name, ty)| format!("  {} {}", d.ident(name), column_type(d, ty, program)))
+                    .collect();
+                format!(
+                    "CREATE TEMPORARY TABLE qualify_lines (doc jsonb);\n\\copy qualify_lines (doc) FROM {file} WITH (FORMAT csv, QUOTE E'\\x01', DELIMITER E'\\x02')\nCREATE TABLE {table} (\n{}\n);\nINSERT INTO {table} SELECT {} FROM qualify_lines;\nDROP TABLE qualify_lines;\n",
+                    ddl.join(",\n"),
+                    columns.join(", ")
+                )
+            }
+        });
+    }
+    out
 }
 
 #[cfg(test)]
 mod tests;
-
-/// A script that creates the contacts table and loads a JSON Lines file into it: DuckDB's
-/// `read_json` with the table's columns; Spark's JSON source with them, kept as Parquet;
-/// for PostgreSQL, a `psql` script that copies each line into a `jsonb` and reads the
-/// columns from it.
-pub fn load_script(program: &Program, options: &Options, file: &str) -> String {
-    let d = options.dialect;
-    let table = qualified(d, &options.table);
-    let fields = &program.plan().records[0].fields;
-    match d {
-        Dialect::DuckDb => {
-            let columns: Vec<String> = fields
-                .iter()
-                .map(|f| {
-                    format!(
-                        "{}: {}",
-                        expr::string_literal(d, &f.name),
-                        expr::string_literal(d, &column_type(d, &f.ty, program))
-                    )
-                })
-                .collect();
-            format!(
-                "SET TimeZone = 'UTC';\nCREATE TABLE {table} AS SELECT * FROM read_json({}, format = 'newline_delimited', columns = {{{}}});\n",
-                expr::string_literal(d, file),
-                columns.join(", ")
-            )
-        }
-        Dialect::Spark => {
-            let columns: Vec<String> = fields
-                .iter()
-                .map(|f| format!("{} {}", d.ident(&f.name), column_type(d, &f.ty, program)))
-                .collect();
-            // read in UTC (a plain date in a datetime is its start in UTC) and kept as
-            // Parquet, so that the session's zone at query time changes nothing
-            format!(
-                "SET spark.sql.session.timeZone = UTC;\nCREATE TEMPORARY VIEW qualify_lines ({}) USING json OPTIONS (path {});\nCREATE TABLE {table} USING parquet AS SELECT * FROM qualify_lines;\nDROP VIEW qualify_lines;\n",
-                columns.join(", "),
-                expr::string_literal(d, file)
-            )
-        }
-        Dialect::Postgres => {
-            let columns: Vec<String> = fields
-                .iter()
-                .map(|f| {
-                    let key = expr::string_literal(d, &f.name);
-                    match column_type(d, &f.ty, program).as_str() {
-                        "JSONB" => format!("NULLIF(doc -> {key}, 'null'::jsonb)"),
-                        "TEXT" => format!("doc ->> {key}"),
-                        // a plain date is its start in UTC, whatever the session's zone
-                        "TIMESTAMPTZ" => format!(
-                            "CAST(CASE WHEN length(doc ->> {key}) = 10 THEN (doc ->> {key}) || 'T00:00:00Z' ELSE doc ->> {key} END AS TIMESTAMPTZ)"
-                        ),
-                        ty => format!("CAST(doc ->> {key} AS {ty})"),
-                    }
-                })
-                .collect();
-            format!(
-                "CREATE TEMPORARY TABLE qualify_lines (doc jsonb);\n\\copy qualify_lines (doc) FROM {} WITH (FORMAT csv, QUOTE E'\\x01', DELIMITER E'\\x02')\n{}INSERT INTO {table} SELECT {} FROM qualify_lines;\nDROP TABLE qualify_lines;\n",
-                expr::string_literal(d, file),
-                table_ddl(program, options),
-                columns.join(", ")
-            )
-        }
-    }
-}

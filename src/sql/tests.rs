@@ -14,14 +14,28 @@ schema contact {
 "#;
 
 fn sql(rules: &str, dialect: Dialect, explain: bool) -> Result<String, Vec<Diagnostic>> {
+    translate(rules, dialect, explain, None)
+}
+
+/// The rules after [`SCHEMA`] as SQL over `crm.contacts` at 2026-11-22.
+fn translate(
+    rules: &str,
+    dialect: Dialect,
+    explain: bool,
+    events: Option<EventsTable>,
+) -> Result<String, Vec<Diagnostic>> {
     let (sources, checked) = checked(&format!("{SCHEMA}{rules}"));
     let program = crate::compile::compile(&checked);
+    if let Some(why) = events.as_ref().and_then(|e| events_problem(&program, e)) {
+        panic!("{why}");
+    }
     let options = Options {
         dialect,
         table: "crm.contacts".into(),
         view: None,
         as_of: crate::semantics::time::parse_as_of("2026-11-22"),
         explain,
+        events,
     };
     to_sql(&program, &sources, &options)
 }
@@ -130,6 +144,7 @@ fn a_rule_set_without_schema_is_refused() {
         view: Some("v".into()),
         as_of: None,
         explain: false,
+        events: None,
     };
     let errors = to_sql(&program, &sources, &options).expect_err("no schema");
     assert_eq!(errors[0].code, Code::NotSql);
@@ -145,4 +160,50 @@ fn spark_literals_escape_backslashes_and_quotes() {
         expr::string_literal(Dialect::Postgres, r"O'Brien \ Sales"),
         r"'O''Brien \ Sales'"
     );
+}
+
+fn with_events(rules: &str, dialect: Dialect) -> Result<String, Vec<Diagnostic>> {
+    let events = EventsTable {
+        field: "events".into(),
+        table: "crm.activities".into(),
+        key: "contact_id".into(),
+    };
+    translate(rules, dialect, false, Some(events))
+}
+
+#[test]
+fn an_events_table_is_gathered_into_the_list_each_contact_reads() {
+    let rules = "let calls = count(e in events where e.kind == \"call\")\nclassify c {\n  busy when calls >= 2\n  otherwise quiet\n}\n";
+    for (dialect, name) in [
+        (Dialect::Postgres, "postgres"),
+        (Dialect::DuckDb, "duckdb"),
+        (Dialect::Spark, "spark"),
+    ] {
+        let text = with_events(rules, dialect).expect("translates");
+        insta::assert_snapshot!(format!("events_table_{name}"), text);
+    }
+}
+
+#[test]
+fn a_sum_over_an_events_table_is_refused_its_rows_have_no_order() {
+    let errors = with_events(FUNNEL, Dialect::DuckDb).expect_err("a sum of doubles");
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(
+        errors[0]
+            .message
+            .contains("`sum` over a list from an events table")
+    );
+}
+
+#[test]
+fn an_events_table_needs_a_list_of_records_the_rules_read() {
+    let (_, checked) = checked(&format!("{SCHEMA}classify c {{ a when size > 1 }}"));
+    let program = crate::compile::compile(&checked);
+    let events = EventsTable {
+        field: "events".into(),
+        table: "t".into(),
+        key: "k".into(),
+    };
+    let why = events_problem(&program, &events).expect("no list read");
+    assert!(why.contains("no list of records named `events`"), "{why}");
 }

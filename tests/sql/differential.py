@@ -2,7 +2,8 @@
 real database: PostgreSQL (through psql), DuckDB and Spark (the Python packages).
 
     differential.py --qualify BIN --rules DIR --contacts FILE.jsonl --as-of TIME
-                    [--postgres PORT] [--duckdb] [--spark] [--work DIR]
+                    [--postgres PORT] [--duckdb] [--spark] [--split BARE EVENTS]
+                    [--work DIR]
 
 For each database: the script of `qualify sql --load` creates the contacts table and loads
 the contacts into it, the query of `qualify sql --explain` runs, and every contact's classifications and
@@ -91,11 +92,16 @@ def classes_of(args):
 
 
 def scripts(args, dialect):
-    """The loading script (`qualify sql --load`) and the query, kept in a file to show."""
-    load = run([args.qualify, "sql", args.rules, "--dialect", dialect, "--load",
-                args.contacts])
+    """The loading script (`qualify sql --load`) and the query, kept in a file to show.
+    With --split, the contacts' events come from a table of their own."""
+    events = []
+    files = ["--load", args.contacts]
+    if args.split:
+        events = ["--events-table", "events", "--key", "contact_id"]
+        files = ["--load", args.split[0], "--load-events", args.split[1]]
+    load = run([args.qualify, "sql", args.rules, "--dialect", dialect] + events + files)
     query = run([args.qualify, "sql", args.rules, "--dialect", dialect, "--as-of",
-                 args.as_of, "--explain"])
+                 args.as_of, "--explain"] + events)
     sql_file = os.path.join(args.work, f"{dialect}.sql")
     with open(sql_file, "w") as f:
         f.write(query)
@@ -108,7 +114,7 @@ def postgres(args, want, classes, lines):
     psql = ["psql", "-h", "127.0.0.1", "-p", port, "-U", "qualify", "-d", "postgres",
             "-v", "ON_ERROR_STOP=1", "-q", "-X"]
     load, _, sql_file = scripts(args, "postgres")
-    load = "DROP TABLE IF EXISTS contacts;\n" + load
+    load = "DROP TABLE IF EXISTS contacts; DROP TABLE IF EXISTS events;\n" + load
     run(psql, input=load, env=env)
     out = run(psql + ["--csv", "-f", sql_file], env=env)
     got = {r["id"]: r for r in csv.DictReader(io.StringIO(out))}
@@ -147,6 +153,7 @@ def spark_check(args, want, classes, lines):
              .getOrCreate())
     spark.sparkContext.setLogLevel("ERROR")
     spark.sql("DROP TABLE IF EXISTS contacts")
+    spark.sql("DROP TABLE IF EXISTS events")
     for statement in load.split(";\n"):
         if statement.strip():
             spark.sql(statement)
@@ -170,9 +177,13 @@ def main():
     p.add_argument("--postgres", type=int)
     p.add_argument("--duckdb", action="store_true")
     p.add_argument("--spark", action="store_true")
+    p.add_argument("--split", nargs=2, metavar=("BARE", "EVENTS"),
+                   help="load the contacts without events and the events as a table of their own")
     p.add_argument("--work", default="target/sql-differential")
     args = p.parse_args()
     args.contacts = os.path.abspath(args.contacts)
+    if args.split:
+        args.split = [os.path.abspath(f) for f in args.split]
     os.makedirs(args.work, exist_ok=True)
     lines = {}
     with open(args.contacts) as f:
