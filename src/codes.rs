@@ -593,18 +593,20 @@ Use instead: declare `company_size: number?` in the schema, so that `200-499` is
 r#"`qualify sql` writes the rule set as one SQL query that must classify every contact
 exactly as `qualify eval` does. Where a construct has no exact equivalent in the chosen
 database, it stops with this error, naming the construct, rather than write SQL whose
-results could differ: regular expressions (`matches`), whose syntax and Unicode classes
-differ between engines; a duration multiplied or divided by a number, which databases
-round differently; durations stored inside JSON; instants finer than a microsecond; and
-rule sets without a schema, whose columns would have no types.
+results could differ: word boundaries (`\b`) and line anchors (`(?m)`) in a `matches`
+pattern, whose meaning differs between engines; a duration multiplied or divided by a
+number, which databases round differently; a `sum` over a list read from an events table,
+whose rows have no order; durations stored inside JSON (PostgreSQL) or read from a table
+(Spark); instants finer than a microsecond; and rule sets without a schema, whose columns
+would have no types.
 
 Example:
 
-    let corporate = email matches "@(?i:acme|globex)\\.com$"
+    let sales_title = role matches "\\bsales\\b"
 
-Use instead: a test each database computes alike:
+Use instead: a pattern without word boundaries, which every database reads alike:
 
-    let corporate = lower(email) ends_with "@acme.com" or lower(email) ends_with "@globex.com""#;
+    let sales_title = role matches "(^|[^a-z])sales([^a-z]|$)""#;
 
     LintGaveUp = "Q1000", Info, "a lint stopped at its work budget",
 r#"A lint that must try many cases (today `unreachable-row`) stops when a rule set would take

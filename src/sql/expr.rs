@@ -176,8 +176,16 @@ impl<'a> Translator<'a> {
             },
             Node::List(items) => {
                 let items: Vec<Ex> = items.iter().map(|&i| self.expr(i)).collect();
-                let ty = items.iter().map(|e| e.ty.clone()).find(|t| *t != Ty::Null).unwrap_or(Ty::Null);
-                let sql = items.iter().map(|e| e.sql.as_str()).collect::<Vec<_>>().join(", ");
+                let ty = items
+                    .iter()
+                    .map(|e| e.ty.clone())
+                    .find(|t| *t != Ty::Null)
+                    .unwrap_or(Ty::Null);
+                let sql = items
+                    .iter()
+                    .map(|e| e.sql.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ");
                 Ex::new(list_literal(d, &sql), Ty::List(Box::new(ty), Repr::Native))
             }
             Node::Now => Ex::new(self.now.clone(), Ty::Time),
@@ -213,10 +221,12 @@ impl<'a> Translator<'a> {
                     None => {
                         let column = d.ident(&name);
                         match (d, &ty) {
-                            (Dialect::Postgres, PlanType::List(_) | PlanType::Record(_)) => Ex::new(
-                                format!("NULLIF({column}, 'null'::jsonb)"),
-                                plan_type(&ty, Repr::Json),
-                            ),
+                            (Dialect::Postgres, PlanType::List(_) | PlanType::Record(_)) => {
+                                Ex::new(
+                                    format!("NULLIF({column}, 'null'::jsonb)"),
+                                    plan_type(&ty, Repr::Json),
+                                )
+                            }
                             _ => Ex::new(column, plan_type(&ty, Repr::Native)),
                         }
                     }
@@ -241,7 +251,11 @@ impl<'a> Translator<'a> {
             }
             // `and`, `or`: Kleene, as SQL's
             Node::And(a, b) | Node::Or(a, b) => {
-                let op = if matches!(program.node(id), Node::And(..)) { "AND" } else { "OR" };
+                let op = if matches!(program.node(id), Node::And(..)) {
+                    "AND"
+                } else {
+                    "OR"
+                };
                 let (a, b) = (self.condition(*a), self.condition(*b));
                 Ex::new(format!("({a} {op} {b})"), Ty::Bool)
             }
@@ -249,16 +263,35 @@ impl<'a> Translator<'a> {
                 let (a, b) = (self.expr(*a), self.expr(*b));
                 self.compare(id, *op, a, b)
             }
-            Node::In { item, list, negated } => self.membership(id, *item, *list, *negated),
+            Node::In {
+                item,
+                list,
+                negated,
+            } => self.membership(id, *item, *list, *negated),
             Node::Text(op, a, b) => {
                 let (a, b) = (self.expr(*a), self.expr(*b));
                 self.text(id, *op, a, b)
             }
-            Node::Matches(..) => self.fail(
-                id,
-                "`matches`",
-                "regular expressions are not translated yet: the engine's syntax and the database's differ",
-            ),
+            // `matches`: the pattern as each engine's syntax reads it (`sql::regex`), tested
+            // anywhere in the text as `Regex::is_match` does
+            Node::Matches(x, r) => {
+                let x = self.expr(*x);
+                let pattern = program.regexes()[*r as usize].as_str();
+                match super::regex::translate(pattern, d) {
+                    Ok(p) => {
+                        let p = string_literal(d, &p);
+                        Ex::new(
+                            match d {
+                                Dialect::Postgres => format!("({} ~ {p})", x.sql),
+                                Dialect::DuckDb => format!("regexp_matches({}, {p})", x.sql),
+                                Dialect::Spark => format!("({} RLIKE {p})", x.sql),
+                            },
+                            Ty::Bool,
+                        )
+                    }
+                    Err(why) => self.fail(id, "this `matches`", &why),
+                }
+            }
             // `T within D`: now - D <= T <= now
             Node::Within(t, span) => {
                 let t = self.expr(*t);
@@ -272,7 +305,11 @@ impl<'a> Translator<'a> {
                 )
             }
             Node::Before(a, b) | Node::After(a, b) => {
-                let op = if matches!(program.node(id), Node::Before(..)) { "<" } else { ">" };
+                let op = if matches!(program.node(id), Node::Before(..)) {
+                    "<"
+                } else {
+                    ">"
+                };
                 let (a, b) = (self.expr(*a), self.expr(*b));
                 let (a, b) = (self.time(id, a), self.time(id, b));
                 Ex::new(format!("({} {op} {})", a.sql, b.sql), Ty::Bool)
@@ -284,9 +321,17 @@ impl<'a> Translator<'a> {
                     a = self.time(id, a);
                     b = self.time(id, b);
                 }
-                let ty = if a.ty == Ty::Null { b.ty.clone() } else { a.ty.clone() };
+                let ty = if a.ty == Ty::Null {
+                    b.ty.clone()
+                } else {
+                    a.ty.clone()
+                };
                 if matches!(ty, Ty::List(..) | Ty::Record(..)) {
-                    return self.fail(id, "`??` of lists or records", "only single values are translated");
+                    return self.fail(
+                        id,
+                        "`??` of lists or records",
+                        "only single values are translated",
+                    );
                 }
                 Ex::new(format!("COALESCE({}, {})", a.sql, b.sql), ty)
             }
@@ -300,11 +345,22 @@ impl<'a> Translator<'a> {
                 let test = if *present { "IS NOT NULL" } else { "IS NULL" };
                 Ex::new(format!("({} {test})", x.sql), Ty::Bool)
             }
-            Node::Quantifier { all, level, list, body } => {
+            Node::Quantifier {
+                all,
+                level,
+                list,
+                body,
+            } => {
                 let list = self.expr(*list);
                 self.quantifier(id, *all, *level, list, *body)
             }
-            Node::Aggregate { kind, level, list, value, filter } => {
+            Node::Aggregate {
+                kind,
+                level,
+                list,
+                value,
+                filter,
+            } => {
                 if *kind == Aggregate::Sum && self.is_from_events(*list) {
                     return self.fail(
                         id,

@@ -8,6 +8,7 @@
 
 mod expr;
 pub mod lower;
+pub mod regex;
 
 use std::collections::HashMap;
 
