@@ -689,8 +689,12 @@ impl<'a> Translator<'a> {
             return self.spark_aggregate(id, kind, level, &list, from, value, filter);
         }
         let filter = filter.map_or(String::new(), |f| format!(" WHERE {f}"));
-        let (agg, ty) = match (kind, value) {
-            (Aggregate::Count, _) => (format!("CAST(count(*) AS {})", d.double()), Ty::Number),
+        let (agg, ty, value) = match (kind, value) {
+            (Aggregate::Count, _) => (
+                format!("CAST(count(*) AS {})", d.double()),
+                Ty::Number,
+                None,
+            ),
             (_, None) => return self.fail(id, "this aggregate", "it has no value"),
             (kind, Some(v)) => {
                 let name = match kind {
@@ -698,27 +702,34 @@ impl<'a> Translator<'a> {
                     Aggregate::Min => "min",
                     _ => "max",
                 };
-                match (&v.ty, kind) {
+                // the value is a column `_x` of the elements' rows: an aggregate of an
+                // expression of outer columns only would belong to the outer query
+                let agg = match (&v.ty, kind) {
                     (Ty::Number, _) | (Ty::Date | Ty::Time, Aggregate::Min | Aggregate::Max) => {
-                        (format!("{name}({})", v.sql), v.ty.clone())
+                        format!("{name}(_a._x)")
                     }
                     (Ty::Text, Aggregate::Min | Aggregate::Max) if d == Dialect::Postgres => {
-                        (format!("{name}({} COLLATE \"C\")", v.sql), Ty::Text)
+                        format!("{name}(_a._x COLLATE \"C\")")
                     }
-                    (Ty::Text, Aggregate::Min | Aggregate::Max) => {
-                        (format!("{name}({})", v.sql), Ty::Text)
+                    (Ty::Text, Aggregate::Min | Aggregate::Max) => format!("{name}(_a._x)"),
+                    _ => {
+                        return self.fail(
+                            id,
+                            "this aggregate",
+                            "only numbers, and the smallest or largest text or time, are translated",
+                        );
                     }
-                    _ => return self.fail(
-                        id,
-                        "this aggregate",
-                        "only numbers, and the smallest or largest text or time, are translated",
-                    ),
-                }
+                };
+                (agg, v.ty.clone(), Some(v.sql))
             }
+        };
+        let rows = match value {
+            Some(v) => format!("(SELECT {v} AS _x FROM {from}{filter}) AS _a"),
+            None => format!("{from}{filter}"),
         };
         Ex::new(
             format!(
-                "(CASE WHEN {l} IS NULL THEN NULL ELSE (SELECT {agg} FROM {from}{filter}) END)",
+                "(CASE WHEN {l} IS NULL THEN NULL ELSE (SELECT {agg} FROM {rows}) END)",
                 l = list.sql
             ),
             ty,
@@ -838,9 +849,17 @@ impl<'a> Translator<'a> {
             }
             (Ty::Date | Ty::Time, ArithOp::Sub, Ty::Date | Ty::Time) => {
                 let (a, b) = (self.time(id, a), self.time(id, b));
+                // the difference in microseconds: PostgreSQL and DuckDB would make days of it,
+                // which a later `T - D` takes back by the session's calendar
                 let sql = match self.d {
                     Dialect::Spark => format!("(unix_micros({}) - unix_micros({}))", a.sql, b.sql),
-                    _ => format!("({} - {})", a.sql, b.sql),
+                    Dialect::DuckDb => {
+                        format!("to_microseconds(epoch_us({}) - epoch_us({}))", a.sql, b.sql)
+                    }
+                    Dialect::Postgres => format!(
+                        "(CAST(EXTRACT(EPOCH FROM ({} - {})) * 1000000 AS BIGINT) * INTERVAL '1 microsecond')",
+                        a.sql, b.sql
+                    ),
                 };
                 Ex::new(sql, Ty::Duration)
             }

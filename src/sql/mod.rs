@@ -301,7 +301,7 @@ impl<'a> Writer<'a> {
             &PlanType::List(Box::new(PlanType::Record(layout))),
             self.program,
         );
-        let parts: Vec<String> = fields
+        let mut parts: Vec<String> = fields
             .iter()
             .map(|f| {
                 let (key, column) = (expr::string_literal(d, &f.name), d.ident(&f.name));
@@ -311,6 +311,15 @@ impl<'a> Writer<'a> {
                 }
             })
             .collect();
+        if fields.is_empty() {
+            parts.push(match d {
+                Dialect::DuckDb => format!("{} := CAST(NULL AS BOOLEAN)", d.ident(NO_FIELD)),
+                _ => format!(
+                    "{}, CAST(NULL AS BOOLEAN)",
+                    expr::string_literal(d, NO_FIELD)
+                ),
+            });
+        }
         let parts = parts.join(", ");
         let (gather, empty) = match d {
             Dialect::Postgres => (
@@ -414,6 +423,10 @@ impl<'a> Writer<'a> {
     }
 }
 
+/// The field of a struct standing for a record none of whose fields the rules read; no
+/// schema field has this name (field names are identifiers).
+const NO_FIELD: &str = "qualify:no field";
+
 /// A table or view name, each dotted part quoted.
 fn qualified(d: Dialect, name: &str) -> String {
     name.split('.')
@@ -444,7 +457,7 @@ pub fn column_type(d: Dialect, ty: &PlanType, program: &Program) -> String {
         (Dialect::DuckDb, PlanType::List(inner)) => format!("{}[]", column_type(d, inner, program)),
         (Dialect::DuckDb | Dialect::Spark, PlanType::Record(layout)) => {
             let spark = d == Dialect::Spark;
-            let fields: Vec<String> = program.plan().records[*layout]
+            let mut fields: Vec<String> = program.plan().records[*layout]
                 .fields
                 .iter()
                 .map(|f| {
@@ -457,6 +470,16 @@ pub fn column_type(d: Dialect, ty: &PlanType, program: &Program) -> String {
                     }
                 })
                 .collect();
+            if fields.is_empty() {
+                // a record none of whose fields the rules read (`count(e in events)`): a
+                // struct needs a field, and one of a name no schema field has reads none
+                let name = d.ident(NO_FIELD);
+                fields.push(if spark {
+                    format!("{name}: BOOLEAN")
+                } else {
+                    format!("{name} BOOLEAN")
+                });
+            }
             if spark {
                 format!("STRUCT<{}>", fields.join(", "))
             } else {
