@@ -4,7 +4,7 @@
 use jiff::{SignedDuration, Timestamp};
 
 use super::Dialect;
-use super::lower::{DOTTED_I, SIGMA, translation};
+use super::lower::{DOTTED_I, SIGMA, non_ascii_capitals, translation};
 use crate::ast::Aggregate;
 use crate::check::ir::Func;
 use crate::codes::Code;
@@ -569,12 +569,28 @@ impl<'a> Translator<'a> {
         }) else {
             return "NULL".into();
         };
-        if self.d == Dialect::Spark {
-            // Spark's `exists` is three-valued: true, else null on a null, else false
-            return format!("exists({from}, _m -> {eq})");
+        if self.d.lambdas() {
+            return self.exists(&from, "_m", &eq);
         }
         format!(
             "(CASE WHEN EXISTS (SELECT 1 FROM {from} WHERE {eq}) THEN TRUE WHEN EXISTS (SELECT 1 FROM {from} WHERE {eq} IS NULL) THEN NULL ELSE FALSE END)"
+        )
+    }
+
+    /// Over an array, three-valued "some element's `body` is true": true when one is,
+    /// else unknown when one is unknown, else false (over a missing array, unknown).
+    fn exists(&self, list: &str, var: &str, body: &str) -> String {
+        if self.d == Dialect::Spark {
+            // Spark's `exists` is this test
+            return format!("exists({list}, {var} -> {body})");
+        }
+        // DuckDB has no three-valued `exists`: each element scores 2 (true), 1 (unknown)
+        // or 0 (false), and the largest score decides; no score is an empty or missing list
+        let score = self
+            .d
+            .lambda(var, &format!("coalesce(CAST({body} AS INTEGER) * 2, 1)"));
+        format!(
+            "(CASE list_max(list_transform({list}, {score})) WHEN 2 THEN TRUE WHEN 1 THEN NULL WHEN 0 THEN FALSE ELSE (CASE WHEN {list} IS NULL THEN NULL ELSE FALSE END) END)"
         )
     }
 
@@ -613,15 +629,15 @@ impl<'a> Translator<'a> {
             return None;
         };
         let json = self.d == Dialect::Postgres && *repr == Repr::Json;
-        // Spark: the list itself, whose elements a lambda `alias -> …` names
-        let from = if self.d == Dialect::Spark {
+        // with lambdas: the list itself, whose elements a lambda's `alias` names
+        let from = if self.d.lambdas() {
             list.sql.clone()
         } else if json {
             format!("jsonb_array_elements({}) AS {alias}(v)", list.sql)
         } else {
             format!("unnest({}) AS {alias}(v)", list.sql)
         };
-        let sql = if self.d == Dialect::Spark {
+        let sql = if self.d.lambdas() {
             alias
         } else if json && matches!(**element, Ty::List(..) | Ty::Record(..)) {
             format!("NULLIF({alias}.v, 'null'::jsonb)")
@@ -645,12 +661,13 @@ impl<'a> Translator<'a> {
         let Some((from, body)) = self.with_local(id, level, &list, |t| t.condition(body)) else {
             return Ex::new("CAST(NULL AS BOOLEAN)", Ty::Bool);
         };
-        if self.d == Dialect::Spark {
-            // `exists` is three-valued; `all` is "no element is false"
+        if self.d.lambdas() {
+            // `all` is "no element is false"
+            let var = format!("_e{level}");
             let sql = if all {
-                format!("(NOT exists({from}, _e{level} -> NOT {body}))")
+                format!("(NOT {})", self.exists(&from, &var, &format!("NOT {body}")))
             } else {
-                format!("exists({from}, _e{level} -> {body})")
+                self.exists(&from, &var, &body)
             };
             return Ex::new(sql, Ty::Bool);
         }
@@ -685,8 +702,8 @@ impl<'a> Translator<'a> {
         }) else {
             return Ex::null();
         };
-        if d == Dialect::Spark {
-            return self.spark_aggregate(id, kind, level, &list, from, value, filter);
+        if d.lambdas() {
+            return self.lambda_aggregate(id, kind, level, &list, from, value, filter);
         }
         let filter = filter.map_or(String::new(), |f| format!(" WHERE {f}"));
         let (agg, ty, value) = match (kind, value) {
@@ -736,10 +753,11 @@ impl<'a> Translator<'a> {
         )
     }
 
-    /// An aggregate in Spark: higher-order functions over the array, summed (or compared)
-    /// element by element in order, as the engine does.
+    /// An aggregate with lambdas over the array: the kept elements' values, summed (or
+    /// compared) element by element in order — Spark's `aggregate`, DuckDB's `list_sum`
+    /// (the `sum` aggregate run over the list, in its order).
     #[allow(clippy::too_many_arguments)]
-    fn spark_aggregate(
+    fn lambda_aggregate(
         &mut self,
         id: NodeId,
         kind: Aggregate,
@@ -749,13 +767,21 @@ impl<'a> Translator<'a> {
         value: Option<Ex>,
         filter: Option<String>,
     ) -> Ex {
+        let d = self.d;
         let var = format!("_e{level}");
+        let (keep, size) = match d {
+            Dialect::Spark => ("filter", "size"),
+            _ => ("list_filter", "len"),
+        };
         let kept = match filter {
-            Some(f) => format!("filter({from}, {var} -> {f})"),
+            Some(f) => format!("{keep}({from}, {})", d.lambda(&var, &f)),
             None => from,
         };
         let (sql, ty) = match (kind, value) {
-            (Aggregate::Count, _) => (format!("CAST(size({kept}) AS DOUBLE)"), Ty::Number),
+            (Aggregate::Count, _) => (
+                format!("CAST({size}({kept}) AS {})", d.double()),
+                Ty::Number,
+            ),
             (_, None) => return self.fail(id, "this aggregate", "it has no value"),
             (kind, Some(v)) => {
                 let zero = match v.ty {
@@ -771,18 +797,26 @@ impl<'a> Translator<'a> {
                         );
                     }
                 };
-                let step = match kind {
-                    Aggregate::Sum => "_acc + _v",
-                    Aggregate::Min => "CASE WHEN _v < _acc THEN _v ELSE _acc END",
-                    _ => "CASE WHEN _v > _acc THEN _v ELSE _acc END",
-                };
-                (
+                let sql = if d == Dialect::Spark {
+                    let step = match kind {
+                        Aggregate::Sum => "_acc + _v",
+                        Aggregate::Min => "CASE WHEN _v < _acc THEN _v ELSE _acc END",
+                        _ => "CASE WHEN _v > _acc THEN _v ELSE _acc END",
+                    };
                     format!(
                         "aggregate(transform({kept}, {var} -> {}), CAST(NULL AS {zero}), (_acc, _v) -> CASE WHEN _v IS NULL THEN _acc WHEN _acc IS NULL THEN _v ELSE {step} END)",
                         v.sql
-                    ),
-                    v.ty.clone(),
-                )
+                    )
+                } else {
+                    // the aggregates skip missing values; none left is missing
+                    let name = match kind {
+                        Aggregate::Sum => "list_sum",
+                        Aggregate::Min => "list_min",
+                        _ => "list_max",
+                    };
+                    format!("{name}(list_transform({kept}, {}))", d.lambda(&var, &v.sql))
+                };
+                (sql, v.ty.clone())
             }
         };
         Ex::new(
@@ -917,14 +951,30 @@ impl<'a> Translator<'a> {
                     "qualify: lower() of text with a capital sigma is not translated to SQL",
                     &x.sql,
                 );
-                // ASCII text (most) is lowered by the database's ASCII lowering: PostgreSQL's
-                // under the "C" collation lowers nothing else; the translation is slow
+                // text whose capitals are ASCII (most) is lowered by lowering A to Z:
+                // PostgreSQL's `lower` under the "C" collation lowers nothing else; other
+                // databases' `lower` follows their own Unicode tables, so a translate of
+                // the 26 letters (cheap: the cost is the table's length) where the text is
+                // not all ASCII
                 let (ascii, bytes) = match d {
                     Dialect::Postgres => {
                         (format!("lower({} COLLATE \"C\")", x.sql), "octet_length")
                     }
                     Dialect::DuckDb => (format!("lower({})", x.sql), "strlen"),
                     Dialect::Spark => (format!("lower({})", x.sql), "octet_length"),
+                };
+                let ascii_letters = match d {
+                    Dialect::Postgres => ascii.clone(),
+                    _ => format!(
+                        "translate({}, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')",
+                        x.sql
+                    ),
+                };
+                let capitals = string_literal(d, &non_ascii_capitals(&from));
+                let has_capital = match d {
+                    Dialect::Postgres => format!("({} ~ {capitals})", x.sql),
+                    Dialect::DuckDb => format!("regexp_matches({}, {capitals})", x.sql),
+                    Dialect::Spark => format!("({} RLIKE {capitals})", x.sql),
                 };
                 let sigma = string_literal(d, &SIGMA.to_string());
                 let has_sigma = match d {
@@ -933,7 +983,7 @@ impl<'a> Translator<'a> {
                 };
                 Ex::new(
                     format!(
-                        "(CASE WHEN {bytes}({x}) = length({x}) THEN {ascii} WHEN {has_sigma} THEN {refuse} ELSE translate(replace({x}, {dotted}, {dotted_lower}), {from}, {to}) END)",
+                        "(CASE WHEN {bytes}({x}) = length({x}) THEN {ascii} WHEN NOT {has_capital} THEN {ascii_letters} WHEN {has_sigma} THEN {refuse} ELSE translate(replace({x}, {dotted}, {dotted_lower}), {from}, {to}) END)",
                         x = x.sql,
                         dotted = string_literal(self.d, &DOTTED_I.to_string()),
                         dotted_lower =

@@ -26,6 +26,20 @@ pub fn translation() -> (String, String) {
     (from, to)
 }
 
+/// A regular expression (a bracket expression every dialect reads alike: the letters
+/// one by one, no ranges, whose order depends on a collation in PostgreSQL) matching the
+/// text that holds a capital letter outside ASCII: text without one is lowered by
+/// lowering its ASCII letters, without the translation, which databases run a letter of
+/// the text against every letter of the table (DuckDB: 10 s for 200,000 short texts).
+pub fn non_ascii_capitals(from: &str) -> String {
+    let mut class = String::from("[");
+    class.extend(from.chars().filter(|c| !c.is_ascii()));
+    class.push(SIGMA);
+    class.push(DOTTED_I);
+    class.push(']');
+    class
+}
+
 /// `Σ`, lowered to `σ` or, at the end of a word, `ς`.
 pub const SIGMA: char = '\u{3a3}';
 
@@ -49,6 +63,17 @@ mod tests {
             assert_eq!(translated, c.to_lowercase().to_string(), "{c:?}");
         }
         assert!(map.contains_key(&'A') && map.contains_key(&'É') && !map.contains_key(&'a'));
+        // every letter that lowers but an ASCII one is in the pattern, and nothing else
+        let class = non_ascii_capitals(&from);
+        let inner: std::collections::HashSet<char> = class
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .chars()
+            .collect();
+        for c in (0..=0x10FFFF_u32).filter_map(char::from_u32) {
+            let lowers = c.to_lowercase().to_string() != c.to_string();
+            assert_eq!(inner.contains(&c), lowers && !c.is_ascii(), "{c:?}");
+        }
         assert_eq!(
             DOTTED_I.to_lowercase().count(),
             2,

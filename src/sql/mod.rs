@@ -24,7 +24,8 @@ use crate::source::SourceMap;
 pub enum Dialect {
     /// PostgreSQL 12 or later; records and lists are `jsonb` columns.
     Postgres,
-    /// DuckDB; records are `STRUCT`s and lists `LIST`s, as `read_json` reads our JSON Lines.
+    /// DuckDB 1.3 or later; records are `STRUCT`s and lists `LIST`s, as `read_json` reads
+    /// our JSON Lines.
     DuckDb,
     /// Spark SQL 3.4 or later (and so Databricks); records `STRUCT`, lists `ARRAY`.
     Spark,
@@ -45,6 +46,22 @@ impl Dialect {
         match self {
             Dialect::Spark => format!("`{}`", name.replace('`', "``")),
             _ => format!("\"{}\"", name.replace('"', "\"\"")),
+        }
+    }
+
+    /// Whether lists are read with lambda functions over the array (`list_filter`,
+    /// `exists`) rather than subqueries over its rows: the engine runs them on each row's
+    /// array in place, where a subquery over `unnest` becomes a join over every element.
+    fn lambdas(self) -> bool {
+        matches!(self, Dialect::DuckDb | Dialect::Spark)
+    }
+
+    /// A lambda of one variable, as the engine writes it.
+    fn lambda(self, var: &str, body: &str) -> String {
+        match self {
+            // DuckDB 1.3 deprecated `x -> …`; 2.0 refuses it unless a setting allows it
+            Dialect::DuckDb => format!("lambda {var}: {body}"),
+            _ => format!("{var} -> {body}"),
         }
     }
 
