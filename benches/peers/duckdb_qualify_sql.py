@@ -26,9 +26,7 @@ def main():
     load = qualify_sql(qualify, "--load", data)
     query = qualify_sql(qualify, "--as-of", as_of).strip().rstrip(";")
     con = duckdb.connect()
-    for statement in load.split(";\n"):
-        if statement.strip():
-            con.execute(statement)
+    con.execute(load)  # DuckDB runs a script of several statements
     out = output.replace("'", "''")
     con.execute(f"COPY (SELECT id, stage, temperature FROM ({query}) AS q) TO '{out}' (HEADER)")
 

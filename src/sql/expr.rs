@@ -193,16 +193,13 @@ impl<'a> Translator<'a> {
                 if self.inlined(*l) {
                     return self.expr(program.let_root(*l));
                 }
-                let ty = match &self.let_types[*l] {
-                    Some(t) => t.clone(),
-                    None => {
-                        // used before its level was written: only through a quantifier
-                        // body's order of translation; translate it to learn its type
-                        let saved = std::mem::take(&mut self.locals);
-                        let ex = self.expr(program.let_root(*l));
-                        self.locals = saved;
-                        ex.ty
-                    }
+                // levels are written in order of depth, and a `let` is one level above
+                // everything that reads it (`Writer::depth`), so its type is known here
+                let Some(ty) = self.let_types[*l].clone() else {
+                    unreachable!(
+                        "let `{}` read before its level was written",
+                        program.let_name(*l)
+                    )
                 };
                 Ex::new(let_column(d, program.let_name(*l)), ty)
             }

@@ -77,9 +77,7 @@ def main():
             continue
         try:
             con = duckdb.connect()
-            for statement in load.split(";\n"):
-                if statement.strip():
-                    con.execute(statement)
+            con.execute(load)  # DuckDB runs a script of several statements
             con.execute("SET TimeZone = 'America/New_York'")
             cur = con.execute(query)
             header = [c[0] for c in cur.description]
