@@ -129,26 +129,84 @@ impl Unit {
         }
     }
 
-    fn seconds(self) -> f64 {
+    /// The unit in nanoseconds.
+    pub fn nanoseconds(self) -> i128 {
         match self {
-            Unit::Milliseconds => 0.001,
-            Unit::Seconds => 1.0,
-            Unit::Minutes => 60.0,
-            Unit::Hours => 3600.0,
-            Unit::Days => 86_400.0,
+            Unit::Milliseconds => 1_000_000,
+            Unit::Seconds => 1_000_000_000,
+            Unit::Minutes => 60_000_000_000,
+            Unit::Hours => 3_600_000_000_000,
+            Unit::Days => 86_400_000_000_000,
         }
     }
 }
 
 /// A number of `unit`s as a duration; `None` for a cell that is not a number or a duration
-/// beyond what can be represented.
+/// beyond what can be represented (more than `i64::MAX / 2` seconds).
+///
+/// The decimal text is read exactly, not through a binary float: `1710234840123`
+/// milliseconds is `.123` s past the second, where `1710234840123.0 * 0.001` is 145 ns
+/// more. A number finer than a nanosecond is rounded to the nearest one (halves away
+/// from zero).
 pub fn duration(text: &str, unit: Unit) -> Option<SignedDuration> {
-    let n: f64 = text.trim().parse().ok()?;
-    let seconds = n * unit.seconds();
-    if !seconds.is_finite() || seconds.abs() > i64::MAX as f64 / 2.0 {
+    let nanos = decimal_times(text.trim(), unit.nanoseconds())?;
+    let limit = i128::from(i64::MAX / 2) * 1_000_000_000;
+    if nanos.abs() > limit {
         return None;
     }
-    SignedDuration::try_from_secs_f64(seconds).ok()
+    let secs = i64::try_from(nanos / 1_000_000_000).ok()?;
+    let sub = i32::try_from(nanos % 1_000_000_000).ok()?;
+    Some(SignedDuration::new(secs, sub))
+}
+
+/// `text`, a decimal number (`[+-]digits[.digits][e[+-]digits]`, as Rust writes and reads
+/// floats, without `inf` and `NaN`), times `factor`, rounded to an integer (halves away
+/// from zero); `None` for other text, a result past `i128`, or a number with more than 24
+/// decimals (after its exponent), which no export writes and which could not be rounded
+/// exactly here.
+fn decimal_times(text: &str, factor: i128) -> Option<i128> {
+    let (negative, body) = match text.as_bytes().first()? {
+        b'-' => (true, &text[1..]),
+        b'+' => (false, &text[1..]),
+        _ => (false, text),
+    };
+    let (mantissa, exponent) = match body.find(['e', 'E']) {
+        Some(at) => (&body[..at], body[at + 1..].parse::<i32>().ok()?),
+        None => (body, 0),
+    };
+    let (whole, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let all_digits = |d: &str| d.bytes().all(|b| b.is_ascii_digit());
+    if whole.is_empty() && fraction.is_empty() || !all_digits(whole) || !all_digits(fraction) {
+        return None;
+    }
+    // the digits and where the decimal point falls in them, after the exponent
+    let digits = format!("{whole}{fraction}");
+    let point = whole.len() as i64 + i64::from(exponent);
+    let first = digits.find(|c| c != '0');
+    let Some(first) = first else {
+        return Some(0);
+    };
+    let last = digits.rfind(|c| c != '0').unwrap_or(first) + 1;
+    let significant = &digits[first..last];
+    // the value is `significant` × 10^(point − last)
+    let scale = point - last as i64;
+    if scale < -24 {
+        return None;
+    }
+    if significant.len() as i64 + scale.max(0) > 38 {
+        return None;
+    }
+    let n: i128 = significant.parse().ok()?;
+    let value = if scale >= 0 {
+        n.checked_mul(10i128.checked_pow(u32::try_from(scale).ok()?)?)?
+            .checked_mul(factor)?
+    } else {
+        let power = 10i128.pow(u32::try_from(-scale).ok()?);
+        let product = n.checked_mul(factor)?;
+        let (q, r) = (product / power, product % power);
+        if 2 * r >= power { q + 1 } else { q }
+    };
+    Some(if negative { -value } else { value })
 }
 
 /// A number of `unit`s since 1970-01-01T00:00Z as an instant.
@@ -338,6 +396,82 @@ mod tests {
             epoch("1710234840000", Unit::Milliseconds).map(|t| t.to_string()),
             Some("2024-03-12T09:14:00Z".to_string())
         );
+        // read as decimals: a float's `* 0.001` would put this 145 ns past the millisecond
+        assert_eq!(
+            epoch("1710234840123", Unit::Milliseconds).map(|t| t.to_string()),
+            Some("2024-03-12T09:14:00.123Z".to_string())
+        );
+        assert_eq!(
+            duration("1234", Unit::Milliseconds),
+            Some(SignedDuration::from_millis(1234))
+        );
+        assert_eq!(
+            duration("0.1", Unit::Seconds),
+            Some(SignedDuration::from_millis(100))
+        );
+        assert_eq!(
+            duration("-2.5", Unit::Minutes),
+            Some(SignedDuration::from_secs(-150))
+        );
+        assert_eq!(
+            duration("1.5e3", Unit::Seconds),
+            Some(SignedDuration::from_secs(1500))
+        );
+        assert_eq!(
+            duration("15E-1", Unit::Seconds),
+            Some(SignedDuration::from_millis(1500))
+        );
+        assert_eq!(
+            duration("+.5", Unit::Hours),
+            Some(SignedDuration::from_secs(1800))
+        );
+        assert_eq!(
+            duration("7.", Unit::Days),
+            Some(SignedDuration::from_hours(168))
+        );
+        assert_eq!(
+            duration("0.0000000015", Unit::Seconds),
+            Some(SignedDuration::new(0, 2))
+        );
+        assert_eq!(
+            duration("0.0000000025", Unit::Seconds),
+            Some(SignedDuration::new(0, 3))
+        );
+        assert_eq!(
+            duration("-0.0000000015", Unit::Seconds),
+            Some(SignedDuration::new(0, -2))
+        );
+        assert_eq!(
+            duration("0.00000000149", Unit::Seconds),
+            Some(SignedDuration::new(0, 1))
+        );
+        assert_eq!(
+            duration("0.000000001500000001", Unit::Seconds),
+            Some(SignedDuration::new(0, 2))
+        );
+        assert_eq!(
+            duration("1.000000000000000000000000", Unit::Seconds),
+            Some(SignedDuration::from_secs(1))
+        );
+        assert_eq!(duration("1e-25", Unit::Days), None, "past 24 decimals");
+        assert_eq!(duration("0e-300", Unit::Days), Some(SignedDuration::ZERO));
+        assert_eq!(
+            duration("1e12", Unit::Seconds),
+            Some(SignedDuration::from_secs(1_000_000_000_000))
+        );
+        assert_eq!(duration("1e300", Unit::Seconds), None);
+        assert_eq!(
+            duration(
+                "000000000000000000000000000000000000000000042",
+                Unit::Seconds
+            ),
+            Some(SignedDuration::from_secs(42))
+        );
+        for bad in [
+            "", "-", ".", "e5", "1e", "1.2.3", "inf", "NaN", "1_000", " 5x", "0x10", "--1",
+        ] {
+            assert_eq!(duration(bad, Unit::Seconds), None, "{bad:?}");
+        }
     }
 
     #[test]
