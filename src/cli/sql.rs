@@ -7,7 +7,7 @@ use clap::{Args, ValueEnum};
 
 use super::render::{self, Color};
 use super::{CliError, ExitStatus, load};
-use crate::sql::{Dialect, EventsTable, Options};
+use crate::sql::{Dialect, EventsTable, Mapped, Options};
 
 /// Arguments of `qualify sql`.
 #[derive(Debug, Args)]
@@ -66,6 +66,15 @@ pub struct SqlArgs {
     /// The contact's id field (a top-level field of the schema)
     #[arg(long, default_value = "id", value_name = "FIELD", value_parser = super::id_field)]
     pub id_field: String,
+
+    /// The tables hold an export as landed, one text column per header: read them through
+    /// this source of the mapping, as `qualify eval` reads the export's CSV
+    #[arg(long, value_name = "NAME")]
+    pub source: Option<String>,
+
+    /// The mapping file of `--source` [default: qualify.toml beside the rules]
+    #[arg(long, value_name = "FILE", requires = "source")]
+    pub mapping: Option<PathBuf>,
 }
 
 /// The databases `qualify sql` writes for.
@@ -100,9 +109,16 @@ pub fn run(args: &SqlArgs) -> Result<ExitStatus, CliError> {
             )));
         }
     }
-    let (sources, program) = match load::program(&args.rules, &args.id_field)? {
-        Ok(loaded) => loaded,
-        Err(status) => return Ok(status),
+    let (sources, program, mapping) = if args.source.is_some() {
+        match load::program_and_mapping(&args.rules, &args.id_field, args.mapping.as_deref())? {
+            Ok(loaded) => loaded,
+            Err(status) => return Ok(status),
+        }
+    } else {
+        match load::program(&args.rules, &args.id_field)? {
+            Ok((sources, program)) => (sources, program, crate::mapping::Mapping::default()),
+            Err(status) => return Ok(status),
+        }
     };
     let dialect = match args.dialect {
         SqlDialect::Postgres => Dialect::Postgres,
@@ -129,7 +145,13 @@ pub fn run(args: &SqlArgs) -> Result<ExitStatus, CliError> {
                 key: args.key.clone(),
             }
         }),
+        mapped: None,
     };
+    let mut options = options;
+    if let Some(name) = &args.source {
+        options.mapped = Some(mapped_sources(&mapping, name, options.events.as_ref())?);
+    }
+    let options = options;
     if let Some(events) = &options.events {
         if events.table.split('.').any(str::is_empty) || events.field.is_empty() {
             return Err(CliError::usage(format!(
@@ -166,18 +188,39 @@ pub fn run(args: &SqlArgs) -> Result<ExitStatus, CliError> {
                     };
                     files.push(name);
                 }
-                crate::sql::load_script(&program, &options, &files)
+                match &options.mapped {
+                    Some(mapped) => {
+                        if let Err(crate::sql::Refused::Mapping(refused)) =
+                            crate::sql::to_sql(&program, &sources, &options)
+                        {
+                            return Ok(mapping_refused(&refused, dialect));
+                        }
+                        crate::sql::csv_load_script(dialect, &csv_loads(&options, mapped, &files)?)
+                    }
+                    None => crate::sql::load_script(&program, &options, &files),
+                }
             }
-            None => crate::sql::table_ddl(&program, &options),
+            None => {
+                if options.mapped.is_some()
+                    && let Err(crate::sql::Refused::Mapping(refused)) =
+                        crate::sql::to_sql(&program, &sources, &options)
+                {
+                    return Ok(mapping_refused(&refused, dialect));
+                }
+                crate::sql::table_ddl(&program, &options)
+            }
         }
     } else {
         match crate::sql::to_sql(&program, &sources, &options) {
             Ok(text) => text,
-            Err(diagnostics) => {
+            Err(crate::sql::Refused::Rules(diagnostics)) => {
                 let color = Color::for_stream(std::io::stderr().is_terminal());
                 super::stderr_text!("{}", render::human(&sources, &diagnostics, color));
                 super::stderr_text!("{}", render::check_summary(&sources, &diagnostics));
                 return Ok(ExitStatus::Failed);
+            }
+            Err(crate::sql::Refused::Mapping(refused)) => {
+                return Ok(mapping_refused(&refused, dialect));
             }
         }
     };
@@ -185,4 +228,149 @@ pub fn run(args: &SqlArgs) -> Result<ExitStatus, CliError> {
         .write_all(text.as_bytes())
         .map_err(|e| CliError::io("cannot write to standard output".to_string(), e))?;
     Ok(ExitStatus::Success)
+}
+
+/// The sources of the mapping `--source NAME` names: the source of contacts, and the source
+/// of activities that fills the events table's list, if there is an events table.
+fn mapped_sources(
+    mapping: &crate::mapping::Mapping,
+    name: &str,
+    events: Option<&EventsTable>,
+) -> Result<Mapped, CliError> {
+    let of_contacts: Vec<&str> = mapping
+        .sources
+        .iter()
+        .filter(|s| s.activities.is_none())
+        .map(|s| s.name.as_str())
+        .collect();
+    let Some(contacts) = mapping
+        .sources
+        .iter()
+        .find(|s| s.name == name && s.activities.is_none())
+    else {
+        let activities = mapping.sources.iter().any(|s| s.name == name);
+        return Err(CliError::usage(if activities {
+            format!(
+                "`--source {}` is a source of activities: name the source of contacts, and give the activities' table with `--events-table`",
+                render::printable(name)
+            )
+        } else if of_contacts.is_empty() {
+            format!(
+                "`--source {}`: the mapping has no source of contacts (`[source.NAME]` in qualify.toml beside the rules, or `--mapping FILE`)",
+                render::printable(name)
+            )
+        } else {
+            format!(
+                "`--source {}`: the mapping has no such source of contacts; it has {}",
+                render::printable(name),
+                of_contacts
+                    .iter()
+                    .map(|n| format!("`{n}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        }));
+    };
+    let events = match events {
+        None => None,
+        Some(e) => {
+            let filling: Vec<&crate::mapping::Source> = mapping
+                .sources
+                .iter()
+                .filter(|s| s.activities.as_ref().is_some_and(|j| j.list == e.field))
+                .collect();
+            match filling.as_slice() {
+                [] => None,
+                [one] => {
+                    let key = one.activities.as_ref().map_or("", |j| j.key.as_str());
+                    if key.contains("[]") {
+                        return Err(CliError::usage(format!(
+                            "source `{}` names each activity's contacts by a list in JSON (`key = \"{key}\"`): an events table names one contact per row",
+                            one.name
+                        )));
+                    }
+                    Some((*one).clone())
+                }
+                many => {
+                    return Err(CliError::usage(format!(
+                        "sources {} all fill `{}`: the events table is read through one of them",
+                        many.iter()
+                            .map(|s| format!("`{}`", s.name))
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                        e.field
+                    )));
+                }
+            }
+        }
+    };
+    Ok(Mapped {
+        contacts: contacts.clone(),
+        events,
+    })
+}
+
+/// Prints the columns of the mapping the SQL cannot read, and the status to exit with.
+fn mapping_refused(refused: &[(String, crate::sql::mapped::Refusal)], d: Dialect) -> ExitStatus {
+    for (source, r) in refused {
+        super::stderr_text!(
+            "error[Q0401]: source `{source}`, column `{}`: {}\n",
+            render::printable(&r.header),
+            r.why
+        );
+    }
+    super::stderr_text!(
+        "qualify sql: {} of the mapping cannot be read exactly in {}; no SQL written\n",
+        if refused.len() == 1 {
+            "1 column".to_string()
+        } else {
+            format!("{} columns", refused.len())
+        },
+        d.name()
+    );
+    ExitStatus::Failed
+}
+
+/// The CSV files `--load` and `--load-events` name, with their headers as the files write
+/// them, for tables of text cells.
+fn csv_loads(
+    options: &Options,
+    mapped: &Mapped,
+    files: &[&str],
+) -> Result<Vec<crate::sql::CsvLoad>, CliError> {
+    let mut tables = vec![(options.table.clone(), mapped.contacts.delimiter)];
+    if let (Some(e), Some(source)) = (&options.events, &mapped.events) {
+        tables.push((e.table.clone(), source.delimiter));
+    }
+    let mut loads = Vec::new();
+    for ((table, delimiter), file) in tables.into_iter().zip(files) {
+        let mut reader = csv::ReaderBuilder::new()
+            .delimiter(delimiter)
+            .has_headers(true)
+            .from_path(file)
+            .map_err(|e| CliError::usage(format!("`--load {file}`: cannot read it as CSV: {e}")))?;
+        let headers: Vec<String> = reader
+            .headers()
+            .map_err(|e| CliError::usage(format!("`--load {file}`: cannot read its header: {e}")))?
+            .iter()
+            .map(|h| h.trim_start_matches('\u{feff}').to_string())
+            .collect();
+        let mut seen = std::collections::HashSet::new();
+        if let Some(h) = headers
+            .iter()
+            .find(|h| h.trim().is_empty() || !seen.insert(h.trim()))
+        {
+            return Err(CliError::usage(format!(
+                "`--load {file}`: its headers must be distinct and not empty to be a table's columns (`{}`)",
+                render::printable(h)
+            )));
+        }
+        loads.push(crate::sql::CsvLoad {
+            table,
+            file: file.to_string(),
+            headers: headers.iter().map(|h| h.trim().to_string()).collect(),
+            delimiter,
+        });
+    }
+    Ok(loads)
 }

@@ -93,6 +93,11 @@ pub struct Translator<'a> {
     lower: Option<(String, String)>,
     /// The list field read from an events table, whose rows have no order.
     pub from_events: Option<String>,
+    /// Whether durations read from the table are numbers of microseconds: the contacts
+    /// were built from a mapping's cells by `sql::mapped` (inside PostgreSQL's `jsonb`,
+    /// which holds no interval; everywhere in Spark, whose intervals follow the session's
+    /// calendar).
+    pub mapped_durations: bool,
 }
 
 impl<'a> Translator<'a> {
@@ -116,6 +121,7 @@ impl<'a> Translator<'a> {
             errors,
             lower: None,
             from_events: None,
+            mapped_durations: false,
         }
     }
 
@@ -207,7 +213,7 @@ impl<'a> Translator<'a> {
             Node::Field { base, layout, slot } => {
                 let field = program.plan().field(*layout, *slot);
                 let (name, ty) = (field.name.clone(), field.ty.clone());
-                if d == Dialect::Spark && ty == PlanType::Duration {
+                if d == Dialect::Spark && ty == PlanType::Duration && !self.mapped_durations {
                     return self.fail(
                         id,
                         "a duration field",
@@ -277,14 +283,7 @@ impl<'a> Translator<'a> {
                 match super::regex::translate(pattern, d) {
                     Ok(p) => {
                         let p = string_literal(d, &p);
-                        Ex::new(
-                            match d {
-                                Dialect::Postgres => format!("({} ~ {p})", x.sql),
-                                Dialect::DuckDb => format!("regexp_matches({}, {p})", x.sql),
-                                Dialect::Spark => format!("({} RLIKE {p})", x.sql),
-                            },
-                            Ty::Bool,
-                        )
+                        Ex::new(regex_test(d, &x.sql, &p), Ty::Bool)
                     }
                     Err(why) => self.fail(id, "this `matches`", &why),
                 }
@@ -313,6 +312,7 @@ impl<'a> Translator<'a> {
             }
             // `A ?? B`: the first that is not missing
             Node::Coalesce(a, b) => {
+                let b_node = *b;
                 let (mut a, mut b) = (self.expr(*a), self.expr(*b));
                 if a.ty == Ty::Time || b.ty == Ty::Time {
                     a = self.time(id, a);
@@ -324,10 +324,27 @@ impl<'a> Translator<'a> {
                     a.ty.clone()
                 };
                 if matches!(ty, Ty::List(..) | Ty::Record(..)) {
+                    // `list ?? []`: the list, or an empty one of its type
+                    let empty = match program.node(b_node) {
+                        Node::Const(Value::List(items)) => items.is_empty(),
+                        Node::List(items) => items.is_empty(),
+                        _ => false,
+                    };
+                    let typed = match &a.ty {
+                        Ty::List(_, Repr::Json) => Some("'[]'::jsonb".to_string()),
+                        Ty::List(..) => self.sql_type(&a.ty).map(|t| match d {
+                            Dialect::Spark => format!("CAST(array() AS {t})"),
+                            _ => format!("CAST([] AS {t})"),
+                        }),
+                        _ => None,
+                    };
+                    if let (true, Some(empty)) = (empty, typed) {
+                        return Ex::new(format!("COALESCE({}, {empty})", a.sql), a.ty);
+                    }
                     return self.fail(
                         id,
                         "`??` of lists or records",
-                        "only single values are translated",
+                        "only single values, and a list `?? []`, are translated",
                     );
                 }
                 Ex::new(format!("COALESCE({}, {})", a.sql, b.sql), ty)
@@ -373,6 +390,35 @@ impl<'a> Translator<'a> {
                 self.call(id, *f, x)
             }
         }
+    }
+
+    /// The SQL type of a native value of type `ty` (DuckDB, Spark), if it has one.
+    fn sql_type(&self, ty: &Ty) -> Option<String> {
+        let d = self.d;
+        Some(match ty {
+            Ty::Bool => "BOOLEAN".into(),
+            Ty::Number => d.double().into(),
+            Ty::Text => d.text().into(),
+            Ty::Date => "DATE".into(),
+            Ty::Time if d == Dialect::Spark => "TIMESTAMP".into(),
+            Ty::Time => "TIMESTAMPTZ".into(),
+            Ty::Duration if d == Dialect::DuckDb => "INTERVAL".into(),
+            Ty::Duration if d == Dialect::Spark && self.mapped_durations => "BIGINT".into(),
+            Ty::Record(layout, Repr::Native) => super::column_type_with(
+                d,
+                &PlanType::Record(*layout),
+                self.program,
+                self.mapped_durations,
+            ),
+            Ty::List(inner, Repr::Native) => {
+                let inner = self.sql_type(inner)?;
+                match d {
+                    Dialect::Spark => format!("ARRAY<{inner}>"),
+                    _ => format!("{inner}[]"),
+                }
+            }
+            _ => return None,
+        })
     }
 
     /// Whether a list node is the field an events table holds (through `let`s).
@@ -428,6 +474,9 @@ impl<'a> Translator<'a> {
             // not in the session's time zone
             Ty::Time => format!(
                 "CAST(CASE WHEN length({text}) = 10 THEN {text} || 'T00:00:00Z' ELSE {text} END AS TIMESTAMPTZ)"
+            ),
+            Ty::Duration if self.mapped_durations => format!(
+                "((CAST({text} AS BIGINT) / 1000000) * INTERVAL '1 second' + (CAST({text} AS BIGINT) % 1000000) * INTERVAL '1 microsecond')"
             ),
             _ => {
                 return self.fail(id, "this field", "durations inside JSON are not translated");
@@ -940,64 +989,63 @@ impl<'a> Translator<'a> {
                 Ex::new(sql, Ty::Number)
             }
             Func::Lower => {
-                let (from, to) = self.lower.get_or_insert_with(translation).clone();
-                let d = self.d;
-                // a capital sigma lowers by its neighbours: such text stops the query
-                let refuse = error_expr(
-                    d,
-                    "qualify: lower() of text with a capital sigma is not translated to SQL",
-                    &x.sql,
-                );
-                // text whose capitals are ASCII (most) is lowered by lowering A to Z:
-                // PostgreSQL's `lower` under the "C" collation lowers nothing else; other
-                // databases' `lower` follows their own Unicode tables, so a translate of
-                // the 26 letters (cheap: the cost is the table's length) where the text is
-                // not all ASCII
-                let (ascii, bytes) = match d {
-                    Dialect::Postgres => {
-                        (format!("lower({} COLLATE \"C\")", x.sql), "octet_length")
-                    }
-                    Dialect::DuckDb => (format!("lower({})", x.sql), "strlen"),
-                    Dialect::Spark => (format!("lower({})", x.sql), "octet_length"),
-                };
-                let ascii_letters = match d {
-                    Dialect::Postgres => ascii.clone(),
-                    _ => format!(
-                        "translate({}, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')",
-                        x.sql
-                    ),
-                };
-                let capitals = string_literal(d, &non_ascii_capitals(&from));
-                let has_capital = match d {
-                    Dialect::Postgres => format!("({} ~ {capitals})", x.sql),
-                    Dialect::DuckDb => format!("regexp_matches({}, {capitals})", x.sql),
-                    Dialect::Spark => format!("({} RLIKE {capitals})", x.sql),
-                };
-                let sigma = string_literal(d, &SIGMA.to_string());
-                let has_sigma = match d {
-                    Dialect::Spark => format!("instr({}, {sigma}) > 0", x.sql),
-                    _ => format!("strpos({}, {sigma}) > 0", x.sql),
-                };
-                Ex::new(
-                    format!(
-                        "(CASE WHEN {bytes}({x}) = length({x}) THEN {ascii} WHEN NOT {has_capital} THEN {ascii_letters} WHEN {has_sigma} THEN {refuse} ELSE translate(replace({x}, {dotted}, {dotted_lower}), {from}, {to}) END)",
-                        x = x.sql,
-                        dotted = string_literal(self.d, &DOTTED_I.to_string()),
-                        dotted_lower =
-                            string_literal(self.d, &DOTTED_I.to_lowercase().collect::<String>()),
-                        from = string_literal(self.d, &from),
-                        to = string_literal(self.d, &to),
-                    ),
-                    Ty::Text,
-                )
+                let table = self.lower.get_or_insert_with(translation).clone();
+                Ex::new(lower_text(self.d, &x.sql, &table), Ty::Text)
             }
         }
     }
 }
 
+/// `lower(x)` exactly as `str::to_lowercase`, with the translation table of
+/// [`translation`] (`(from, to)`).
+pub fn lower_text(d: Dialect, x: &str, (from, to): &(String, String)) -> String {
+    // a capital sigma lowers by its neighbours: such text stops the query
+    let refuse = error_expr(
+        d,
+        "qualify: lower() of text with a capital sigma is not translated to SQL",
+        x,
+    );
+    // text whose capitals are ASCII (most) is lowered by lowering A to Z: PostgreSQL's
+    // `lower` under the "C" collation lowers nothing else; other databases' `lower`
+    // follows their own Unicode tables, so a translate of the 26 letters (cheap: the cost
+    // is the table's length) where the text is not all ASCII
+    let (ascii, bytes) = match d {
+        Dialect::Postgres => (format!("lower({x} COLLATE \"C\")"), "octet_length"),
+        Dialect::DuckDb => (format!("lower({x})"), "strlen"),
+        Dialect::Spark => (format!("lower({x})"), "octet_length"),
+    };
+    let ascii_letters = match d {
+        Dialect::Postgres => ascii.clone(),
+        _ => format!("translate({x}, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')"),
+    };
+    let capitals = string_literal(d, &non_ascii_capitals(from));
+    let has_capital = regex_test(d, x, &capitals);
+    let sigma = string_literal(d, &SIGMA.to_string());
+    let has_sigma = match d {
+        Dialect::Spark => format!("instr({x}, {sigma}) > 0"),
+        _ => format!("strpos({x}, {sigma}) > 0"),
+    };
+    format!(
+        "(CASE WHEN {bytes}({x}) = length({x}) THEN {ascii} WHEN NOT {has_capital} THEN {ascii_letters} WHEN {has_sigma} THEN {refuse} ELSE translate(replace({x}, {dotted}, {dotted_lower}), {from}, {to}) END)",
+        dotted = string_literal(d, &DOTTED_I.to_string()),
+        dotted_lower = string_literal(d, &DOTTED_I.to_lowercase().collect::<String>()),
+        from = string_literal(d, from),
+        to = string_literal(d, to),
+    )
+}
+
+/// Whether text `x` holds a match of the pattern `pattern` (an SQL string literal).
+pub fn regex_test(d: Dialect, x: &str, pattern: &str) -> String {
+    match d {
+        Dialect::Postgres => format!("({x} ~ {pattern})"),
+        Dialect::DuckDb => format!("regexp_matches({x}, {pattern})"),
+        Dialect::Spark => format!("({x} RLIKE {pattern})"),
+    }
+}
+
 /// An expression that stops the query with `message` when evaluated (text-typed). It
 /// reads `about` so that no database evaluates it while planning.
-fn error_expr(d: Dialect, message: &str, about: &str) -> String {
+pub fn error_expr(d: Dialect, message: &str, about: &str) -> String {
     match d {
         Dialect::DuckDb => format!(
             "CAST(error({} || {about}) AS VARCHAR)",

@@ -8,6 +8,7 @@
 
 mod expr;
 pub mod lower;
+pub mod mapped;
 pub mod regex;
 
 use std::collections::HashMap;
@@ -65,8 +66,17 @@ impl Dialect {
         }
     }
 
+    /// The type of text.
+    pub fn text(self) -> &'static str {
+        match self {
+            Dialect::Postgres => "TEXT",
+            Dialect::DuckDb => "VARCHAR",
+            Dialect::Spark => "STRING",
+        }
+    }
+
     /// The floating-point type the engine's numbers are (IEEE 754 binary64).
-    fn double(self) -> &'static str {
+    pub fn double(self) -> &'static str {
         match self {
             Dialect::Postgres => "DOUBLE PRECISION",
             Dialect::DuckDb | Dialect::Spark => "DOUBLE",
@@ -91,6 +101,27 @@ pub struct Options {
     /// A list field read from a table of its own, one row per element, instead of a
     /// column.
     pub events: Option<EventsTable>,
+    /// The tables hold an export's text cells, read through these mapping sources.
+    pub mapped: Option<Mapped>,
+}
+
+/// Mapping sources the tables are read through (`--source`): the contacts', and the
+/// events table's (the source of activities filling the events table's list).
+#[derive(Debug, Clone)]
+pub struct Mapped {
+    /// The source of contacts.
+    pub contacts: crate::mapping::Source,
+    /// The source of activities read from the events table, if there is one.
+    pub events: Option<crate::mapping::Source>,
+}
+
+/// Why no SQL was written.
+#[derive(Debug)]
+pub enum Refused {
+    /// Constructs of the rules with no exact translation (`Q0401`), located.
+    Rules(Vec<Diagnostic>),
+    /// Columns of the mapping the SQL cannot read exactly (`Q0401`): (source, refusal).
+    Mapping(Vec<(String, mapped::Refusal)>),
 }
 
 /// A table of events standing for a list field of the contact.
@@ -109,32 +140,34 @@ pub fn to_sql(
     program: &Program,
     sources: &SourceMap,
     options: &Options,
-) -> Result<String, Vec<Diagnostic>> {
+) -> Result<String, Refused> {
     if !program.plan().typed {
         let span = program
             .node_ids()
             .next()
             .map(|n| program.span(n))
             .unwrap_or_default();
-        return Err(vec![
+        return Err(Refused::Rules(vec![
             Diagnostic::new(
                 Code::NotSql,
                 span,
                 "a rule set without a schema cannot be translated to SQL",
             )
             .with_help("declare the contact's fields in a `schema`: SQL columns have types"),
-        ]);
+        ]));
     }
     let mut writer = Writer::new(program, sources, options);
     let text = writer.query();
-    if writer.tr.errors.is_empty() {
-        Ok(text)
-    } else {
+    if !writer.tr.errors.is_empty() {
         let mut errors = std::mem::take(&mut writer.tr.errors);
         errors.sort_by_key(|d| (d.span.file.index(), d.span.start));
         errors.dedup_by(|a, b| a.span == b.span && a.message == b.message);
-        Err(errors)
+        return Err(Refused::Rules(errors));
     }
+    if !writer.refused.is_empty() {
+        return Err(Refused::Mapping(std::mem::take(&mut writer.refused)));
+    }
+    Ok(text)
 }
 
 /// Why an instant cannot be `now` in SQL (finer than a microsecond, before year 1), if so.
@@ -156,6 +189,8 @@ struct Writer<'a> {
     options: &'a Options,
     tr: expr::Translator<'a>,
     depth: HashMap<Item, usize>,
+    /// Columns of the mapping that cannot be read: (source, refusal).
+    refused: Vec<(String, mapped::Refusal)>,
 }
 
 impl<'a> Writer<'a> {
@@ -170,12 +205,19 @@ impl<'a> Writer<'a> {
         };
         let mut tr = expr::Translator::new(program, options.dialect, now);
         tr.from_events = options.events.as_ref().map(|e| e.field.clone());
+        // records built from a mapping's cells hold durations as microseconds; a plain
+        // events table's are gathered as they are, which `jsonb` cannot hold
+        tr.mapped_durations = options
+            .mapped
+            .as_ref()
+            .is_some_and(|m| options.events.is_none() || m.events.is_some());
         Writer {
             program,
             sources,
             options,
             tr,
             depth: HashMap::new(),
+            refused: Vec::new(),
         }
     }
 
@@ -258,8 +300,20 @@ impl<'a> Writer<'a> {
             Dialect::Spark => "",
             _ => "MATERIALIZED ",
         };
-        let contacts = self.contacts_with_events();
-        if !levels.is_empty() || contacts.is_some() {
+        let mapped = self.mapped_contacts();
+        if let Some(select) = &mapped {
+            let name = d.ident("_mapped");
+            out.push_str(&format!("WITH\n{name} AS {materialized}(\n{select}\n)"));
+            from = name;
+        }
+        let contacts = self.contacts_with_events(&from);
+        if mapped.is_some() {
+            if !levels.is_empty() || contacts.is_some() {
+                out.push_str(",\n");
+            } else {
+                out.push('\n');
+            }
+        } else if !levels.is_empty() || contacts.is_some() {
             out.push_str("WITH\n");
         }
         if let Some(select) = contacts {
@@ -306,9 +360,34 @@ impl<'a> Writer<'a> {
         out
     }
 
+    /// The contacts read from the export's text cells through the mapping source, as the
+    /// plain table would hold them (`sql::mapped`).
+    fn mapped_contacts(&mut self) -> Option<String> {
+        let d = self.options.dialect;
+        let mapped = self.options.mapped.as_ref()?;
+        let mut reader = mapped::Reader::new(self.program, &mapped.contacts, d);
+        let skip = self.options.events.as_ref().map(|e| e.field.as_str());
+        let columns = reader.record_fields(0, "", skip);
+        self.refused.extend(
+            reader
+                .refused
+                .drain(..)
+                .map(|r| (mapped.contacts.name.clone(), r)),
+        );
+        let columns: Vec<String> = columns
+            .into_iter()
+            .map(|(sql, name)| format!("    {sql} AS {}", d.ident(&name)))
+            .collect();
+        Some(format!(
+            "  SELECT\n{}\n  FROM {}",
+            columns.join(",\n"),
+            qualified(d, &self.options.table)
+        ))
+    }
+
     /// The contacts with the list an events table holds, as a column: the events of each
     /// contact gathered into the list the query reads (empty for a contact without).
-    fn contacts_with_events(&self) -> Option<String> {
+    fn contacts_with_events(&mut self, base: &str) -> Option<String> {
         let d = self.options.dialect;
         let events = self.options.events.as_ref()?;
         let layout = events_layout(self.program, events)?;
@@ -318,6 +397,33 @@ impl<'a> Writer<'a> {
             &PlanType::List(Box::new(PlanType::Record(layout))),
             self.program,
         );
+        let source = self.options.mapped.as_ref().and_then(|m| m.events.as_ref());
+        if let Some(source) = source {
+            let list_type = column_type_with(
+                d,
+                &PlanType::List(Box::new(PlanType::Record(layout))),
+                self.program,
+                true,
+            );
+            // the events table's text cells through the source of activities; the key
+            // is its cell, trimmed (`data::join`)
+            let mut reader = mapped::Reader::new(self.program, source, d);
+            let elements = reader.record_fields(layout, "", None);
+            let record = reader.record(layout, elements);
+            let key = source
+                .activities
+                .as_ref()
+                .map_or(events.key.clone(), |j| j.key.clone());
+            let key = reader.trimmed(&d.ident(&key));
+            self.refused
+                .extend(reader.refused.drain(..).map(|r| (source.name.clone(), r)));
+            let gather = match d {
+                Dialect::Postgres => format!("jsonb_agg({record})"),
+                Dialect::DuckDb => format!("list({record})"),
+                Dialect::Spark => format!("collect_list({record})"),
+            };
+            return Some(self.joined(base, &key, &gather, &list_type));
+        }
         let mut parts: Vec<String> = fields
             .iter()
             .map(|f| {
@@ -338,29 +444,33 @@ impl<'a> Writer<'a> {
             });
         }
         let parts = parts.join(", ");
-        let (gather, empty) = match d {
-            Dialect::Postgres => (
-                format!("jsonb_agg(jsonb_build_object({parts}))"),
-                "'[]'::jsonb".to_string(),
-            ),
-            Dialect::DuckDb => (
-                format!("list(struct_pack({parts}))"),
-                format!("CAST([] AS {list_type})"),
-            ),
-            Dialect::Spark => (
-                format!("collect_list(named_struct({parts}))"),
-                format!("CAST(array() AS {list_type})"),
-            ),
+        let gather = match d {
+            Dialect::Postgres => format!("jsonb_agg(jsonb_build_object({parts}))"),
+            Dialect::DuckDb => format!("list(struct_pack({parts}))"),
+            Dialect::Spark => format!("collect_list(named_struct({parts}))"),
         };
-        let (key, list) = (d.ident("_key"), d.ident("_list"));
-        Some(format!(
-            "  SELECT c.*, COALESCE(e.{list}, {empty}) AS {field}\n  FROM {table} AS c\n  LEFT JOIN (SELECT {k} AS {key}, {gather} AS {list} FROM {events_table} GROUP BY {k}) AS e\n    ON e.{key} = c.{id}",
+        Some(self.joined(base, &d.ident(&events.key), &gather, &list_type))
+    }
+
+    /// The contacts of `base` with each one's events gathered (`gather`, an aggregate
+    /// over the events table's rows grouped by `key`) into the list field.
+    fn joined(&self, base: &str, key: &str, gather: &str, list_type: &str) -> String {
+        let d = self.options.dialect;
+        let Some(events) = self.options.events.as_ref() else {
+            return String::new();
+        };
+        let empty = match d {
+            Dialect::Postgres => "'[]'::jsonb".to_string(),
+            Dialect::DuckDb => format!("CAST([] AS {list_type})"),
+            Dialect::Spark => format!("CAST(array() AS {list_type})"),
+        };
+        let (key_column, list) = (d.ident("_key"), d.ident("_list"));
+        format!(
+            "  SELECT c.*, COALESCE(e.{list}, {empty}) AS {field}\n  FROM {base} AS c\n  LEFT JOIN (SELECT {key} AS {key_column}, {gather} AS {list} FROM {events_table} GROUP BY {key}) AS e\n    ON e.{key_column} = c.{id}",
             field = d.ident(&events.field),
-            table = qualified(d, &self.options.table),
-            k = d.ident(&events.key),
             events_table = qualified(d, &events.table),
             id = d.ident(&self.program.plan().id_field),
-        ))
+        )
     }
 
     /// The columns an item adds to its level: `(expression, column name)`.
@@ -454,15 +564,20 @@ fn qualified(d: Dialect, name: &str) -> String {
 
 /// The SQL type of a field in the contacts table: what `--ddl` declares and the query reads.
 pub fn column_type(d: Dialect, ty: &PlanType, program: &Program) -> String {
+    column_type_with(d, ty, program, false)
+}
+
+/// [`column_type`], with durations as `BIGINT` microseconds in Spark where `micros` (the
+/// values `sql::mapped` builds from a mapping's cells).
+pub fn column_type_with(d: Dialect, ty: &PlanType, program: &Program, micros: bool) -> String {
+    let column_type = |d, ty: &PlanType, program| column_type_with(d, ty, program, micros);
     match (d, ty) {
+        (Dialect::Spark, PlanType::Duration) if micros => "BIGINT".into(),
         (Dialect::Postgres, PlanType::List(_) | PlanType::Record(_)) => "JSONB".into(),
         (_, PlanType::Bool) => "BOOLEAN".into(),
         (_, PlanType::Number) => d.double().into(),
-        (Dialect::Postgres, PlanType::String | PlanType::Enum(_)) => "TEXT".into(),
-        (Dialect::DuckDb, PlanType::String | PlanType::Enum(_)) => "VARCHAR".into(),
-        (Dialect::Spark, PlanType::String | PlanType::Enum(_) | PlanType::Dynamic) => {
-            "STRING".into()
-        }
+        (_, PlanType::String | PlanType::Enum(_)) => d.text().into(),
+        (Dialect::Spark, PlanType::Dynamic) => d.text().into(),
         (Dialect::Spark, PlanType::DateTime) => "TIMESTAMP".into(),
         (Dialect::Spark, PlanType::Duration) => "INTERVAL DAY TO SECOND".into(),
         (Dialect::Spark, PlanType::List(inner)) => {
@@ -515,9 +630,42 @@ struct Table {
 
 /// The tables the query reads: the contacts (the fields the rules read, less a list taken
 /// from an events table), and the events table if there is one (its key, then the
-/// element's fields).
+/// element's fields); read through a mapping, the headers the sources read, as text.
 fn tables(program: &Program, options: &Options) -> Vec<Table> {
     let plan = program.plan();
+    if let Some(mapped) = &options.mapped {
+        let d = options.dialect;
+        let text = |headers: Vec<String>| {
+            headers
+                .into_iter()
+                .map(|h| (h, PlanType::String))
+                .collect::<Vec<_>>()
+        };
+        let mut reader = mapped::Reader::new(program, &mapped.contacts, d);
+        let skip = options.events.as_ref().map(|e| e.field.as_str());
+        reader.record_fields(0, "", skip);
+        let mut tables = vec![Table {
+            name: options.table.clone(),
+            columns: text(reader.headers),
+        }];
+        if let (Some(e), Some(source)) = (&options.events, &mapped.events)
+            && let Some(layout) = events_layout(program, e)
+        {
+            let mut reader = mapped::Reader::new(program, source, d);
+            reader.record_fields(layout, "", None);
+            let key = source
+                .activities
+                .as_ref()
+                .map_or(e.key.clone(), |j| j.key.clone());
+            let mut headers = vec![key.clone()];
+            headers.extend(reader.headers.into_iter().filter(|h| *h != key));
+            tables.push(Table {
+                name: e.table.clone(),
+                columns: text(headers),
+            });
+        }
+        return tables;
+    }
     let contact = &plan.records[0];
     let events = options.events.as_ref();
     let mut tables = vec![Table {
@@ -682,6 +830,68 @@ pub fn load_script(program: &Program, options: &Options, files: &[&str]) -> Stri
                 format!(
                     "CREATE TEMPORARY TABLE qualify_lines (doc jsonb);\n\\copy qualify_lines (doc) FROM {file} WITH (FORMAT csv, QUOTE E'\\x01', DELIMITER E'\\x02')\nCREATE TABLE {table} (\n{}\n);\nINSERT INTO {table} SELECT {} FROM qualify_lines;\nDROP TABLE qualify_lines;\n",
                     ddl.join(",\n"),
+                    columns.join(", ")
+                )
+            }
+        });
+    }
+    out
+}
+
+/// A CSV export to load as a table of text cells (`qualify sql --source … --load`).
+#[derive(Debug, Clone)]
+pub struct CsvLoad {
+    /// The table (a name, dotted for a schema).
+    pub table: String,
+    /// The file.
+    pub file: String,
+    /// Its headers, in order, as the file writes them (one column each).
+    pub headers: Vec<String>,
+    /// The byte between cells.
+    pub delimiter: u8,
+}
+
+/// A script that creates each table with one text column per header of its CSV file and
+/// loads the file's cells into it, as written (DuckDB's `read_csv`, PostgreSQL's `\copy`,
+/// Spark's CSV source kept as Parquet).
+pub fn csv_load_script(d: Dialect, loads: &[CsvLoad]) -> String {
+    let mut out = String::new();
+    let text = d.text();
+    for load in loads {
+        let table = qualified(d, &load.table);
+        let file = expr::string_literal(d, &load.file);
+        let delimiter = expr::string_literal(d, &char::from(load.delimiter).to_string());
+        out.push_str(&match d {
+            Dialect::DuckDb => {
+                let columns: Vec<String> = load
+                    .headers
+                    .iter()
+                    .map(|h| format!("{}: '{text}'", expr::string_literal(d, h)))
+                    .collect();
+                format!(
+                    "CREATE TABLE {table} AS SELECT * FROM read_csv({file}, header = true, auto_detect = false, delim = {delimiter}, quote = '\"', escape = '\"', columns = {{{}}});\n",
+                    columns.join(", ")
+                )
+            }
+            Dialect::Postgres => {
+                let columns: Vec<String> = load
+                    .headers
+                    .iter()
+                    .map(|h| format!("  {} {text}", d.ident(h)))
+                    .collect();
+                format!(
+                    "CREATE TABLE {table} (\n{}\n);\n\\copy {table} FROM {file} WITH (FORMAT csv, HEADER true, DELIMITER {delimiter})\n",
+                    columns.join(",\n")
+                )
+            }
+            Dialect::Spark => {
+                let columns: Vec<String> = load
+                    .headers
+                    .iter()
+                    .map(|h| format!("{} {text}", d.ident(h)))
+                    .collect();
+                format!(
+                    "CREATE TEMPORARY VIEW qualify_cells ({}) USING csv OPTIONS (path {file}, header 'true', sep {delimiter}, quote '\"', escape '\"', multiLine 'true', mode 'FAILFAST');\nCREATE TABLE {table} USING parquet AS SELECT * FROM qualify_cells;\nDROP VIEW qualify_cells;\n",
                     columns.join(", ")
                 )
             }

@@ -36,8 +36,12 @@ fn translate(
         as_of: crate::semantics::time::parse_as_of("2026-11-22"),
         explain,
         events,
+        mapped: None,
     };
-    to_sql(&program, &sources, &options)
+    to_sql(&program, &sources, &options).map_err(|refused| match refused {
+        Refused::Rules(errors) => errors,
+        Refused::Mapping(refused) => panic!("no mapping, yet refused: {refused:?}"),
+    })
 }
 
 fn errors(rules: &str, dialect: Dialect) -> Vec<String> {
@@ -145,8 +149,11 @@ fn a_rule_set_without_schema_is_refused() {
         as_of: None,
         explain: false,
         events: None,
+        mapped: None,
     };
-    let errors = to_sql(&program, &sources, &options).expect_err("no schema");
+    let Err(Refused::Rules(errors)) = to_sql(&program, &sources, &options) else {
+        panic!("a rule set without a schema was translated");
+    };
     assert_eq!(errors[0].code, Code::NotSql);
 }
 

@@ -4,6 +4,12 @@ real database: PostgreSQL (through psql), DuckDB and Spark (the Python packages)
     differential.py --qualify BIN --rules DIR --contacts FILE.jsonl --as-of TIME
                     [--postgres PORT] [--duckdb] [--spark] [--split BARE EVENTS]
                     [--work DIR]
+    differential.py ... --contacts EXPORT.csv --source NAME --mapping FILE
+                    [--activities TASKS.csv --events-field FIELD]
+
+With --source, the contacts are a CSV export read through a mapping: `eval --mapping`
+reads the file, and `qualify sql --source NAME --load FILE` loads its cells as text
+(and --activities a second file into the events table, filling list FIELD).
 
 For each database: the script of `qualify sql --load` creates the contacts table and loads
 the contacts into it, the query of `qualify sql --explain` runs, and every contact's classifications and
@@ -41,9 +47,14 @@ def decision(reason, values):
     return reason
 
 
+def mapping_args(args):
+    return ["--mapping", args.mapping] if args.source else []
+
+
 def expected(args):
+    activities = ["--activities", args.activities] if args.activities else []
     text = run([args.qualify, "eval", args.rules, args.contacts, "--as-of", args.as_of,
-                "--format", "csv", "--explain"])
+                "--format", "csv", "--explain"] + mapping_args(args) + activities)
     rows = list(csv.DictReader(io.StringIO(text)))
     return {r["id"]: r for r in rows}
 
@@ -80,7 +91,9 @@ def compare(name, want, got, classes, lines, sql_file):
 
 def classes_of(args):
     """Every classification and its values, from the SQL's final CASEs."""
-    sql = run([args.qualify, "sql", args.rules, "--dialect", "duckdb", "--as-of", args.as_of])
+    sql = run([args.qualify, "sql", args.rules, "--dialect", "duckdb", "--as-of", args.as_of]
+              + (["--source", args.source, "--mapping", args.mapping] if args.source else [])
+              + (["--events-table", f"{args.events_field}=events"] if args.activities else []))
     out = {}
     for line in sql.splitlines():
         line = line.strip()
@@ -99,6 +112,11 @@ def scripts(args, dialect):
     if args.split:
         events = ["--events-table", "events", "--key", "contact_id"]
         files = ["--load", args.split[0], "--load-events", args.split[1]]
+    if args.source:
+        events = ["--source", args.source, "--mapping", args.mapping]
+        if args.activities:
+            events += ["--events-table", f"{args.events_field}=events"]
+            files += ["--load-events", args.activities]
     load = run([args.qualify, "sql", args.rules, "--dialect", dialect] + events + files)
     query = run([args.qualify, "sql", args.rules, "--dialect", dialect, "--as-of",
                  args.as_of, "--explain"] + events)
@@ -177,17 +195,24 @@ def main():
     p.add_argument("--spark", action="store_true")
     p.add_argument("--split", nargs=2, metavar=("BARE", "EVENTS"),
                    help="load the contacts without events and the events as a table of their own")
+    p.add_argument("--source", help="the contacts are a CSV export read through this source")
+    p.add_argument("--mapping", help="the mapping file of --source")
+    p.add_argument("--activities", help="with --source: a CSV of activities, the events table")
+    p.add_argument("--events-field", default="events", help="the list --activities fills")
     p.add_argument("--work", default="target/sql-differential")
     args = p.parse_args()
     args.contacts = os.path.abspath(args.contacts)
     if args.split:
         args.split = [os.path.abspath(f) for f in args.split]
+    if args.activities:
+        args.activities = os.path.abspath(args.activities)
     os.makedirs(args.work, exist_ok=True)
     lines = {}
-    with open(args.contacts) as f:
-        for line in f:
-            if line.strip():
-                lines[json.loads(line)["id"]] = line.strip()
+    if not args.source:
+        with open(args.contacts) as f:
+            for line in f:
+                if line.strip():
+                    lines[json.loads(line)["id"]] = line.strip()
     want = expected(args)
     classes = classes_of(args)
     if not classes:

@@ -1,0 +1,540 @@
+//! Reading an export's text cells through a mapping source, in SQL (`qualify sql --source`;
+//! docs/sql.md, "Through a mapping"). The table holds the export as landed: one text column
+//! per header, named as the header. Each cell is read as `qualify eval` reads that CSV cell
+//! through the same source (`data::csv::mapped_cell`): missing spellings, `values`, then
+//! the field's type with the column's options. The SQL takes a cell only in the shapes
+//! it can read exactly; a cell `eval` would refuse, or one it reads in a shape the SQL does
+//! not, stops the query with an error naming the column and the cell: never another value.
+
+use super::Dialect;
+use super::expr::{error_expr, lower_text, regex_test, string_literal};
+use super::lower::translation;
+use crate::compile::{LayoutId, PlanType, Program};
+use crate::mapping::{IdRule, Read, Source, Unit};
+
+/// A decimal number as Rust reads an `f64` (`str::parse`), less `inf` and `NaN`.
+const NUMBER: &str = "^[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][+-]?[0-9]+)?$";
+
+/// A number of units the SQL reads exactly: at most 15 digits before the point and 9
+/// after it (a `DECIMAL(24, 9)`), no exponent.
+const UNITS: &str = "^[+-]?([0-9]{1,15}([.][0-9]{0,9})?|[.][0-9]{1,9})$";
+
+/// A date as `YYYY-MM-DD`.
+const DATE: &str = "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$";
+
+/// The RFC 3339 instants `eval` reads (`semantics::time::is_rfc3339`) to the microsecond:
+/// seconds optional, `T`, `t` or a space, `Z`, `z` or an offset.
+const INSTANT: &str = "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[Tt ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9]([.][0-9]{1,6})?)?([Zz]|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$";
+
+/// A date-time without offset the SQL reads as `eval` does (`jiff::civil::DateTime`),
+/// to the microsecond.
+const CIVIL: &str = "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[Tt ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9]([.][0-9]{1,6})?)?$";
+
+/// Microseconds from 0001-01-01T00:00:00Z to 1970-01-01T00:00:00Z, negated.
+const FIRST_MICROS: i64 = -62_135_596_800_000_000;
+
+/// Microseconds from 1970-01-01T00:00:00Z to 9999-12-31T23:59:59.999999Z.
+const LAST_MICROS: i64 = 253_402_300_799_999_999;
+
+/// What a column of a source is read into, and why the SQL cannot read it, if so.
+#[derive(Debug, Clone)]
+pub struct Refusal {
+    /// The header, as in the export.
+    pub header: String,
+    /// What the SQL cannot do.
+    pub why: String,
+}
+
+/// Writes the cells of one source as SQL.
+pub struct Reader<'a> {
+    program: &'a Program,
+    source: &'a Source,
+    d: Dialect,
+    lower: (String, String),
+    /// The headers read, in order, for the table's declaration.
+    pub headers: Vec<String>,
+    /// What cannot be read.
+    pub refused: Vec<Refusal>,
+    /// Whether the field being read is inside a `jsonb` record (a duration is then its
+    /// microseconds).
+    micros_in_json: bool,
+}
+
+impl<'a> Reader<'a> {
+    /// A reader of `source`'s cells.
+    pub fn new(program: &'a Program, source: &'a Source, d: Dialect) -> Reader<'a> {
+        Reader {
+            program,
+            source,
+            d,
+            lower: translation(),
+            headers: Vec::new(),
+            refused: Vec::new(),
+            micros_in_json: false,
+        }
+    }
+
+    /// The columns of a record layout read from the table's cells: `(expression, field
+    /// name)` per field of the layout, a record built of its fields' columns; `prefix` is
+    /// the layout's dotted path (empty for the contact, or for the element of a list of
+    /// activities). `skip` names a field not read here (a list gathered from an events
+    /// table).
+    pub fn record_fields(
+        &mut self,
+        layout: LayoutId,
+        prefix: &str,
+        skip: Option<&str>,
+    ) -> Vec<(String, String)> {
+        let plan = self.program.plan();
+        let mut out = Vec::new();
+        for (slot, field) in plan.records[layout].fields.iter().enumerate() {
+            if skip == Some(field.name.as_str()) {
+                continue;
+            }
+            let path = if prefix.is_empty() {
+                field.name.clone()
+            } else {
+                format!("{prefix}.{}", field.name)
+            };
+            let nested = layout != 0 || !prefix.is_empty();
+            let sql = if !nested && slot == plan.id_slot {
+                self.id(&path, &field.ty)
+            } else {
+                // `jsonb` holds no interval: in PostgreSQL a duration in a record is its
+                // microseconds, which `sql::expr` reads back so
+                self.micros_in_json = nested && self.d == Dialect::Postgres;
+                self.field(&path, &field.ty)
+            };
+            out.push((sql, field.name.clone()));
+        }
+        out
+    }
+
+    /// The contact's id, by the source's id rule.
+    fn id(&mut self, path: &str, ty: &PlanType) -> String {
+        match &self.source.id {
+            // the contact's id is its id cell, trimmed (`data::csv::id_of`)
+            IdRule::Column => {
+                let column = self.source.columns.iter().find(|c| c.field == path);
+                let header = column.map_or(path.to_string(), |c| c.header.clone());
+                if column.is_some_and(|c| !c.read.values.is_empty() || c.read.extract.is_some()) {
+                    self.refuse(
+                        &header,
+                        "`values` or `extract` on the id column: the id is the cell as written",
+                    );
+                }
+                self.note(&header);
+                let c = self.d.ident(&header);
+                let trimmed = self.trim(&c);
+                if !self.program.plan().id_read || !matches!(ty, PlanType::String) {
+                    return format!("NULLIF({trimmed}, '')");
+                }
+                // a rule reads the id field, which is the cell untrimmed: one column holds
+                // both where they are the same
+                let text = super::column_type(self.d, ty, self.program);
+                let fail = self.fail(&header, "an id with white space around it", &c, &text);
+                format!("(CASE WHEN {c} <> {trimmed} THEN {fail} ELSE NULLIF({trimmed}, '') END)")
+            }
+            IdRule::Line => {
+                self.refuse(
+                    "(id = \"line\")",
+                    "a table's rows have no line: give the source an id column, or `id = [HEADER, …]`",
+                );
+                "NULL".into()
+            }
+            IdRule::Cells(headers) => {
+                // the trimmed cells joined by `|`; none but empty ones: no id
+                let parts: Vec<String> = headers
+                    .iter()
+                    .map(|h| {
+                        self.note(h);
+                        format!("coalesce({}, '')", self.trim(&self.d.ident(h)))
+                    })
+                    .collect();
+                let joined = parts.join(" || '|' || ");
+                let empty = parts
+                    .iter()
+                    .map(|p| format!("{p} = ''"))
+                    .collect::<Vec<_>>()
+                    .join(" AND ");
+                format!("(CASE WHEN {empty} THEN NULL ELSE {joined} END)")
+            }
+        }
+    }
+
+    /// A field read from the table: the column mapped to it (or the header that is its
+    /// path), or for a record, its fields'.
+    fn field(&mut self, path: &str, ty: &PlanType) -> String {
+        let column = self.source.columns.iter().find(|c| c.field == path);
+        if let PlanType::Record(layout) = ty {
+            if let Some(c) = column {
+                let header = c.header.clone();
+                self.refuse(
+                    &header,
+                    "a record written as JSON in one cell is not read in SQL",
+                );
+                return "NULL".into();
+            }
+            let fields = self.record_fields(*layout, path, None);
+            return self.record(*layout, fields);
+        }
+        let (header, read) = match column {
+            Some(c) => (c.header.clone(), c.read.clone()),
+            None => (path.to_string(), self.source.default.clone()),
+        };
+        self.note(&header);
+        self.cell(&header, &read, ty)
+    }
+
+    /// A record of the layout from its fields' columns.
+    pub fn record(&self, layout: LayoutId, fields: Vec<(String, String)>) -> String {
+        let d = self.d;
+        let ty = super::column_type_with(d, &PlanType::Record(layout), self.program, true);
+        let mut parts: Vec<String> = fields
+            .into_iter()
+            .map(|(sql, name)| match d {
+                Dialect::DuckDb => format!("{} := {sql}", d.ident(&name)),
+                _ => format!("{}, {sql}", string_literal(d, &name)),
+            })
+            .collect();
+        if parts.is_empty() {
+            parts.push(match d {
+                Dialect::DuckDb => format!("{} := CAST(NULL AS BOOLEAN)", d.ident(super::NO_FIELD)),
+                _ => format!(
+                    "{}, CAST(NULL AS BOOLEAN)",
+                    string_literal(d, super::NO_FIELD)
+                ),
+            });
+        }
+        match d {
+            // a record none of whose cells has a value is still a record, as in eval
+            Dialect::Postgres => format!("jsonb_build_object({})", parts.join(", ")),
+            Dialect::DuckDb => format!("CAST(struct_pack({}) AS {ty})", parts.join(", ")),
+            Dialect::Spark => format!("CAST(named_struct({}) AS {ty})", parts.join(", ")),
+        }
+    }
+
+    fn note(&mut self, header: &str) {
+        if !self.headers.iter().any(|h| h == header) {
+            self.headers.push(header.to_string());
+        }
+    }
+
+    fn refuse(&mut self, header: &str, why: &str) {
+        self.refused.push(Refusal {
+            header: header.to_string(),
+            why: why.to_string(),
+        });
+    }
+
+    /// Text without the white space around it, as `str::trim`, for a key.
+    pub fn trimmed(&self, x: &str) -> String {
+        self.trim(x)
+    }
+
+    /// Text without the white space (Unicode's) around it, as `str::trim`.
+    fn trim(&self, x: &str) -> String {
+        let space = "\t\n\u{b}\u{c}\r \u{85}\u{a0}\u{1680}\u{2000}\u{2001}\u{2002}\u{2003}\u{2004}\u{2005}\u{2006}\u{2007}\u{2008}\u{2009}\u{200a}\u{2028}\u{2029}\u{202f}\u{205f}\u{3000}";
+        let (start, end) = match self.d {
+            // Java's `$` also matches before a final line break
+            Dialect::Spark => ("\\A", "\\z"),
+            _ => ("^", "$"),
+        };
+        let pattern = string_literal(self.d, &format!("{start}[{space}]+|[{space}]+{end}"));
+        match self.d {
+            Dialect::Spark => format!("regexp_replace({x}, {pattern}, '')"),
+            _ => format!("regexp_replace({x}, {pattern}, '', 'g')"),
+        }
+    }
+
+    /// `x` cast to `ty`, `NULL` where the text is not one (a day the month has not): the
+    /// error then names the column. PostgreSQL has no such cast, and stops with its own.
+    fn try_cast(&self, x: &str, ty: &str) -> String {
+        match self.d {
+            Dialect::Postgres => format!("CAST({x} AS {ty})"),
+            _ => format!("TRY_CAST({x} AS {ty})"),
+        }
+    }
+
+    /// An expression that stops the query, naming the column and its cell, of a type.
+    fn fail(&self, header: &str, what: &str, cell: &str, ty: &str) -> String {
+        let message = format!(
+            "qualify: column `{header}` (source `{}`): {what}",
+            self.source.name
+        );
+        format!("CAST({} AS {ty})", error_expr(self.d, &message, cell))
+    }
+
+    /// One cell read as a field of type `ty` (`data::csv::mapped_cell`).
+    fn cell(&mut self, header: &str, read: &Read, ty: &PlanType) -> String {
+        let d = self.d;
+        for (set, option) in [
+            (read.extract.is_some(), "extract"),
+            (read.range.is_some(), "range"),
+            (read.format.is_some(), "format"),
+            (read.split.is_some(), "split"),
+            (read.part.is_some(), "part"),
+        ] {
+            if set {
+                self.refuse(header, &format!("`{option}` is not read in SQL"));
+                return "NULL".into();
+            }
+        }
+        let c = d.ident(header);
+        let t = self.trim(&c);
+        let mut missing = format!("{c} IS NULL OR {c} = ''");
+        if !read.missing.is_empty() {
+            let tokens: Vec<String> = read.missing.iter().map(|m| string_literal(d, m)).collect();
+            missing.push_str(&format!(" OR {t} IN ({})", tokens.join(", ")));
+        }
+        // `values`: the trimmed cell (lower-cased with `case = "fold"`) looked up; what
+        // they give is the cell's text from there on
+        let mapped = |unlisted: &str, trim_to: bool, this: &Self| -> String {
+            if read.values.is_empty() {
+                return unlisted.to_string();
+            }
+            let (key, fold) = if read.fold_case {
+                (lower_text(d, &t, &this.lower), true)
+            } else {
+                (t.clone(), false)
+            };
+            let mut seen = std::collections::HashSet::new();
+            let mut out = format!("CASE {key}");
+            for (from, to) in &read.values {
+                let from = if fold {
+                    from.to_lowercase()
+                } else {
+                    from.clone()
+                };
+                if !seen.insert(from.clone()) {
+                    continue;
+                }
+                let to = if trim_to { to.trim() } else { to.as_str() };
+                out.push_str(&format!(
+                    " WHEN {} THEN {}",
+                    string_literal(d, &from),
+                    string_literal(d, to)
+                ));
+            }
+            out.push_str(&format!(" ELSE {unlisted} END"));
+            out
+        };
+        let raw = mapped(&c, false, self);
+        let text = mapped(&t, false, self);
+        let trimmed = mapped(&t, true, self);
+        let text_type = super::column_type(d, &PlanType::String, self.program);
+        let value = match ty {
+            PlanType::String | PlanType::Dynamic => format!("NULLIF({raw}, '')"),
+            PlanType::Enum(values) if read.fold_case => {
+                let lowered = lower_text(d, &text, &self.lower);
+                let mut out = format!("CASE {lowered}");
+                let mut seen = std::collections::HashSet::new();
+                for v in values.iter() {
+                    if seen.insert(v.to_lowercase()) {
+                        out.push_str(&format!(
+                            " WHEN {} THEN {}",
+                            string_literal(d, &v.to_lowercase()),
+                            string_literal(d, v)
+                        ));
+                    }
+                }
+                let fail = self.fail(header, "not one of the field's values", &text, &text_type);
+                out.push_str(&format!(" ELSE {fail} END"));
+                out
+            }
+            PlanType::Enum(values) => {
+                let list: Vec<String> = values.iter().map(|v| string_literal(d, v)).collect();
+                let fail = self.fail(header, "not one of the field's values", &raw, &text_type);
+                format!(
+                    "CASE WHEN {raw} = '' THEN NULL WHEN {raw} IN ({}) THEN {raw} ELSE {fail} END",
+                    list.join(", ")
+                )
+            }
+            PlanType::Bool => {
+                let lowered = lower_text(d, &text, &self.lower);
+                let list = |words: &[String]| {
+                    words
+                        .iter()
+                        .map(|w| string_literal(d, w))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                };
+                let fail = self.fail(header, "not a spelling of true or false", &text, "BOOLEAN");
+                let mut out = format!("CASE WHEN {lowered} IN ({}) THEN TRUE", list(&read.truths));
+                if !read.falses.is_empty() {
+                    out.push_str(&format!(
+                        " WHEN {lowered} IN ({}) THEN FALSE",
+                        list(&read.falses)
+                    ));
+                }
+                out.push_str(&format!(" ELSE {fail} END"));
+                out
+            }
+            PlanType::Number => {
+                let double = d.double();
+                let number = regex_test(d, &trimmed, &string_literal(d, NUMBER));
+                let fail = self.fail(header, "not a number", &trimmed, double);
+                let big = self.fail(header, "a number too large", &trimmed, double);
+                format!(
+                    "CASE WHEN {raw} = '' THEN NULL WHEN NOT {number} THEN {fail} WHEN abs(CAST({trimmed} AS {double})) = CAST('Infinity' AS {double}) THEN {big} ELSE CAST({trimmed} AS {double}) END"
+                )
+            }
+            PlanType::Date => {
+                let time = super::column_type(d, ty, self.program);
+                let date = regex_test(d, &trimmed, &string_literal(d, DATE));
+                let fail = self.fail(header, "not a date written YYYY-MM-DD", &trimmed, &time);
+                format!(
+                    "CASE WHEN {raw} = '' THEN NULL WHEN {date} AND substr({trimmed}, 1, 4) <> '0000' THEN coalesce({}, {fail}) ELSE {fail} END",
+                    self.try_cast(&trimmed, &time)
+                )
+            }
+            PlanType::DateTime => {
+                let time = super::column_type(d, ty, self.program);
+                if let Some(unit) = read.epoch {
+                    let micros = self.micros(header, &trimmed, unit, "BIGINT");
+                    let fail = self.fail(
+                        header,
+                        "an instant before year 1 or after 9999",
+                        &trimmed,
+                        &time,
+                    );
+                    let instant = match d {
+                        Dialect::Spark => format!("timestamp_micros({micros})"),
+                        Dialect::DuckDb => format!(
+                            "(TIMESTAMPTZ '1970-01-01 00:00:00+00' + to_microseconds({micros}))"
+                        ),
+                        Dialect::Postgres => format!(
+                            "(TIMESTAMPTZ '1970-01-01 00:00:00+00' + ({micros} / 1000000) * INTERVAL '1 second' + ({micros} % 1000000) * INTERVAL '1 microsecond')"
+                        ),
+                    };
+                    format!(
+                        "CASE WHEN {micros} NOT BETWEEN {FIRST_MICROS} AND {LAST_MICROS} THEN {fail} ELSE {instant} END"
+                    )
+                } else {
+                    let instant = regex_test(d, &trimmed, &string_literal(d, INSTANT));
+                    let date = regex_test(d, &trimmed, &string_literal(d, DATE));
+                    let zoned = match &read.timezone {
+                        Some(zone) => match self.zoned(zone) {
+                            Ok(zoned) => Some(zoned),
+                            Err(why) => {
+                                self.refuse(header, &why);
+                                return "NULL".into();
+                            }
+                        },
+                        None => None,
+                    };
+                    let fail = self.fail(
+                        header,
+                        if zoned.is_some() {
+                            "not a date-time (YYYY-MM-DD HH:MM[:SS[.ffffff]], or with an offset), to the microsecond, years 1 to 9998, or a date"
+                        } else {
+                            "not a date-time with an offset (RFC 3339, to the microsecond, years 1 to 9998) or a date"
+                        },
+                        &trimmed,
+                        &time,
+                    );
+                    // one spelling for every database: `T`, seconds, upper-case `Z`
+                    let canonical = format!(
+                        "replace(upper(CASE WHEN substr({trimmed}, 17, 1) = ':' THEN {trimmed} ELSE substr({trimmed}, 1, 16) || ':00' || substr({trimmed}, 17) END), ' ', 'T')"
+                    );
+                    let year = format!("substr({trimmed}, 1, 4) NOT IN ('0000', '9999')");
+                    // with a zone, a date-time without offset is read in it (`read::datetime`)
+                    let local = match zoned {
+                        Some(zoned) => {
+                            let civil = regex_test(d, &trimmed, &string_literal(d, CIVIL));
+                            let instant = zoned.replace("{}", &canonical);
+                            format!(" WHEN {civil} AND {year} THEN coalesce({instant}, {fail})")
+                        }
+                        None => String::new(),
+                    };
+                    format!(
+                        "CASE WHEN {raw} = '' THEN NULL WHEN {instant} AND {year} THEN coalesce({}, {fail}) WHEN {date} AND {year} THEN coalesce({}, {fail}){local} ELSE {fail} END",
+                        self.try_cast(&canonical, &time),
+                        self.try_cast(&format!("{trimmed} || 'T00:00:00Z'"), &time),
+                    )
+                }
+            }
+            PlanType::Duration => {
+                match read.unit {
+                    Some(unit) => {
+                        let micros = self.micros(header, &trimmed, unit, "BIGINT");
+                        // Spark's durations are microseconds (`sql::expr`)
+                        if self.micros_in_json || d == Dialect::Spark {
+                            return format!("(CASE WHEN {missing} THEN NULL ELSE {micros} END)");
+                        }
+                        match d {
+                            Dialect::DuckDb => format!("to_microseconds({micros})"),
+                            _ => format!(
+                                "(({micros} / 1000000) * INTERVAL '1 second' + ({micros} % 1000000) * INTERVAL '1 microsecond')"
+                            ),
+                        }
+                    }
+                    None => {
+                        self.refuse(header, "a duration written as text is not read in SQL: give the column a `unit`");
+                        "NULL".into()
+                    }
+                }
+            }
+            PlanType::List(_) | PlanType::Record(_) => {
+                self.refuse(
+                    header,
+                    "a list or record written as JSON in one cell is not read in SQL",
+                );
+                "NULL".into()
+            }
+        };
+        format!("(CASE WHEN {missing} THEN NULL ELSE {value} END)")
+    }
+
+    /// The instant of a local date-time in `zone`: an expression in which `{}` stands for
+    /// its text, `YYYY-MM-DDTHH:MM:SS[.ffffff]`. A fixed offset in every database; a zone
+    /// of the IANA database in DuckDB and Spark, whose rules for a time the clocks skip
+    /// (read later by the gap) or repeat (the earlier of the two) are jiff's; neither
+    /// depends on the session's zone.
+    fn zoned(&self, zone: &jiff::tz::TimeZone) -> Result<String, String> {
+        let d = self.d;
+        if let Ok(offset) = zone.to_fixed_offset() {
+            let seconds = offset.seconds();
+            if seconds % 60 != 0 {
+                return Err("a time zone offset of seconds is not read in SQL".into());
+            }
+            let sign = if seconds < 0 { '-' } else { '+' };
+            let (h, m) = (seconds.abs() / 3600, seconds.abs() % 3600 / 60);
+            let suffix = string_literal(d, &format!("{sign}{h:02}:{m:02}"));
+            let time = super::column_type(d, &PlanType::DateTime, self.program);
+            return Ok(self.try_cast(&format!("{{}} || {suffix}"), &time));
+        }
+        let Some(name) = zone.iana_name() else {
+            return Err("a time zone that is neither a fixed offset nor named in the IANA database is not read in SQL".into());
+        };
+        let name = string_literal(d, name);
+        match d {
+            Dialect::DuckDb => Ok(format!("timezone({name}, TRY_CAST({{}} AS TIMESTAMP))")),
+            Dialect::Spark => Ok(format!(
+                "make_timestamp(CAST(substr({{}}, 1, 4) AS INT), CAST(substr({{}}, 6, 2) AS INT), CAST(substr({{}}, 9, 2) AS INT), CAST(substr({{}}, 12, 2) AS INT), CAST(substr({{}}, 15, 2) AS INT), CAST(substr({{}}, 18) AS DECIMAL(8, 6)), {name})"
+            )),
+            Dialect::Postgres => Err(
+                "a time zone of the IANA database in PostgreSQL: it reads a local time the clocks repeat (when they go back) as the later instant, qualify as the earlier; give the zone as a fixed offset, or use DuckDB or Spark".into(),
+            ),
+        }
+    }
+
+    /// A number of `unit`s in whole microseconds (of SQL type `ty`), or an error for a
+    /// cell that is not one to the microsecond.
+    fn micros(&self, header: &str, trimmed: &str, unit: Unit, ty: &str) -> String {
+        let d = self.d;
+        let per = unit.nanoseconds() / 1000;
+        let shape = regex_test(d, trimmed, &string_literal(d, UNITS));
+        let exact = format!("(CAST({trimmed} AS DECIMAL(24, 9)) * CAST({per} AS DECIMAL(12, 0)))");
+        let not_number = self.fail(
+            header,
+            &format!("not a number of {} the SQL reads (digits, at most 15 before the point and 9 after it, no exponent)", unit.name()),
+            trimmed,
+            ty,
+        );
+        let fine = self.fail(header, "finer than a microsecond", trimmed, ty);
+        format!(
+            "(CASE WHEN NOT {shape} THEN {not_number} WHEN {exact} <> floor({exact}) THEN {fine} ELSE CAST({exact} AS {ty}) END)"
+        )
+    }
+}

@@ -1,0 +1,104 @@
+#!/usr/bin/env python3
+"""Writes a CSV export and its tasks in the shapes CRMs write, for tests/sql/mapped/:
+
+    gen.py OUT_DIR [ROWS]    # export-ROWS.csv, ny-export-ROWS.csv (the same cells) and tasks-ROWS.csv
+
+Every cell is one `qualify eval` reads through tests/sql/mapped/qualify.toml (spellings,
+placeholders, labels in any case, white space around cells, numbers of every shape Rust
+reads, instants with and without offsets, local times the clocks skip or repeat in New
+York, milliseconds since 1970); tests/sql/run checks that `qualify sql --source` reads
+them all as eval does. Cells eval refuses are in bad_cells(), one per case.
+"""
+
+import csv
+import os
+import random
+import sys
+
+NAMES = ["Dr. Ann Lee", "  spaced  ", "José Núñez", "", "N/A", "Select", "  ", "Bo", "Drake",
+         "Zoë", "dr who", "ΣΟΦΙΑ"]
+SOURCES = ["Web Form", "web form", "WEB FORM", "Referral", "trade show", "Partner", "",
+           "Select", " Web Form ", "web", "WEB", "PARTNER ", "Trade Show"]
+STATUSES = ["Open - Not Contacted", "Working - Contacted", "Closed - Converted",
+            "Closed - Lost", "", "Select", " Working - Contacted ", "open", "working"]
+INDUSTRIES = ["Banking", "BANKING", "Investment Bank", "Geschäftsbank", "ΤΡΑΠΕΖΑ",
+              "İSTANBUL BANKING", "-", "unknown", "", "  Banking ", "Insurance", "N/A",
+              "ＢＡＮＫ"]
+EMPLOYEES = ["250", "199.999", "200", "1e3", "+5", ".5", "5.", "-1", "999", "", " 300 ",
+             "007", "2E2", "199.99999999999997", "-0", "1000000"]
+REVENUE = ["1000000.5", "1000000.5000000001", "999999.9999999999", "2e6", "0.1", "-0", "",
+           "N/A", "1000001", "1e-5"]
+TRUTHS = ["true", "false", "Yes", "no", "Y", "N", "oui", "NON", "1", "0", "TRUE", "", "y",
+          " yes "]
+OPTED = ["X", "x", "N", "", "false", "Yes"]
+DATES = ["2026-11-01", "2026-11-02", "2025-12-31", "", "2026-11-22", " 2026-11-15 "]
+INSTANTS = ["2026-11-17T10:00:00+02:00", "2026-11-17 10:00Z", "2026-10-23t00:00:00.5z",
+            "2026-10-23T00:00:00.123456-05:00", "2026-11-01 01:30", "2026-03-08 02:30",
+            "2026-10-23", "2026-10-23T00:00", "", "2025-12-31T23:59:59.999999Z",
+            "2026-11-01T01:30:00", "2026-10-23 05:00:00.000001", "N/A"]
+OPENED = ["2026-11-08 00:00", "2026-11-08 04:59:59.999999", "2026-11-08 05:00",
+          "2026-11-08T05:00:00Z", "2026-11-07T23:59:59.999999-05:00", "2026-11-21 12:00",
+          "", "2026-11-01 01:30", "2026-11-01 00:59:59", "2026-11-01T06:30:00Z",
+          "2026-11-08", "2026-11-09"]
+MILLIS = ["1763769600000", "1762000000123", "1762000000123.5", " 1762000000123 ", "-1000",
+          "0", "", "1748736000000", "1748735999999.999", "1763164800000", "+1763164800001"]
+KINDS = ["Call", "Email", "Meeting", "call", "", "N/A", "meeting"]
+DURATIONS = ["120", "119.999999", "90.5", "", "N/A", "121", "0", "7200", "120.000000",
+             "-5", " 130 "]
+NOTES = ["", "ok", " ", "N/A", "follow up"]
+
+
+def row(rng, i):
+    ident = f"C{i:05d}"
+    if i % 17 == 0:
+        ident = f" {ident} "
+    pick = rng.choice
+    return [ident, pick(NAMES), pick(SOURCES), pick(STATUSES), pick(INDUSTRIES),
+            pick(EMPLOYEES), pick(REVENUE), pick(TRUTHS), pick(OPTED), pick(DATES),
+            pick(INSTANTS), pick(OPENED), pick(MILLIS), f"x{i}"]
+
+
+HEADER = ["Record ID", "Full Name", "Lead Source", "Lead Status", "Industry", "Employees",
+          "Annual Revenue", "Converted", "Opted Out", "Last Activity", "Created", "Opened",
+          "Last Open (ms)", "Unread Column"]
+
+
+def bad_cells():
+    """(header, cell, whether eval reads it): cells eval refuses, and cells it reads in a
+    shape the SQL does not (a number of units with an exponent): each stops the SQL."""
+    return [("Lead Source", "Cold Call", False), ("Lead Status", "open - not contacted", False),
+            ("Employees", "abc", False), ("Employees", "1e400", False),
+            ("Employees", "inf", False), ("Employees", "  ", False),
+            ("Converted", "maybe", False), ("Last Activity", "2026-02-30", False),
+            ("Last Activity", "11/02/2026", False), ("Created", "2026-11-17T24:00:00Z", False),
+            ("Created", "2026-11-17T10:00:60Z", False), ("Created", "2026-02-30T10:00:00Z", False),
+            ("Opened", "2026-02-30 10:00", False), ("Last Open (ms)", "abc", False),
+            ("Last Open (ms)", "1.5e12", True), ("Last Open (ms)", "0.0001", True)]
+
+
+def main():
+    out = sys.argv[1]
+    rows = int(sys.argv[2]) if len(sys.argv) > 2 else 3000
+    os.makedirs(out, exist_ok=True)
+    rng = random.Random(7)
+    data = [row(rng, i) for i in range(1, rows + 1)]
+    for name in (f"export-{rows}.csv", f"ny-export-{rows}.csv"):
+        with open(os.path.join(out, name), "w", newline="") as f:
+            w = csv.writer(f)
+            w.writerow(HEADER)
+            w.writerows(data)
+    with open(os.path.join(out, f"tasks-{rows}.csv"), "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["Task ID", "Who", "Type", "Duration (s)", "Due", "Note"])
+        n = 0
+        for i in range(1, rows + 1):
+            for _ in range(rng.choice([0, 0, 1, 2, 3])):
+                n += 1
+                who = f"C{i:05d}" if rng.random() > 0.05 else f" C{i:05d}"
+                w.writerow([f"T{n}", who, rng.choice(KINDS), rng.choice(DURATIONS),
+                            rng.choice(DATES), rng.choice(NOTES)])
+        w.writerow(["T0", "NOBODY", "Call", "500", "2026-11-01", ""])  # an orphan
+
+
+if __name__ == "__main__":
+    main()
