@@ -55,6 +55,8 @@ pub struct Reader<'a> {
     pub headers: Vec<String>,
     /// What cannot be read.
     pub refused: Vec<Refusal>,
+    /// The headers whose cells are also lower-cased.
+    lowers: Vec<String>,
     /// Whether the field being read is inside a `jsonb` record (a duration is then its
     /// microseconds).
     micros_in_json: bool,
@@ -71,6 +73,7 @@ impl<'a> Reader<'a> {
             headers: Vec::new(),
             refused: Vec::new(),
             micros_in_json: false,
+            lowers: Vec::new(),
         }
     }
 
@@ -125,7 +128,7 @@ impl<'a> Reader<'a> {
                 }
                 self.note(&header);
                 let c = self.d.ident(&header);
-                let trimmed = self.trim(&c);
+                let trimmed = self.trimmed(&header);
                 if !self.program.plan().id_read || !matches!(ty, PlanType::String) {
                     return format!("NULLIF({trimmed}, '')");
                 }
@@ -148,7 +151,7 @@ impl<'a> Reader<'a> {
                     .iter()
                     .map(|h| {
                         self.note(h);
-                        format!("coalesce({}, '')", self.trim(&self.d.ident(h)))
+                        format!("coalesce({}, '')", self.trimmed(h))
                     })
                     .collect();
                 let joined = parts.join(" || '|' || ");
@@ -227,9 +230,50 @@ impl<'a> Reader<'a> {
         });
     }
 
-    /// Text without the white space around it, as `str::trim`, for a key.
-    pub fn trimmed(&self, x: &str) -> String {
-        self.trim(x)
+    /// The column of a header's cells without the white space around them: computed once
+    /// per row by [`Reader::cells`] (each cell's trimmed text is read several times).
+    pub fn trimmed(&mut self, header: &str) -> String {
+        self.note(header);
+        self.d.ident(&format!("qualify trimmed: {header}"))
+    }
+
+    /// The column of a header's trimmed cells lower-cased (as `str::to_lowercase`),
+    /// computed once per row by [`Reader::cells`].
+    fn lowered(&mut self, header: &str) -> String {
+        if !self.lowers.iter().any(|h| h == header) {
+            self.lowers.push(header.to_string());
+        }
+        self.d.ident(&format!("qualify lowered: {header}"))
+    }
+
+    /// The table's rows with, for each header read, its cells trimmed ([`Reader::trimmed`])
+    /// and, where needed, lower-cased ([`Reader::lowered`]): a subquery over `table` (an
+    /// SQL name) called `alias`.
+    pub fn cells(&self, table: &str, alias: &str) -> String {
+        let d = self.d;
+        let trims: Vec<String> = self
+            .headers
+            .iter()
+            .map(|h| {
+                let name = d.ident(&format!("qualify trimmed: {h}"));
+                format!(", {} AS {name}", self.trim(&d.ident(h)))
+            })
+            .collect();
+        let lowers: Vec<String> = self
+            .lowers
+            .iter()
+            .map(|h| {
+                let trimmed = d.ident(&format!("qualify trimmed: {h}"));
+                let name = d.ident(&format!("qualify lowered: {h}"));
+                format!(", {} AS {name}", lower_text(d, &trimmed, &self.lower))
+            })
+            .collect();
+        let trimmed = format!(
+            "(SELECT *{} FROM {table}) AS {}",
+            trims.concat(),
+            d.ident("_trimmed")
+        );
+        format!("(SELECT *{} FROM {trimmed}) AS {alias}", lowers.concat())
     }
 
     /// Text without the white space (Unicode's) around it, as `str::trim`.
@@ -281,7 +325,7 @@ impl<'a> Reader<'a> {
             }
         }
         let c = d.ident(header);
-        let t = self.trim(&c);
+        let t = self.trimmed(header);
         let mut missing = format!("{c} IS NULL OR {c} = ''");
         if !read.missing.is_empty() {
             let tokens: Vec<String> = read.missing.iter().map(|m| string_literal(d, m)).collect();
@@ -289,19 +333,22 @@ impl<'a> Reader<'a> {
         }
         // `values`: the trimmed cell (lower-cased with `case = "fold"`) looked up; what
         // they give is the cell's text from there on
-        let mapped = |unlisted: &str, trim_to: bool, this: &Self| -> String {
+        // the trimmed cell lower-cased, computed once per row where a test needs it
+        let needs_lower = read.fold_case || matches!(ty, PlanType::Bool);
+        let lowered = if needs_lower {
+            self.lowered(header)
+        } else {
+            String::new()
+        };
+        let key = if read.fold_case { &lowered } else { &t };
+        let mapped = |unlisted: &str, to_text: &dyn Fn(&str) -> String| -> String {
             if read.values.is_empty() {
                 return unlisted.to_string();
             }
-            let (key, fold) = if read.fold_case {
-                (lower_text(d, &t, &this.lower), true)
-            } else {
-                (t.clone(), false)
-            };
             let mut seen = std::collections::HashSet::new();
             let mut out = format!("CASE {key}");
             for (from, to) in &read.values {
-                let from = if fold {
+                let from = if read.fold_case {
                     from.to_lowercase()
                 } else {
                     from.clone()
@@ -309,25 +356,27 @@ impl<'a> Reader<'a> {
                 if !seen.insert(from.clone()) {
                     continue;
                 }
-                let to = if trim_to { to.trim() } else { to.as_str() };
                 out.push_str(&format!(
                     " WHEN {} THEN {}",
                     string_literal(d, &from),
-                    string_literal(d, to)
+                    string_literal(d, &to_text(to))
                 ));
             }
             out.push_str(&format!(" ELSE {unlisted} END"));
             out
         };
-        let raw = mapped(&c, false, self);
-        let text = mapped(&t, false, self);
-        let trimmed = mapped(&t, true, self);
+        let as_written = |to: &str| to.to_string();
+        // what `values` give is read as written, trimmed, or lower-cased (`to_lowercase`,
+        // which the SQL's lowering follows), as the step after needs it
+        let raw = mapped(&c, &as_written);
+        let text = mapped(&t, &as_written);
+        let trimmed = mapped(&t, &|to: &str| to.trim().to_string());
+        let text_lowered = mapped(&lowered, &|to: &str| to.to_lowercase());
         let text_type = super::column_type(d, &PlanType::String, self.program);
         let value = match ty {
             PlanType::String | PlanType::Dynamic => format!("NULLIF({raw}, '')"),
             PlanType::Enum(values) if read.fold_case => {
-                let lowered = lower_text(d, &text, &self.lower);
-                let mut out = format!("CASE {lowered}");
+                let mut out = format!("CASE {text_lowered}");
                 let mut seen = std::collections::HashSet::new();
                 for v in values.iter() {
                     if seen.insert(v.to_lowercase()) {
@@ -351,7 +400,7 @@ impl<'a> Reader<'a> {
                 )
             }
             PlanType::Bool => {
-                let lowered = lower_text(d, &text, &self.lower);
+                let lowered = &text_lowered;
                 let list = |words: &[String]| {
                     words
                         .iter()
@@ -509,7 +558,18 @@ impl<'a> Reader<'a> {
         };
         let name = string_literal(d, name);
         match d {
-            Dialect::DuckDb => Ok(format!("timezone({name}, TRY_CAST({{}} AS TIMESTAMP))")),
+            // DuckDB reads a repeated local time as the later instant: the earlier one is
+            // the local time at the offset of three hours before, where that reads back
+            Dialect::DuckDb => {
+                let local = "TRY_CAST({} AS TIMESTAMP)";
+                let later = format!("timezone({name}, {local})");
+                let before = format!("({later} - INTERVAL 3 HOUR)");
+                let offset = format!("(timezone({name}, {before}) - timezone('UTC', {before}))");
+                let earlier = format!("timezone('UTC', {local} - {offset})");
+                Ok(format!(
+                    "(CASE WHEN {earlier} < {later} AND timezone({name}, {earlier}) = {local} THEN {earlier} ELSE {later} END)"
+                ))
+            }
             Dialect::Spark => Ok(format!(
                 "make_timestamp(CAST(substr({{}}, 1, 4) AS INT), CAST(substr({{}}, 6, 2) AS INT), CAST(substr({{}}, 9, 2) AS INT), CAST(substr({{}}, 12, 2) AS INT), CAST(substr({{}}, 15, 2) AS INT), CAST(substr({{}}, 18) AS DECIMAL(8, 6)), {name})"
             )),

@@ -381,7 +381,7 @@ impl<'a> Writer<'a> {
         Some(format!(
             "  SELECT\n{}\n  FROM {}",
             columns.join(",\n"),
-            qualified(d, &self.options.table)
+            reader.cells(&qualified(d, &self.options.table), &d.ident("_cells"))
         ))
     }
 
@@ -414,7 +414,8 @@ impl<'a> Writer<'a> {
                 .activities
                 .as_ref()
                 .map_or(events.key.clone(), |j| j.key.clone());
-            let key = reader.trimmed(&d.ident(&key));
+            let key = reader.trimmed(&key);
+            let from = reader.cells(&qualified(d, &events.table), &d.ident("_cells"));
             self.refused
                 .extend(reader.refused.drain(..).map(|r| (source.name.clone(), r)));
             let gather = match d {
@@ -422,7 +423,7 @@ impl<'a> Writer<'a> {
                 Dialect::DuckDb => format!("list({record})"),
                 Dialect::Spark => format!("collect_list({record})"),
             };
-            return Some(self.joined(base, &key, &gather, &list_type));
+            return Some(self.joined(base, &from, &key, &gather, &list_type));
         }
         let mut parts: Vec<String> = fields
             .iter()
@@ -449,12 +450,20 @@ impl<'a> Writer<'a> {
             Dialect::DuckDb => format!("list(struct_pack({parts}))"),
             Dialect::Spark => format!("collect_list(named_struct({parts}))"),
         };
-        Some(self.joined(base, &d.ident(&events.key), &gather, &list_type))
+        let from = qualified(d, &events.table);
+        Some(self.joined(base, &from, &d.ident(&events.key), &gather, &list_type))
     }
 
     /// The contacts of `base` with each one's events gathered (`gather`, an aggregate
-    /// over the events table's rows grouped by `key`) into the list field.
-    fn joined(&self, base: &str, key: &str, gather: &str, list_type: &str) -> String {
+    /// over the rows of `events_from` grouped by `key`) into the list field.
+    fn joined(
+        &self,
+        base: &str,
+        events_from: &str,
+        key: &str,
+        gather: &str,
+        list_type: &str,
+    ) -> String {
         let d = self.options.dialect;
         let Some(events) = self.options.events.as_ref() else {
             return String::new();
@@ -466,9 +475,8 @@ impl<'a> Writer<'a> {
         };
         let (key_column, list) = (d.ident("_key"), d.ident("_list"));
         format!(
-            "  SELECT c.*, COALESCE(e.{list}, {empty}) AS {field}\n  FROM {base} AS c\n  LEFT JOIN (SELECT {key} AS {key_column}, {gather} AS {list} FROM {events_table} GROUP BY {key}) AS e\n    ON e.{key_column} = c.{id}",
+            "  SELECT c.*, COALESCE(e.{list}, {empty}) AS {field}\n  FROM {base} AS c\n  LEFT JOIN (SELECT {key} AS {key_column}, {gather} AS {list} FROM {events_from} GROUP BY {key}) AS e\n    ON e.{key_column} = c.{id}",
             field = d.ident(&events.field),
-            events_table = qualified(d, &events.table),
             id = d.ident(&self.program.plan().id_field),
         )
     }
