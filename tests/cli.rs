@@ -1343,3 +1343,97 @@ fn sql_writes_the_query_and_its_table_or_says_what_it_cannot_translate() {
         stderr(&fine)
     );
 }
+
+#[test]
+fn sql_reads_an_export_s_text_cells_through_a_mapping_source() {
+    let rules = "tests/sql/mapped/";
+    let base = ["sql", rules, "--dialect", "duckdb", "--source", "crm"];
+    let with = |more: &[&str]| {
+        let mut args: Vec<&str> = base.to_vec();
+        args.extend_from_slice(more);
+        qualify(&args)
+    };
+    // the tables: one text column per header the rules read
+    let ddl = with(&["--events-table", "tasks=events", "--ddl"]);
+    assert_eq!(ddl.status.code(), Some(0), "{}", stderr(&ddl));
+    insta::assert_snapshot!("sql mapped ddl duckdb", stdout(&ddl));
+    // the query reads them through the mapping
+    let query = with(&["--events-table", "tasks=events", "--as-of", "2026-11-22"]);
+    assert_eq!(query.status.code(), Some(0), "{}", stderr(&query));
+    assert!(stdout(&query).contains("\"_mapped\" AS MATERIALIZED"));
+    // --load: the CSV's own headers, every cell as text
+    let load = with(&[
+        "--events-table",
+        "tasks=events",
+        "--load",
+        "tests/fixtures/mapped-export.csv",
+        "--load-events",
+        "tests/fixtures/mapped-tasks.csv",
+    ]);
+    assert_eq!(load.status.code(), Some(0), "{}", stderr(&load));
+    insta::assert_snapshot!("sql mapped load duckdb", stdout(&load));
+
+    // a list without its events table would be a JSON cell: refused, naming the column
+    let refused = with(&["--as-of", "2026-11-22"]);
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(stdout(&refused).is_empty());
+    insta::assert_snapshot!("sql mapped refused", stderr(&refused));
+    // PostgreSQL reads a repeated local time otherwise than qualify: an IANA zone is refused
+    let ny = qualify(&[
+        "sql",
+        rules,
+        "--dialect",
+        "postgres",
+        "--source",
+        "crm_ny",
+        "--events-table",
+        "tasks=events",
+    ]);
+    assert_eq!(ny.status.code(), Some(1));
+    assert!(
+        stderr(&ny).contains("error[Q0401]: source `crm_ny`, column `Created`: a time zone of the IANA database in PostgreSQL"),
+        "{}",
+        stderr(&ny)
+    );
+
+    // sources that do not exist, or are of activities
+    let unknown = qualify(&["sql", rules, "--dialect", "duckdb", "--source", "nope"]);
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(
+        stderr(&unknown).contains("has no such source of contacts; it has `crm`, `crm_ny`"),
+        "{}",
+        stderr(&unknown)
+    );
+    let activities = qualify(&["sql", rules, "--dialect", "duckdb", "--source", "tasks"]);
+    assert_eq!(activities.status.code(), Some(2));
+    assert!(
+        stderr(&activities).contains("is a source of activities"),
+        "{}",
+        stderr(&activities)
+    );
+    // a mapping needs a source to be read through
+    let alone = qualify(&[
+        "sql",
+        rules,
+        "--dialect",
+        "duckdb",
+        "--mapping",
+        "tests/sql/mapped/qualify.toml",
+    ]);
+    assert_eq!(alone.status.code(), Some(2), "{}", stderr(&alone));
+    // a file to load whose headers cannot be columns
+    let bad = with(&[
+        "--events-table",
+        "tasks=events",
+        "--load",
+        "tests/fixtures/mapped-duplicate-headers.csv",
+        "--load-events",
+        "tests/fixtures/mapped-tasks.csv",
+    ]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(
+        stderr(&bad).contains("its header `Employees` is written twice"),
+        "{}",
+        stderr(&bad)
+    );
+}

@@ -355,20 +355,27 @@ fn csv_loads(
             .iter()
             .map(|h| h.trim_start_matches('\u{feff}').to_string())
             .collect();
-        let mut seen = std::collections::HashSet::new();
-        if let Some(h) = headers
+        // an empty header (a trailing comma) names no field: its column gets a name of its
+        // own; two equal headers would be one column
+        let headers: Vec<String> = headers
             .iter()
-            .find(|h| h.trim().is_empty() || !seen.insert(h.trim()))
-        {
+            .enumerate()
+            .map(|(i, h)| match h.trim() {
+                "" => format!("qualify:column {}", i + 1),
+                h => h.to_string(),
+            })
+            .collect();
+        let mut seen = std::collections::HashSet::new();
+        if let Some(h) = headers.iter().find(|h| !seen.insert(h.as_str())) {
             return Err(CliError::usage(format!(
-                "`--load {file}`: its headers must be distinct and not empty to be a table's columns (`{}`)",
+                "`--load {file}`: its header `{}` is written twice; a table's columns need distinct names",
                 render::printable(h)
             )));
         }
         loads.push(crate::sql::CsvLoad {
             table,
             file: file.to_string(),
-            headers: headers.iter().map(|h| h.trim().to_string()).collect(),
+            headers,
             delimiter,
         });
     }

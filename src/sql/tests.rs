@@ -214,3 +214,159 @@ fn an_events_table_needs_a_list_of_records_the_rules_read() {
     let why = events_problem(&program, &events).expect("no list read");
     assert!(why.contains("no list of records named `events`"), "{why}");
 }
+
+/// The rules after [`SCHEMA`] as SQL over a table of an export's text cells, read through
+/// source `crm` of `mapping` (and, with `events`, the events table through `tasks`).
+fn through_mapping(
+    rules: &str,
+    mapping: &str,
+    dialect: Dialect,
+    events: bool,
+) -> Result<String, Refused> {
+    let (sources, checked) = checked(&format!("{SCHEMA}{rules}"));
+    let mut files = crate::source::SourceMap::new();
+    let file = files.add("qualify.toml", mapping.to_string());
+    let parsed = crate::mapping::parse(mapping, file, checked.rules()).expect("a valid mapping");
+    let find = |name: &str| parsed.sources.iter().find(|s| s.name == name).cloned();
+    let program = crate::compile::compile(&checked);
+    let options = Options {
+        dialect,
+        table: "crm.export".into(),
+        view: None,
+        as_of: crate::semantics::time::parse_as_of("2026-11-22"),
+        explain: false,
+        events: events.then(|| EventsTable {
+            field: "events".into(),
+            table: "crm.tasks".into(),
+            key: "contact_id".into(),
+        }),
+        mapped: Some(Mapped {
+            contacts: find("crm").expect("source crm"),
+            events: if events { find("tasks") } else { None },
+        }),
+    };
+    to_sql(&program, &sources, &options)
+}
+
+const MAPPING: &str = r#"
+[source.crm]
+missing = ["Select"]
+[source.crm.columns]
+"Record ID" = "id"
+"Employees" = { field = "size", missing = ["-1"] }
+"Industry" = { field = "industry", values = { "Fin. Services" = "Finance" }, case = "fold" }
+"Signed up" = { field = "signed_up_at", epoch = "milliseconds" }
+"Country" = "company.country"
+
+[source.tasks]
+activities = "events"
+key = "Who"
+[source.tasks.columns]
+"Type" = { field = "kind", values = { "Call" = "call", "Email" = "email" } }
+"When" = "at"
+"#;
+
+#[test]
+fn a_table_of_an_export_s_cells_is_read_through_the_mapping() {
+    let rules = r#"
+classify stage {
+  customer when size >= 100 and lower(industry) == "finance"
+  lead when any e in events: e.kind == "call" and e.at within 30 days
+  prospect when signed_up_at within 7 days or company.country == "DE"
+}
+"#;
+    for d in [Dialect::Postgres, Dialect::DuckDb, Dialect::Spark] {
+        let text = match through_mapping(rules, MAPPING, d, true) {
+            Ok(text) => text,
+            Err(e) => panic!("{}: {e:?}", d.name()),
+        };
+        // the headers are the columns; the fields are read from them in one first step
+        for column in [
+            "Record ID",
+            "Employees",
+            "Industry",
+            "Signed up",
+            "Country",
+            "Who",
+        ] {
+            assert!(
+                text.contains(&d.ident(column)),
+                "{}: no column {column}",
+                d.name()
+            );
+        }
+        assert!(text.contains(&d.ident("_mapped")), "{}", d.name());
+        assert!(
+            text.contains("'fin. services'"),
+            "folded lookup: {}",
+            d.name()
+        );
+        // missing spellings, the column's and the source's
+        assert!(text.contains("IN ('Select', '-1')"), "{}", d.name());
+        // milliseconds read as decimals, to the microsecond
+        assert!(
+            text.contains("CAST(1000 AS DECIMAL(12, 0))"),
+            "{}",
+            d.name()
+        );
+        // a cell the SQL cannot read stops the query, naming its column
+        assert!(
+            text.contains("qualify: column `Type` (source `tasks`): not one of the field"),
+            "{}",
+            d.name()
+        );
+        // the events' key, trimmed, joins them
+        assert!(
+            text.contains(&d.ident("qualify trimmed: Who")),
+            "{}",
+            d.name()
+        );
+    }
+}
+
+#[test]
+fn options_the_sql_cannot_read_are_refused_naming_source_and_column() {
+    let mapping = r#"
+[source.crm]
+id = "line"
+timezone = "Europe/Berlin"
+[source.crm.columns]
+"Employees" = { field = "size", range = "low" }
+"Industry" = { field = "industry", extract = '^\d+\.(.*)$' }
+"Trial" = { field = "trial_ends", format = "%m/%d/%Y" }
+"Signed up" = "signed_up_at"
+"#;
+    let rules = "classify c { a when size > 1 and industry == \"x\" and trial_ends after 2026-01-01 and signed_up_at is present }\n";
+    let refusals = |d: Dialect| match through_mapping(rules, mapping, d, false) {
+        Err(Refused::Mapping(r)) => r
+            .into_iter()
+            .map(|(source, r)| format!("{source} / {}: {}", r.header, r.why))
+            .collect::<Vec<_>>(),
+        other => panic!("not refused: {other:?}"),
+    };
+    let duckdb = refusals(Dialect::DuckDb);
+    for want in [
+        "crm / (id = \"line\"): a table's rows have no line",
+        "crm / Employees: `range` is not read in SQL",
+        "crm / Industry: `extract` is not read in SQL",
+        "crm / Trial: `format` is not read in SQL",
+    ] {
+        assert!(
+            duckdb.iter().any(|r| r.starts_with(want)),
+            "{want}: {duckdb:?}"
+        );
+    }
+    // a zone of the IANA database: DuckDB reads it as eval does, PostgreSQL does not
+    assert!(
+        !duckdb.iter().any(|r| r.contains("Signed up")),
+        "{duckdb:?}"
+    );
+    let postgres = refusals(Dialect::Postgres);
+    assert!(
+        postgres
+            .iter()
+            .any(|r| r
+                .starts_with("crm / Signed up: a time zone of the IANA database in PostgreSQL")),
+        "{postgres:?}"
+    );
+}
