@@ -93,7 +93,7 @@ fn what_no_dialect_computes_exactly_is_an_error_naming_it() {
     for dialect in [Dialect::Postgres, Dialect::DuckDb, Dialect::Spark] {
         assert_eq!(
             errors(
-                "let x = industry matches \"\\\\bins\"\nclassify c { a when x }",
+                "let x = industry matches \"x\\\\bins\"\nclassify c { a when x }",
                 dialect
             ),
             [format!(
