@@ -129,14 +129,19 @@ impl<'a> Reader<'a> {
                 self.note(&header);
                 let c = self.d.ident(&header);
                 let trimmed = self.trimmed(&header);
+                let text = super::column_type(self.d, ty, self.program);
+                // a row without an id is refused, as `eval` refuses it
+                let none = self.fail(&header, "a contact without an id", &c, &text);
+                let id = format!(
+                    "(CASE WHEN {trimmed} IS NULL OR {trimmed} = '' THEN {none} ELSE {trimmed} END)"
+                );
                 if !self.program.plan().id_read || !matches!(ty, PlanType::String) {
-                    return format!("NULLIF({trimmed}, '')");
+                    return id;
                 }
                 // a rule reads the id field, which is the cell untrimmed: one column holds
                 // both where they are the same
-                let text = super::column_type(self.d, ty, self.program);
                 let fail = self.fail(&header, "an id with white space around it", &c, &text);
-                format!("(CASE WHEN {c} <> {trimmed} THEN {fail} ELSE NULLIF({trimmed}, '') END)")
+                format!("(CASE WHEN {c} <> {trimmed} THEN {fail} ELSE {id} END)")
             }
             IdRule::Line => {
                 self.refuse(
@@ -160,7 +165,14 @@ impl<'a> Reader<'a> {
                     .map(|p| format!("{p} = ''"))
                     .collect::<Vec<_>>()
                     .join(" AND ");
-                format!("(CASE WHEN {empty} THEN NULL ELSE {joined} END)")
+                let text = super::column_type(self.d, ty, self.program);
+                let none = self.fail(
+                    &headers.join(", "),
+                    "a contact without an id (every cell of it empty)",
+                    "''",
+                    &text,
+                );
+                format!("(CASE WHEN {empty} THEN {none} ELSE {joined} END)")
             }
         }
     }
@@ -306,7 +318,9 @@ impl<'a> Reader<'a> {
             "qualify: column `{header}` (source `{}`): {what}",
             self.source.name
         );
-        format!("CAST({} AS {ty})", error_expr(self.d, &message, cell))
+        // a missing cell in the message would make it missing, and the error with it
+        let cell = format!("coalesce({cell}, '')");
+        format!("CAST({} AS {ty})", error_expr(self.d, &message, &cell))
     }
 
     /// One cell read as a field of type `ty` (`data::csv::mapped_cell`).

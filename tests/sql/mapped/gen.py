@@ -73,7 +73,8 @@ def bad_cells():
             ("Last Activity", "11/02/2026", False), ("Created", "2026-11-17T24:00:00Z", False),
             ("Created", "2026-11-17T10:00:60Z", False), ("Created", "2026-02-30T10:00:00Z", False),
             ("Opened", "2026-02-30 10:00", False), ("Last Open (ms)", "abc", False),
-            ("Last Open (ms)", "1.5e12", True), ("Last Open (ms)", "0.0001", True)]
+            ("Last Open (ms)", "1.5e12", True), ("Last Open (ms)", "0.0001", True),
+            ("Record ID", "", False), ("Record ID", "  ", False)]
 
 
 def main():
