@@ -10,7 +10,11 @@ use super::Dialect;
 use super::expr::{error_expr, lower_text, regex_test, string_literal};
 use super::lower::translation;
 use crate::compile::{LayoutId, PlanType, Program};
-use crate::mapping::{IdRule, Read, Source, Unit};
+use crate::mapping::{IdRule, RangeEnd, Read, Source, Unit};
+
+/// Unicode's white space, what `str::trim` removes, as the characters of a bracket
+/// expression.
+const WHITE_SPACE: &str = "\t\n\u{b}\u{c}\r \u{85}\u{a0}\u{1680}\u{2000}\u{2001}\u{2002}\u{2003}\u{2004}\u{2005}\u{2006}\u{2007}\u{2008}\u{2009}\u{200a}\u{2028}\u{2029}\u{202f}\u{205f}\u{3000}";
 
 /// A decimal number as Rust reads an `f64` (`str::parse`), less `inf` and `NaN`.
 const NUMBER: &str = "^[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][+-]?[0-9]+)?$";
@@ -290,7 +294,7 @@ impl<'a> Reader<'a> {
 
     /// Text without the white space (Unicode's) around it, as `str::trim`.
     fn trim(&self, x: &str) -> String {
-        let space = "\t\n\u{b}\u{c}\r \u{85}\u{a0}\u{1680}\u{2000}\u{2001}\u{2002}\u{2003}\u{2004}\u{2005}\u{2006}\u{2007}\u{2008}\u{2009}\u{200a}\u{2028}\u{2029}\u{202f}\u{205f}\u{3000}";
+        let space = WHITE_SPACE;
         let (start, end) = match self.d {
             // Java's `$` also matches before a final line break
             Dialect::Spark => ("\\A", "\\z"),
@@ -328,7 +332,6 @@ impl<'a> Reader<'a> {
         let d = self.d;
         for (set, option) in [
             (read.extract.is_some(), "extract"),
-            (read.range.is_some(), "range"),
             (read.format.is_some(), "format"),
             (read.split.is_some(), "split"),
             (read.part.is_some(), "part"),
@@ -432,6 +435,10 @@ impl<'a> Reader<'a> {
                 }
                 out.push_str(&format!(" ELSE {fail} END"));
                 out
+            }
+            PlanType::Number if read.range.is_some() => {
+                let end = read.range.unwrap_or(RangeEnd::Low);
+                self.range(header, &trimmed, end)
             }
             PlanType::Number => {
                 let double = d.double();
@@ -591,6 +598,105 @@ impl<'a> Reader<'a> {
                 "a time zone of the IANA database in PostgreSQL: it reads a local time the clocks repeat (when they go back) as the later instant, qualify as the earlier; give the zone as a fixed offset, or use DuckDB or Spark".into(),
             ),
         }
+    }
+
+    /// The number a range cell stands for (`mapping::read::range`): a plain number; `N+`
+    /// (no upper bound); `<N` or `<=N` (no lower one); two bounds split at the first
+    /// ` to `, else `–`, else `—`, else `-`; or one bound. A bound is a number written in
+    /// digits with an optional currency sign before it and `K`, `M` or `B` after it.
+    fn range(&self, header: &str, x: &str, end: RangeEnd) -> String {
+        let d = self.d;
+        let double = d.double();
+        let fail = self.fail(
+            header,
+            "not a range (`200-499`, `2000+`, `<10`, `$10M`)",
+            x,
+            double,
+        );
+        let infinite = |v: &str| format!("abs({v}) = CAST('Infinity' AS {double})");
+        let plain = regex_test(
+            d,
+            x,
+            &string_literal(d, "^-?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][+-]?[0-9]+)?$"),
+        );
+        let (find, len) = match d {
+            Dialect::Spark => ("instr", "length"),
+            _ => ("strpos", "length"),
+        };
+        let first = |x: &str| format!("substr({x}, 1, 1)");
+        let last = |x: &str| format!("substr({x}, {len}({x}), 1)");
+        let open_above = format!("substr({x}, 1, {len}({x}) - 1)");
+        let after_lt = format!(
+            "(CASE WHEN substr({x}, 2, 1) = '=' THEN substr({x}, 3) ELSE substr({x}, 2) END)"
+        );
+        let low_of_open = self.bound(&open_above);
+        let high_of_open = self.bound(&after_lt);
+        let pick = |low: &str, high: &str| match end {
+            RangeEnd::Low => low.to_string(),
+            RangeEnd::High => high.to_string(),
+            RangeEnd::Middle => format!("({low} + ({high} - {low}) / CAST(2 AS {double}))"),
+        };
+        let mut out = format!(
+            "CASE WHEN {plain} THEN (CASE WHEN {} THEN {fail} ELSE CAST({x} AS {double}) END)",
+            infinite(&format!("CAST({x} AS {double})"))
+        );
+        // `N+`: its bound, or for the high end none
+        let above = match end {
+            RangeEnd::High => {
+                format!("(CASE WHEN {low_of_open} IS NULL THEN {fail} ELSE NULL END)")
+            }
+            _ => format!("coalesce({low_of_open}, {fail})"),
+        };
+        out.push_str(&format!(" WHEN {} = '+' THEN {above}", last(x)));
+        let below = match end {
+            RangeEnd::High => format!("coalesce({high_of_open}, {fail})"),
+            _ => format!("(CASE WHEN {high_of_open} IS NULL THEN {fail} ELSE NULL END)"),
+        };
+        out.push_str(&format!(" WHEN {} = '<' THEN {below}", first(x)));
+        for sep in [" to ", "\u{2013}", "\u{2014}", "-"] {
+            let at = format!("{find}({x}, {})", string_literal(d, sep));
+            let width = sep.chars().count();
+            let low = self.bound(&format!("substr({x}, 1, {at} - 1)"));
+            let high = self.bound(&format!("substr({x}, {at} + {width})"));
+            let value = pick(&low, &high);
+            out.push_str(&format!(
+                " WHEN {at} > 0 THEN (CASE WHEN {low} IS NULL OR {high} IS NULL OR {low} > {high} THEN {fail} ELSE {value} END)"
+            ));
+        }
+        let one = self.bound(x);
+        out.push_str(&format!(" ELSE coalesce({one}, {fail}) END"));
+        out
+    }
+
+    /// One bound of a range as a double, `NULL` where the text is not one
+    /// (`mapping::read::range`'s `bound`): white space around it, one currency sign, digits
+    /// as Rust reads a float, white space, a multiplier.
+    fn bound(&self, x: &str) -> String {
+        let d = self.d;
+        let double = d.double();
+        let space = WHITE_SPACE;
+        let (start, end) = match d {
+            Dialect::Spark => ("\\A", "\\z"),
+            _ => ("^", "$"),
+        };
+        let pattern = string_literal(
+            d,
+            &format!(
+                "{start}[{space}]*[$\u{20ac}\u{a3}]?[{space}]*([0-9]+(?:[.][0-9]*)?(?:[eE][+-]?[0-9]+)?)[{space}]*([kKmMbB]?)[{space}]*{end}"
+            ),
+        );
+        let group = |n: usize| match d {
+            Dialect::Postgres => format!("(regexp_match({x}, {pattern}))[{n}]"),
+            _ => format!("regexp_extract({x}, {pattern}, {n})"),
+        };
+        let (digits, unit) = (group(1), group(2));
+        let value = format!(
+            "(CAST({digits} AS {double}) * CAST(CASE {unit} WHEN 'k' THEN 1000 WHEN 'K' THEN 1000 WHEN 'm' THEN 1000000 WHEN 'M' THEN 1000000 WHEN 'b' THEN 1000000000 WHEN 'B' THEN 1000000000 ELSE 1 END AS {double}))"
+        );
+        let matched = regex_test(d, x, &pattern);
+        format!(
+            "(CASE WHEN {matched} AND NOT abs({value}) = CAST('Infinity' AS {double}) THEN {value} END)"
+        )
     }
 
     /// A number of `unit`s in whole microseconds (of SQL type `ty`), or an error for a

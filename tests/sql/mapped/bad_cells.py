@@ -24,7 +24,8 @@ gen = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(gen)
 
 GOOD = ["C1", "Dr. Ann", "Referral", "Open - Not Contacted", "Banking", "250", "5", "Y",
-        "N", "2026-11-02", "2026-11-17T10:00:00Z", "2026-11-20 09:00", "1763164800000", "x"]
+        "N", "2026-11-02", "2026-11-17T10:00:00Z", "2026-11-20 09:00", "1763164800000", "x",
+        "200-499", "2000+", "$10M-$50M"]
 
 
 def main():

@@ -46,6 +46,9 @@ KINDS = ["Call", "Email", "Meeting", "call", "", "N/A", "meeting"]
 DURATIONS = ["120", "119.999999", "90.5", "", "N/A", "121", "0", "7200", "120.000000",
              "-5", " 130 "]
 NOTES = ["", "ok", " ", "N/A", "follow up"]
+BANDS = ["200-499", "2000+", "$10M-$50M", "$200M+", "<10", "<=10", "42", "-5", "€1.5k – €2k",
+         "10 to 20", "1e3-2e3", " 500 - 999 ", "10 M", "$ 5k", "300—400", "0.5-1", "5.-6.", "",
+         "N/A", "1e5+", "£300", "300-300", "-0", ".5", "10-20.5", "1k-1M", "0-0"]
 
 
 def row(rng, i):
@@ -55,12 +58,13 @@ def row(rng, i):
     pick = rng.choice
     return [ident, pick(NAMES), pick(SOURCES), pick(STATUSES), pick(INDUSTRIES),
             pick(EMPLOYEES), pick(REVENUE), pick(TRUTHS), pick(OPTED), pick(DATES),
-            pick(INSTANTS), pick(OPENED), pick(MILLIS), f"x{i}"]
+            pick(INSTANTS), pick(OPENED), pick(MILLIS), f"x{i}", pick(BANDS), pick(BANDS),
+            pick(BANDS)]
 
 
 HEADER = ["Record ID", "Full Name", "Lead Source", "Lead Status", "Industry", "Employees",
           "Annual Revenue", "Converted", "Opted Out", "Last Activity", "Created", "Opened",
-          "Last Open (ms)", "Unread Column"]
+          "Last Open (ms)", "Unread Column", "Size Band", "Size Band High", "Revenue Band"]
 
 
 def bad_cells():
@@ -74,7 +78,10 @@ def bad_cells():
             ("Created", "2026-11-17T10:00:60Z", False), ("Created", "2026-02-30T10:00:00Z", False),
             ("Opened", "2026-02-30 10:00", False), ("Last Open (ms)", "abc", False),
             ("Last Open (ms)", "1.5e12", True), ("Last Open (ms)", "0.0001", True),
-            ("Record ID", "", False), ("Record ID", "  ", False)]
+            ("Record ID", "", False), ("Record ID", "  ", False), ("Size Band", "500-200", False),
+            ("Size Band", "big", False), ("Size Band", "-", False), ("Size Band", "10-", False),
+            ("Size Band", "inf-5", False), ("Size Band", "$$10", False), ("Size Band", "10MM", False),
+            ("Size Band High", "+", False), ("Revenue Band", "<", False), ("Size Band", "1e400", False)]
 
 
 def main():
