@@ -1142,10 +1142,11 @@ pub fn timestamp_literal(d: Dialect, t: Timestamp) -> Result<String, String> {
     if utc.year() < 1 {
         return Err(format!("{t} is before year 1"));
     }
+    // the fraction of the civil time (before 1970 the instant's own is negative)
     let text = format!(
         "{}.{:06}",
         utc.strftime("%Y-%m-%d %H:%M:%S"),
-        t.subsec_microsecond()
+        utc.subsec_nanosecond() / 1000
     );
     Ok(match d {
         // Spark's TIMESTAMP is an instant (TIMESTAMP_LTZ)

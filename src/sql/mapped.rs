@@ -37,8 +37,9 @@ const CIVIL: &str = "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[Tt ]([01
 /// Microseconds from 0001-01-01T00:00:00Z to 1970-01-01T00:00:00Z, negated.
 const FIRST_MICROS: i64 = -62_135_596_800_000_000;
 
-/// Microseconds from 1970-01-01T00:00:00Z to 9999-12-31T23:59:59.999999Z.
-const LAST_MICROS: i64 = 253_402_300_799_999_999;
+/// Microseconds from 1970-01-01T00:00:00Z to the last instant `eval` holds
+/// (`jiff::Timestamp::MAX`, 9999-12-30T22:00:00.999999Z).
+const LAST_MICROS: i64 = 253_402_207_200_999_999;
 
 /// What a column of a source is read into, and why the SQL cannot read it, if so.
 #[derive(Debug, Clone)]
@@ -122,6 +123,13 @@ impl<'a> Reader<'a> {
         match &self.source.id {
             // the contact's id is its id cell, trimmed (`data::csv::id_of`)
             IdRule::Column => {
+                if !matches!(ty, PlanType::String) {
+                    self.refuse(
+                        path,
+                        "an id that is not text: eval writes a number id the shortest way (`007` is contact `7`), which the SQL does not",
+                    );
+                    return "NULL".into();
+                }
                 let column = self.source.columns.iter().find(|c| c.field == path);
                 let header = column.map_or(path.to_string(), |c| c.header.clone());
                 if column.is_some_and(|c| !c.read.values.is_empty() || c.read.extract.is_some()) {
@@ -139,7 +147,7 @@ impl<'a> Reader<'a> {
                 let id = format!(
                     "(CASE WHEN {trimmed} IS NULL OR {trimmed} = '' THEN {none} ELSE {trimmed} END)"
                 );
-                if !self.program.plan().id_read || !matches!(ty, PlanType::String) {
+                if !self.program.plan().id_read {
                     return id;
                 }
                 // a rule reads the id field, which is the cell untrimmed: one column holds
@@ -260,6 +268,25 @@ impl<'a> Reader<'a> {
             self.lowers.push(header.to_string());
         }
         self.d.ident(&format!("qualify lowered: {header}"))
+    }
+
+    /// The contact an activity names: its key cell, trimmed, none where it is empty or one
+    /// of the source's missing spellings (`data::join`).
+    pub fn key(&mut self, header: &str) -> String {
+        let trimmed = self.trimmed(header);
+        let d = self.d;
+        let mut none = format!("{trimmed} IS NULL OR {trimmed} = ''");
+        if !self.source.default.missing.is_empty() {
+            let tokens: Vec<String> = self
+                .source
+                .default
+                .missing
+                .iter()
+                .map(|m| string_literal(d, m))
+                .collect();
+            none.push_str(&format!(" OR {trimmed} IN ({})", tokens.join(", ")));
+        }
+        format!("(CASE WHEN {none} THEN NULL ELSE {trimmed} END)")
     }
 
     /// The table's rows with, for each header read, its cells trimmed ([`Reader::trimmed`])
@@ -580,11 +607,12 @@ impl<'a> Reader<'a> {
         let name = string_literal(d, name);
         match d {
             // DuckDB reads a repeated local time as the later instant: the earlier one is
-            // the local time at the offset of three hours before, where that reads back
+            // the local time at the offset of a day and an hour before (the longest
+            // repetition, Kwajalein's in 1969, is 23 hours), where that reads back
             Dialect::DuckDb => {
                 let local = "TRY_CAST({} AS TIMESTAMP)";
                 let later = format!("timezone({name}, {local})");
-                let before = format!("({later} - INTERVAL 3 HOUR)");
+                let before = format!("({later} - INTERVAL 25 HOUR)");
                 let offset = format!("(timezone({name}, {before}) - timezone('UTC', {before}))");
                 let earlier = format!("timezone('UTC', {local} - {offset})");
                 Ok(format!(
@@ -713,8 +741,28 @@ impl<'a> Reader<'a> {
             ty,
         );
         let fine = self.fail(header, "finer than a microsecond", trimmed, ty);
+        let large = self.fail(
+            header,
+            "too large for the SQL (past 2^63 microseconds)",
+            trimmed,
+            ty,
+        );
         format!(
-            "(CASE WHEN NOT {shape} THEN {not_number} WHEN {exact} <> floor({exact}) THEN {fine} ELSE CAST({exact} AS {ty}) END)"
+            "(CASE WHEN NOT {shape} THEN {not_number} WHEN {exact} <> floor({exact}) THEN {fine} WHEN abs({exact}) > CAST(9223372036854775807 AS DECIMAL(38, 0)) THEN {large} ELSE CAST({exact} AS {ty}) END)"
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_instants_the_sql_reads_are_those_eval_holds() {
+        assert_eq!(LAST_MICROS, jiff::Timestamp::MAX.as_microsecond());
+        let first = jiff::civil::date(1, 1, 1)
+            .to_zoned(jiff::tz::TimeZone::UTC)
+            .map(|z| z.timestamp().as_microsecond());
+        assert_eq!(first.ok(), Some(FIRST_MICROS));
     }
 }

@@ -414,7 +414,7 @@ impl<'a> Writer<'a> {
                 .activities
                 .as_ref()
                 .map_or(events.key.clone(), |j| j.key.clone());
-            let key = reader.trimmed(&key);
+            let key = reader.key(&key);
             let from = reader.cells(&qualified(d, &events.table), &d.ident("_cells"));
             self.refused
                 .extend(reader.refused.drain(..).map(|r| (source.name.clone(), r)));

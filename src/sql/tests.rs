@@ -369,3 +369,17 @@ timezone = "Europe/Berlin"
         "{postgres:?}"
     );
 }
+
+#[test]
+fn an_instant_before_1970_keeps_its_fraction() {
+    let t: Timestamp = "1969-12-31T23:59:59.5Z".parse().expect("an instant");
+    assert_eq!(
+        expr::timestamp_literal(Dialect::DuckDb, t).as_deref(),
+        Ok("TIMESTAMPTZ '1969-12-31 23:59:59.500000+00'")
+    );
+    let t: Timestamp = "1960-01-01T00:00:00.25Z".parse().expect("an instant");
+    assert_eq!(
+        expr::timestamp_literal(Dialect::Spark, t).as_deref(),
+        Ok("TIMESTAMP '1960-01-01 00:00:00.250000Z'")
+    );
+}
