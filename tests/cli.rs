@@ -1431,6 +1431,21 @@ fn sql_reads_an_export_s_text_cells_through_a_mapping_source() {
         "tests/fixtures/mapped-tasks.csv",
     ]);
     assert_eq!(bad.status.code(), Some(2));
+    // a file a database's CSV reader would read otherwise than qualify
+    let uneven = with(&[
+        "--events-table",
+        "tasks=events",
+        "--load",
+        "tests/fixtures/mapped-space-before-quote.csv",
+        "--load-events",
+        "tests/fixtures/mapped-tasks.csv",
+    ]);
+    assert_eq!(uneven.status.code(), Some(2));
+    assert!(
+        stderr(&uneven).contains("mapped-space-before-quote.csv`: line 2: a quote inside a cell that does not begin with it"),
+        "{}",
+        stderr(&uneven)
+    );
     assert!(
         stderr(&bad).contains("its header `Employees` is written twice"),
         "{}",

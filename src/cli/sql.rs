@@ -344,6 +344,17 @@ fn csv_loads(
     }
     let mut loads = Vec::new();
     for ((table, delimiter), file) in tables.into_iter().zip(files) {
+        // the database reads the file with its own CSV reader: only a file that every
+        // reader reads alike is loaded
+        let opened = std::fs::File::open(file)
+            .map_err(|e| CliError::io(format!("cannot read `{file}`"), e))?;
+        let uneven = crate::sql::mapped::uneven_csv(std::io::BufReader::new(opened), delimiter)
+            .map_err(|e| CliError::io(format!("cannot read `{file}`"), e))?;
+        if let Some((line, what)) = uneven {
+            return Err(CliError::usage(format!(
+                "`--load {file}`: line {line}: {what}. A database's CSV reader reads such a file otherwise than qualify does; write it as RFC 4180 CSV (a quoted cell quoted from its first character to its last, lines ending in LF or CRLF), or load it your own way"
+            )));
+        }
         let mut reader = csv::ReaderBuilder::new()
             .delimiter(delimiter)
             .has_headers(true)

@@ -753,9 +753,110 @@ impl<'a> Reader<'a> {
     }
 }
 
+/// Where the CSV text `input` is written so that a database's CSV reader could read its
+/// cells otherwise than `qualify eval` does: `(line, what)`. DuckDB's `read_csv`, for
+/// one, drops a space before an opening quote and after a closing one, which the CSV
+/// reader of `eval` keeps as text; a carriage return alone ends a line for some readers
+/// and not for others. A file in RFC 4180's shape (a quoted cell quoted from its first
+/// character to its last, quotes inside doubled, lines ending in LF or CRLF) is read
+/// alike by all.
+pub fn uneven_csv(
+    input: impl std::io::BufRead,
+    delimiter: u8,
+) -> std::io::Result<Option<(usize, &'static str)>> {
+    #[derive(Clone, Copy, PartialEq)]
+    enum At {
+        Start,
+        Unquoted,
+        Quoted,
+        QuoteInQuoted,
+        AfterCr,
+    }
+    let mut input = input;
+    let (mut at, mut line, mut first) = (At::Start, 1usize, true);
+    loop {
+        let buf = input.fill_buf()?;
+        if buf.is_empty() {
+            break;
+        }
+        let mut bytes: &[u8] = buf;
+        if first {
+            bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+            first = false;
+        }
+        for &b in bytes {
+            at = match (at, b) {
+                (At::AfterCr, b'\n') => {
+                    line += 1;
+                    At::Start
+                }
+                (At::AfterCr, _) => {
+                    return Ok(Some((line, "a line ends in a carriage return alone")));
+                }
+                (At::Start | At::Unquoted | At::QuoteInQuoted, b'\r') => At::AfterCr,
+                (At::Start | At::Unquoted | At::QuoteInQuoted, b'\n') => {
+                    line += 1;
+                    At::Start
+                }
+                (At::Start | At::Unquoted | At::QuoteInQuoted, b) if b == delimiter => At::Start,
+                (At::Start, b'"') => At::Quoted,
+                (At::Unquoted, b'"') => {
+                    return Ok(Some((
+                        line,
+                        "a quote inside a cell that does not begin with it (a space before an opening quote?)",
+                    )));
+                }
+                (At::Start | At::Unquoted, _) => At::Unquoted,
+                (At::Quoted, b'"') => At::QuoteInQuoted,
+                (At::Quoted, b'\n') => {
+                    line += 1;
+                    At::Quoted
+                }
+                (At::Quoted, _) => At::Quoted,
+                (At::QuoteInQuoted, b'"') => At::Quoted,
+                (At::QuoteInQuoted, _) => {
+                    return Ok(Some((line, "text after the closing quote of a cell")));
+                }
+            };
+        }
+        let n = buf.len();
+        input.consume(n);
+    }
+    Ok(match at {
+        At::Quoted => Some((line, "a quote that is never closed")),
+        At::AfterCr => Some((line, "a line ends in a carriage return alone")),
+        _ => None,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn csv_that_databases_read_otherwise_is_found() {
+        let check = |text: &str| uneven_csv(text.as_bytes(), b',').ok().flatten();
+        for clean in [
+            "ID,T\nx,\"a b\"\n",
+            "ID,T\r\nx,\"a \"\"b\"\"\"\r\ny,\"two\nlines\"\r\n",
+            "\u{feff}\"ID\",T\nx,,\n",
+        ] {
+            assert_eq!(check(clean), None, "{clean:?}");
+        }
+        assert_eq!(check("ID,T\nx, \"a b\"\n").map(|p| p.0), Some(2));
+        assert!(
+            check("ID,T\nx,\"a b\" \n").is_some_and(|p| p.1.contains("after the closing quote"))
+        );
+        assert!(check("ID,T\rx,a\r").is_some_and(|p| p.1.contains("carriage return")));
+        assert!(check("ID,T\nx,\"a b\n").is_some_and(|p| p.1.contains("never closed")));
+        assert!(check("ID,T\nx,a\"b\n").is_some_and(|p| p.1.contains("does not begin")));
+        assert_eq!(
+            uneven_csv("ID;T\nx;\"a;b\"\n".as_bytes(), b';')
+                .ok()
+                .flatten(),
+            None
+        );
+    }
 
     #[test]
     fn the_instants_the_sql_reads_are_those_eval_holds() {
