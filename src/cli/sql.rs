@@ -343,7 +343,8 @@ fn csv_loads(
         tables.push((e.table.clone(), source.delimiter));
     }
     let mut loads = Vec::new();
-    for ((table, delimiter), file) in tables.into_iter().zip(files) {
+    for (i, ((table, delimiter), file)) in tables.into_iter().zip(files).enumerate() {
+        let flag = if i == 0 { "--load" } else { "--load-events" };
         // the database reads the file with its own CSV reader: only a file that every
         // reader reads alike is loaded
         let opened = std::fs::File::open(file)
@@ -352,20 +353,25 @@ fn csv_loads(
             .map_err(|e| CliError::io(format!("cannot read `{file}`"), e))?;
         if let Some((line, what)) = uneven {
             return Err(CliError::usage(format!(
-                "`--load {file}`: line {line}: {what}. A database's CSV reader reads such a file otherwise than qualify does; write it as RFC 4180 CSV (a quoted cell quoted from its first character to its last, lines ending in LF or CRLF), or load it your own way"
+                "`{flag} {file}`: line {line}: {what}. A database's CSV reader reads such a file otherwise than qualify does; write it as RFC 4180 CSV (a quoted cell quoted from its first character to its last, lines ending in LF or CRLF), or load it your own way"
             )));
         }
         let mut reader = csv::ReaderBuilder::new()
             .delimiter(delimiter)
             .has_headers(true)
             .from_path(file)
-            .map_err(|e| CliError::usage(format!("`--load {file}`: cannot read it as CSV: {e}")))?;
+            .map_err(|e| CliError::usage(format!("`{flag} {file}`: cannot read it as CSV: {e}")))?;
         let headers: Vec<String> = reader
             .headers()
-            .map_err(|e| CliError::usage(format!("`--load {file}`: cannot read its header: {e}")))?
+            .map_err(|e| CliError::usage(format!("`{flag} {file}`: cannot read its header: {e}")))?
             .iter()
             .map(|h| h.trim_start_matches('\u{feff}').to_string())
             .collect();
+        if headers.iter().all(|h| h.trim().is_empty()) {
+            return Err(CliError::usage(format!(
+                "`{flag} {file}`: it has no header row (an empty file?): a table needs its columns"
+            )));
+        }
         // an empty header (a trailing comma) names no field: its column gets a name of its
         // own; two equal headers would be one column
         let headers: Vec<String> = headers
@@ -379,7 +385,7 @@ fn csv_loads(
         let mut seen = std::collections::HashSet::new();
         if let Some(h) = headers.iter().find(|h| !seen.insert(h.as_str())) {
             return Err(CliError::usage(format!(
-                "`--load {file}`: its header `{}` is written twice; a table's columns need distinct names",
+                "`{flag} {file}`: its header `{}` is written twice; a table's columns need distinct names",
                 render::printable(h)
             )));
         }

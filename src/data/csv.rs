@@ -217,6 +217,18 @@ fn header_texts(
         .filter(|&&b| b == b'\n')
         .count();
     let line = Some(1 + blank);
+    // lines ended by a carriage return alone (old Mac files) would be one line here, the
+    // header, and the file would read as no contacts at all
+    let first_line = bytes.split(|&b| b == b'\n').next().unwrap_or_default();
+    if first_line
+        .windows(2)
+        .any(|w| w[0] == b'\r' && w[1] != b'\n')
+    {
+        let problem = DataProblem::UnreadableCsvHeader {
+            reason: "its lines end in a carriage return alone (an old Mac file); save it with LF or CRLF line ends".into(),
+        };
+        return header_error(file, line, problem, Code::MalformedCsv).map(|h| (h.headers, line));
+    }
     let mut reader = ::csv::ReaderBuilder::new()
         .flexible(true)
         .delimiter(delimiter)
