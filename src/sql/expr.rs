@@ -990,21 +990,19 @@ impl<'a> Translator<'a> {
             }
             Func::Lower => {
                 let table = self.lower.get_or_insert_with(translation).clone();
-                Ex::new(lower_text(self.d, &x.sql, &table), Ty::Text)
+                let refusal =
+                    "qualify: lower() of text with a capital sigma is not translated to SQL";
+                Ex::new(lower_text(self.d, &x.sql, &table, refusal), Ty::Text)
             }
         }
     }
 }
 
 /// `lower(x)` exactly as `str::to_lowercase`, with the translation table of
-/// [`translation`] (`(from, to)`).
-pub fn lower_text(d: Dialect, x: &str, (from, to): &(String, String)) -> String {
+/// [`translation`] (`(from, to)`); text it cannot lower stops the query with `refusal`.
+pub fn lower_text(d: Dialect, x: &str, (from, to): &(String, String), refusal: &str) -> String {
     // a capital sigma lowers by its neighbours: such text stops the query
-    let refuse = error_expr(
-        d,
-        "qualify: lower() of text with a capital sigma is not translated to SQL",
-        x,
-    );
+    let refuse = error_expr(d, refusal, x);
     // text whose capitals are ASCII (most) is lowered by lowering A to Z: PostgreSQL's
     // `lower` under the "C" collation lowers nothing else; other databases' `lower`
     // follows their own Unicode tables, so a translate of the 26 letters (cheap: the cost

@@ -308,7 +308,11 @@ impl<'a> Reader<'a> {
             .map(|h| {
                 let trimmed = d.ident(&format!("qualify trimmed: {h}"));
                 let name = d.ident(&format!("qualify lowered: {h}"));
-                format!(", {} AS {name}", lower_text(d, &trimmed, &self.lower))
+                let refusal = format!(
+                    "qualify: column `{h}` (source `{}`): a capital sigma, which the SQL does not lower (compared ignoring case)",
+                    self.source.name
+                );
+                format!(", {} AS {name}", lower_text(d, &trimmed, &self.lower, &refusal))
             })
             .collect();
         let trimmed = format!(

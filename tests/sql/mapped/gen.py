@@ -81,7 +81,8 @@ def bad_cells():
             ("Record ID", "", False), ("Record ID", "  ", False), ("Size Band", "500-200", False),
             ("Size Band", "big", False), ("Size Band", "-", False), ("Size Band", "10-", False),
             ("Size Band", "inf-5", False), ("Size Band", "$$10", False), ("Size Band", "10MM", False),
-            ("Size Band High", "+", False), ("Revenue Band", "<", False), ("Size Band", "1e400", False)]
+            ("Size Band High", "+", False), ("Revenue Band", "<", False), ("Size Band", "1e400", False),
+            ("Converted", "Σ", False), ("Lead Source", "ΣWeb", False)]
 
 
 def main():
