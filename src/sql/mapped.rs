@@ -364,7 +364,6 @@ impl<'a> Reader<'a> {
         for (set, option) in [
             (read.extract.is_some(), "extract"),
             (read.format.is_some(), "format"),
-            (read.split.is_some(), "split"),
             (read.part.is_some(), "part"),
         ] {
             if set {
@@ -388,7 +387,98 @@ impl<'a> Reader<'a> {
         } else {
             String::new()
         };
-        let key = if read.fold_case { &lowered } else { &t };
+        let value = match (&read.split, ty) {
+            (Some(separator), PlanType::List(element)) => {
+                self.split(header, read, element, separator, &t, &lowered)
+            }
+            _ => self.convert(header, read, ty, &c, &t, &lowered),
+        };
+        format!("(CASE WHEN {missing} THEN NULL ELSE {value} END)")
+    }
+
+    /// A list from one cell split at `separator` (`data::csv::mapped_cell`): the cell's
+    /// text after `values`, split, each part trimmed, empty ones dropped, and each read as
+    /// an element (`values` again, then the element's type). DuckDB and Spark with
+    /// lambdas; PostgreSQL as a `jsonb` array gathered in the parts' order.
+    fn split(
+        &mut self,
+        header: &str,
+        read: &Read,
+        element: &PlanType,
+        separator: &str,
+        t: &str,
+        lowered: &str,
+    ) -> String {
+        let d = self.d;
+        if !matches!(
+            element,
+            PlanType::String | PlanType::Enum(_) | PlanType::Number
+        ) {
+            self.refuse(
+                header,
+                "`split` into a list of other than text, `one of` or numbers is not read in SQL",
+            );
+            return "NULL".into();
+        }
+        if d == Dialect::Spark && separator.contains("\\E") {
+            self.refuse(
+                header,
+                "a `split` separator holding `\\E` is not read in Spark SQL",
+            );
+            return "NULL".into();
+        }
+        // the whole cell through `values` first, as eval reads it
+        // (blank text is an empty list, not a missing one)
+        let whole = format!(
+            "coalesce({}, '')",
+            self.convert(header, read, &PlanType::String, t, t, lowered)
+        );
+        let var = "_p";
+        let part_lowered = lower_text(
+            d,
+            var,
+            &self.lower,
+            &format!(
+                "qualify: column `{header}` (source `{}`): a capital sigma, which the SQL does not lower (compared ignoring case)",
+                self.source.name
+            ),
+        );
+        let each = self.convert(header, read, element, var, var, &part_lowered);
+        let trimmed = self.trim(var);
+        let sep = string_literal(d, separator);
+        match d {
+            Dialect::Postgres => format!(
+                "(SELECT coalesce(jsonb_agg(to_jsonb({each}) ORDER BY _o), '[]'::jsonb) FROM unnest(string_to_array({whole}, {sep})) WITH ORDINALITY AS _s(_q, _o) CROSS JOIN LATERAL (SELECT {} AS {var}) AS _t WHERE {var} <> '')",
+                self.trim("_q")
+            ),
+            Dialect::Spark => {
+                let pattern = format!("concat('\\\\Q', {sep}, '\\\\E')");
+                format!(
+                    "transform(filter(transform(split({whole}, {pattern}, -1), {var} -> {trimmed}), {var} -> {var} <> ''), {var} -> {each})"
+                )
+            }
+            _ => format!(
+                "list_transform(list_filter(list_transform(string_split({whole}, {sep}), {}), {}), {})",
+                d.lambda(var, &trimmed),
+                d.lambda(var, &format!("{var} <> ''")),
+                d.lambda(var, &each)
+            ),
+        }
+    }
+
+    /// The value of a cell (or of a part of one, for `split`) of type `ty`: `c` its text
+    /// as written, `t` trimmed, `lowered` trimmed and lower-cased (where a test needs it).
+    fn convert(
+        &mut self,
+        header: &str,
+        read: &Read,
+        ty: &PlanType,
+        c: &str,
+        t: &str,
+        lowered: &str,
+    ) -> String {
+        let d = self.d;
+        let key = if read.fold_case { lowered } else { t };
         let mapped = |unlisted: &str, to_text: &dyn Fn(&str) -> String| -> String {
             if read.values.is_empty() {
                 return unlisted.to_string();
@@ -416,12 +506,12 @@ impl<'a> Reader<'a> {
         let as_written = |to: &str| to.to_string();
         // what `values` give is read as written, trimmed, or lower-cased (`to_lowercase`,
         // which the SQL's lowering follows), as the step after needs it
-        let raw = mapped(&c, &as_written);
-        let text = mapped(&t, &as_written);
-        let trimmed = mapped(&t, &|to: &str| to.trim().to_string());
-        let text_lowered = mapped(&lowered, &|to: &str| to.to_lowercase());
+        let raw = mapped(c, &as_written);
+        let text = mapped(t, &as_written);
+        let trimmed = mapped(t, &|to: &str| to.trim().to_string());
+        let text_lowered = mapped(lowered, &|to: &str| to.to_lowercase());
         let text_type = super::column_type(d, &PlanType::String, self.program);
-        let value = match ty {
+        match ty {
             PlanType::String | PlanType::Dynamic => format!("NULLIF({raw}, '')"),
             PlanType::Enum(values) if read.fold_case => {
                 let mut out = format!("CASE {text_lowered}");
@@ -561,7 +651,7 @@ impl<'a> Reader<'a> {
                         let micros = self.micros(header, &trimmed, unit, "BIGINT");
                         // Spark's durations are microseconds (`sql::expr`)
                         if self.micros_in_json || d == Dialect::Spark {
-                            return format!("(CASE WHEN {missing} THEN NULL ELSE {micros} END)");
+                            return micros;
                         }
                         match d {
                             Dialect::DuckDb => format!("to_microseconds({micros})"),
@@ -583,8 +673,7 @@ impl<'a> Reader<'a> {
                 );
                 "NULL".into()
             }
-        };
-        format!("(CASE WHEN {missing} THEN NULL ELSE {value} END)")
+        }
     }
 
     /// The instant of a local date-time in `zone`: an expression in which `{}` stands for

@@ -46,6 +46,9 @@ KINDS = ["Call", "Email", "Meeting", "call", "", "N/A", "meeting"]
 DURATIONS = ["120", "119.999999", "90.5", "", "N/A", "121", "0", "7200", "120.000000",
              "-5", " 130 "]
 NOTES = ["", "ok", " ", "N/A", "follow up"]
+INTERESTS = ["pricing;demo", "Pricing Page", " DEMO ; webinar ", "", ";", " ; ;", "demo;;demo",
+             "WEBINAR", "pricing page;Demo", "N/A", "webinar;"]
+SCORES = ["50|60", "10", "", "|", " 70 | 80 | 5 ", "1e2|.5", "-0|0", "49.999|50"]
 BANDS = ["200-499", "2000+", "$10M-$50M", "$200M+", "<10", "<=10", "42", "-5", "€1.5k – €2k",
          "10 to 20", "1e3-2e3", " 500 - 999 ", "10 M", "$ 5k", "300—400", "0.5-1", "5.-6.", "",
          "N/A", "1e5+", "£300", "300-300", "-0", ".5", "10-20.5", "1k-1M", "0-0"]
@@ -59,12 +62,13 @@ def row(rng, i):
     return [ident, pick(NAMES), pick(SOURCES), pick(STATUSES), pick(INDUSTRIES),
             pick(EMPLOYEES), pick(REVENUE), pick(TRUTHS), pick(OPTED), pick(DATES),
             pick(INSTANTS), pick(OPENED), pick(MILLIS), f"x{i}", pick(BANDS), pick(BANDS),
-            pick(BANDS)]
+            pick(BANDS), pick(INTERESTS), pick(SCORES)]
 
 
 HEADER = ["Record ID", "Full Name", "Lead Source", "Lead Status", "Industry", "Employees",
           "Annual Revenue", "Converted", "Opted Out", "Last Activity", "Created", "Opened",
-          "Last Open (ms)", "Unread Column", "Size Band", "Size Band High", "Revenue Band"]
+          "Last Open (ms)", "Unread Column", "Size Band", "Size Band High", "Revenue Band",
+          "Interests", "Scores"]
 
 
 def bad_cells():
@@ -82,7 +86,8 @@ def bad_cells():
             ("Size Band", "big", False), ("Size Band", "-", False), ("Size Band", "10-", False),
             ("Size Band", "inf-5", False), ("Size Band", "$$10", False), ("Size Band", "10MM", False),
             ("Size Band High", "+", False), ("Revenue Band", "<", False), ("Size Band", "1e400", False),
-            ("Converted", "Σ", False), ("Lead Source", "ΣWeb", False)]
+            ("Converted", "Σ", False), ("Lead Source", "ΣWeb", False),
+            ("Interests", "pricing;chat", False), ("Scores", "5|x", False)]
 
 
 def main():
