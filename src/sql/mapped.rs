@@ -362,7 +362,6 @@ impl<'a> Reader<'a> {
     fn cell(&mut self, header: &str, read: &Read, ty: &PlanType) -> String {
         let d = self.d;
         for (set, option) in [
-            (read.extract.is_some(), "extract"),
             (read.format.is_some(), "format"),
             (read.part.is_some(), "part"),
         ] {
@@ -387,6 +386,48 @@ impl<'a> Reader<'a> {
         } else {
             String::new()
         };
+        if let Some(pattern) = &read.extract {
+            if d == Dialect::Spark && read.split.is_some() {
+                self.refuse(header, "`extract` with `split` is not read in Spark SQL");
+                return "NULL".into();
+            }
+            // `extract`: what group 1 of the first match captures, trimmed, is the cell
+            // from there on; a cell the pattern does not match is an error of its row
+            let translated = match super::regex::translate_extract(pattern.as_str(), d) {
+                Ok(p) => string_literal(d, &p),
+                Err(why) => {
+                    self.refuse(header, &format!("`extract` is not read in SQL: {why}"));
+                    return "NULL".into();
+                }
+            };
+            let group = self.trim(&format!("regexp_extract({t}, {translated}, 1)"));
+            let lowered = lower_text(
+                d,
+                &group,
+                &self.lower,
+                &format!(
+                    "qualify: column `{header}` (source `{}`): a capital sigma, which the SQL does not lower (compared ignoring case)",
+                    self.source.name
+                ),
+            );
+            let value = match (&read.split, ty) {
+                (Some(separator), PlanType::List(element)) => {
+                    self.split(header, read, element, separator, &group, &lowered)
+                }
+                _ => self.convert(header, read, ty, &group, &group, &lowered),
+            };
+            let text = super::column_type(d, ty, self.program);
+            let fail = self.fail(
+                header,
+                "not matched by the column's `extract` pattern",
+                &t,
+                &text,
+            );
+            let matched = regex_test(d, &t, &translated);
+            return format!(
+                "(CASE WHEN {missing} THEN NULL WHEN NOT {matched} THEN {fail} ELSE {value} END)"
+            );
+        }
         let value = match (&read.split, ty) {
             (Some(separator), PlanType::List(element)) => {
                 self.split(header, read, element, separator, &t, &lowered)

@@ -19,6 +19,43 @@ pub fn translate(pattern: &str, dialect: Dialect) -> Result<String, String> {
     Ok(out)
 }
 
+/// The pattern of a mapping's `extract` for `dialect`, its group 1 capturing (and
+/// greediness kept), or why it has no exact equivalent: PostgreSQL's captures follow
+/// other rules than the leftmost-first ones of the `regex` crate, RE2 and Java; a group 1
+/// that a match can skip (in an alternation's branch, or an optional or repeated part)
+/// is an error in `eval` where the databases give empty text.
+pub fn translate_extract(pattern: &str, dialect: Dialect) -> Result<String, String> {
+    if dialect == Dialect::Postgres {
+        return Err("PostgreSQL's regular expressions capture by other rules".into());
+    }
+    let hir = regex_syntax::Parser::new()
+        .parse(pattern)
+        .map_err(|e| format!("the pattern does not parse: {e}"))?;
+    match group_one(&hir, true) {
+        Some(true) => {}
+        Some(false) => {
+            return Err("its group 1 is in an alternation or an optional or repeated part".into());
+        }
+        None => return Err("it has no group 1".into()),
+    }
+    let mut out = String::new();
+    write_as(&hir, dialect, true, &mut out)?;
+    Ok(out)
+}
+
+/// Whether group 1 of `hir` takes part in every match (`Some(true)`: it is reached by
+/// concatenation and groups only), or may not (`Some(false)`), if it is there at all.
+fn group_one(hir: &Hir, always: bool) -> Option<bool> {
+    match hir.kind() {
+        HirKind::Capture(capture) if capture.index == 1 => Some(always),
+        HirKind::Capture(capture) => group_one(&capture.sub, always),
+        HirKind::Concat(parts) => parts.iter().find_map(|p| group_one(p, always)),
+        HirKind::Alternation(parts) => parts.iter().find_map(|p| group_one(p, false)),
+        HirKind::Repetition(rep) => group_one(&rep.sub, false),
+        _ => None,
+    }
+}
+
 /// The pattern as a whole: `matches` asks only whether it matches somewhere, so a word
 /// boundary at an edge of the pattern (or of a branch of a top-level alternation) can be
 /// written as the character, or text edge, it asks for beside a word character:
@@ -216,6 +253,12 @@ fn beside(
 }
 
 fn write(hir: &Hir, d: Dialect, out: &mut String) -> Result<(), String> {
+    write_as(hir, d, false, out)
+}
+
+/// [`write`], keeping group 1 as a capturing group and each repetition's greediness where
+/// `extract` (what a group captures depends on both).
+fn write_as(hir: &Hir, d: Dialect, extract: bool, out: &mut String) -> Result<(), String> {
     match hir.kind() {
         HirKind::Empty => out.push_str("(?:)"),
         HirKind::Literal(literal) => {
@@ -271,7 +314,7 @@ fn write(hir: &Hir, d: Dialect, out: &mut String) -> Result<(), String> {
         HirKind::Repetition(rep) => {
             // what a repetition may repeat must be one unit
             out.push_str("(?:");
-            write(&rep.sub, d, out)?;
+            write_as(&rep.sub, d, extract, out)?;
             out.push(')');
             let limit = match d {
                 Dialect::Postgres => 255,
@@ -292,15 +335,22 @@ fn write(hir: &Hir, d: Dialect, out: &mut String) -> Result<(), String> {
                 (min, Some(max)) if min == max => out.push_str(&format!("{{{min}}}")),
                 (min, Some(max)) => out.push_str(&format!("{{{min},{max}}}")),
             }
+            if extract && !rep.greedy {
+                out.push('?');
+            }
         }
         HirKind::Capture(capture) => {
-            out.push_str("(?:");
-            write(&capture.sub, d, out)?;
+            out.push_str(if extract && capture.index == 1 {
+                "("
+            } else {
+                "(?:"
+            });
+            write_as(&capture.sub, d, extract, out)?;
             out.push(')');
         }
         HirKind::Concat(parts) => {
             for part in parts {
-                write(part, d, out)?;
+                write_as(part, d, extract, out)?;
             }
         }
         HirKind::Alternation(parts) => {
@@ -309,7 +359,7 @@ fn write(hir: &Hir, d: Dialect, out: &mut String) -> Result<(), String> {
                 if i > 0 {
                     out.push('|');
                 }
-                write(part, d, out)?;
+                write_as(part, d, extract, out)?;
             }
             out.push(')');
         }
@@ -380,6 +430,27 @@ mod tests {
         assert_eq!(
             t("(?-u:\\b)ab"),
             "(?:\\A|[\\x{0}-\\x{2F}\\x{3A}-\\x{40}\\x{5B}-\\x{5E}\\x{60}\\x{7B}-\\x{10FFFF}])ab"
+        );
+    }
+
+    #[test]
+    fn an_extract_keeps_group_one_and_greediness() {
+        assert_eq!(
+            translate_extract("^[0-9]+\\.(.*?)$", Dialect::DuckDb).as_deref(),
+            Ok("\\A(?:[0-9])+\\x{2E}((?:[\\x{0}-\\x{9}\\x{B}-\\x{10FFFF}])*?)\\z")
+        );
+        for (pattern, why) in [
+            ("a|(b)", "alternation"),
+            ("(a)?", "optional"),
+            ("(a)+", "repeated"),
+            ("abc", "no group 1"),
+        ] {
+            let refused = translate_extract(pattern, Dialect::Spark).expect_err(pattern);
+            assert!(refused.contains(why), "{pattern}: {refused}");
+        }
+        assert!(translate_extract("(a)", Dialect::Postgres).is_err());
+        assert!(
+            translate_extract("(?:x)(a)(b)", Dialect::Spark).is_ok_and(|p| p.contains("(a)(?:b)"))
         );
     }
 

@@ -347,7 +347,6 @@ timezone = "Europe/Berlin"
     let duckdb = refusals(Dialect::DuckDb);
     for want in [
         "crm / (id = \"line\"): a table's rows have no line",
-        "crm / Industry: `extract` is not read in SQL",
         "crm / Trial: `format` is not read in SQL",
     ] {
         assert!(

@@ -25,7 +25,7 @@ spec.loader.exec_module(gen)
 
 GOOD = ["C1", "Dr. Ann", "Referral", "Open - Not Contacted", "Banking", "250", "5", "Y",
         "N", "2026-11-02", "2026-11-17T10:00:00Z", "2026-11-20 09:00", "1763164800000", "x",
-        "200-499", "2000+", "$10M-$50M", "demo", "5|6"]
+        "200-499", "2000+", "$10M-$50M", "demo", "5|6", "01.High"]
 
 
 def main():
@@ -39,16 +39,20 @@ def main():
     with open(tasks, "w", newline="") as f:
         csv.writer(f).writerow(["Task ID", "Who", "Type", "Duration (s)", "Due", "Note"])
     cases = [(None, None, True)] + gen.bad_cells()
-    for n, (header, cell, eval_reads) in enumerate(cases):
+    for n, case in enumerate(cases):
+        header, cell, eval_reads = case[:3]
+        source = case[3] if len(case) > 3 else "crm"
         cells = list(GOOD)
         if header is not None:
             cells[gen.HEADER.index(header)] = cell
-        path = os.path.join(args.work, f"export-bad-{n}.csv")
+        # the file names a source's `files` match: crm reads export*, crm_ny ny-export*
+        prefix = "ny-export" if source == "crm_ny" else "export"
+        path = os.path.join(args.work, f"{prefix}-bad-{n}.csv")
         with open(path, "w", newline="") as f:
             w = csv.writer(f)
             w.writerow(gen.HEADER)
             w.writerow(cells)
-        sql = [args.qualify, "sql", rules, "--dialect", "duckdb", "--source", "crm",
+        sql = [args.qualify, "sql", rules, "--dialect", "duckdb", "--source", source,
                "--mapping", mapping, "--events-table", "tasks=events"]
         load = subprocess.run(sql + ["--load", path, "--load-events", tasks],
                               capture_output=True, text=True, check=True)

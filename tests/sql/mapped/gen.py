@@ -49,6 +49,7 @@ NOTES = ["", "ok", " ", "N/A", "follow up"]
 INTERESTS = ["pricing;demo", "Pricing Page", " DEMO ; webinar ", "", ";", " ; ;", "demo;;demo",
              "WEBINAR", "pricing page;Demo", "N/A", "webinar;"]
 SCORES = ["50|60", "10", "", "|", " 70 | 80 | 5 ", "1e2|.5", "-0|0", "49.999|50"]
+PRIORITIES = ["01.High", "02.Medium", "3.Low", "", " 01.High ", "N/A"]
 BANDS = ["200-499", "2000+", "$10M-$50M", "$200M+", "<10", "<=10", "42", "-5", "€1.5k – €2k",
          "10 to 20", "1e3-2e3", " 500 - 999 ", "10 M", "$ 5k", "300—400", "0.5-1", "5.-6.", "",
          "N/A", "1e5+", "£300", "300-300", "-0", ".5", "10-20.5", "1k-1M", "0-0"]
@@ -62,13 +63,13 @@ def row(rng, i):
     return [ident, pick(NAMES), pick(SOURCES), pick(STATUSES), pick(INDUSTRIES),
             pick(EMPLOYEES), pick(REVENUE), pick(TRUTHS), pick(OPTED), pick(DATES),
             pick(INSTANTS), pick(OPENED), pick(MILLIS), f"x{i}", pick(BANDS), pick(BANDS),
-            pick(BANDS), pick(INTERESTS), pick(SCORES)]
+            pick(BANDS), pick(INTERESTS), pick(SCORES), pick(PRIORITIES)]
 
 
 HEADER = ["Record ID", "Full Name", "Lead Source", "Lead Status", "Industry", "Employees",
           "Annual Revenue", "Converted", "Opted Out", "Last Activity", "Created", "Opened",
           "Last Open (ms)", "Unread Column", "Size Band", "Size Band High", "Revenue Band",
-          "Interests", "Scores"]
+          "Interests", "Scores", "Priority"]
 
 
 def bad_cells():
@@ -87,7 +88,8 @@ def bad_cells():
             ("Size Band", "inf-5", False), ("Size Band", "$$10", False), ("Size Band", "10MM", False),
             ("Size Band High", "+", False), ("Revenue Band", "<", False), ("Size Band", "1e400", False),
             ("Converted", "Σ", False), ("Lead Source", "ΣWeb", False),
-            ("Interests", "pricing;chat", False), ("Scores", "5|x", False)]
+            ("Interests", "pricing;chat", False), ("Scores", "5|x", False),
+            ("Priority", "High", False, "crm_ny"), ("Priority", "04.Urgent", False, "crm_ny")]
 
 
 def main():
