@@ -1411,6 +1411,15 @@ fn sql_reads_an_export_s_text_cells_through_a_mapping_source() {
         "{}",
         stderr(&activities)
     );
+    // the source of activities names the key column: another `--key` is refused
+    let key = with(&["--events-table", "tasks=events", "--key", "who_id", "--ddl"]);
+    assert_eq!(key.status.code(), Some(2));
+    assert!(
+        stderr(&key)
+            .contains("`--key who_id`: source `tasks` reads the events table's key from `Who`"),
+        "{}",
+        stderr(&key)
+    );
     // a mapping needs a source to be read through
     let alone = qualify(&[
         "sql",

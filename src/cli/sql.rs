@@ -289,6 +289,14 @@ fn mapped_sources(
                             one.name
                         )));
                     }
+                    // the source names the key column: a different `--key` would be lost
+                    if e.key != "contact_id" && e.key != key {
+                        return Err(CliError::usage(format!(
+                            "`--key {}`: source `{}` reads the events table's key from `{key}` (its `key`); drop `--key` or change the mapping",
+                            render::printable(&e.key),
+                            one.name
+                        )));
+                    }
                     Some((*one).clone())
                 }
                 many => {

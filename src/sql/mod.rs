@@ -869,40 +869,26 @@ pub fn csv_load_script(d: Dialect, loads: &[CsvLoad]) -> String {
         let table = qualified(d, &load.table);
         let file = expr::string_literal(d, &load.file);
         let delimiter = expr::string_literal(d, &char::from(load.delimiter).to_string());
+        let columns = |each: &dyn Fn(&str) -> String, between: &str| {
+            load.headers
+                .iter()
+                .map(|h| each(h))
+                .collect::<Vec<_>>()
+                .join(between)
+        };
         out.push_str(&match d {
-            Dialect::DuckDb => {
-                let columns: Vec<String> = load
-                    .headers
-                    .iter()
-                    .map(|h| format!("{}: '{text}'", expr::string_literal(d, h)))
-                    .collect();
-                format!(
-                    "CREATE TABLE {table} AS SELECT * FROM read_csv({file}, header = true, auto_detect = false, delim = {delimiter}, quote = '\"', escape = '\"', columns = {{{}}});\n",
-                    columns.join(", ")
-                )
-            }
-            Dialect::Postgres => {
-                let columns: Vec<String> = load
-                    .headers
-                    .iter()
-                    .map(|h| format!("  {} {text}", d.ident(h)))
-                    .collect();
-                format!(
-                    "CREATE TABLE {table} (\n{}\n);\n\\copy {table} FROM {file} WITH (FORMAT csv, HEADER true, DELIMITER {delimiter})\n",
-                    columns.join(",\n")
-                )
-            }
-            Dialect::Spark => {
-                let columns: Vec<String> = load
-                    .headers
-                    .iter()
-                    .map(|h| format!("{} {text}", d.ident(h)))
-                    .collect();
-                format!(
-                    "CREATE TEMPORARY VIEW qualify_cells ({}) USING csv OPTIONS (path {file}, header 'true', sep {delimiter}, quote '\"', escape '\"', multiLine 'true', mode 'FAILFAST');\nCREATE TABLE {table} USING parquet AS SELECT * FROM qualify_cells;\nDROP VIEW qualify_cells;\n",
-                    columns.join(", ")
-                )
-            }
+            Dialect::DuckDb => format!(
+                "CREATE TABLE {table} AS SELECT * FROM read_csv({file}, header = true, auto_detect = false, delim = {delimiter}, quote = '\"', escape = '\"', columns = {{{}}});\n",
+                columns(&|h| format!("{}: '{text}'", expr::string_literal(d, h)), ", ")
+            ),
+            Dialect::Postgres => format!(
+                "CREATE TABLE {table} (\n{}\n);\n\\copy {table} FROM {file} WITH (FORMAT csv, HEADER true, DELIMITER {delimiter})\n",
+                columns(&|h| format!("  {} {text}", d.ident(h)), ",\n")
+            ),
+            Dialect::Spark => format!(
+                "CREATE TEMPORARY VIEW qualify_cells ({}) USING csv OPTIONS (path {file}, header 'true', sep {delimiter}, quote '\"', escape '\"', multiLine 'true', mode 'FAILFAST');\nCREATE TABLE {table} USING parquet AS SELECT * FROM qualify_cells;\nDROP VIEW qualify_cells;\n",
+                columns(&|h| format!("{} {text}", d.ident(h)), ", ")
+            ),
         });
     }
     out
