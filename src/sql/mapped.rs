@@ -308,11 +308,11 @@ impl<'a> Reader<'a> {
             .map(|h| {
                 let trimmed = d.ident(&format!("qualify trimmed: {h}"));
                 let name = d.ident(&format!("qualify lowered: {h}"));
-                let refusal = format!(
-                    "qualify: column `{h}` (source `{}`): a capital sigma, which the SQL does not lower (compared ignoring case)",
-                    self.source.name
-                );
-                format!(", {} AS {name}", lower_text(d, &trimmed, &self.lower, &refusal))
+                let refusal = self.sigma_refusal(h);
+                format!(
+                    ", {} AS {name}",
+                    lower_text(d, &trimmed, &self.lower, &refusal)
+                )
             })
             .collect();
         let trimmed = format!(
@@ -336,6 +336,15 @@ impl<'a> Reader<'a> {
             Dialect::Spark => format!("regexp_replace({x}, {pattern}, '')"),
             _ => format!("regexp_replace({x}, {pattern}, '', 'g')"),
         }
+    }
+
+    /// The error of a cell holding a capital sigma where it is compared ignoring case:
+    /// `lower_text` does not lower one (its lower case depends on its place in a word).
+    fn sigma_refusal(&self, header: &str) -> String {
+        format!(
+            "qualify: column `{header}` (source `{}`): a capital sigma, which the SQL does not lower (compared ignoring case)",
+            self.source.name
+        )
     }
 
     /// `x` cast to `ty`, `NULL` where the text is not one (a day the month has not): the
@@ -401,15 +410,7 @@ impl<'a> Reader<'a> {
                 }
             };
             let group = self.trim(&format!("regexp_extract({t}, {translated}, 1)"));
-            let lowered = lower_text(
-                d,
-                &group,
-                &self.lower,
-                &format!(
-                    "qualify: column `{header}` (source `{}`): a capital sigma, which the SQL does not lower (compared ignoring case)",
-                    self.source.name
-                ),
-            );
+            let lowered = lower_text(d, &group, &self.lower, &self.sigma_refusal(header));
             let value = match (&read.split, ty) {
                 (Some(separator), PlanType::List(element)) => {
                     self.split(header, read, element, separator, &group, &lowered)
@@ -475,15 +476,7 @@ impl<'a> Reader<'a> {
             self.convert(header, read, &PlanType::String, t, t, lowered)
         );
         let var = "_p";
-        let part_lowered = lower_text(
-            d,
-            var,
-            &self.lower,
-            &format!(
-                "qualify: column `{header}` (source `{}`): a capital sigma, which the SQL does not lower (compared ignoring case)",
-                self.source.name
-            ),
-        );
+        let part_lowered = lower_text(d, var, &self.lower, &self.sigma_refusal(header));
         let each = self.convert(header, read, element, var, var, &part_lowered);
         let trimmed = self.trim(var);
         let sep = string_literal(d, separator);
