@@ -168,6 +168,16 @@ enum RowId {
 }
 
 impl Header {
+    /// The id of a JSON record on `line` that could not be read whole, from its top-level
+    /// members as far as they can be found in its text (for its error).
+    pub fn recovered_id(&self, bytes: &[u8], line: usize, plan: &FieldPlan) -> Option<String> {
+        let cells = self
+            .headers
+            .iter()
+            .map(|path| Cow::Owned(super::scan::recover_id(bytes, path).unwrap_or_default()));
+        self.row_id(cells, line, plan)
+    }
+
     /// The id of a row whose cells are `cells`, on `line`, unless it has none.
     fn row_id<'c>(
         &self,

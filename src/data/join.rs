@@ -1396,7 +1396,15 @@ fn json_object(
             e.field = Some(key);
             Err(e)
         }
-        Err(json::Strictly::Other | json::Strictly::OutOfRange(..)) => {
+        Err(json::Strictly::OutOfRange(l, c)) => {
+            // where the number starts, and the member it is the value of
+            let (at, key) = json::out_of_range_at(text, (line, column), (l, c));
+            let problem = DataProblem::NumberOutOfRange { found: None };
+            let mut e = DataError::new(Code::WrongType, file, problem);
+            (e.line, e.column, e.field) = (Some(at.0), Some(at.1), key);
+            Err(Box::new(e))
+        }
+        Err(json::Strictly::Other) => {
             Err(match serde_json::from_str::<serde_json::Value>(text) {
                 Ok(other) => located(
                     DataProblem::ActivityNotObject {
@@ -1406,11 +1414,7 @@ fn json_object(
                 ),
                 Err(e) => {
                     // the parser's place within the record, as a place in the file
-                    let at = if e.line() <= 1 {
-                        (line, column + e.column().saturating_sub(1))
-                    } else {
-                        (line + e.line() - 1, e.column())
-                    };
+                    let at = json::in_file((line, column), (e.line(), e.column()));
                     let reason = super::without_position(&e.to_string()).to_string();
                     located(DataProblem::MalformedActivity { reason }, at)
                 }

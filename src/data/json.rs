@@ -152,14 +152,9 @@ fn decode_record(
     let result = seed
         .deserialize(&mut de)
         .and_then(|slots| de.end().map(|_| slots));
-    let locate = |(l, c): (usize, usize), error: &mut DataError| {
-        // serde_json counts from the start of the record's text
-        error.line = Some(line + l.saturating_sub(1));
-        error.column = Some(if l <= 1 {
-            column + c.saturating_sub(1)
-        } else {
-            c
-        });
+    let locate = |at: (usize, usize), error: &mut DataError| {
+        let (l, c) = in_file((line, column), at);
+        (error.line, error.column) = (Some(l), Some(c));
     };
     match result {
         Ok(slots) => contact(file, line, column, plan, slots),
@@ -222,7 +217,20 @@ fn char_position(json: &str, line: usize, byte_column: usize) -> (usize, usize) 
 /// The line and column where the value that ends at (`line`, `column`) of `json` starts:
 /// the opening quote of a string, the `{` or `[` of an object or list, the first letter of
 /// `null`, `true` or `false`.
-fn value_start(json: &str, line: usize, column: usize) -> (usize, usize) {
+pub(super) fn value_start(json: &str, line: usize, column: usize) -> (usize, usize) {
+    let start = value_offset(json, line, column);
+    let before = &json[..start];
+    let line_of_start = before.matches('\n').count() + 1;
+    let column_of_start = before[before.rfind('\n').map_or(0, |i| i + 1)..]
+        .chars()
+        .count()
+        + 1;
+    (line_of_start, column_of_start)
+}
+
+/// The byte offset in `json` where the value that ends at (`line`, `column`) starts (see
+/// [`value_start`]).
+fn value_offset(json: &str, line: usize, column: usize) -> usize {
     let line_start: usize = json
         .split_inclusive('\n')
         .take(line.saturating_sub(1))
@@ -234,7 +242,7 @@ fn value_start(json: &str, line: usize, column: usize) -> (usize, usize) {
         last -= 1;
     }
     let Some(last_char) = json[last..].chars().next() else {
-        return (line, column);
+        return last;
     };
     // scan from the start, remembering where each open value began
     let mut stack: Vec<usize> = Vec::new();
@@ -289,13 +297,68 @@ fn value_start(json: &str, line: usize, column: usize) -> (usize, usize) {
             start = last + 1 - word.len();
         }
     }
-    let before = &json[..start];
-    let line_of_start = before.matches('\n').count() + 1;
-    let column_of_start = before[before.rfind('\n').map_or(0, |i| i + 1)..]
-        .chars()
-        .count()
-        + 1;
-    (line_of_start, column_of_start)
+    start
+}
+
+/// The key of the top-level member whose value starts at byte `start` of the object
+/// `json` (as it spells it, escapes read); `None` where the value is deeper, or no
+/// member's.
+pub(super) fn member_key(json: &str, start: usize) -> Option<String> {
+    let bytes = json.as_bytes();
+    let (mut depth, mut escaped) = (0usize, false);
+    // the last string at depth 1, and whether a `:` followed it
+    let (mut string_start, mut key, mut keyed) = (None, None, false);
+    for (i, &b) in bytes.iter().enumerate().take(start) {
+        if let Some(open) = string_start {
+            match b {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => {
+                    string_start = None;
+                    if depth == 1 {
+                        key = Some(open..i + 1);
+                        keyed = false;
+                    }
+                }
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => string_start = Some(i),
+            b'{' | b'[' => depth += 1,
+            b'}' | b']' => depth = depth.saturating_sub(1),
+            b':' if depth == 1 => keyed = key.is_some(),
+            b',' if depth == 1 => key = None,
+            _ => {}
+        }
+    }
+    if depth != 1 || !keyed {
+        return None;
+    }
+    serde_json::from_str(json.get(key?)?).ok()
+}
+
+/// A place in a record's text that starts at `start` (line and column) of its file, as
+/// serde_json counts it (from the start of the text), as a place in the file.
+pub(super) fn in_file(start: (usize, usize), (l, c): (usize, usize)) -> (usize, usize) {
+    if l <= 1 {
+        (start.0, start.1 + c.saturating_sub(1))
+    } else {
+        (start.0 + l - 1, c)
+    }
+}
+
+/// Where in its file the number too large for an `f64` that serde_json stopped after, at
+/// (`line`, `column`) of the JSON object `json` (which starts at `start` of the file),
+/// starts, and the key of the top-level member it is the value of.
+pub(super) fn out_of_range_at(
+    json: &str,
+    start: (usize, usize),
+    (line, column): (usize, usize),
+) -> ((usize, usize), Option<String>) {
+    let key = member_key(json, value_offset(json, line, column));
+    (in_file(start, value_start(json, line, column)), key)
 }
 
 /// Builds the contact from decoded slots: the id, then required fields.

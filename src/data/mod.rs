@@ -181,7 +181,7 @@ pub fn open<'p, R: Read>(
 fn mapped_json(
     file: &str,
     bytes: &[u8],
-    line: usize,
+    (line, column): (usize, usize),
     plan: &FieldPlan,
     header: &csv::Header,
     plain: impl Fn() -> Result<Contact, Box<DataError>>,
@@ -197,14 +197,15 @@ fn mapped_json(
     if let Some(mut row) = csv::json_row_fast(header, bytes) {
         return csv::decode_row(file, line, plan, header, &mut row);
     }
-    mapped_json_full(file, bytes, line, plan, header, plain)
+    mapped_json_full(file, bytes, (line, column), plan, header, plain)
 }
 
 /// [`mapped_json`] by the full reader: the record parsed whole, then its cells taken.
+/// The record's text starts at `line` and `column` of the file.
 fn mapped_json_full(
     file: &str,
     bytes: &[u8],
-    line: usize,
+    (line, column): (usize, usize),
     plan: &FieldPlan,
     header: &csv::Header,
     plain: impl Fn() -> Result<Contact, Box<DataError>>,
@@ -226,9 +227,10 @@ fn mapped_json_full(
         Err(json::Strictly::OutOfRange(l, c)) => {
             let problem = DataProblem::NumberOutOfRange { found: None };
             let mut e = DataError::new(Code::WrongType, file, problem);
-            e.line = Some(line + l.saturating_sub(1));
-            e.column = (l > 1).then_some(c);
-            e.id = scan::recover_id(bytes, &plan.id_field);
+            // where the number starts, in the file, and the column of the export it is in
+            let ((l, c), key) = json::out_of_range_at(text, (line, column), (l, c));
+            (e.line, e.column, e.field) = (Some(l), Some(c), key);
+            e.id = header.recovered_id(bytes, line, plan);
             return Err(Box::new(e));
         }
         Err(json::Strictly::Other) => return plain(),
@@ -325,7 +327,7 @@ impl<'p> Decoder<'p> {
                 match (self.format, &self.header) {
                     (InputFormat::Jsonl, Some(header)) => {
                         out.extend(json::lines(&chunk.bytes, chunk.line).map(|(number, line)| {
-                            mapped_json(file, line, number, plan, header, || {
+                            mapped_json(file, line, (number, 1), plan, header, || {
                                 json::decode_line(file, line, number, plan)
                             })
                         }))
@@ -333,7 +335,7 @@ impl<'p> Decoder<'p> {
                     (InputFormat::Json, Some(header)) => {
                         out.extend(chunk.elements.iter().map(|e| {
                             let bytes = &chunk.bytes[e.start..e.end];
-                            mapped_json(file, bytes, e.line, plan, header, || {
+                            mapped_json(file, bytes, (e.line, e.column), plan, header, || {
                                 json::decode_bytes(file, bytes, e.line, e.column, plan)
                             })
                         }))

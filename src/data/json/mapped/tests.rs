@@ -170,9 +170,9 @@ fn read_in_one_pass_or_not_a_mapped_record_is_what_the_full_reader_makes_of_it()
             // the full reader
             let full = match csv::json_row_fast(&header, &bytes) {
                 Some(mut row) => csv::decode_row("f", 3, plan, &header, &mut row),
-                None => crate::data::mapped_json_full("f", &bytes, 3, plan, &header, plain),
+                None => crate::data::mapped_json_full("f", &bytes, (3, 1), plan, &header, plain),
             };
-            let both = crate::data::mapped_json("f", &bytes, 3, plan, &header, plain);
+            let both = crate::data::mapped_json("f", &bytes, (3, 1), plan, &header, plain);
             let text = String::from_utf8_lossy(&bytes);
             assert_eq!(shown(&both), shown(&full), "{toml}\n{text}");
             let read = std::str::from_utf8(&bytes)
@@ -329,7 +329,7 @@ fn a_list_with_several_bad_values_is_wrong_at_the_first_in_its_text() {
         ),
     ] {
         let bytes = text.as_bytes();
-        let e = crate::data::mapped_json("f", bytes, 1, plan, &header, || plain(bytes))
+        let e = crate::data::mapped_json("f", bytes, (1, 1), plan, &header, || plain(bytes))
             .expect_err("two bad values");
         assert_eq!(e.field.as_deref(), Some(field), "{text}");
     }
@@ -340,18 +340,31 @@ fn a_number_out_of_range_anywhere_is_an_error_not_fields_lost() {
     let program = program();
     let plan = program.plan();
     let header = header(&program, MAPPINGS[1]);
-    for text in [
-        r#"{"id": "1", "zz": 1e400, "properties": {"s": "a"}}"#,
-        r#"{"id": "1", "properties": {"n": 1e400}}"#,
+    // where the number starts, and the key of the top-level member it is the value of
+    for (text, column, field) in [
+        (
+            r#"{"id": "1", "zz": 1e400, "properties": {"s": "a"}}"#,
+            19,
+            Some("zz"),
+        ),
+        (r#"{"id": "1", "properties": {"n": -1e400}}"#, 33, None),
+        (r#"{"id": "1", "z\u0041": [1, 1E+999]}"#, 28, None),
+        (r#"{"id": "1", "z\u0041": 1E+999}"#, 24, Some("zA")),
     ] {
         let bytes = text.as_bytes();
         let plain = || crate::data::json::decode_line("f", bytes, 1, plan);
-        let e = crate::data::mapped_json("f", bytes, 1, plan, &header, plain)
+        let e = crate::data::mapped_json("f", bytes, (1, 1), plan, &header, plain)
             .expect_err("out of range");
         assert!(
             matches!(e.problem, crate::data::DataProblem::NumberOutOfRange { .. }),
             "{text}: {e:?}"
         );
         assert_eq!(e.id.as_deref(), Some("1"));
+        assert_eq!((e.line, e.column), (Some(1), Some(column)), "{text}");
+        assert_eq!(e.field.as_deref(), field, "{text}");
+        // a record of a JSON array, its text starting at line 4, column 3
+        let e = crate::data::mapped_json("f", bytes, (4, 3), plan, &header, plain)
+            .expect_err("out of range");
+        assert_eq!((e.line, e.column), (Some(4), Some(column + 2)), "{text}");
     }
 }
