@@ -320,6 +320,8 @@ pub enum DataProblem {
         /// The system's reason.
         reason: String,
     },
+    /// A file read twice (activities in place) changed between the readings.
+    ChangedWhileRead,
     /// A rule failed on this contact at run time (rule sets without schema).
     Runtime {
         /// The text of the failing expression.

@@ -71,6 +71,9 @@ pub struct Activities {
     in_place: bool,
     /// The store's length in bytes.
     store_len: u64,
+    /// In place: the file, and its length and time of change when it was first read
+    /// (groups are read again where that reading found them: see [`Activities::changed`]).
+    watched: Option<(std::fs::File, u64, Option<std::time::SystemTime>)>,
     /// Which store this is, for the windows of it the threads keep.
     id: usize,
     /// For CSV: the key column, and the byte between cells.
@@ -372,6 +375,7 @@ impl Activities {
             by_hash: Vec::new(),
             in_place: false,
             store_len: 0,
+            watched: None,
             id: STORES.fetch_add(1, Ordering::Relaxed),
             key_at,
             delimiter: source.delimiter,
@@ -682,7 +686,8 @@ impl Activities {
         budget: usize,
         original: std::fs::File,
     ) -> io::Result<Result<Option<std::fs::File>, Box<DataError>>> {
-        let size = original.metadata()?.len();
+        let metadata = original.metadata()?;
+        let (size, modified) = (metadata.len(), metadata.modified().ok());
         // a file within the budget is kept in memory as it is read
         let mut kept: Option<Vec<u8>> = (size <= budget as u64).then(Vec::new);
         let mut index: Vec<Entry> = Vec::new();
@@ -786,6 +791,7 @@ impl Activities {
             reader.rewind()?;
             reader.read_to_end(bytes)?;
         }
+        self.watched = Some((original.try_clone()?, size, modified));
         self.store = match kept {
             Some(bytes) if bytes.len() as u64 == size => Store::Memory(bytes),
             _ => Store::File(original),
@@ -942,6 +948,25 @@ impl Activities {
             plan.records[0].fields[slot].optional = true;
         }
         std::borrow::Cow::Owned(plan)
+    }
+
+    /// An error where the file, read in place, has changed since its first reading began
+    /// (its length or its time of change): its groups were read again where that reading
+    /// found them, so what was joined from it may be wrong. A file sorted into frames is
+    /// read once for good and is not watched.
+    pub fn changed(&self) -> Option<DataError> {
+        let (file, size, modified) = self.watched.as_ref()?;
+        let now = file.metadata().ok();
+        let same = now
+            .as_ref()
+            .is_some_and(|m| m.len() == *size && m.modified().ok() == *modified);
+        if same {
+            return None;
+        }
+        let problem = DataProblem::ChangedWhileRead;
+        let mut e = DataError::new(Code::UnreadableData, &self.file, problem);
+        e.fatal = true;
+        Some(e)
     }
 
     /// Records that could not be read and whose contact is unknown, in file order: each

@@ -298,6 +298,19 @@ pub fn run<S: Sink>(
         consumer.tally.errors += 1;
         consumer.sink.failed(problem)?;
     }
+    // a file of activities that changed since it was read classifies no contact
+    let changed: Vec<data::DataError> = options
+        .activities
+        .iter()
+        .filter_map(|a| a.changed())
+        .collect();
+    for e in &changed {
+        consumer.tally.errors += 1;
+        consumer.sink.failed(e)?;
+    }
+    if !changed.is_empty() {
+        return Ok(consumer.tally);
+    }
     let mut finished = true;
     let plan = data::Activities::relaxed(program.plan(), options.activities);
     for (index, input) in inputs.into_iter().enumerate() {
@@ -340,6 +353,11 @@ pub fn run<S: Sink>(
             finished = false;
             break;
         }
+    }
+    // or changed while contacts were joined to it: their results may be wrong
+    for e in options.activities.iter().filter_map(|a| a.changed()) {
+        consumer.tally.errors += 1;
+        consumer.sink.failed(&e)?;
     }
     if finished {
         consumer.tally.joins = options.activities.iter().map(|a| a.counts()).collect();

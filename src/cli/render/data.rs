@@ -296,6 +296,9 @@ impl fmt::Display for Problem<'_> {
             DataProblem::Unreadable { reason } => {
                 write!(f, "the file could not be read further: {reason}")
             }
+            DataProblem::ChangedWhileRead => f.write_str(
+                "the file changed while it was read: its activities are read again where its first reading found them, so those joined to contacts may be wrong; run again once nothing writes to it",
+            ),
             DataProblem::Runtime { rule, fault } => {
                 write!(f, "in `{rule}`: {}", super::fault(fault))
             }

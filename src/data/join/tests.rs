@@ -747,3 +747,58 @@ fn a_file_in_no_order_is_given_up_early_and_read_again_into_the_same_groups() {
         "read from a file and from a stream differ"
     );
 }
+
+#[test]
+fn a_file_read_in_place_that_changes_after_its_first_reading_is_an_error() {
+    let (program, mapping) = setup(RULES, &calls(""));
+    let jsonl = "{\"contact\":\"c1\",\"type\":\"call\",\"time\":\"2026-11-03T00:00:00Z\"}\n\
+                 {\"contact\":\"c2\",\"type\":\"call\",\"time\":\"2026-11-04T00:00:00Z\"}\n";
+    let shuffled = format!("{jsonl}{}", jsonl.lines().next().unwrap_or_default());
+    let source = mapping
+        .activities_for("calls.jsonl")
+        .expect("one source")
+        .expect("a source of activities");
+    let join = source.activities.as_ref().expect("activities");
+    let path = std::env::temp_dir().join(format!("qualify-join-changed-{}", std::process::id()));
+    // kept in memory, read from the file, and sorted into frames (read once: not watched)
+    for (text, budget, watched) in [(jsonl, MEMORY_BUDGET, true), (jsonl, 8, true)]
+        .into_iter()
+        .chain([(shuffled.as_str(), MEMORY_BUDGET, false)])
+    {
+        for change in ["append", "touch"] {
+            std::fs::write(&path, text).expect("a temporary file");
+            let original = std::fs::File::open(&path).expect("opens");
+            let reader = original.try_clone().expect("a second handle");
+            let plan = program.plan();
+            let joined = Activities::read_within(
+                "calls.jsonl",
+                InputFormat::Jsonl,
+                reader,
+                plan,
+                source,
+                join,
+                budget,
+                Some(original),
+            )
+            .expect("reads");
+            assert_eq!(joined.in_place, watched);
+            assert!(joined.changed().is_none(), "unchanged");
+            let file = std::fs::OpenOptions::new().append(true).open(&path);
+            let mut file = file.expect("opens to write");
+            match change {
+                "append" => file.write_all(b"\n").expect("writes"),
+                // the same length, written again: only its time of change tells
+                _ => file
+                    .set_modified(std::time::SystemTime::UNIX_EPOCH)
+                    .expect("sets the time"),
+            }
+            let e = joined.changed();
+            assert_eq!(e.is_some(), watched, "{change}, budget {budget}");
+            if let Some(e) = e {
+                assert!(matches!(e.problem, DataProblem::ChangedWhileRead));
+                assert!(e.fatal);
+            }
+        }
+    }
+    let _ = std::fs::remove_file(&path);
+}
