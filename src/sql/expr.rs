@@ -501,7 +501,11 @@ impl<'a> Translator<'a> {
                             ex.sql
                         )
                     }
-                    Dialect::Spark => format!("timestamp_seconds(unix_date({}) * 86400)", ex.sql),
+                    // the seconds as BIGINT: an INT of them overflows past 2038 and before 1902
+                    Dialect::Spark => format!(
+                        "timestamp_seconds(CAST(unix_date({}) AS BIGINT) * 86400)",
+                        ex.sql
+                    ),
                 },
                 Ty::Time,
             ),
