@@ -50,20 +50,6 @@ impl DatePart {
 
     /// The number a cell (trimmed) gives this part, if it is one.
     pub fn value(self, cell: &str) -> Option<i16> {
-        const MONTHS: [&str; 12] = [
-            "january",
-            "february",
-            "march",
-            "april",
-            "may",
-            "june",
-            "july",
-            "august",
-            "september",
-            "october",
-            "november",
-            "december",
-        ];
         if let Ok(n) = cell.parse::<i16>() {
             let fits = match self {
                 DatePart::Day => (1..=31).contains(&n),
@@ -78,12 +64,30 @@ impl DatePart {
         let lower = cell.to_lowercase();
         let lower = lower.strip_suffix('.').unwrap_or(&lower);
         // `sept` is written too
-        let at = MONTHS
-            .iter()
-            .position(|m| m.starts_with(lower) || (lower == "sept" && *m == "september"))?;
+        let at = MONTHS.iter().position(|m| {
+            let prefix = m.as_bytes().get(..lower.len());
+            prefix.is_some_and(|p| p.eq_ignore_ascii_case(lower.as_bytes()))
+                || (lower == "sept" && *m == "September")
+        })?;
         Some(at as i16 + 1)
     }
 }
+
+/// The months' English names, as dates are written and read in them.
+pub const MONTHS: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
 
 /// The date of a day, month and year, if there is one (not 30 February).
 pub fn date_of(day: i16, month: i16, year: i16) -> Option<jiff::civil::Date> {

@@ -370,14 +370,9 @@ impl<'a> Reader<'a> {
     /// One cell read as a field of type `ty` (`data::csv::mapped_cell`).
     fn cell(&mut self, header: &str, read: &Read, ty: &PlanType) -> String {
         let d = self.d;
-        for (set, option) in [
-            (read.format.is_some(), "format"),
-            (read.part.is_some(), "part"),
-        ] {
-            if set {
-                self.refuse(header, &format!("`{option}` is not read in SQL"));
-                return "NULL".into();
-            }
+        if read.part.is_some() {
+            self.refuse(header, "`part` is not read in SQL");
+            return "NULL".into();
         }
         let c = d.ident(header);
         let t = self.trimmed(header);
@@ -604,6 +599,12 @@ impl<'a> Reader<'a> {
                     "CASE WHEN {raw} = '' THEN NULL WHEN NOT {number} THEN {fail} WHEN abs(CAST({trimmed} AS {double})) = CAST('Infinity' AS {double}) THEN {big} ELSE CAST({trimmed} AS {double}) END"
                 )
             }
+            PlanType::Date | PlanType::DateTime
+                if read.epoch.is_none()
+                    && let Some(format) = &read.format =>
+            {
+                self.formatted(header, read, format, ty, &raw, &trimmed)
+            }
             PlanType::Date => {
                 let time = super::column_type(d, ty, self.program);
                 let date = regex_test(d, &trimmed, &string_literal(d, DATE));
@@ -708,6 +709,149 @@ impl<'a> Reader<'a> {
                 "NULL".into()
             }
         }
+    }
+
+    /// A date or date-time cell written in `format` (`mapping::read::date`, `datetime`):
+    /// its parts taken by the format's regular expression ([`strftime_pattern`]), checked
+    /// as jiff checks them (a month 1–12, a day 1–31 and in its month, an hour 0–23, a
+    /// minute 0–59, a second 0–60, 60 read as 59), written `YYYY-MM-DD[THH:MM:SS]` and
+    /// cast; a date-time in the column's zone (a format has no offset here). A year before
+    /// 1 (or after 9998 for a date-time) stops the query, as a cell that is not in the
+    /// format does.
+    fn formatted(
+        &mut self,
+        header: &str,
+        read: &Read,
+        format: &str,
+        ty: &PlanType,
+        raw: &str,
+        trimmed: &str,
+    ) -> String {
+        let d = self.d;
+        let (pattern, groups) = match strftime_pattern(format) {
+            Ok(translated) => translated,
+            Err(why) => {
+                self.refuse(header, &format!("`format` is not read in SQL: {why}"));
+                return "NULL".into();
+            }
+        };
+        let datetime = matches!(ty, PlanType::DateTime);
+        let zoned = match (&read.timezone, datetime) {
+            (_, false) => None,
+            (Some(zone), true) => match self.zoned(zone) {
+                Ok(zoned) => Some(zoned),
+                Err(why) => {
+                    self.refuse(header, &why);
+                    return "NULL".into();
+                }
+            },
+            (None, true) => {
+                self.refuse(header, "a date-time `format` without a `timezone`");
+                return "NULL".into();
+            }
+        };
+        let literal = string_literal(d, &pattern);
+        let group = |n: usize| match d {
+            Dialect::Postgres => format!("(regexp_match({trimmed}, {literal}))[{n}]"),
+            _ => format!("regexp_extract({trimmed}, {literal}, {n})"),
+        };
+        // a group of a cell the pattern does not match is empty (or NULL): no number
+        let number = |n: usize| self.try_cast(&group(n), "INTEGER");
+        let month_of = |g: String, names: Vec<String>| {
+            let mut out = format!("(CASE lower({g})");
+            for (i, name) in names.iter().enumerate() {
+                out.push_str(&format!(" WHEN {} THEN {}", string_literal(d, name), i + 1));
+            }
+            out + " END)"
+        };
+        let (mut year, mut month, mut day) = (String::new(), String::new(), String::new());
+        let mut clock = [None, None, None];
+        let mut checks = Vec::new();
+        // the year's sign: `-` in its group, or in the group before its digits
+        let mut negative = None;
+        for (i, g) in groups.iter().enumerate() {
+            let n = i + 1;
+            match *g {
+                Group::Sign => negative = Some(format!("{} = '-'", group(n))),
+                Group::Between { first, width, sign } => {
+                    let between = group(n);
+                    checks.push(format!(
+                        "(length({between}) > 0 OR length({}) = {width})",
+                        group(first)
+                    ));
+                    if sign {
+                        negative = Some(format!("{between} LIKE '%-%'"));
+                    }
+                }
+                Group::Part(DatePart::Year) => {
+                    let digits = number(n);
+                    let negative = negative.take().unwrap_or_else(|| "FALSE".into());
+                    year = format!("(CASE WHEN {negative} THEN -{digits} ELSE {digits} END)");
+                }
+                Group::Part(DatePart::Year2) => {
+                    let v = number(n);
+                    year = format!("(CASE WHEN {v} <= 68 THEN 2000 + {v} ELSE 1900 + {v} END)");
+                }
+                Group::Part(DatePart::Month) => month = number(n),
+                Group::Part(DatePart::MonthAbbrev) => {
+                    let names = MONTHS.iter().map(|m| m[..3].to_lowercase()).collect();
+                    month = month_of(group(n), names);
+                }
+                Group::Part(DatePart::MonthName) => {
+                    let names = MONTHS.iter().map(|m| m.to_lowercase()).collect();
+                    month = month_of(group(n), names);
+                }
+                Group::Part(DatePart::Day) => day = number(n),
+                Group::Part(DatePart::Hour) => clock[0] = Some(number(n)),
+                Group::Part(DatePart::Minute) => clock[1] = Some(number(n)),
+                Group::Part(DatePart::Second) => clock[2] = Some(number(n)),
+            }
+        }
+        let last_year = if datetime { 9998 } else { 9999 };
+        let mut valid = checks;
+        valid.extend([
+            format!("{year} BETWEEN 1 AND {last_year}"),
+            format!("{month} BETWEEN 1 AND 12"),
+            format!("{day} BETWEEN 1 AND 31"),
+        ]);
+        for (part, most) in clock.iter().zip([23, 59, 60]) {
+            if let Some(part) = part {
+                valid.push(format!("{part} BETWEEN 0 AND {most}"));
+            }
+        }
+        let text = d.text();
+        let pad = |x: &str, width: usize| format!("lpad(CAST({x} AS {text}), {width}, '0')");
+        let date = format!(
+            "{} || '-' || {} || '-' || {}",
+            pad(&year, 4),
+            pad(&month, 2),
+            pad(&day, 2)
+        );
+        let time = super::column_type(d, ty, self.program);
+        let value = match zoned {
+            Some(zoned) => {
+                let [h, m, s] = clock.map(|p| p.unwrap_or_else(|| "0".into()));
+                let civil = format!(
+                    "{date} || 'T' || {} || ':' || {} || ':' || {}",
+                    pad(&h, 2),
+                    pad(&m, 2),
+                    pad(&format!("least({s}, 59)"), 2)
+                );
+                zoned.replace("{}", &format!("({civil})"))
+            }
+            None => self.try_cast(&date, &time),
+        };
+        let what = if datetime {
+            format!("not a date-time written `{format}` (years 1 to 9998)")
+        } else {
+            format!("not a date written `{format}` (years 1 to 9999)")
+        };
+        let fail = self.fail(header, &what, trimmed, &time);
+        let matches = regex_test(d, trimmed, &literal);
+        format!(
+            "CASE WHEN {raw} = '' THEN NULL WHEN {matches} THEN (CASE WHEN {} THEN coalesce({value}, {fail}) ELSE {fail} END) ELSE {fail} END",
+            valid.join(" AND ")
+        )
     }
 
     /// The instant of a local date-time in `zone`: an expression in which `{}` stands for
@@ -956,6 +1100,203 @@ pub fn uneven_csv(
     })
 }
 
+/// A part of a date or date-time that a `strftime` directive reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum DatePart {
+    /// `%Y`: a sign (its own group, before the digits) and up to 4 digits.
+    Year,
+    /// `%y`: 2 digits, 69–99 in the 1900s, 00–68 in the 2000s.
+    Year2,
+    Month,
+    /// `%b`, `%h`: the first three letters of a month's English name, in any case.
+    MonthAbbrev,
+    /// `%B`: a month's English name, in any case.
+    MonthName,
+    Day,
+    Hour,
+    Minute,
+    Second,
+}
+
+// the English month names `%B` reads (jiff's are the same)
+use crate::mapping::read::MONTHS;
+
+/// ASCII white space as jiff skips it (`u8::is_ascii_whitespace`: no vertical tab).
+const JIFF_SPACE: &str = "[ \\t\\n\\f\\r]*";
+
+/// What one group of a format's regular expression holds ([`strftime_pattern`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Group {
+    /// The digits or name of a part.
+    Part(DatePart),
+    /// The sign of the year after it (`-` or `+`, or nothing).
+    Sign,
+    /// What lies between two numbers (white space, and the second's sign where it is a
+    /// year): jiff ends the first number only where a non-digit follows it or it has all
+    /// its digits, so the group after it must be empty only where group `first` (the first
+    /// number) has its `width` digits.
+    Between {
+        first: usize,
+        width: usize,
+        /// Whether it holds the year's sign.
+        sign: bool,
+    },
+}
+
+/// A `strftime` format as `mapping::read` reads a cell with it (jiff's `strtime::parse`):
+/// an anchored regular expression of the whole (trimmed) cell, and what each of its groups
+/// holds, in order. jiff reads each directive greedily and never goes back; where a
+/// regular expression could read a number otherwise (two numbers with only white space
+/// between them), what lies between is a group of its own, checked. A format with a
+/// directive this does not translate is refused (`Err` says which).
+fn strftime_pattern(format: &str) -> Result<(String, Vec<Group>), String> {
+    // the directives that stand for others, written out
+    let mut expanded = String::new();
+    let mut chars = format.chars();
+    while let Some(c) = chars.next() {
+        if c != '%' {
+            expanded.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('F') => expanded.push_str("%Y-%m-%d"),
+            Some('D') => expanded.push_str("%m/%d/%y"),
+            Some('T') => expanded.push_str("%H:%M:%S"),
+            Some('R') => expanded.push_str("%H:%M"),
+            Some(other) => {
+                expanded.push('%');
+                expanded.push(other);
+            }
+            None => return Err("a format that ends in `%`".into()),
+        }
+    }
+    let mut pattern = String::from("^");
+    let mut groups: Vec<Group> = Vec::new();
+    // the last number read, where only white space followed it so far: where its pattern
+    // ends, its group and its width
+    let mut after_number: Option<(usize, usize, usize)> = None;
+    let mut chars = expanded.chars();
+    while let Some(c) = chars.next() {
+        if c != '%' {
+            if c.is_ascii_whitespace() {
+                // one white-space character of the format matches any run of it, or none
+                pattern.push_str(JIFF_SPACE);
+                continue;
+            }
+            if after_number.is_some() && c.is_ascii_digit() {
+                return Err("a digit right after a number directive".into());
+            }
+            after_number = None;
+            if c.is_ascii_alphanumeric() || !c.is_ascii() {
+                pattern.push(c);
+            } else {
+                pattern.push('\\');
+                pattern.push(c);
+            }
+            continue;
+        }
+        let Some(directive) = chars.next() else {
+            return Err("a format that ends in `%`".into());
+        };
+        let (part, width) = match directive {
+            'Y' => (DatePart::Year, 4),
+            'y' => (DatePart::Year2, 2),
+            'm' => (DatePart::Month, 2),
+            'b' | 'h' => (DatePart::MonthAbbrev, 0),
+            'B' => (DatePart::MonthName, 0),
+            'd' | 'e' => (DatePart::Day, 2),
+            'H' | 'k' => (DatePart::Hour, 2),
+            'M' => (DatePart::Minute, 2),
+            'S' => (DatePart::Second, 2),
+            'n' | 't' => {
+                pattern.push_str(JIFF_SPACE);
+                continue;
+            }
+            '%' => {
+                after_number = None;
+                pattern.push_str("\\%");
+                continue;
+            }
+            other => return Err(format!("the directive `%{other}`")),
+        };
+        let kind = |p: DatePart| match p {
+            DatePart::Year | DatePart::Year2 => 0,
+            DatePart::Month | DatePart::MonthAbbrev | DatePart::MonthName => 1,
+            other => other as u8 + 2,
+        };
+        if groups
+            .iter()
+            .any(|g| matches!(g, Group::Part(p) if kind(*p) == kind(part)))
+        {
+            return Err("a part of the date written twice".into());
+        }
+        let letters = |word: &str| -> String {
+            word.chars()
+                .map(|l| format!("[{}{}]", l.to_ascii_uppercase(), l.to_ascii_lowercase()))
+                .collect()
+        };
+        let digits = format!("([0-9]{{1,{width}}})");
+        match (part, after_number.take()) {
+            (DatePart::MonthAbbrev | DatePart::MonthName, _) => {
+                let names: Vec<String> = MONTHS
+                    .iter()
+                    .map(|m| {
+                        letters(if part == DatePart::MonthAbbrev {
+                            &m[..3]
+                        } else {
+                            m
+                        })
+                    })
+                    .collect();
+                pattern.push_str(&format!("({})", names.join("|")));
+            }
+            (_, Some((end, first, first_width))) => {
+                // the white space since the number before, and this one's own, in a group
+                pattern.truncate(end);
+                let sign = part == DatePart::Year;
+                let between = if sign {
+                    format!("({JIFF_SPACE}[+-]?{JIFF_SPACE})")
+                } else {
+                    format!("({JIFF_SPACE})")
+                };
+                pattern.push_str(&between);
+                pattern.push_str(&digits);
+                groups.push(Group::Between {
+                    first,
+                    width: first_width,
+                    sign,
+                });
+            }
+            (DatePart::Year, None) => {
+                pattern.push_str(&format!("([+-]?){JIFF_SPACE}{digits}"));
+                groups.push(Group::Sign);
+            }
+            (_, None) => pattern.push_str(&format!("{JIFF_SPACE}{digits}")),
+        }
+        groups.push(Group::Part(part));
+        if width > 0 {
+            after_number = Some((pattern.len(), groups.len(), width));
+        }
+    }
+    pattern.push('$');
+    let has = |p: DatePart| groups.contains(&Group::Part(p));
+    let year = has(DatePart::Year) || has(DatePart::Year2);
+    let month = has(DatePart::Month) || has(DatePart::MonthAbbrev) || has(DatePart::MonthName);
+    if !(year && month && has(DatePart::Day)) {
+        return Err("a format without a year, a month and a day".into());
+    }
+    // jiff reads a minute only after an hour, a second only after a minute
+    let (h, m, s) = (
+        has(DatePart::Hour),
+        has(DatePart::Minute),
+        has(DatePart::Second),
+    );
+    if (m && !h) || (s && !m) {
+        return Err("a minute without an hour, or a second without a minute".into());
+    }
+    Ok((pattern, groups))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -983,6 +1324,206 @@ mod tests {
                 .flatten(),
             None
         );
+    }
+
+    /// What the SQL of [`Reader::formatted`] reads from a trimmed cell, computed the same
+    /// way with Rust's regular expressions (leftmost-first, earlier groups greedier, as
+    /// RE2, Java and PostgreSQL's engine choose groups): the date and the clock, or `None`
+    /// where the query stops.
+    fn read_as_sql(
+        pattern: &str,
+        groups: &[Group],
+        cell: &str,
+    ) -> Option<(jiff::civil::Date, [i64; 3])> {
+        let re = regex::Regex::new(pattern).expect("the pattern compiles");
+        let caps = re.captures(cell)?;
+        let text = |n: usize| caps.get(n).map_or("", |m| m.as_str());
+        let number = |n: usize| text(n).parse::<i64>().ok();
+        let (mut year, mut month, mut day) = (None, None, None);
+        let mut clock = [0, 0, 0];
+        let mut negative = false;
+        for (i, g) in groups.iter().enumerate() {
+            let n = i + 1;
+            match *g {
+                Group::Sign => negative = text(n) == "-",
+                Group::Between { first, width, sign } => {
+                    if text(n).is_empty() && text(first).len() != width {
+                        return None;
+                    }
+                    negative = sign && text(n).contains('-');
+                }
+                Group::Part(DatePart::Year) => {
+                    year = number(n).map(|y| if negative { -y } else { y })
+                }
+                Group::Part(DatePart::Year2) => {
+                    year = number(n).map(|y| if y <= 68 { 2000 + y } else { 1900 + y })
+                }
+                Group::Part(DatePart::Month) => month = number(n),
+                Group::Part(DatePart::MonthAbbrev | DatePart::MonthName) => {
+                    let name = text(n).to_lowercase();
+                    month = MONTHS
+                        .iter()
+                        .position(|m| m.to_lowercase().starts_with(&name))
+                        .map(|i| i as i64 + 1);
+                }
+                Group::Part(DatePart::Day) => day = number(n),
+                Group::Part(DatePart::Hour) => clock[0] = number(n)?,
+                Group::Part(DatePart::Minute) => clock[1] = number(n)?,
+                Group::Part(DatePart::Second) => clock[2] = number(n)?,
+            }
+        }
+        let (year, month, day) = (year?, month?, day?);
+        if !(1..=9999).contains(&year) || clock[0] > 23 || clock[1] > 59 || clock[2] > 60 {
+            return None;
+        }
+        let date = jiff::civil::Date::new(year as i16, month as i8, day as i8).ok()?;
+        clock[2] = clock[2].min(59);
+        Some((date, clock))
+    }
+
+    #[test]
+    fn formats_are_read_in_sql_as_jiff_reads_them() {
+        let formats = [
+            "%m/%d/%Y",
+            "%d.%m.%Y %H:%M",
+            "%d %b %y",
+            "%B %e, %Y %T",
+            "%Y%m%d",
+            "%d%m%Y %H%M",
+            "%Y %m %d",
+            "%e-%h-%Y %k:%M",
+            "%F %R",
+            "%D",
+            "%Y-%m-%dT%H:%M:%S",
+            "%d/%m/%Y%n%H",
+            "%d %B %Y %H:%M:%S%%",
+        ];
+        let pieces = [
+            "",
+            " ",
+            "  ",
+            "\t",
+            "0",
+            "1",
+            "2",
+            "3",
+            "9",
+            "12",
+            "31",
+            "60",
+            "2024",
+            "1969",
+            "-",
+            "+",
+            "/",
+            ".",
+            ":",
+            ",",
+            "-",
+            "%",
+            "T",
+            "jan",
+            "Feb",
+            "MAY",
+            "june",
+            "July",
+            "september",
+            "Sept",
+            "nov",
+            "Dec",
+            "December",
+            "024",
+            "00",
+            "007",
+        ];
+        let mut rng = crate::testing::Rng(11);
+        let mut read = 0;
+        for format in formats {
+            let (pattern, groups) = strftime_pattern(format).expect("translated");
+            for _ in 0..4000 {
+                // a cell written in the format, then mutated piece by piece
+                let sample = jiff::civil::date(
+                    1 + rng.below(9998) as i16,
+                    1 + rng.below(12) as i8,
+                    1 + rng.below(28) as i8,
+                )
+                .at(
+                    rng.below(24) as i8,
+                    rng.below(60) as i8,
+                    rng.below(60) as i8,
+                    0,
+                );
+                let mut cell = jiff::fmt::strtime::format(format, sample).expect("writes");
+                for _ in 0..rng.below(3) {
+                    let at = rng.below(cell.len() + 1);
+                    let at = (0..=at)
+                        .rev()
+                        .find(|&i| cell.is_char_boundary(i))
+                        .unwrap_or(0);
+                    let end = (at + rng.below(3)).min(cell.len());
+                    let end = (end..=cell.len())
+                        .find(|&i| cell.is_char_boundary(i))
+                        .unwrap_or(at);
+                    cell.replace_range(at..end, rng.pick(&pieces));
+                }
+                let cell = cell.trim();
+                if cell.is_empty() {
+                    continue;
+                }
+                let sql = read_as_sql(&pattern, &groups, cell);
+                // eval's reading (`mapping::read`): the date, and the clock of a date-time
+                let eval = jiff::fmt::strtime::parse(format, cell).ok().and_then(|p| {
+                    let date = p.to_date().ok()?;
+                    let time = p.to_time().unwrap_or(jiff::civil::Time::midnight());
+                    let clock = [time.hour(), time.minute(), time.second()].map(i64::from);
+                    Some((date, clock))
+                });
+                assert_eq!(
+                    crate::mapping::read::date(cell, format),
+                    eval.map(|e| e.0),
+                    "{format}: {cell:?}"
+                );
+                match (sql, eval) {
+                    (Some(sql), Some(eval)) => assert_eq!(sql, eval, "{format}: {cell:?}"),
+                    // the SQL reads years 1 to 9999 only
+                    (None, Some((date, _))) => {
+                        assert!(date.year() < 1, "{format}: {cell:?} read by eval only")
+                    }
+                    (Some(_), None) => panic!("{format}: {cell:?} read by the SQL only"),
+                    (None, None) => {}
+                }
+                read += usize::from(eval.is_some());
+            }
+        }
+        // most cells are read, and many are not
+        assert!(read > 10_000 && read < 40_000, "{read}");
+    }
+
+    #[test]
+    fn formats_the_sql_cannot_read_as_jiff_does_are_refused() {
+        for format in [
+            "%Y-%m-%d %I:%M %p",
+            "%Y-%m-%d %z",
+            "%Y-%j",
+            "%a %d %b %Y",
+            "%-d/%m/%Y",
+            "%d/%m/%Y %H:%M:%S%.f",
+            "%d%m%Y0",
+            "%d/%m/%Y %M",
+            "%d/%m/%Y %H:%S",
+            "%d/%d/%Y",
+            "%d/%m/%Y/%y",
+            "%m/%Y",
+            "%d/%m/%Y %",
+        ] {
+            assert!(strftime_pattern(format).is_err(), "{format}");
+        }
+        let (pattern, groups) = strftime_pattern("%d%m%Y").expect("translated");
+        assert_eq!(
+            pattern,
+            "^[ \\t\\n\\f\\r]*([0-9]{1,2})([ \\t\\n\\f\\r]*)([0-9]{1,2})([ \\t\\n\\f\\r]*[+-]?[ \\t\\n\\f\\r]*)([0-9]{1,4})$"
+        );
+        assert_eq!(groups.len(), 5);
     }
 
     #[test]

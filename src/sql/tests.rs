@@ -333,7 +333,7 @@ timezone = "Europe/Berlin"
 [source.crm.columns]
 "Employees" = { field = "size", range = "low" }
 "Industry" = { field = "industry", extract = '^\d+\.(.*)$' }
-"Trial" = { field = "trial_ends", format = "%m/%d/%Y" }
+"Trial" = { field = "trial_ends", format = "%m/%d/%Y %I %p" }
 "Signed up" = "signed_up_at"
 "#;
     let rules = "classify c { a when size > 1 and industry == \"x\" and trial_ends after 2026-01-01 and signed_up_at is present }\n";
@@ -347,7 +347,7 @@ timezone = "Europe/Berlin"
     let duckdb = refusals(Dialect::DuckDb);
     for want in [
         "crm / (id = \"line\"): a table's rows have no line",
-        "crm / Trial: `format` is not read in SQL",
+        "crm / Trial: `format` is not read in SQL: the directive `%I`",
     ] {
         assert!(
             duckdb.iter().any(|r| r.starts_with(want)),

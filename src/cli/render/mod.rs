@@ -867,21 +867,8 @@ fn deciding(out: &mut String, d: &crate::explain::Deciding) {
 
 /// Why a date-shaped text is not in the calendar, for people.
 pub fn calendar_problem(problem: crate::semantics::time::CalendarProblem) -> String {
+    use crate::mapping::read::MONTHS;
     use crate::semantics::time::CalendarProblem;
-    const MONTHS: [&str; 12] = [
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ];
     match problem {
         CalendarProblem::Month(m) => format!("there is no month {m} (months are 01 to 12)"),
         CalendarProblem::Day {

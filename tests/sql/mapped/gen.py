@@ -50,6 +50,18 @@ INTERESTS = ["pricing;demo", "Pricing Page", " DEMO ; webinar ", "", ";", " ; ;"
              "WEBINAR", "pricing page;Demo", "N/A", "webinar;"]
 SCORES = ["50|60", "10", "", "|", " 70 | 80 | 5 ", "1e2|.5", "-0|0", "49.999|50"]
 PRIORITIES = ["01.High", "02.Medium", "3.Low", "", " 01.High ", "N/A"]
+# dates and date-times in the formats of the mapping's `format` columns, in every shape
+# jiff reads them (one or two digits, white space before a number, a month's name in any
+# case, a second of 60, a two-digit year either side of 1969) and some it refuses
+VISITED = ["3/5/2026", "03/05/2026", "11/22/2026", "12/31/2025", "1/1/2026", "", "N/A",
+           "3/ 5/2026", "10/9/2026", " 11/01/2026 ", "2/29/2024", "7/4/1776", "11/15/26"]
+TOUCHED = ["21.11.2026 09:30", "1.11.2026 1:30", "08.03.2026 02:30", "8.3.2026 2:30", "",
+           "22.11.2026 23:59", "01.11.2026  01:30", "15.11.2026 12:00", "31.12.2025 23:00",
+           "1.11.2026 01:59"]
+MET = ["5 Nov 26", "05 nov 26", "1 JAN 69", "31 Dec 68", "20 Nov 26", "", "9 Sep 25",
+       "15 oct 26"]
+CALLED = ["November 20, 2026 10:00:00", "november  2, 2026 23:59:60", "March 8, 2026 2:30:00",
+          "DECEMBER 31, 2025 0:00:00", "", "October 30, 2026 8:05:09", "May 1, 2026 12:00:00"]
 BANDS = ["200-499", "2000+", "$10M-$50M", "$200M+", "<10", "<=10", "42", "-5", "€1.5k – €2k",
          "10 to 20", "1e3-2e3", " 500 - 999 ", "10 M", "$ 5k", "300—400", "0.5-1", "5.-6.", "",
          "N/A", "1e5+", "£300", "300-300", "-0", ".5", "10-20.5", "1k-1M", "0-0"]
@@ -63,13 +75,14 @@ def row(rng, i):
     return [ident, pick(NAMES), pick(SOURCES), pick(STATUSES), pick(INDUSTRIES),
             pick(EMPLOYEES), pick(REVENUE), pick(TRUTHS), pick(OPTED), pick(DATES),
             pick(INSTANTS), pick(OPENED), pick(MILLIS), f"x{i}", pick(BANDS), pick(BANDS),
-            pick(BANDS), pick(INTERESTS), pick(SCORES), pick(PRIORITIES)]
+            pick(BANDS), pick(INTERESTS), pick(SCORES), pick(PRIORITIES), pick(VISITED),
+            pick(TOUCHED), pick(MET), pick(CALLED)]
 
 
 HEADER = ["Record ID", "Full Name", "Lead Source", "Lead Status", "Industry", "Employees",
           "Annual Revenue", "Converted", "Opted Out", "Last Activity", "Created", "Opened",
           "Last Open (ms)", "Unread Column", "Size Band", "Size Band High", "Revenue Band",
-          "Interests", "Scores", "Priority"]
+          "Interests", "Scores", "Priority", "Visited", "Touched", "Met", "Called"]
 
 
 def bad_cells():
@@ -89,7 +102,14 @@ def bad_cells():
             ("Size Band High", "+", False), ("Revenue Band", "<", False), ("Size Band", "1e400", False),
             ("Converted", "Σ", False), ("Lead Source", "ΣWeb", False),
             ("Interests", "pricing;chat", False), ("Scores", "5|x", False),
-            ("Priority", "High", False, "crm_ny"), ("Priority", "04.Urgent", False, "crm_ny")]
+            ("Priority", "High", False, "crm_ny"), ("Priority", "04.Urgent", False, "crm_ny"),
+            ("Visited", "2/30/2026", False), ("Visited", "13/1/2026", False),
+            ("Visited", "3/5/2026x", False), ("Visited", "3-5-2026", False),
+            ("Visited", "3/5/0", True), ("Visited", "3/5/-2026", True),
+            ("Touched", "21.11.2026 24:00", False), ("Touched", "21.11.2026 9:60", False),
+            ("Touched", "21.11.2026", False), ("Met", "5 Now 26", False),
+            ("Called", "Novembre 20, 2026 10:00:00", False),
+            ("Called", "November 20, 2026 10:00:61", False)]
 
 
 def main():
