@@ -10,6 +10,8 @@ use super::Dialect;
 use super::expr::{error_expr, lower_text, regex_test, string_literal};
 use super::lower::translation;
 use crate::compile::{LayoutId, PlanType, Program};
+// the English month names `%B` reads (jiff's are the same), and a split date's parts
+use crate::mapping::read::{DatePart as DatePartOf, MONTHS};
 use crate::mapping::{IdRule, RangeEnd, Read, Source, Unit};
 
 /// Unicode's white space, what `str::trim` removes, as the characters of a bracket
@@ -205,6 +207,9 @@ impl<'a> Reader<'a> {
             let fields = self.record_fields(*layout, path, None);
             return self.record(*layout, fields);
         }
+        if column.is_some_and(|c| c.read.part.is_some()) {
+            return self.date_parts(path, ty);
+        }
         let (header, read) = match column {
             Some(c) => (c.header.clone(), c.read.clone()),
             None => (path.to_string(), self.source.default.clone()),
@@ -367,20 +372,135 @@ impl<'a> Reader<'a> {
         format!("CAST({} AS {ty})", error_expr(self.d, &message, &cell))
     }
 
-    /// One cell read as a field of type `ty` (`data::csv::mapped_cell`).
-    fn cell(&mut self, header: &str, read: &Read, ty: &PlanType) -> String {
+    /// Whether the cell of `header` is missing: empty, or one of the `missing` spellings
+    /// (trimmed).
+    fn missing(&mut self, header: &str, read: &Read) -> String {
         let d = self.d;
-        if read.part.is_some() {
-            self.refuse(header, "`part` is not read in SQL");
-            return "NULL".into();
-        }
-        let c = d.ident(header);
-        let t = self.trimmed(header);
+        let (c, t) = (d.ident(header), self.trimmed(header));
         let mut missing = format!("{c} IS NULL OR {c} = ''");
         if !read.missing.is_empty() {
             let tokens: Vec<String> = read.missing.iter().map(|m| string_literal(d, m)).collect();
             missing.push_str(&format!(" OR {t} IN ({})", tokens.join(", ")));
         }
+        missing
+    }
+
+    /// A date split over columns (`part`), as `data::csv::date_of_parts` reads it: each
+    /// part's trimmed cell (after `values`) a number as Rust reads an `i16` (a sign, any
+    /// zeros), or a month's English name or its start of three letters or more, any case,
+    /// one dot after it dropped (`mapping::read::DatePart::value`); the year may be the
+    /// mapping's. No date where every part is missing; a part missing beside others, a
+    /// part that is none, or a day its month has not stops the query naming the column.
+    fn date_parts(&mut self, path: &str, ty: &PlanType) -> String {
+        let d = self.d;
+        let columns: Vec<(String, Read)> = self
+            .source
+            .columns
+            .iter()
+            .filter(|c| c.field == path && c.read.part.is_some())
+            .map(|c| (c.header.clone(), c.read.clone()))
+            .collect();
+        let time = super::column_type(d, ty, self.program);
+        let mut values: [Option<String>; 3] = [None, None, None];
+        let mut missing = Vec::new();
+        let mut fails = Vec::new();
+        for (header, read) in &columns {
+            let Some(part) = read.part else { continue };
+            if read.extract.is_some() {
+                self.refuse(header, "`extract` on a part of a date split over columns");
+                return "NULL".into();
+            }
+            self.note(header);
+            if let Some(year) = read.year {
+                values[2] = Some(year.to_string());
+            }
+            let t = self.trimmed(header);
+            let lowered = if read.fold_case {
+                self.lowered(header)
+            } else {
+                String::new()
+            };
+            let x = self.values_of(read, &t, &lowered, &t, &|to: &str| to.to_string());
+            let (low, high) = match part {
+                DatePartOf::Day => (1, 31),
+                DatePartOf::Month => (1, 12),
+                DatePartOf::Year => (1, 9999),
+            };
+            // a number Rust reads as an `i16`, in the part's range
+            let numeric = regex_test(d, &x, &string_literal(d, "^[+-]?[0-9]+$"));
+            let short = regex_test(d, &x, &string_literal(d, "^[+-]?0*[0-9]{1,5}$"));
+            let n = self.try_cast(&x, "INTEGER");
+            let number =
+                format!("(CASE WHEN {short} AND {n} BETWEEN {low} AND {high} THEN {n} END)");
+            let value = if part == DatePartOf::Month {
+                // a name: ASCII (no other letter lowers to one of a month's), 3 characters
+                let ascii = regex_test(d, &x, &string_literal(d, "^[\\x01-\\x7f]*$"));
+                let l = format!(
+                    "(CASE WHEN substr(lower({x}), length({x}), 1) = '.' THEN substr(lower({x}), 1, length({x}) - 1) ELSE lower({x}) END)"
+                );
+                let mut name = format!("(CASE WHEN {l} = 'sept' THEN 9");
+                for (i, month) in MONTHS.iter().enumerate() {
+                    let month = string_literal(d, &month.to_lowercase());
+                    name.push_str(&format!(
+                        " WHEN substr({month}, 1, length({l})) = {l} THEN {}",
+                        i + 1
+                    ));
+                }
+                name.push_str(" END)");
+                format!(
+                    "(CASE WHEN {numeric} THEN {number} WHEN {ascii} AND length({x}) >= 3 THEN {name} END)"
+                )
+            } else {
+                format!("(CASE WHEN {numeric} THEN {number} END)")
+            };
+            let is_missing = self.missing(header, read);
+            let cell = format!("coalesce({t}, '')");
+            let what = format!("a {} that is none", part.name());
+            fails.push(format!(
+                "WHEN {value} IS NULL THEN {}",
+                self.fail(header, &what, &cell, &time)
+            ));
+            let absent = format!("a date split over columns without its {}", part.name());
+            missing.push((is_missing.clone(), self.fail(header, &absent, &cell, &time)));
+            values[part as usize] = Some(format!(
+                "(CASE WHEN {is_missing} THEN NULL ELSE {value} END)"
+            ));
+        }
+        let [Some(day), Some(month), Some(year)] = values else {
+            // the mapping is checked for a day, a month and a year
+            self.refuse(
+                path,
+                "a date split over columns without a day, a month and a year",
+            );
+            return "NULL".into();
+        };
+        let all_missing = missing
+            .iter()
+            .map(|(m, _)| format!("({m})"))
+            .collect::<Vec<_>>()
+            .join(" AND ");
+        let absent: String = missing
+            .iter()
+            .map(|(m, fail)| format!(" WHEN {m} THEN {fail}"))
+            .collect();
+        let date = date_text(d, &year, &month, &day);
+        let first = columns.first().map_or(path, |c| c.0.as_str()).to_string();
+        // (the message reads a cell, so that no database raises it while planning)
+        let cell = self.trimmed(&first);
+        let calendar = self.fail(&first, "a day its month has not", &cell, &time);
+        format!(
+            "(CASE WHEN {all_missing} THEN NULL{absent} {} ELSE coalesce({}, {calendar}) END)",
+            fails.join(" "),
+            self.try_cast(&date, &time)
+        )
+    }
+
+    /// One cell read as a field of type `ty` (`data::csv::mapped_cell`).
+    fn cell(&mut self, header: &str, read: &Read, ty: &PlanType) -> String {
+        let d = self.d;
+        let c = d.ident(header);
+        let t = self.trimmed(header);
+        let missing = self.missing(header, read);
         // `values`: the trimmed cell (lower-cased with `case = "fold"`) looked up; what
         // they give is the cell's text from there on
         // the trimmed cell lower-cased, computed once per row where a test needs it
@@ -497,6 +617,43 @@ impl<'a> Reader<'a> {
 
     /// The value of a cell (or of a part of one, for `split`) of type `ty`: `c` its text
     /// as written, `t` trimmed, `lowered` trimmed and lower-cased (where a test needs it).
+    /// What `values` give the trimmed cell `t` (looked up lower-cased, `lowered`, with
+    /// `case = "fold"`), as `to_text` writes each value; `unlisted` for a cell they do not
+    /// list.
+    fn values_of(
+        &self,
+        read: &Read,
+        t: &str,
+        lowered: &str,
+        unlisted: &str,
+        to_text: &dyn Fn(&str) -> String,
+    ) -> String {
+        if read.values.is_empty() {
+            return unlisted.to_string();
+        }
+        let d = self.d;
+        let key = if read.fold_case { lowered } else { t };
+        let mut seen = std::collections::HashSet::new();
+        let mut out = format!("CASE {key}");
+        for (from, to) in &read.values {
+            let from = if read.fold_case {
+                from.to_lowercase()
+            } else {
+                from.clone()
+            };
+            if !seen.insert(from.clone()) {
+                continue;
+            }
+            out.push_str(&format!(
+                " WHEN {} THEN {}",
+                string_literal(d, &from),
+                string_literal(d, &to_text(to))
+            ));
+        }
+        out.push_str(&format!(" ELSE {unlisted} END"));
+        out
+    }
+
     fn convert(
         &mut self,
         header: &str,
@@ -507,30 +664,8 @@ impl<'a> Reader<'a> {
         lowered: &str,
     ) -> String {
         let d = self.d;
-        let key = if read.fold_case { lowered } else { t };
         let mapped = |unlisted: &str, to_text: &dyn Fn(&str) -> String| -> String {
-            if read.values.is_empty() {
-                return unlisted.to_string();
-            }
-            let mut seen = std::collections::HashSet::new();
-            let mut out = format!("CASE {key}");
-            for (from, to) in &read.values {
-                let from = if read.fold_case {
-                    from.to_lowercase()
-                } else {
-                    from.clone()
-                };
-                if !seen.insert(from.clone()) {
-                    continue;
-                }
-                out.push_str(&format!(
-                    " WHEN {} THEN {}",
-                    string_literal(d, &from),
-                    string_literal(d, &to_text(to))
-                ));
-            }
-            out.push_str(&format!(" ELSE {unlisted} END"));
-            out
+            self.values_of(read, t, lowered, unlisted, to_text)
         };
         let as_written = |to: &str| to.to_string();
         // what `values` give is read as written, trimmed, or lower-cased (`to_lowercase`,
@@ -753,7 +888,13 @@ impl<'a> Reader<'a> {
         let literal = string_literal(d, &pattern);
         let group = |n: usize| match d {
             Dialect::Postgres => format!("(regexp_match({trimmed}, {literal}))[{n}]"),
-            _ => format!("regexp_extract({trimmed}, {literal}, {n})"),
+            // DuckDB takes group numbers up to 9 only: each group from a pattern in which
+            // it is the only one (the match is the same)
+            Dialect::DuckDb => format!(
+                "regexp_extract({trimmed}, {}, 1)",
+                string_literal(d, &only_group(&pattern, n))
+            ),
+            Dialect::Spark => format!("regexp_extract({trimmed}, {literal}, {n})"),
         };
         // a group of a cell the pattern does not match is empty (or NULL): no number
         let number = |n: usize| self.try_cast(&group(n), "INTEGER");
@@ -819,23 +960,16 @@ impl<'a> Reader<'a> {
                 valid.push(format!("{part} BETWEEN 0 AND {most}"));
             }
         }
-        let text = d.text();
-        let pad = |x: &str, width: usize| format!("lpad(CAST({x} AS {text}), {width}, '0')");
-        let date = format!(
-            "{} || '-' || {} || '-' || {}",
-            pad(&year, 4),
-            pad(&month, 2),
-            pad(&day, 2)
-        );
+        let date = date_text(d, &year, &month, &day);
         let time = super::column_type(d, ty, self.program);
         let value = match zoned {
             Some(zoned) => {
                 let [h, m, s] = clock.map(|p| p.unwrap_or_else(|| "0".into()));
                 let civil = format!(
                     "{date} || 'T' || {} || ':' || {} || ':' || {}",
-                    pad(&h, 2),
-                    pad(&m, 2),
-                    pad(&format!("least({s}, 59)"), 2)
+                    padded(d, &h, 2),
+                    padded(d, &m, 2),
+                    padded(d, &format!("least({s}, 59)"), 2)
                 );
                 zoned.replace("{}", &format!("({civil})"))
             }
@@ -1118,11 +1252,45 @@ enum DatePart {
     Second,
 }
 
-// the English month names `%B` reads (jiff's are the same)
-use crate::mapping::read::MONTHS;
-
 /// ASCII white space as jiff skips it (`u8::is_ascii_whitespace`: no vertical tab).
 const JIFF_SPACE: &str = "[ \\t\\n\\f\\r]*";
+
+/// The number `x` as text of `width` digits at least, zeros before it.
+fn padded(d: Dialect, x: &str, width: usize) -> String {
+    format!("lpad(CAST({x} AS {}), {width}, '0')", d.text())
+}
+
+/// The text `YYYY-MM-DD` of a year, a month and a day (numbers), to be cast to a date.
+fn date_text(d: Dialect, year: &str, month: &str, day: &str) -> String {
+    format!(
+        "{} || '-' || {} || '-' || {}",
+        padded(d, year, 4),
+        padded(d, month, 2),
+        padded(d, day, 2)
+    )
+}
+
+/// A pattern of [`strftime_pattern`] with only its `n`th group capturing (the others
+/// `(?:…)`): it matches what the whole does, and its group 1 is the whole's group `n`.
+fn only_group(pattern: &str, n: usize) -> String {
+    let mut out = String::with_capacity(pattern.len() + 16);
+    let (mut groups, mut chars) = (0, pattern.chars());
+    while let Some(c) = chars.next() {
+        match c {
+            // an escaped character is a literal one, `(` included
+            '\\' => {
+                out.push(c);
+                out.extend(chars.next());
+            }
+            '(' => {
+                groups += 1;
+                out.push_str(if groups == n { "(" } else { "(?:" });
+            }
+            _ => out.push(c),
+        }
+    }
+    out
+}
 
 /// What one group of a format's regular expression holds ([`strftime_pattern`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -1337,6 +1505,19 @@ mod tests {
     ) -> Option<(jiff::civil::Date, [i64; 3])> {
         let re = regex::Regex::new(pattern).expect("the pattern compiles");
         let caps = re.captures(cell)?;
+        // each group as DuckDB takes it, from a pattern where it is the only one
+        for n in 1..=groups.len() {
+            let only = regex::Regex::new(&only_group(pattern, n)).expect("compiles");
+            let one = only
+                .captures(cell)
+                .and_then(|c| c.get(1))
+                .map(|m| m.as_str());
+            assert_eq!(
+                one,
+                caps.get(n).map(|m| m.as_str()),
+                "{pattern} {n}: {cell:?}"
+            );
+        }
         let text = |n: usize| caps.get(n).map_or("", |m| m.as_str());
         let number = |n: usize| text(n).parse::<i64>().ok();
         let (mut year, mut month, mut day) = (None, None, None);
@@ -1397,6 +1578,9 @@ mod tests {
             "%Y-%m-%dT%H:%M:%S",
             "%d/%m/%Y%n%H",
             "%d %B %Y %H:%M:%S%%",
+            "%Y%m%d%H%M%S",
+            "%d %m %Y %H %M %S",
+            "(%Y)[%m]%d",
         ];
         let pieces = [
             "",

@@ -62,6 +62,14 @@ MET = ["5 Nov 26", "05 nov 26", "1 JAN 69", "31 Dec 68", "20 Nov 26", "", "9 Sep
        "15 oct 26"]
 CALLED = ["November 20, 2026 10:00:00", "november  2, 2026 23:59:60", "March 8, 2026 2:30:00",
           "DECEMBER 31, 2025 0:00:00", "", "October 30, 2026 8:05:09", "May 1, 2026 12:00:00"]
+# twelve groups of a pattern (more than DuckDB numbers): digits run together
+STAMPS = ["20261120100000", "20261101013000", "20260308023000", "2026112023595", "", "N/A",
+          "20251231235960", "20261121120000"]
+# a date split over three columns: every part present (and valid), or none
+DAYS = ["1", "01", "15", "28", "+5", "007", " 9 ", "2"]
+MONTH_CELLS = ["1", "12", "mar", "MARCH", "Sept", "sept.", "Dec.", "ma.", "ju.", "jun", "July",
+               "02", "feb", "NOV", "Novemb", "October", "oct.", "+11", "011", "Jänner"]
+YEARS = ["2026", "2025", "2024", "0999", "+2026", "2023", " 2026 "]
 BANDS = ["200-499", "2000+", "$10M-$50M", "$200M+", "<10", "<=10", "42", "-5", "€1.5k – €2k",
          "10 to 20", "1e3-2e3", " 500 - 999 ", "10 M", "$ 5k", "300—400", "0.5-1", "5.-6.", "",
          "N/A", "1e5+", "£300", "300-300", "-0", ".5", "10-20.5", "1k-1M", "0-0"]
@@ -76,13 +84,21 @@ def row(rng, i):
             pick(EMPLOYEES), pick(REVENUE), pick(TRUTHS), pick(OPTED), pick(DATES),
             pick(INSTANTS), pick(OPENED), pick(MILLIS), f"x{i}", pick(BANDS), pick(BANDS),
             pick(BANDS), pick(INTERESTS), pick(SCORES), pick(PRIORITIES), pick(VISITED),
-            pick(TOUCHED), pick(MET), pick(CALLED)]
+            pick(TOUCHED), pick(MET), pick(CALLED)] + split_date(rng) + [pick(STAMPS)]
+
+
+def split_date(rng):
+    """A date over three columns (Jänner through the mapping's `values`), or none."""
+    if rng.random() < 0.1:
+        return ["-", "N/A", ""]
+    return [rng.choice(DAYS), rng.choice(MONTH_CELLS), rng.choice(YEARS)]
 
 
 HEADER = ["Record ID", "Full Name", "Lead Source", "Lead Status", "Industry", "Employees",
           "Annual Revenue", "Converted", "Opted Out", "Last Activity", "Created", "Opened",
           "Last Open (ms)", "Unread Column", "Size Band", "Size Band High", "Revenue Band",
-          "Interests", "Scores", "Priority", "Visited", "Touched", "Met", "Called"]
+          "Interests", "Scores", "Priority", "Visited", "Touched", "Met", "Called", "Day", "Month",
+          "Year", "Stamp"]
 
 
 def bad_cells():
@@ -109,7 +125,13 @@ def bad_cells():
             ("Touched", "21.11.2026 24:00", False), ("Touched", "21.11.2026 9:60", False),
             ("Touched", "21.11.2026", False), ("Met", "5 Now 26", False),
             ("Called", "Novembre 20, 2026 10:00:00", False),
-            ("Called", "November 20, 2026 10:00:61", False)]
+            ("Called", "November 20, 2026 10:00:61", False),
+            ("Day", "30", False), ("Day", "29", False), ("Day", "32", False), ("Day", "0", False),
+            ("Day", "x", False), ("Day", "", False), ("Day", "99999", False),
+            ("Month", "13", False), ("Month", "ju", False), ("Month", "j..", False),
+            ("Month", "Mär", False), ("Month", "", False), ("Year", "10000", False),
+            ("Year", "-2026", False), ("Year", "N/A", False),
+            ("Stamp", "202611201000", False), ("Stamp", "20261120106000", False)]
 
 
 def main():
