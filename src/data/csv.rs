@@ -1048,6 +1048,8 @@ fn date_of_parts(
             continue;
         }
         given = true;
+        // `extract`, then `values`, as for any cell
+        let cell = extracted(read, record.cell(at), cell, &path).map_err(|e| (e, at))?;
         match part.value(read.mapped(cell).unwrap_or(cell)) {
             Some(n) => found[slot] = Some(n),
             None => {
@@ -1298,6 +1300,30 @@ fn cell_value(
     }
 }
 
+/// What a column's `extract` keeps of a cell (`text`, trimmed, of `cell` as written):
+/// group 1 of the first match, trimmed; the cell itself without `extract`; an error
+/// where it does not match.
+fn extracted<'t>(
+    read: &Read,
+    cell: &str,
+    text: &'t str,
+    path: &FieldPath<'_>,
+) -> Result<&'t str, FieldError> {
+    let Some(pattern) = &read.extract else {
+        return Ok(text);
+    };
+    match pattern.captures(text).and_then(|c| c.get(1)) {
+        Some(group) => Ok(group.as_str().trim()),
+        None => {
+            let problem = DataProblem::NoMatch {
+                found: Found::text(cell),
+                pattern: pattern.as_str().to_string(),
+            };
+            Err(FieldError::new(Code::WrongType, path, problem))
+        }
+    }
+}
+
 /// Types one cell the way a mapping reads its column (`docs/mappings.md`): missing
 /// spellings, `extract`, `values`, then the field's type with the column's options.
 fn mapped_cell(
@@ -1314,20 +1340,11 @@ fn mapped_cell(
         return Ok(Value::Missing);
     }
     let mut raw = cell;
-    let text = match &read.extract {
-        Some(pattern) => match pattern.captures(text).and_then(|c| c.get(1)) {
-            Some(group) => {
-                raw = group.as_str().trim();
-                raw
-            }
-            None => {
-                let problem = DataProblem::NoMatch {
-                    found: Found::text(cell),
-                    pattern: pattern.as_str().to_string(),
-                };
-                return Err(FieldError::new(Code::WrongType, path, problem));
-            }
-        },
+    let text = match read.extract {
+        Some(_) => {
+            raw = extracted(read, cell, text, path)?;
+            raw
+        }
         None => text,
     };
     let text = match read.mapped(text) {

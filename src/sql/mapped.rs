@@ -407,7 +407,10 @@ impl<'a> Reader<'a> {
         for (header, read) in &columns {
             let Some(part) = read.part else { continue };
             if read.extract.is_some() {
-                self.refuse(header, "`extract` on a part of a date split over columns");
+                self.refuse(
+                    header,
+                    "`extract` on a part of a date split over columns is not read in SQL",
+                );
                 return "NULL".into();
             }
             self.note(header);
