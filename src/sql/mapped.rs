@@ -15,8 +15,9 @@ use crate::mapping::read::{DatePart as DatePartOf, MONTHS};
 use crate::mapping::{IdRule, RangeEnd, Read, Source, Unit};
 
 /// Unicode's white space, what `str::trim` removes, as the characters of a bracket
-/// expression.
-const WHITE_SPACE: &str = "\t\n\u{b}\u{c}\r \u{85}\u{a0}\u{1680}\u{2000}\u{2001}\u{2002}\u{2003}\u{2004}\u{2005}\u{2006}\u{2007}\u{2008}\u{2009}\u{200a}\u{2028}\u{2029}\u{202f}\u{205f}\u{3000}";
+/// expression; the ASCII controls as escapes every engine reads (a raw carriage return in
+/// the SQL would not survive a tool that converts line endings).
+const WHITE_SPACE: &str = "\\t\\n\\x0B\\f\\r \u{85}\u{a0}\u{1680}\u{2000}\u{2001}\u{2002}\u{2003}\u{2004}\u{2005}\u{2006}\u{2007}\u{2008}\u{2009}\u{200a}\u{2028}\u{2029}\u{202f}\u{205f}\u{3000}";
 
 /// A decimal number as Rust reads an `f64` (`str::parse`), less `inf` and `NaN`.
 const NUMBER: &str = "^[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][+-]?[0-9]+)?$";

@@ -23,9 +23,10 @@ STATUSES = ["Open - Not Contacted", "Working - Contacted", "Closed - Converted",
             "Closed - Lost", "", "Select", " Working - Contacted ", "open", "working"]
 INDUSTRIES = ["Banking", "BANKING", "Investment Bank", "Geschäftsbank", "ΤΡΑΠΕΖΑ",
               "İSTANBUL BANKING", "-", "unknown", "", "  Banking ", "Insurance", "N/A",
-              "ＢＡＮＫ"]
+              "ＢＡＮＫ", "\t\x0bBanking\x0c", "\rInsurance\n", "\x0b\x0c", "\x85\u3000Bank\u2029"]
 EMPLOYEES = ["250", "199.999", "200", "1e3", "+5", ".5", "5.", "-1", "999", "", " 300 ",
-             "007", "2E2", "199.99999999999997", "-0", "1000000"]
+             "007", "2E2", "199.99999999999997", "-0", "1000000", "\t300\x0b", "\x0c250\r",
+             "\u3000199\x85"]
 REVENUE = ["1000000.5", "1000000.5000000001", "999999.9999999999", "2e6", "0.1", "-0", "",
            "N/A", "1000001", "1e-5"]
 TRUTHS = ["true", "false", "Yes", "no", "Y", "N", "oui", "NON", "1", "0", "TRUE", "", "y",
