@@ -1581,6 +1581,7 @@ mod tests {
             "%D",
             "%Y-%m-%dT%H:%M:%S",
             "%d/%m/%Y%n%H",
+            "%Y%t%m%t%d",
             "%d %B %Y %H:%M:%S%%",
             "%Y%m%d%H%M%S",
             "%d %m %Y %H %M %S",
