@@ -19,10 +19,8 @@
 //! cannot be read at all is an error of its own.
 
 use std::borrow::Cow;
-use std::cmp::Reverse;
-use std::collections::BinaryHeap;
 use std::hash::{Hash, Hasher};
-use std::io::{self, BufReader, BufWriter, Read, Seek, Write};
+use std::io::{self, BufWriter, Read, Seek, Write};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use super::{Contact, DataError, DataProblem, InputFormat, MAX_RECORD_BYTES, Piece, Pieces};
@@ -1644,6 +1642,15 @@ impl Frames {
         let buf = &self.buf;
         let key = |offset: usize| frame_key(&buf[offset..]).unwrap_or_default();
         let mut at = std::mem::take(&mut self.at);
+        // where every key is whole in its rank with room to spare (ids of up to 10 bytes),
+        // the offset fills the rank's last bytes: the sort is then of plain numbers, with
+        // no order to call (it was a tenth of reading a shuffled file)
+        let room = (RANKED - 4) as u128;
+        if buf.len() <= u32::MAX as usize && at.iter().all(|&(r, _)| r >> 112 <= room) {
+            let mut packed: Vec<u128> = at.iter().map(|&(r, o)| r | o as u128).collect();
+            packed.sort_unstable();
+            return packed.into_iter().map(|p| p as u32 as usize).collect();
+        }
         // ranks tell keys apart without reading them (but long ones of one rank); offsets
         // are distinct, so an unstable sort keeps input order per key
         at.sort_unstable_by(|a, b| {
@@ -1692,50 +1699,56 @@ impl Frames {
         self.at = Vec::new();
         // a k-way merge of the sorted runs: equal keys come out in run order, and each
         // run keeps input order, so a contact's activities stay in file order
-        let mut readers = Vec::new();
+        let each = (MEMORY_BUDGET / self.runs.len()).clamp(64 << 10, 256 << 10);
+        let mut runs = Vec::with_capacity(self.runs.len());
         for run in &mut self.runs {
             run.rewind()?;
-            readers.push(BufReader::with_capacity(1 << 16, &*run));
+            runs.push(Run::new(&*run, each));
         }
-        let mut heads: Vec<Option<Vec<u8>>> = Vec::new();
-        let mut heap = BinaryHeap::new();
-        for (i, reader) in readers.iter_mut().enumerate() {
-            let head = next_frame(reader)?;
-            if let Some(bytes) = &head {
-                heap.push(Reverse(Head::of(bytes, i)));
-            }
-            heads.push(head);
+        // the runs' ranks at their heads; a heap of the runs that have one, least first
+        let mut ranks = Vec::with_capacity(runs.len());
+        for run in &mut runs {
+            ranks.push(run.head()?.map_or(0, |frame| rank(frame.key)));
+        }
+        let mut heap: Vec<usize> = (0..runs.len()).filter(|&i| runs[i].has_head()).collect();
+        for at in (0..heap.len() / 2).rev() {
+            sift_down(&mut heap, at, |a, b| first_run(&ranks, &runs, a, b));
         }
         let mut file = temporary_file()?;
         let mut written = 0u64;
-        let mut last: Option<Vec<u8>> = None;
+        let mut last: Vec<u8> = Vec::new();
         {
-            let mut out = BufWriter::with_capacity(1 << 16, &mut file);
-            while let Some(Reverse(Head { key, run: i, .. })) = heap.pop() {
-                let Some(bytes) = heads[i].take() else {
-                    continue;
-                };
-                if last.as_ref() != Some(&key) {
+            let mut out = BufWriter::with_capacity(1 << 20, &mut file);
+            while let Some(&i) = heap.first() {
+                let bytes = runs[i].frame();
+                let key = frame_key(bytes).unwrap_or_default();
+                if index.is_empty() || last != key {
                     index.push(Entry {
-                        hash: hash_of(&key),
+                        hash: hash_of(key),
                         offset: written,
                         len: 0,
                         rows: 0,
                         line: 0,
                     });
-                    last = Some(key);
+                    last.clear();
+                    last.extend_from_slice(key);
                 }
                 if let Some(entry) = index.last_mut() {
                     entry.len += bytes.len() as u64;
                     entry.rows += 1;
                 }
-                out.write_all(&bytes)?;
+                out.write_all(bytes)?;
                 written += bytes.len() as u64;
-                let head = next_frame(&mut readers[i])?;
-                if let Some(bytes) = &head {
-                    heap.push(Reverse(Head::of(bytes, i)));
+                runs[i].advance();
+                match runs[i].head()? {
+                    Some(frame) => ranks[i] = rank(frame.key),
+                    None => {
+                        let end = heap.len() - 1;
+                        heap.swap(0, end);
+                        heap.pop();
+                    }
                 }
-                heads[i] = head;
+                sift_down(&mut heap, 0, |a, b| first_run(&ranks, &runs, a, b));
             }
             out.flush()?;
         }
@@ -1807,39 +1820,6 @@ fn whole_in_rank(rank: u128) -> bool {
     (rank >> 112) as usize <= RANKED
 }
 
-/// The key at the head of one run of a merge, ordered as the frames of a run are
-/// ([`rank`], then [`key_order`]), then by run.
-#[derive(PartialEq, Eq)]
-struct Head {
-    rank: u128,
-    key: Vec<u8>,
-    run: usize,
-}
-
-impl Head {
-    fn of(frame: &[u8], run: usize) -> Head {
-        let key = frame_key(frame).unwrap_or_default();
-        Head {
-            rank: rank(key),
-            key: key.to_vec(),
-            run,
-        }
-    }
-}
-
-impl Ord for Head {
-    fn cmp(&self, other: &Head) -> std::cmp::Ordering {
-        ranked_order(self.rank, other.rank, || (&self.key, &other.key))
-            .then(self.run.cmp(&other.run))
-    }
-}
-
-impl PartialOrd for Head {
-    fn partial_cmp(&self, other: &Head) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
 #[cfg(test)]
 mod order_tests {
     use super::*;
@@ -1876,22 +1856,134 @@ mod order_tests {
         // numeric ids in numeric order
         assert_eq!(key_order(b"9", b"10"), std::cmp::Ordering::Less);
     }
+
+    #[test]
+    fn frames_of_short_keys_sort_as_frames_of_any_keys_do() {
+        let mut random = crate::testing::Rng(11);
+        for round in 0..40 {
+            // a key of 11 bytes or more in the last rounds: the general sort
+            let longest = if round < 30 { 10 } else { 12 };
+            let mut frames = Frames::new(usize::MAX);
+            let mut keys = Vec::new();
+            for _ in 0..random.below(300) {
+                let len = 1 + random.below(longest);
+                // few letters: many keys come more than once
+                let key: Vec<u8> = (0..len).map(|_| b"ab9"[random.below(3)]).collect();
+                let payload = vec![b'x'; random.below(5)];
+                frames.push(&key, 1, 1, 0, &payload).expect("in memory");
+                keys.push(key);
+            }
+            let offsets: Vec<usize> = frames.at.iter().map(|&(_, o)| o).collect();
+            let mut want: Vec<usize> = (0..keys.len()).collect();
+            want.sort_by(|&a, &b| key_order(&keys[a], &keys[b]).then(a.cmp(&b)));
+            let want: Vec<usize> = want.into_iter().map(|i| offsets[i]).collect();
+            assert_eq!(frames.sorted(), want, "round {round}");
+        }
+    }
 }
 
-/// The next whole frame of a run.
-fn next_frame(reader: &mut impl Read) -> io::Result<Option<Vec<u8>>> {
-    let mut head = [0u8; FRAME_HEAD];
-    match reader.read_exact(&mut head) {
-        Ok(()) => {}
-        Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => return Ok(None),
-        Err(e) => return Err(e),
+/// One sorted run being merged: its frames read a buffer at a time and taken where they
+/// lie, with no copy of each (a merge of millions of frames allocated twice a frame).
+struct Run<'f> {
+    file: &'f std::fs::File,
+    buf: Vec<u8>,
+    /// The unread bytes of `buf`, the head frame first.
+    start: usize,
+    end: usize,
+    /// The length of the head frame, once it is whole in `buf`.
+    head: Option<usize>,
+}
+
+impl<'f> Run<'f> {
+    fn new(file: &'f std::fs::File, capacity: usize) -> Run<'f> {
+        Run {
+            file,
+            buf: vec![0; capacity],
+            start: 0,
+            end: 0,
+            head: None,
+        }
     }
-    let body = u32_at(&head, 0) as usize + u32_at(&head, 4) as usize;
-    let mut bytes = Vec::with_capacity(FRAME_HEAD + body);
-    bytes.extend_from_slice(&head);
-    bytes.resize(FRAME_HEAD + body, 0);
-    reader.read_exact(&mut bytes[FRAME_HEAD..])?;
-    Ok(Some(bytes))
+
+    /// The frame at the head of the run, read whole into the buffer; `None` at its end.
+    fn head(&mut self) -> io::Result<Option<Frame<'_>>> {
+        loop {
+            if let Some((frame, _)) = Frame::parse(&self.buf[self.start..self.end]) {
+                self.head = Some(frame.len());
+                return Ok(Frame::parse(&self.buf[self.start..self.end]).map(|(f, _)| f));
+            }
+            // the head frame is not whole: the rest of the buffer to its start, then more
+            self.buf.copy_within(self.start..self.end, 0);
+            self.end -= self.start;
+            self.start = 0;
+            let need = match self.buf.get(..FRAME_HEAD) {
+                Some(head) if self.end >= FRAME_HEAD => {
+                    FRAME_HEAD + u32_at(head, 0) as usize + u32_at(head, 4) as usize
+                }
+                _ => FRAME_HEAD,
+            };
+            if need > self.buf.len() {
+                self.buf.resize(need, 0);
+            }
+            let n = self.file.read(&mut self.buf[self.end..])?;
+            if n == 0 {
+                self.head = None;
+                return if self.end == 0 {
+                    Ok(None)
+                } else {
+                    Err(io::ErrorKind::UnexpectedEof.into())
+                };
+            }
+            self.end += n;
+        }
+    }
+
+    fn has_head(&self) -> bool {
+        self.head.is_some()
+    }
+
+    /// The head frame's bytes (after [`Run::head`] found one).
+    fn frame(&self) -> &[u8] {
+        &self.buf[self.start..self.start + self.head.unwrap_or(0)]
+    }
+
+    /// The head frame's key.
+    fn key(&self) -> &[u8] {
+        frame_key(self.frame()).unwrap_or_default()
+    }
+
+    /// Past the head frame.
+    fn advance(&mut self) {
+        self.start += self.head.take().unwrap_or(0);
+    }
+}
+
+/// Whether run `a`'s head frame comes before run `b`'s: by key ([`ranked_order`]), then
+/// the earlier run first, so that equal keys keep input order.
+fn first_run(ranks: &[u128], runs: &[Run<'_>], a: usize, b: usize) -> bool {
+    ranked_order(ranks[a], ranks[b], || (runs[a].key(), runs[b].key()))
+        .then(a.cmp(&b))
+        .is_lt()
+}
+
+/// Moves the run at `at` of a binary heap down to its place (`before`: which of two runs
+/// comes first).
+fn sift_down(heap: &mut [usize], mut at: usize, before: impl Fn(usize, usize) -> bool) {
+    loop {
+        let (left, right) = (2 * at + 1, 2 * at + 2);
+        let mut least = at;
+        if left < heap.len() && before(heap[left], heap[least]) {
+            least = left;
+        }
+        if right < heap.len() && before(heap[right], heap[least]) {
+            least = right;
+        }
+        if least == at {
+            return;
+        }
+        heap.swap(at, least);
+        at = least;
+    }
 }
 
 /// A new temporary file, already unlinked where the system allows it, so that nothing is
