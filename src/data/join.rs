@@ -1699,11 +1699,11 @@ impl Frames {
         self.at = Vec::new();
         // a k-way merge of the sorted runs: equal keys come out in run order, and each
         // run keeps input order, so a contact's activities stay in file order
-        let each = (MEMORY_BUDGET / self.runs.len()).clamp(64 << 10, 256 << 10);
         let mut runs = Vec::with_capacity(self.runs.len());
         for run in &mut self.runs {
             run.rewind()?;
-            runs.push(Run::new(&*run, each));
+            // 64 KiB a run: more bought no time, only memory (about 15 runs a million contacts)
+            runs.push(Run::new(&*run, 64 << 10));
         }
         // the runs' ranks at their heads; a heap of the runs that have one, least first
         let mut ranks = Vec::with_capacity(runs.len());
