@@ -1345,6 +1345,76 @@ fn sql_writes_the_query_and_its_table_or_says_what_it_cannot_translate() {
 }
 
 #[test]
+fn sql_names_leads_by_their_lines_where_the_loader_numbers_rows() {
+    let base = [
+        "sql",
+        "examples/leadforge/",
+        "--source",
+        "leadforge",
+        "--dialect",
+    ];
+    let with = |dialect: &str, more: &[&str]| {
+        let mut args: Vec<&str> = base.to_vec();
+        args.push(dialect);
+        args.extend_from_slice(more);
+        qualify(&args)
+    };
+    // the query reads each lead's id from the column of lines
+    let query = with("postgres", &["--as-of", "2026-11-22"]);
+    assert_eq!(query.status.code(), Some(0), "{}", stderr(&query));
+    assert!(
+        stdout(&query).contains("ELSE \"qualify:line\" END) AS \"id\""),
+        "{}",
+        stdout(&query)
+    );
+    // --ddl declares it, --load fills it: the row's number in the file plus one
+    let ddl = with("duckdb", &["--ddl"]);
+    assert_eq!(ddl.status.code(), Some(0), "{}", stderr(&ddl));
+    assert!(
+        stdout(&ddl).contains("  \"qualify:line\" VARCHAR\n"),
+        "{}",
+        stdout(&ddl)
+    );
+    let mut loads = String::new();
+    for dialect in ["duckdb", "postgres", "spark"] {
+        let load = with(
+            dialect,
+            &[
+                "--load",
+                "tests/fixtures/leadforge/lead_scoring_intro_v7.csv",
+            ],
+        );
+        assert_eq!(load.status.code(), Some(0), "{}", stderr(&load));
+        loads.push_str(&format!("-- {dialect}\n{}", stdout(&load)));
+    }
+    insta::assert_snapshot!("sql load numbered lines", loads);
+    // a file whose rows are not a line each cannot be numbered by the database
+    for (file, line, what) in [
+        (
+            "lead_scoring_intro_two_line_cell",
+            3,
+            "a cell holds a line break",
+        ),
+        ("lead_scoring_intro_empty_line", 3, "an empty line"),
+    ] {
+        let path = format!("tests/fixtures/leadforge/{file}.csv");
+        let refused = with("duckdb", &["--load", &path]);
+        assert_eq!(refused.status.code(), Some(2), "{file}");
+        assert!(stdout(&refused).is_empty());
+        assert!(
+            stderr(&refused).starts_with(&format!("error: `--load {path}`: line {line}: {what}")),
+            "{}",
+            stderr(&refused)
+        );
+        assert!(
+            stderr(&refused).contains("names each contact by its line"),
+            "{}",
+            stderr(&refused)
+        );
+    }
+}
+
+#[test]
 fn sql_reads_an_export_s_text_cells_through_a_mapping_source() {
     let rules = "tests/sql/mapped/";
     let base = ["sql", rules, "--dialect", "duckdb", "--source", "crm"];

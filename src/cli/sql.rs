@@ -357,12 +357,25 @@ fn csv_loads(
         // reader reads alike is loaded
         let opened = std::fs::File::open(file)
             .map_err(|e| CliError::io(format!("cannot read `{file}`"), e))?;
-        let uneven = crate::sql::mapped::uneven_csv(std::io::BufReader::new(opened), delimiter)
-            .map_err(|e| CliError::io(format!("cannot read `{file}`"), e))?;
-        if let Some((line, what)) = uneven {
-            return Err(CliError::usage(format!(
-                "`{flag} {file}`: line {line}: {what}. A database's CSV reader reads such a file otherwise than qualify does; write it as RFC 4180 CSV (a quoted cell quoted from its first character to its last, lines ending in LF or CRLF), or load it your own way"
-            )));
+        // the contacts' lines, where they are their ids, are numbered by the database
+        let line = i == 0 && mapped.contacts.id == crate::mapping::IdRule::Line;
+        let uneven =
+            crate::sql::mapped::uneven_csv(std::io::BufReader::new(opened), delimiter, line)
+                .map_err(|e| CliError::io(format!("cannot read `{file}`"), e))?;
+        match uneven {
+            None => {}
+            Some((line, crate::sql::mapped::Uneven::Shape(what))) => {
+                return Err(CliError::usage(format!(
+                    "`{flag} {file}`: line {line}: {what}. A database's CSV reader reads such a file otherwise than qualify does; write it as RFC 4180 CSV (a quoted cell quoted from its first character to its last, lines ending in LF or CRLF), or load it your own way"
+                )));
+            }
+            Some((line, crate::sql::mapped::Uneven::Lines(what))) => {
+                return Err(CliError::usage(format!(
+                    "`{flag} {file}`: line {line}: {what}. Source `{}` names each contact by its line (`id = \"line\"`), and a database numbers rows, not lines: the file must hold one row per line, with no empty line before the last row; or load it your own way, with each row's line in column `{}`",
+                    mapped.contacts.name,
+                    crate::sql::mapped::LINE_COLUMN
+                )));
+            }
         }
         let mut reader = csv::ReaderBuilder::new()
             .delimiter(delimiter)
@@ -390,6 +403,12 @@ fn csv_loads(
                 h => h.to_string(),
             })
             .collect();
+        if line && headers.iter().any(|h| h == crate::sql::mapped::LINE_COLUMN) {
+            return Err(CliError::usage(format!(
+                "`{flag} {file}`: its header `{}` is the column that holds each row's line (`id = \"line\"`)",
+                crate::sql::mapped::LINE_COLUMN
+            )));
+        }
         let mut seen = std::collections::HashSet::new();
         if let Some(h) = headers.iter().find(|h| !seen.insert(h.as_str())) {
             return Err(CliError::usage(format!(
@@ -402,6 +421,7 @@ fn csv_loads(
             file: file.to_string(),
             headers,
             delimiter,
+            line,
         });
     }
     Ok(loads)

@@ -44,6 +44,11 @@ const FIRST_MICROS: i64 = -62_135_596_800_000_000;
 /// (`jiff::Timestamp::MAX`, 9999-12-30T22:00:00.999999Z).
 const LAST_MICROS: i64 = 253_402_207_200_999_999;
 
+/// The column of a contacts table that holds each row's line in its file, as text, for
+/// a source whose id is its line (`id = "line"`): `2` for the first row under a header of
+/// one line. A CSV header cannot be it (`--load` refuses one written so).
+pub const LINE_COLUMN: &str = "qualify:line";
+
 /// What a column of a source is read into, and why the SQL cannot read it, if so.
 #[derive(Debug, Clone)]
 pub struct Refusal {
@@ -65,6 +70,9 @@ pub struct Reader<'a> {
     pub refused: Vec<Refusal>,
     /// The headers whose cells are also lower-cased.
     lowers: Vec<String>,
+    /// Whether the contact's id is its line (`id = "line"`): the table has a
+    /// [`LINE_COLUMN`].
+    pub line: bool,
     /// Whether the field being read is inside a `jsonb` record (a duration is then its
     /// microseconds).
     micros_in_json: bool,
@@ -82,6 +90,7 @@ impl<'a> Reader<'a> {
             refused: Vec::new(),
             micros_in_json: false,
             lowers: Vec::new(),
+            line: false,
         }
     }
 
@@ -159,11 +168,14 @@ impl<'a> Reader<'a> {
                 format!("(CASE WHEN {c} <> {trimmed} THEN {fail} ELSE {id} END)")
             }
             IdRule::Line => {
-                self.refuse(
-                    "(id = \"line\")",
-                    "a table's rows have no line: give the source an id column, or `id = [HEADER, …]`",
-                );
-                "NULL".into()
+                // a table's rows have no line: the loader writes each row's into a column
+                // of its own (`--load` numbers them; `sql::csv_load_script`)
+                self.line = true;
+                let c = self.d.ident(LINE_COLUMN);
+                let text = super::column_type(self.d, ty, self.program);
+                // the cell, not a constant: PostgreSQL folds a constant error when it plans
+                let none = self.fail(LINE_COLUMN, "a contact without a line", &c, &text);
+                format!("(CASE WHEN {c} IS NULL OR {c} = '' THEN {none} ELSE {c} END)")
             }
             IdRule::Cells(headers) => {
                 // the trimmed cells joined by `|`; none but empty ones: no id
@@ -181,10 +193,12 @@ impl<'a> Reader<'a> {
                     .collect::<Vec<_>>()
                     .join(" AND ");
                 let text = super::column_type(self.d, ty, self.program);
+                // a cell, not a constant (empty here): PostgreSQL folds a constant error
+                // when it plans the query, whether a row reaches it or not
                 let none = self.fail(
                     &headers.join(", "),
                     "a contact without an id (every cell of it empty)",
-                    "''",
+                    parts.first().map_or("''", String::as_str),
                     &text,
                 );
                 format!("(CASE WHEN {empty} THEN {none} ELSE {joined} END)")
@@ -1162,17 +1176,30 @@ impl<'a> Reader<'a> {
     }
 }
 
+/// Why a database would load a CSV file otherwise than `qualify eval` reads it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Uneven {
+    /// The file is not in RFC 4180's shape: a database's CSV reader may read its cells
+    /// otherwise.
+    Shape(&'static str),
+    /// A row's line is not its number among the rows plus one, which is all a database's
+    /// loader can count (`id = "line"`).
+    Lines(&'static str),
+}
+
 /// Where the CSV text `input` is written so that a database's CSV reader could read its
-/// cells otherwise than `qualify eval` does: `(line, what)`. DuckDB's `read_csv`, for
+/// cells otherwise than `qualify eval` does: `(line, why)`. DuckDB's `read_csv`, for
 /// one, drops a space before an opening quote and after a closing one, which the CSV
 /// reader of `eval` keeps as text; a carriage return alone ends a line for some readers
 /// and not for others. A file in RFC 4180's shape (a quoted cell quoted from its first
 /// character to its last, quotes inside doubled, lines ending in LF or CRLF) is read
-/// alike by all.
+/// alike by all. With `one_line` each row must also be one line, none of them empty, so
+/// that the `n`th row under the header is on line `n + 1`.
 pub fn uneven_csv(
     input: impl std::io::BufRead,
     delimiter: u8,
-) -> std::io::Result<Option<(usize, &'static str)>> {
+    one_line: bool,
+) -> std::io::Result<Option<(usize, Uneven)>> {
     #[derive(Clone, Copy, PartialEq)]
     enum At {
         Start,
@@ -1181,8 +1208,12 @@ pub fn uneven_csv(
         QuoteInQuoted,
         AfterCr,
     }
+    let shape = |line, what| Ok(Some((line, Uneven::Shape(what))));
     let mut input = input;
     let (mut at, mut line, mut first) = (At::Start, 1usize, true);
+    // whether the line so far holds nothing (a line break or a carriage return), and the
+    // first empty line: an empty line with a row after it shifts that row's line
+    let (mut empty, mut blank) = (true, None);
     loop {
         let buf = input.fill_buf()?;
         if buf.is_empty() {
@@ -1194,14 +1225,26 @@ pub fn uneven_csv(
             first = false;
         }
         for &b in bytes {
+            if b == b'\n' && at != At::Quoted {
+                if empty && blank.is_none() {
+                    blank = Some(line);
+                }
+                empty = true;
+            } else if b != b'\r' {
+                if let (true, Some(blank)) = (one_line, blank) {
+                    return Ok(Some((
+                        blank,
+                        Uneven::Lines("an empty line, which the database does not count as a row"),
+                    )));
+                }
+                empty = false;
+            }
             at = match (at, b) {
                 (At::AfterCr, b'\n') => {
                     line += 1;
                     At::Start
                 }
-                (At::AfterCr, _) => {
-                    return Ok(Some((line, "a line ends in a carriage return alone")));
-                }
+                (At::AfterCr, _) => return shape(line, "a line ends in a carriage return alone"),
                 (At::Start | At::Unquoted | At::QuoteInQuoted, b'\r') => At::AfterCr,
                 (At::Start | At::Unquoted | At::QuoteInQuoted, b'\n') => {
                     line += 1;
@@ -1210,32 +1253,35 @@ pub fn uneven_csv(
                 (At::Start | At::Unquoted | At::QuoteInQuoted, b) if b == delimiter => At::Start,
                 (At::Start, b'"') => At::Quoted,
                 (At::Unquoted, b'"') => {
-                    return Ok(Some((
+                    return shape(
                         line,
                         "a quote inside a cell that does not begin with it (a space before an opening quote?)",
-                    )));
+                    );
                 }
                 (At::Start | At::Unquoted, _) => At::Unquoted,
                 (At::Quoted, b'"') => At::QuoteInQuoted,
                 (At::Quoted, b'\n') => {
+                    if one_line {
+                        return Ok(Some((line, Uneven::Lines("a cell holds a line break"))));
+                    }
                     line += 1;
                     At::Quoted
                 }
                 (At::Quoted, _) => At::Quoted,
                 (At::QuoteInQuoted, b'"') => At::Quoted,
                 (At::QuoteInQuoted, _) => {
-                    return Ok(Some((line, "text after the closing quote of a cell")));
+                    return shape(line, "text after the closing quote of a cell");
                 }
             };
         }
         let n = buf.len();
         input.consume(n);
     }
-    Ok(match at {
-        At::Quoted => Some((line, "a quote that is never closed")),
-        At::AfterCr => Some((line, "a line ends in a carriage return alone")),
-        _ => None,
-    })
+    match at {
+        At::Quoted => shape(line, "a quote that is never closed"),
+        At::AfterCr => shape(line, "a line ends in a carriage return alone"),
+        _ => Ok(None),
+    }
 }
 
 /// A part of a date or date-time that a `strftime` directive reads.
@@ -1475,27 +1521,60 @@ mod tests {
 
     #[test]
     fn csv_that_databases_read_otherwise_is_found() {
-        let check = |text: &str| uneven_csv(text.as_bytes(), b',').ok().flatten();
+        let check = |text: &str| uneven_csv(text.as_bytes(), b',', false).ok().flatten();
+        let what = |p: Option<(usize, Uneven)>| match p {
+            Some((_, Uneven::Shape(what))) => what,
+            other => panic!("not a shape: {other:?}"),
+        };
         for clean in [
             "ID,T\nx,\"a b\"\n",
             "ID,T\r\nx,\"a \"\"b\"\"\"\r\ny,\"two\nlines\"\r\n",
             "\u{feff}\"ID\",T\nx,,\n",
+            "ID,T\n\nx,a\n",
         ] {
             assert_eq!(check(clean), None, "{clean:?}");
         }
         assert_eq!(check("ID,T\nx, \"a b\"\n").map(|p| p.0), Some(2));
-        assert!(
-            check("ID,T\nx,\"a b\" \n").is_some_and(|p| p.1.contains("after the closing quote"))
-        );
-        assert!(check("ID,T\rx,a\r").is_some_and(|p| p.1.contains("carriage return")));
-        assert!(check("ID,T\nx,\"a b\n").is_some_and(|p| p.1.contains("never closed")));
-        assert!(check("ID,T\nx,a\"b\n").is_some_and(|p| p.1.contains("does not begin")));
+        assert!(what(check("ID,T\nx,\"a b\" \n")).contains("after the closing quote"));
+        assert!(what(check("ID,T\rx,a\r")).contains("carriage return"));
+        assert!(what(check("ID,T\nx,\"a b\n")).contains("never closed"));
+        assert!(what(check("ID,T\nx,a\"b\n")).contains("does not begin"));
         assert_eq!(
-            uneven_csv("ID;T\nx;\"a;b\"\n".as_bytes(), b';')
+            uneven_csv("ID;T\nx;\"a;b\"\n".as_bytes(), b';', false)
                 .ok()
                 .flatten(),
             None
         );
+    }
+
+    #[test]
+    fn rows_numbered_by_a_database_are_on_their_lines() {
+        let check = |text: &str| uneven_csv(text.as_bytes(), b',', true).ok().flatten();
+        for clean in [
+            "ID,T\nx,\"a b\"\n",
+            "ID,T\r\nx,a\r\ny,b\r\n",
+            "\u{feff}ID,T\nx,a\ny,b",
+            // empty lines after the last row shift no row
+            "ID,T\nx,a\n\n\r\n",
+            // a line of white space is a row to every reader
+            "ID,T\n \nx,a\n",
+        ] {
+            assert_eq!(check(clean), None, "{clean:?}");
+        }
+        let lines = |p: Option<(usize, Uneven)>| match p {
+            Some((line, Uneven::Lines(what))) => (line, what),
+            other => panic!("not about lines: {other:?}"),
+        };
+        assert_eq!(lines(check("ID,T\nx,\"two\nlines\"\ny,b\n")).0, 2);
+        assert_eq!(lines(check("ID,T\nx,a\n\ny,b\n")).0, 3);
+        assert_eq!(lines(check("ID,T\r\nx,a\r\n\r\ny,b\r\n")).0, 3);
+        assert_eq!(lines(check("\nID,T\nx,a\n")).0, 1);
+        assert!(lines(check("ID,\"T\nU\"\nx,a\n")).1.contains("line break"));
+        // the shape is still checked first where it comes first
+        assert!(matches!(
+            check("ID,T\nx, \"a\"\n"),
+            Some((2, Uneven::Shape(_)))
+        ));
     }
 
     /// What the SQL of [`Reader::formatted`] reads from a trimmed cell, computed the same

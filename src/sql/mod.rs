@@ -652,9 +652,13 @@ fn tables(program: &Program, options: &Options) -> Vec<Table> {
         let mut reader = mapped::Reader::new(program, &mapped.contacts, d);
         let skip = options.events.as_ref().map(|e| e.field.as_str());
         reader.record_fields(0, "", skip);
+        let mut headers = reader.headers;
+        if reader.line {
+            headers.push(mapped::LINE_COLUMN.to_string());
+        }
         let mut tables = vec![Table {
             name: options.table.clone(),
-            columns: text(reader.headers),
+            columns: text(headers),
         }];
         if let (Some(e), Some(source)) = (&options.events, &mapped.events)
             && let Some(layout) = events_layout(program, e)
@@ -857,6 +861,9 @@ pub struct CsvLoad {
     pub headers: Vec<String>,
     /// The byte between cells.
     pub delimiter: u8,
+    /// Whether each row's line (the row's number plus one: the file holds a row a line)
+    /// goes into a column of its own, [`mapped::LINE_COLUMN`].
+    pub line: bool,
 }
 
 /// A script that creates each table with one text column per header of its CSV file and
@@ -876,19 +883,45 @@ pub fn csv_load_script(d: Dialect, loads: &[CsvLoad]) -> String {
                 .collect::<Vec<_>>()
                 .join(between)
         };
-        out.push_str(&match d {
-            Dialect::DuckDb => format!(
+        let line = d.ident(mapped::LINE_COLUMN);
+        out.push_str(&match (d, load.line) {
+            (Dialect::DuckDb, false) => format!(
                 "CREATE TABLE {table} AS SELECT * FROM read_csv({file}, header = true, auto_detect = false, delim = {delimiter}, quote = '\"', escape = '\"', columns = {{{}}});\n",
                 columns(&|h| format!("{}: '{text}'", expr::string_literal(d, h)), ", ")
             ),
-            Dialect::Postgres => format!(
+            // rows are inserted in the file's order (`preserve_insertion_order`), so a
+            // row's `rowid` is its number in the file
+            (Dialect::DuckDb, true) => format!(
+                "CREATE TEMPORARY TABLE qualify_cells AS SELECT * FROM read_csv({file}, header = true, auto_detect = false, delim = {delimiter}, quote = '\"', escape = '\"', columns = {{{}}});\nCREATE TABLE {table} AS SELECT *, CAST(rowid + 2 AS {text}) AS {line} FROM qualify_cells;\nDROP TABLE qualify_cells;\n",
+                columns(&|h| format!("{}: '{text}'", expr::string_literal(d, h)), ", ")
+            ),
+            (Dialect::Postgres, false) => format!(
                 "CREATE TABLE {table} (\n{}\n);\n\\copy {table} FROM {file} WITH (FORMAT csv, HEADER true, DELIMITER {delimiter})\n",
                 columns(&|h| format!("  {} {text}", d.ident(h)), ",\n")
             ),
-            Dialect::Spark => format!(
-                "CREATE TEMPORARY VIEW qualify_cells ({}) USING csv OPTIONS (path {file}, header 'true', sep {delimiter}, quote '\"', escape '\"', multiLine 'true', mode 'FAILFAST');\nCREATE TABLE {table} USING parquet AS SELECT * FROM qualify_cells;\nDROP VIEW qualify_cells;\n",
-                columns(&|h| format!("{} {text}", d.ident(h)), ", ")
-            ),
+            // `COPY` fills the column's default row by row, in the file's order
+            (Dialect::Postgres, true) => {
+                let sequence = qualified(d, &format!("{}_qualify_lines", load.table));
+                let named = expr::string_literal(d, &sequence);
+                format!(
+                    "CREATE SEQUENCE {sequence} START 2;\nCREATE TABLE {table} (\n{},\n  {line} {text} DEFAULT CAST(nextval({named}) AS {text})\n);\n\\copy {table} ({}) FROM {file} WITH (FORMAT csv, HEADER true, DELIMITER {delimiter})\nALTER TABLE {table} ALTER COLUMN {line} DROP DEFAULT;\nDROP SEQUENCE {sequence};\n",
+                    columns(&|h| format!("  {} {text}", d.ident(h)), ",\n"),
+                    columns(&|h| d.ident(h), ", ")
+                )
+            }
+            (Dialect::Spark, line_too) => {
+                // a file read with `multiLine` is not split: one partition, whose ids
+                // count its rows from 0 in the file's order
+                let numbered = if line_too {
+                    format!(", CAST(monotonically_increasing_id() + 2 AS {text}) AS {line}")
+                } else {
+                    String::new()
+                };
+                format!(
+                    "CREATE TEMPORARY VIEW qualify_cells ({}) USING csv OPTIONS (path {file}, header 'true', sep {delimiter}, quote '\"', escape '\"', multiLine 'true', mode 'FAILFAST');\nCREATE TABLE {table} USING parquet AS SELECT *{numbered} FROM qualify_cells;\nDROP VIEW qualify_cells;\n",
+                    columns(&|h| format!("{} {text}", d.ident(h)), ", ")
+                )
+            }
         });
     }
     out
