@@ -9,8 +9,9 @@ use super::eval::{ReadingArgs, parse_as_of};
 use super::render::explain::{contact_json, human};
 use super::{CliError, ExitStatus, load};
 use crate::eval::Evaluator;
-use crate::explain::Explainer;
+use crate::explain::{Explainer, Origin, Origins};
 use crate::run;
+use crate::semantics::Value;
 
 /// Arguments of `qualify explain`.
 #[derive(Debug, Args)]
@@ -97,14 +98,34 @@ pub fn run(args: &ExplainArgs) -> Result<ExitStatus, CliError> {
             args.reading.id_field
         )));
     };
+    // each activity's row, so that one that decides is named where a person can find it
+    let mut origins = Origins::new();
     for join in &activities {
-        if let Err(e) = join.attach(program.plan(), &mut contact) {
+        let joined = join.lines_of(&contact.id).and_then(|lines| {
+            if let Some((slot, lines)) = lines {
+                // the contact's own elements come first, then each file's in turn
+                let own = match &contact.slots[slot] {
+                    Value::List(own) => own.len(),
+                    _ => 0,
+                };
+                let list = origins.entry(slot).or_insert_with(|| vec![None; own]);
+                list.extend(lines.into_iter().map(|line| {
+                    Some(Origin {
+                        file: join.file().to_string(),
+                        line,
+                    })
+                }));
+            }
+            join.attach(program.plan(), &mut contact)
+        });
+        if let Err(e) = joined {
             super::stderr_line!("{}", super::render::data::line(&e));
             return Ok(ExitStatus::DataErrors);
         }
     }
     let mut evaluator = Evaluator::new(&program, now);
     let explanation = Explainer::new(&program, &sources, &mut evaluator, &contact.slots)
+        .with_origins(origins)
         .contact(&contact.id)
         .map_err(|e| run::runtime_error(&sources, &program, name, &contact, e));
     let explanation = match explanation {

@@ -1085,6 +1085,44 @@ impl Activities {
         Ok(())
     }
 
+    /// Where the activities [`Activities::attach`] gives the contact `id` come from (for
+    /// `explain`): the list's slot and each activity's line in this file, in the order
+    /// they join the list; `None` where no rule reads the list or the contact has none here.
+    pub fn lines_of(&self, id: &str) -> Result<Option<(usize, Vec<usize>)>, Box<DataError>> {
+        let Some((slot, _)) = self.target else {
+            return Ok(None);
+        };
+        let key = id.as_bytes();
+        for at in self.entries_of(hash_of(key)) {
+            let entry = &self.index[at];
+            let lines = self
+                .with_group(entry, |bytes| {
+                    if !self.starts_with_key(bytes, entry, key) {
+                        return None;
+                    }
+                    let mut lines = Vec::with_capacity(entry.rows as usize);
+                    if self.in_place {
+                        self.each_in_place(bytes, entry, |line, _| {
+                            lines.push(line);
+                            true
+                        });
+                    } else {
+                        let mut rest = bytes;
+                        while let Some((frame, after)) = Frame::parse(rest) {
+                            lines.push(frame.line);
+                            rest = after;
+                        }
+                    }
+                    Some(lines)
+                })
+                .map_err(|e| Box::new(temporary(&self.file, &e)))?;
+            if let Some(lines) = lines {
+                return Ok(Some((slot, lines)));
+            }
+        }
+        Ok(None)
+    }
+
     /// The code of this file's errors.
     fn code(&self) -> Code {
         if self.format == InputFormat::Csv {

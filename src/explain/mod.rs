@@ -108,6 +108,9 @@ pub enum Note {
         body: String,
         /// Which element decided, or how many there were.
         outcome: Quantified,
+        /// Where the element that decided came from, when it is an activity joined from
+        /// a file of its own.
+        origin: Option<Origin>,
     },
     /// `count(…)`, `sum(…)` and the like, with the value they came to.
     Aggregate {
@@ -124,6 +127,19 @@ pub enum Note {
         fault: Fault,
     },
 }
+
+/// Where an element of a contact's list came from: a row of a file of activities.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Origin {
+    /// The file, as messages name it.
+    pub file: String,
+    /// The row's line in it.
+    pub line: usize,
+}
+
+/// Per list field of the contact (by slot), where each element came from: `None` for the
+/// contact's own, an [`Origin`] for an activity joined from its file.
+pub type Origins = std::collections::HashMap<usize, Vec<Option<Origin>>>;
 
 /// How an `any`/`all` came out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -259,6 +275,8 @@ pub struct Explainer<'a, 'p> {
     /// The condition tree of each `let` explained so far, kept when it is small (see
     /// [`REPEAT_LIMIT`]).
     lets: std::collections::HashMap<usize, Option<Condition>>,
+    /// Where the elements of the contact's lists came from, where they were joined.
+    origins: Origins,
 }
 
 /// A `let` named again in the same explanation is shown again in full when its tree has
@@ -286,10 +304,18 @@ impl<'a, 'p> Explainer<'a, 'p> {
             evaluator,
             record,
             lets: std::collections::HashMap::new(),
+            origins: Origins::new(),
         }
     }
 
     /// Explains every classification.
+    /// Names where the elements of the contact's lists came from (activities joined from
+    /// files of their own), so that an element that decides is located.
+    pub fn with_origins(mut self, origins: Origins) -> Self {
+        self.origins = origins;
+        self
+    }
+
     pub fn contact(&mut self, id: &str) -> Result<ContactExplanation, RuntimeError> {
         let classes = (0..self.program.classes().len())
             .map(|c| self.class(c))
@@ -609,6 +635,21 @@ impl<'a, 'p> Explainer<'a, 'p> {
         matches!(self.program.node(node), Node::Const(_) | Node::Now)
     }
 
+    /// Where the elements of the list `node` came from, where it is a list field of the
+    /// contact (or one with a default: `tasks ?? []` is `tasks` where that is present).
+    fn origins_of(&self, node: NodeId) -> Option<&Vec<Option<Origin>>> {
+        let field = match self.program.node(node) {
+            Node::Coalesce(list, _) => *list,
+            _ => node,
+        };
+        match self.program.node(field) {
+            Node::Field {
+                base: None, slot, ..
+            } => self.origins.get(&(*slot as usize)),
+            _ => None,
+        }
+    }
+
     /// For `any`/`all`: which element decided, or how many there were.
     fn quantifier_note(
         &mut self,
@@ -619,10 +660,21 @@ impl<'a, 'p> Explainer<'a, 'p> {
         value: &Value,
     ) -> Result<Option<Note>, RuntimeError> {
         let (list_text, body_text) = (self.text(list), self.text(body));
-        let quantifier = |outcome| Note::Quantifier {
-            list: list_text,
-            body: body_text,
-            outcome,
+        // (one contact's lists, explained once: cloned rather than borrowed from `self`)
+        let origins = self.origins_of(list).cloned();
+        let quantifier = |outcome| {
+            let origin = match outcome {
+                Quantified::AnyFound { index } | Quantified::AllFailed { index } => origins
+                    .as_ref()
+                    .and_then(|o| o.get(index).cloned().flatten()),
+                _ => None,
+            };
+            Note::Quantifier {
+                list: list_text,
+                body: body_text,
+                outcome,
+                origin,
+            }
         };
         let items = match self.evaluator.eval(list, self.record)? {
             Value::List(items) => items,

@@ -8,7 +8,7 @@
 use serde::Serialize;
 
 use crate::explain::{
-    ClassExplanation, Condition, ContactExplanation, Missing, Note, Quantified, Read,
+    ClassExplanation, Condition, ContactExplanation, Missing, Note, Origin, Quantified, Read,
     RowExplanation, Shape, Shown, Truth,
 };
 use crate::semantics::Value;
@@ -93,7 +93,8 @@ pub fn note(note: &Note) -> String {
             list,
             body,
             outcome,
-        } => quantified(list, body, *outcome),
+            origin,
+        } => quantified(list, body, *outcome, origin.as_ref()),
         Note::Aggregate { aggregate, value } => format!("`{aggregate}` is {}", shown(value)),
         Note::Reads(reads) => {
             let parts: Vec<String> = reads
@@ -106,7 +107,7 @@ pub fn note(note: &Note) -> String {
     }
 }
 
-fn quantified(list: &str, body: &str, outcome: Quantified) -> String {
+fn quantified(list: &str, body: &str, outcome: Quantified, origin: Option<&Origin>) -> String {
     let elements = |n: usize| {
         let plural = if n == 1 { "" } else { "s" };
         format!("{n} element{plural} of `{list}`")
@@ -122,6 +123,17 @@ fn quantified(list: &str, body: &str, outcome: Quantified) -> String {
         } else {
             format!("({list})[{index}]")
         }
+    };
+    // an activity joined from a file of its own is named by its row there, which a person
+    // can open; the index alone counts the contact's own elements too
+    let element = |index: usize| match origin {
+        Some(o) => format!(
+            "{}, the activity on line {} of {},",
+            element(index),
+            o.line,
+            o.file
+        ),
+        None => element(index),
     };
     match outcome {
         Quantified::AnyFound { index } => format!("{} has `{body}`", element(index)),
@@ -500,6 +512,7 @@ mod tests {
             list: list.to_string(),
             body: body.to_string(),
             outcome,
+            origin: None,
         }
     }
 

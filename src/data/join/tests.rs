@@ -243,6 +243,17 @@ fn activities_in_any_order_join_in_file_order_in_memory_and_through_temporary_fi
                     contact.slots, want.slots,
                     "seed {seed}, budget {budget}, {id}"
                 );
+                // where each joined activity lies: its row's line (the header is line 1)
+                let rows: Vec<usize> = (0..lines.len())
+                    .filter(|&i| lines[i].0 == id)
+                    .map(|i| i + 2)
+                    .collect();
+                let located = joined.lines_of(&id).expect("reads");
+                assert_eq!(
+                    located.map(|(_, l)| l).unwrap_or_default(),
+                    rows,
+                    "seed {seed}, budget {budget}, {id}"
+                );
             }
             let counts = joined.counts();
             assert_eq!(counts.read, rows, "seed {seed}, budget {budget}");
