@@ -96,6 +96,14 @@ pub enum RowChange {
         from: usize,
         to: usize,
     },
+    /// Written otherwise in the same place among the rows both keep: its value or its
+    /// condition changed, the other did not (`from` in the old rules, `to` in the new).
+    Rewritten {
+        old: (String, String),
+        new: (String, String),
+        from: usize,
+        to: usize,
+    },
 }
 
 /// A `let` that changed.
@@ -306,9 +314,65 @@ fn classifications(old: &Side<'_>, new: &Side<'_>) -> Vec<ClassChange> {
     out
 }
 
-/// The rows added, removed and moved from `old` to `new` (each a value and a condition):
-/// a row in both that is not in their longest common order moved.
+/// The rows added, removed, moved and rewritten from `old` to `new` (each a value and a
+/// condition): a row in both that is not in their longest common order moved; a row added
+/// where one was removed, between the same rows both keep and with the same value or the
+/// same condition, is that row rewritten (`hot when busy` → `hot when big`), as a reviewer
+/// reads it.
 fn rows(old: &[(String, String)], new: &[(String, String)]) -> Vec<RowChange> {
+    let (kept_old, kept_new) = kept_rows(old, new);
+    let changes = placed_rows(old, new, &kept_old, &kept_new);
+    // the rows a side keeps before a position: equal counts on both sides, the same gap
+    let gap = |kept: &[bool], at: usize| kept[..at - 1].iter().filter(|&&k| k).count();
+    // per change, the rewrite an added row is part of; a removed row paired is left out
+    let mut rewrites: Vec<Option<RowChange>> = vec![None; changes.len()];
+    let mut paired = vec![false; changes.len()];
+    for (i, change) in changes.iter().enumerate() {
+        let RowChange::Added {
+            value,
+            condition,
+            at: to,
+        } = change
+        else {
+            continue;
+        };
+        // the first removed row of the same gap with the same value, else condition
+        let removed = |same: &dyn Fn(&String, &String) -> bool| {
+            changes.iter().enumerate().find_map(|(k, c)| match c {
+                RowChange::Removed {
+                    value: v,
+                    condition: w,
+                    at: from,
+                } if !paired[k] && gap(&kept_old, *from) == gap(&kept_new, *to) && same(v, w) => {
+                    Some((k, v, w, *from))
+                }
+                _ => None,
+            })
+        };
+        let found = removed(&|v, _| v == value).or_else(|| removed(&|_, w| w == condition));
+        if let Some((k, v, w, from)) = found {
+            paired[k] = true;
+            rewrites[i] = Some(RowChange::Rewritten {
+                old: (v.clone(), w.clone()),
+                new: (value.clone(), condition.clone()),
+                from,
+                to: *to,
+            });
+        }
+    }
+    changes
+        .into_iter()
+        .zip(rewrites)
+        .zip(paired)
+        .filter_map(|((change, rewrite), paired)| match rewrite {
+            Some(rewrite) => Some(rewrite),
+            None => (!paired).then_some(change),
+        })
+        .collect()
+}
+
+/// Which rows of `old` and of `new` are in their longest common order (kept in place).
+fn kept_rows(old: &[(String, String)], new: &[(String, String)]) -> (Vec<bool>, Vec<bool>) {
     // the longest common subsequence, by the usual table
     let (n, m) = (old.len(), new.len());
     let mut table = vec![vec![0usize; m + 1]; n + 1];
@@ -335,6 +399,18 @@ fn rows(old: &[(String, String)], new: &[(String, String)]) -> Vec<RowChange> {
             j += 1;
         }
     }
+    (kept_old, kept_new)
+}
+
+/// The rows added, removed and moved from `old` to `new`, by their longest common order
+/// (the rows kept in it: `kept_old`, `kept_new`).
+fn placed_rows(
+    old: &[(String, String)],
+    new: &[(String, String)],
+    kept_old: &[bool],
+    kept_new: &[bool],
+) -> Vec<RowChange> {
+    let n = old.len();
     let mut out = Vec::new();
     let mut taken = vec![false; n];
     for (to, row) in new.iter().enumerate() {

@@ -120,6 +120,34 @@ pub fn structure_lines(s: &Structure, reaches: &[(String, Vec<String>)]) -> Vec<
                         } => format!(
                             "classification `{name}`: row `{value} when {condition}` moved from {from} to {to}"
                         ),
+                        RowChange::Rewritten {
+                            old,
+                            new,
+                            from,
+                            to,
+                        } => {
+                            let row = if from == to {
+                                format!("row {to}")
+                            } else {
+                                format!("row {to} (row {from} before)")
+                            };
+                            if old.0 == new.0 {
+                                format!(
+                                    "classification `{name}`: {row} `{}`: `{}` → `{}`",
+                                    new.0, old.1, new.1
+                                )
+                            } else if old.1 == new.1 {
+                                format!(
+                                    "classification `{name}`: {row} when `{}`: `{}` → `{}`",
+                                    new.1, old.0, new.0
+                                )
+                            } else {
+                                format!(
+                                    "classification `{name}`: {row}: `{} when {}` → `{} when {}`",
+                                    old.0, old.1, new.0, new.1
+                                )
+                            }
+                        }
                     });
                 }
             }

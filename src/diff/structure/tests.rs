@@ -136,20 +136,15 @@ fn rows_added_removed_and_moved_lets_rewritten() {
             },
         ]
     );
+    // a row whose condition changed in its place is that row rewritten
     assert_eq!(
         rows("temperature"),
-        [
-            RowChange::Added {
-                value: "hot".into(),
-                condition: "big".into(),
-                at: 1
-            },
-            RowChange::Removed {
-                value: "hot".into(),
-                condition: "busy".into(),
-                at: 1
-            },
-        ]
+        [RowChange::Rewritten {
+            old: ("hot".into(), "busy".into()),
+            new: ("hot".into(), "big".into()),
+            from: 1,
+            to: 1
+        }]
     );
 }
 
@@ -192,7 +187,7 @@ fn row_changes_account_for_every_row_of_both_sides() {
     for _ in 0..2_000 {
         let side = |rng: &mut crate::testing::Rng| -> Vec<(String, String)> {
             (0..rng.below(7))
-                .map(|_| ("v".to_string(), format!("c{}", rng.below(5))))
+                .map(|_| (format!("v{}", rng.below(2)), format!("c{}", rng.below(5))))
                 .collect()
         };
         let (old, new) = (side(&mut rng), side(&mut rng));
@@ -201,10 +196,12 @@ fn row_changes_account_for_every_row_of_both_sides() {
         let added = count(|c| matches!(c, RowChange::Added { .. }));
         let removed = count(|c| matches!(c, RowChange::Removed { .. }));
         let moved = count(|c| matches!(c, RowChange::Moved { .. }));
-        // what is neither added, removed nor moved is kept in order, on both sides alike
+        let rewritten = count(|c| matches!(c, RowChange::Rewritten { .. }));
+        // what is neither added, removed, moved nor rewritten is kept in order, on both
+        // sides alike
         assert_eq!(
-            old.len() - removed - moved,
-            new.len() - added - moved,
+            old.len() - removed - moved - rewritten,
+            new.len() - added - moved - rewritten,
             "{old:?} {new:?}"
         );
         for c in &changes {
@@ -224,20 +221,57 @@ fn row_changes_account_for_every_row_of_both_sides() {
                     assert_eq!(&old[from - 1].1, condition);
                     assert_eq!(&new[to - 1].1, condition);
                 }
+                RowChange::Rewritten {
+                    old: was,
+                    new: now,
+                    from,
+                    to,
+                } => {
+                    assert_eq!(&old[from - 1], was);
+                    assert_eq!(&new[to - 1], now);
+                    assert!(was != now && (was.0 == now.0 || was.1 == now.1));
+                }
+            }
+        }
+        // a rewritten row has as many rows kept in place before it on both sides: the
+        // same place among them
+        let (mut changed_old, mut changed_new) = (vec![false; old.len()], vec![false; new.len()]);
+        for c in &changes {
+            match c {
+                RowChange::Added { at, .. } => changed_new[at - 1] = true,
+                RowChange::Removed { at, .. } => changed_old[at - 1] = true,
+                RowChange::Moved { from, to, .. } | RowChange::Rewritten { from, to, .. } => {
+                    changed_old[from - 1] = true;
+                    changed_new[to - 1] = true;
+                }
+            }
+        }
+        let kept_before =
+            |changed: &[bool], at: usize| changed[..at - 1].iter().filter(|c| !**c).count();
+        for c in &changes {
+            if let RowChange::Rewritten { from, to, .. } = c {
+                assert_eq!(
+                    kept_before(&changed_old, *from),
+                    kept_before(&changed_new, *to),
+                    "{old:?} {new:?}"
+                );
             }
         }
         // the same rows in the same order change nothing
         assert!(rows(&old, &old).is_empty());
         // a row both added and removed would be a move
-        let added_texts: Vec<_> = changes
+        let added_rows: Vec<_> = changes
             .iter()
             .filter_map(|c| match c {
-                RowChange::Added { condition, .. } => Some(condition),
+                RowChange::Added {
+                    value, condition, ..
+                } => Some((value, condition)),
                 _ => None,
             })
             .collect();
         assert!(!changes.iter().any(|c| matches!(c,
-            RowChange::Removed { condition, .. } if added_texts.contains(&condition))));
+            RowChange::Removed { value, condition, .. }
+                if added_rows.contains(&(value, condition)))));
     }
 }
 
