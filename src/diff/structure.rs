@@ -1,9 +1,10 @@
 //! The change in structure between two rule sets: fields added, removed or of another
 //! type, enum values added or removed, classifications and their values and rows added,
-//! removed or moved, `let`s added, removed or written otherwise.
+//! removed, moved or rewritten, `let`s added, removed or written otherwise.
 //!
-//! Rows and `let`s are compared by their text with its spacing made one (a row is its
-//! value and its condition): text written otherwise is a change here, whether or not it
+//! Rows and `let`s are compared by their text with its spacing made one and comments left
+//! out, string literals as written (a row is its value and its condition): text written
+//! otherwise is a change here, whether or not it
 //! changes what the rules mean, which is the analysis of meaning's to say.
 
 use crate::check::CheckedRuleSet;
@@ -189,13 +190,10 @@ impl Side<'_> {
         }
     }
 
-    /// The text of a span, its spacing made one.
+    /// The text at `span` on one line, as `explain` quotes it: a string literal as
+    /// written (`"a  b"` is not `"a b"`), comments left out.
     fn text(&self, span: crate::source::Span) -> String {
-        self.sources
-            .slice(span)
-            .split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" ")
+        crate::explain::squeeze(self.sources.slice(span))
     }
 }
 

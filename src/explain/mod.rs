@@ -636,17 +636,21 @@ impl<'a, 'p> Explainer<'a, 'p> {
     }
 
     /// Where the elements of the list `node` came from, where it is a list field of the
-    /// contact (or one with a default: `tasks ?? []` is `tasks` where that is present).
+    /// contact (or one with a default: `tasks ?? []` is `tasks` where that is present, or a
+    /// `let` that is either).
     fn origins_of(&self, node: NodeId) -> Option<&Vec<Option<Origin>>> {
-        let field = match self.program.node(node) {
-            Node::Coalesce(list, _) => *list,
-            _ => node,
-        };
-        match self.program.node(field) {
-            Node::Field {
-                base: None, slot, ..
-            } => self.origins.get(&(*slot as usize)),
-            _ => None,
+        // through `let`s that name the list (`let ts = tasks ?? []`), as far as they go: a
+        // `let` cannot name itself, so the chain ends
+        let mut node = node;
+        loop {
+            match self.program.node(node) {
+                Node::Coalesce(list, _) => node = *list,
+                Node::Let(l) => node = self.program.let_root(*l),
+                Node::Field {
+                    base: None, slot, ..
+                } => return self.origins.get(&(*slot as usize)),
+                _ => return None,
+            }
         }
     }
 
@@ -707,7 +711,7 @@ impl<'a, 'p> Explainer<'a, 'p> {
 /// A rule's text on one line: runs of whitespace (rules span lines) become single spaces
 /// and `#` comments are left out, or a comment inside a condition would read as the rest
 /// of it; a string literal is quoted as written, since `"New  York"` is not `"New York"`.
-fn squeeze(text: &str) -> String {
+pub fn squeeze(text: &str) -> String {
     // most conditions are written on one line with single spaces and no comment: then the
     // text is already as shown, and a scan over its bytes is all it costs
     let bytes = text.as_bytes();

@@ -40,8 +40,36 @@ classify temperature {
 #[test]
 fn the_same_rules_have_no_change_whatever_their_spacing() {
     assert!(diff(OLD, OLD).is_empty());
-    let spaced = OLD.replace("size >= 50", "size  >=\n   50");
+    let spaced = OLD.replace("size >= 50", "size  >=\n   50  # enough");
     assert!(diff(OLD, &spaced).is_empty(), "{:?}", diff(OLD, &spaced));
+}
+
+#[test]
+fn spacing_inside_a_string_literal_is_a_change() {
+    let rules = |name: &str| {
+        format!(
+            "schema contact {{\n  id: string\n  name: string?\n}}\nlet n = name contains \"{name}\"\nclassify c {{\n  x when name == \"{name}\"\n}}\n"
+        )
+    };
+    let got = diff(&rules("a  b"), &rules("a b"));
+    assert_eq!(
+        got.lets,
+        [LetChange::Rewritten {
+            name: "n".into(),
+            old: "name contains \"a  b\"".into(),
+            new: "name contains \"a b\"".into(),
+        }]
+    );
+    assert!(
+        matches!(&got.classifications[..], [ClassChange::Changed { rows, .. }]
+        if rows == &[RowChange::Rewritten {
+            old: ("x".into(), "name == \"a  b\"".into()),
+            new: ("x".into(), "name == \"a b\"".into()),
+            from: 1,
+            to: 1,
+        }]),
+        "{got:?}"
+    );
 }
 
 #[test]
