@@ -1412,6 +1412,31 @@ fn sql_names_leads_by_their_lines_where_the_loader_numbers_rows() {
             stderr(&refused)
         );
     }
+    // a header that DuckDB would take for the column of lines, or for its row numbers
+    for (file, what) in [
+        (
+            "lead_scoring_intro_line_header",
+            "its header `Qualify:Line` is the name of the column",
+        ),
+        (
+            "lead_scoring_intro_rowid_header",
+            "its header `ROWID` hides DuckDB's `rowid`",
+        ),
+    ] {
+        let path = format!("tests/fixtures/leadforge/{file}.csv");
+        let refused = with("duckdb", &["--load", &path]);
+        assert_eq!(refused.status.code(), Some(2), "{file}");
+        assert!(stderr(&refused).contains(what), "{}", stderr(&refused));
+    }
+    // PostgreSQL names a quoted column in its case, and numbers rows by a sequence
+    let postgres = with(
+        "postgres",
+        &[
+            "--load",
+            "tests/fixtures/leadforge/lead_scoring_intro_rowid_header.csv",
+        ],
+    );
+    assert_eq!(postgres.status.code(), Some(0), "{}", stderr(&postgres));
 }
 
 #[test]

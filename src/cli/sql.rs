@@ -366,7 +366,7 @@ fn csv_loads(
             None => {}
             Some((line, crate::sql::mapped::Uneven::Shape(what))) => {
                 return Err(CliError::usage(format!(
-                    "`{flag} {file}`: line {line}: {what}. A database's CSV reader reads such a file otherwise than qualify does; write it as RFC 4180 CSV (a quoted cell quoted from its first character to its last, lines ending in LF or CRLF), or load it your own way"
+                    "`{flag} {file}`: line {line}: {what}. A database's CSV reader reads such a file otherwise than qualify does; write it as RFC 4180 CSV (a quoted cell quoted from its first character to its last, every line ending alike, in LF or in CRLF), or load it your own way"
                 )));
             }
             Some((line, crate::sql::mapped::Uneven::Lines(what))) => {
@@ -403,16 +403,45 @@ fn csv_loads(
                 h => h.to_string(),
             })
             .collect();
-        if line && headers.iter().any(|h| h == crate::sql::mapped::LINE_COLUMN) {
+        // DuckDB and Spark compare names ignoring case: `Name` and `NAME` are one column
+        let folds = options.dialect != crate::sql::Dialect::Postgres;
+        let name = |h: &str| {
+            if folds {
+                h.to_lowercase()
+            } else {
+                h.to_string()
+            }
+        };
+        let line_column = name(crate::sql::mapped::LINE_COLUMN);
+        if let Some(h) = headers.iter().find(|h| line && name(h) == line_column) {
             return Err(CliError::usage(format!(
-                "`{flag} {file}`: its header `{}` is the column that holds each row's line (`id = \"line\"`)",
-                crate::sql::mapped::LINE_COLUMN
+                "`{flag} {file}`: its header `{}` is the name of the column that holds each row's line (`id = \"line\"`)",
+                render::printable(h)
+            )));
+        }
+        // the rows are numbered by DuckDB's `rowid`, which a column of that name hides
+        if let Some(h) = headers.iter().find(|h| {
+            line && options.dialect == crate::sql::Dialect::DuckDb
+                && h.eq_ignore_ascii_case("rowid")
+        }) {
+            return Err(CliError::usage(format!(
+                "`{flag} {file}`: its header `{}` hides DuckDB's `rowid`, by which the rows' lines are numbered (`id = \"line\"`); rename the column, or load the file your own way",
+                render::printable(h)
             )));
         }
         let mut seen = std::collections::HashSet::new();
-        if let Some(h) = headers.iter().find(|h| !seen.insert(h.as_str())) {
+        if let Some(h) = headers.iter().find(|h| !seen.insert(name(h))) {
+            let exactly = headers.iter().filter(|o| o.as_str() == h.as_str()).count();
+            let case = if exactly < 2 {
+                format!(
+                    " (in other case: {} reads names ignoring case)",
+                    options.dialect.name()
+                )
+            } else {
+                String::new()
+            };
             return Err(CliError::usage(format!(
-                "`{flag} {file}`: its header `{}` is written twice; a table's columns need distinct names",
+                "`{flag} {file}`: its header `{}` is written twice{case}; a table's columns need distinct names",
                 render::printable(h)
             )));
         }

@@ -1214,6 +1214,8 @@ pub fn uneven_csv(
     // whether the line so far holds nothing (a line break or a carriage return), and the
     // first empty line: an empty line with a row after it shifts that row's line
     let (mut empty, mut blank) = (true, None);
+    // the header's cells so far, and whether it has ended; how lines end (CRLF or not)
+    let (mut fields, mut header_done, mut crlf) = (1usize, false, None);
     loop {
         let buf = input.fill_buf()?;
         if buf.is_empty() {
@@ -1226,10 +1228,26 @@ pub fn uneven_csv(
         }
         for &b in bytes {
             if b == b'\n' && at != At::Quoted {
+                // DuckDB's reader takes a first empty line for the header and the header
+                // for a row, and an empty line of a file of one column for a row
+                if empty && !header_done {
+                    return shape(line, "an empty line before the header");
+                }
+                if empty && fields == 1 {
+                    return shape(
+                        line,
+                        "an empty line in a file of one column, which a database reads as a row",
+                    );
+                }
+                let this = at == At::AfterCr;
+                if *crlf.get_or_insert(this) != this {
+                    return shape(line, "lines end both in LF and in CRLF");
+                }
                 if empty && blank.is_none() {
                     blank = Some(line);
                 }
                 empty = true;
+                header_done = true;
             } else if b != b'\r' {
                 if let (true, Some(blank)) = (one_line, blank) {
                     return Ok(Some((
@@ -1250,7 +1268,12 @@ pub fn uneven_csv(
                     line += 1;
                     At::Start
                 }
-                (At::Start | At::Unquoted | At::QuoteInQuoted, b) if b == delimiter => At::Start,
+                (At::Start | At::Unquoted | At::QuoteInQuoted, b) if b == delimiter => {
+                    if !header_done {
+                        fields += 1;
+                    }
+                    At::Start
+                }
                 (At::Start, b'"') => At::Quoted,
                 (At::Unquoted, b'"') => {
                     return shape(
@@ -1539,6 +1562,31 @@ mod tests {
         assert!(what(check("ID,T\rx,a\r")).contains("carriage return"));
         assert!(what(check("ID,T\nx,\"a b\n")).contains("never closed"));
         assert!(what(check("ID,T\nx,a\"b\n")).contains("does not begin"));
+        // DuckDB's reader: a first empty line makes the header a row; in a file of one
+        // column an empty line is a row; LF and CRLF together stop it
+        assert_eq!(
+            check("\nID,T\nx,a\n"),
+            Some((1, Uneven::Shape("an empty line before the header")))
+        );
+        assert_eq!(check("\u{feff}\r\nID\r\nx\r\n").map(|p| p.0), Some(1));
+        for one_column in ["ID\nx\n\n", "ID\n\nx\n", "ID\r\nx\r\n\r\n"] {
+            assert!(
+                what(check(one_column)).contains("file of one column"),
+                "{one_column:?}"
+            );
+        }
+        assert_eq!(
+            check("ID,T\nx,\"a\n\nb\"\n"),
+            None,
+            "an empty line inside a cell"
+        );
+        for mixed in ["ID,T\r\nx,a\ny,b\n", "ID,T\nx,a\r\n", "ID,T\nx,a\n\r\n"] {
+            assert!(
+                what(check(mixed)).contains("both in LF and in CRLF"),
+                "{mixed:?}"
+            );
+        }
+        assert_eq!(check("ID,T\nx,\"a\r\nb\"\n"), None, "a CRLF inside a cell");
         assert_eq!(
             uneven_csv("ID;T\nx;\"a;b\"\n".as_bytes(), b';', false)
                 .ok()
@@ -1555,7 +1603,7 @@ mod tests {
             "ID,T\r\nx,a\r\ny,b\r\n",
             "\u{feff}ID,T\nx,a\ny,b",
             // empty lines after the last row shift no row
-            "ID,T\nx,a\n\n\r\n",
+            "ID,T\nx,a\n\n\n",
             // a line of white space is a row to every reader
             "ID,T\n \nx,a\n",
         ] {
@@ -1568,7 +1616,6 @@ mod tests {
         assert_eq!(lines(check("ID,T\nx,\"two\nlines\"\ny,b\n")).0, 2);
         assert_eq!(lines(check("ID,T\nx,a\n\ny,b\n")).0, 3);
         assert_eq!(lines(check("ID,T\r\nx,a\r\n\r\ny,b\r\n")).0, 3);
-        assert_eq!(lines(check("\nID,T\nx,a\n")).0, 1);
         assert!(lines(check("ID,\"T\nU\"\nx,a\n")).1.contains("line break"));
         // the shape is still checked first where it comes first
         assert!(matches!(
