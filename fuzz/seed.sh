@@ -6,7 +6,7 @@
 set -eu
 fuzz=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$fuzz")
-for target in parse analyze fmt eval; do
+for target in parse analyze fmt eval mapped; do
   mkdir -p "$fuzz/corpus/$target"
 done
 n=0
@@ -31,6 +31,21 @@ find "$root/tests/cases" "$root/rules/examples" -type f \
       > "$fuzz/corpus/eval/seed-$n-$selector"
   done
 done
-for target in parse analyze fmt eval; do
+# mapped (see fuzz_targets/mapped.rs): the selector, the contacts, \001, the activities;
+# a small export of tests/sql/mapped/gen.py with its tasks, and HubSpot's API records
+# with the calls of examples/hubspot/
+work=$(mktemp -d)
+python3 "$root/tests/sql/mapped/gen.py" "$work" 40 >/dev/null
+for selector in 0 1 4 5 8 16; do
+  case $selector in 1 | 5) export=ny-export ;; *) export=export ;; esac
+  { printf "\\$(printf '%03o' "$selector")"; cat "$work/$export-40.csv"; printf '\001';
+    cat "$work/tasks-40.csv"; } > "$fuzz/corpus/mapped/seed-export-$selector"
+done
+rm -rf "$work"
+for selector in 2 6 10; do
+  { printf "\\$(printf '%03o' "$selector")"; cat "$root/tests/cases/mapping/hubspot_api/contacts.jsonl";
+    printf '\001'; cat "$root/examples/hubspot/calls.jsonl"; } > "$fuzz/corpus/mapped/seed-hubspot-$selector"
+done
+for target in parse analyze fmt eval mapped; do
   echo "$target: $(ls "$fuzz/corpus/$target" | wc -l) seeds"
 done

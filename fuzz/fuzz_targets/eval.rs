@@ -124,6 +124,9 @@ fuzz_target!(|data: &[u8]| {
         reasons: true,
         // one thread, or several: a bit of the selector decides
         jobs: if selector & 8 == 0 { 1 } else { 2 },
+        classes: None,
+        activities: &[],
+        base: None,
     };
     let input = Input::bytes("fuzz", format, text.as_bytes());
     let mut sink = Count::default();
