@@ -300,24 +300,31 @@ fn value_offset(json: &str, line: usize, column: usize) -> usize {
     start
 }
 
-/// The key of the top-level member whose value starts at byte `start` of the object
-/// `json` (as it spells it, escapes read); `None` where the value is deeper, or no
-/// member's.
+/// The path of the member whose value starts at byte `start` of the object `json`, in the
+/// export's own keys (as they spell them, escapes read): `Employees`, `notes.deep`,
+/// `events[2].amount`; `None` where `start` is no member's value.
 pub(super) fn member_key(json: &str, start: usize) -> Option<String> {
+    /// An object or array open at `start`: an object's key being read (and whether its
+    /// `:` came), an array's index.
+    struct Open {
+        object: bool,
+        key: Option<std::ops::Range<usize>>,
+        keyed: bool,
+        index: usize,
+    }
     let bytes = json.as_bytes();
-    let (mut depth, mut escaped) = (0usize, false);
-    // the last string at depth 1, and whether a `:` followed it
-    let (mut string_start, mut key, mut keyed) = (None, None, false);
+    let mut open: Vec<Open> = Vec::new();
+    let (mut string_start, mut escaped) = (None, false);
     for (i, &b) in bytes.iter().enumerate().take(start) {
-        if let Some(open) = string_start {
+        if let Some(from) = string_start {
             match b {
                 _ if escaped => escaped = false,
                 b'\\' => escaped = true,
                 b'"' => {
                     string_start = None;
-                    if depth == 1 {
-                        key = Some(open..i + 1);
-                        keyed = false;
+                    // a string in an object before its `:` is the member's key
+                    if let Some(top) = open.last_mut().filter(|t| t.object && !t.keyed) {
+                        top.key = Some(from..i + 1);
                     }
                 }
                 _ => {}
@@ -326,17 +333,52 @@ pub(super) fn member_key(json: &str, start: usize) -> Option<String> {
         }
         match b {
             b'"' => string_start = Some(i),
-            b'{' | b'[' => depth += 1,
-            b'}' | b']' => depth = depth.saturating_sub(1),
-            b':' if depth == 1 => keyed = key.is_some(),
-            b',' if depth == 1 => key = None,
+            b'{' | b'[' => open.push(Open {
+                object: b == b'{',
+                key: None,
+                keyed: false,
+                index: 0,
+            }),
+            b'}' | b']' => {
+                open.pop();
+            }
+            b':' => {
+                if let Some(top) = open.last_mut().filter(|t| t.object) {
+                    top.keyed = top.key.is_some();
+                }
+            }
+            b',' => {
+                if let Some(top) = open.last_mut() {
+                    top.index += 1;
+                    top.key = None;
+                    top.keyed = false;
+                }
+            }
             _ => {}
         }
     }
-    if depth != 1 || !keyed {
+    if open.is_empty() || string_start.is_some() {
         return None;
     }
-    serde_json::from_str(json.get(key?)?).ok()
+    let mut path = String::new();
+    for (depth, o) in open.iter().enumerate() {
+        if o.object {
+            if !o.keyed {
+                return None;
+            }
+            let key: String = serde_json::from_str(json.get(o.key.clone()?)?).ok()?;
+            if depth > 0 {
+                path.push('.');
+            }
+            path.push_str(&key);
+        } else if depth == 0 {
+            // the record itself is an array: no member
+            return None;
+        } else {
+            path.push_str(&format!("[{}]", o.index));
+        }
+    }
+    Some(path)
 }
 
 /// A place in a record's text that starts at `start` (line and column) of its file, as
@@ -351,7 +393,7 @@ pub(super) fn in_file(start: (usize, usize), (l, c): (usize, usize)) -> (usize, 
 
 /// Where in its file the number too large for an `f64` that serde_json stopped after, at
 /// (`line`, `column`) of the JSON object `json` (which starts at `start` of the file),
-/// starts, and the key of the top-level member it is the value of.
+/// starts, and the path of the member it is the value of ([`member_key`]).
 pub(super) fn out_of_range_at(
     json: &str,
     start: (usize, usize),

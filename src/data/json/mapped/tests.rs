@@ -340,16 +340,30 @@ fn a_number_out_of_range_anywhere_is_an_error_not_fields_lost() {
     let program = program();
     let plan = program.plan();
     let header = header(&program, MAPPINGS[1]);
-    // where the number starts, and the key of the top-level member it is the value of
+    // where the number starts, and the path of the member it is the value of
     for (text, column, field) in [
         (
             r#"{"id": "1", "zz": 1e400, "properties": {"s": "a"}}"#,
             19,
             Some("zz"),
         ),
-        (r#"{"id": "1", "properties": {"n": -1e400}}"#, 33, None),
-        (r#"{"id": "1", "z\u0041": [1, 1E+999]}"#, 28, None),
+        (
+            r#"{"id": "1", "properties": {"n": -1e400}}"#,
+            33,
+            Some("properties.n"),
+        ),
+        (r#"{"id": "1", "z\u0041": [1, 1E+999]}"#, 28, Some("zA[1]")),
         (r#"{"id": "1", "z\u0041": 1E+999}"#, 24, Some("zA")),
+        (
+            r#"{"id": "1", "e": [{"a": "x,y", "b": 2}, {"a": "}", "n": 1e999}]}"#,
+            57,
+            Some("e[1].n"),
+        ),
+        (
+            r#"{"id": "1", "p": {"k\"": {"q": [[0], [0, 2e400]]}}}"#,
+            42,
+            Some("p.k\".q[1][1]"),
+        ),
     ] {
         let bytes = text.as_bytes();
         let plain = || crate::data::json::decode_line("f", bytes, 1, plan);
