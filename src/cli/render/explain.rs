@@ -107,6 +107,32 @@ pub fn note(note: &Note) -> String {
     }
 }
 
+/// Whether `text` is one expression in parentheses, `(a ?? b)` (not `(a) ?? (b)`): it is
+/// indexed as it is. Parentheses in string literals do not count.
+fn in_parentheses(text: &str) -> bool {
+    let mut depth = 0usize;
+    let mut code = crate::syntax::scan::scan(text)
+        .filter(|(_, _, class)| *class == crate::syntax::scan::Class::Code)
+        .peekable();
+    if code.peek().map(|(_, c, _)| *c) != Some('(') || !text.ends_with(')') {
+        return false;
+    }
+    for (at, c, _) in code {
+        match c {
+            '(' => depth += 1,
+            ')' => {
+                depth = depth.saturating_sub(1);
+                // the first parenthesis closes before the end: more follows it
+                if depth == 0 && at + 1 < text.len() {
+                    return false;
+                }
+            }
+            _ => {}
+        }
+    }
+    depth == 0
+}
+
 fn quantified(list: &str, body: &str, outcome: Quantified, origin: Option<&Origin>) -> String {
     let elements = |n: usize| {
         let plural = if n == 1 { "" } else { "s" };
@@ -118,6 +144,7 @@ fn quantified(list: &str, body: &str, outcome: Quantified, origin: Option<&Origi
         if list
             .chars()
             .all(|c| c.is_alphanumeric() || c == '_' || c == '.')
+            || in_parentheses(list)
         {
             format!("{list}[{index}]")
         } else {
@@ -579,6 +606,18 @@ mod tests {
             (
                 quantifier("events", "e.ok", Quantified::AllFailed { index: 1 }),
                 "events[1] does not have `e.ok`",
+            ),
+            (
+                quantifier("(events)", "e.ok", Quantified::AnyFound { index: 2 }),
+                "(events)[2] has `e.ok`",
+            ),
+            (
+                quantifier("(a) ?? (b)", "e.ok", Quantified::AnyFound { index: 2 }),
+                "((a) ?? (b))[2] has `e.ok`",
+            ),
+            (
+                quantifier("(a ?? [\")\"])", "e.ok", Quantified::AnyFound { index: 2 }),
+                "(a ?? [\")\"])[2] has `e.ok`",
             ),
             (
                 quantifier("events ?? []", "e.ok", Quantified::AnyFound { index: 0 }),
