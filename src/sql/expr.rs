@@ -1045,12 +1045,17 @@ pub fn regex_test(d: Dialect, x: &str, pattern: &str) -> String {
     }
 }
 
-/// An expression that stops the query with `message` when evaluated (text-typed). It
-/// reads `about` so that no database evaluates it while planning.
+/// An expression that stops the query with `message` and the text `about` when evaluated
+/// (text-typed), and only then: it reads a volatile function, so that no database folds
+/// it into a constant while planning (PostgreSQL did, for a constant `about`, and failed
+/// every query whatever its rows).
 pub fn error_expr(d: Dialect, message: &str, about: &str) -> String {
+    // `random()` is at least 0: this is `''`, known only when the row is read (Spark's
+    // `raise_error` is never folded)
+    let unplanned = "(CASE WHEN random() >= 0 THEN '' END)";
     match d {
         Dialect::DuckDb => format!(
-            "CAST(error({} || {about}) AS VARCHAR)",
+            "CAST(error({} || {about} || {unplanned}) AS VARCHAR)",
             string_literal(d, &format!("{message}: "))
         ),
         Dialect::Spark => format!(
@@ -1059,7 +1064,7 @@ pub fn error_expr(d: Dialect, message: &str, about: &str) -> String {
         ),
         // PostgreSQL has no error function in plain SQL: a cast that cannot succeed
         Dialect::Postgres => format!(
-            "CAST(CAST({} || {about} AS INTEGER) AS TEXT)",
+            "CAST(CAST({} || {about} || {unplanned} AS INTEGER) AS TEXT)",
             string_literal(d, &format!("{message}: "))
         ),
     }

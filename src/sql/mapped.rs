@@ -173,7 +173,6 @@ impl<'a> Reader<'a> {
                 self.line = true;
                 let c = self.d.ident(LINE_COLUMN);
                 let text = super::column_type(self.d, ty, self.program);
-                // the cell, not a constant: PostgreSQL folds a constant error when it plans
                 let none = self.fail(LINE_COLUMN, "a contact without a line", &c, &text);
                 format!("(CASE WHEN {c} IS NULL OR {c} = '' THEN {none} ELSE {c} END)")
             }
@@ -193,12 +192,10 @@ impl<'a> Reader<'a> {
                     .collect::<Vec<_>>()
                     .join(" AND ");
                 let text = super::column_type(self.d, ty, self.program);
-                // a cell, not a constant (empty here): PostgreSQL folds a constant error
-                // when it plans the query, whether a row reaches it or not
                 let none = self.fail(
                     &headers.join(", "),
                     "a contact without an id (every cell of it empty)",
-                    parts.first().map_or("''", String::as_str),
+                    "''",
                     &text,
                 );
                 format!("(CASE WHEN {empty} THEN {none} ELSE {joined} END)")
@@ -503,7 +500,6 @@ impl<'a> Reader<'a> {
             .collect();
         let date = date_text(d, &year, &month, &day);
         let first = columns.first().map_or(path, |c| c.0.as_str()).to_string();
-        // (the message reads a cell, so that no database raises it while planning)
         let cell = self.trimmed(&first);
         let calendar = self.fail(&first, "a day its month has not", &cell, &time);
         format!(
