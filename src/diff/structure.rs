@@ -4,8 +4,8 @@
 //!
 //! Rows and `let`s are compared by their text with its spacing made one and comments left
 //! out, string literals as written (a row is its value and its condition): text written
-//! otherwise is a change here, whether or not it
-//! changes what the rules mean, which is the analysis of meaning's to say.
+//! otherwise is a change here, whether or not it changes what the rules mean, which is the
+//! analysis of meaning's to say.
 
 use crate::check::CheckedRuleSet;
 use crate::check::ir::{RuleSet, Type};

@@ -308,7 +308,6 @@ impl<'a, 'p> Explainer<'a, 'p> {
         }
     }
 
-    /// Explains every classification.
     /// Names where the elements of the contact's lists came from (activities joined from
     /// files of their own), so that an element that decides is located.
     pub fn with_origins(mut self, origins: Origins) -> Self {
@@ -316,6 +315,7 @@ impl<'a, 'p> Explainer<'a, 'p> {
         self
     }
 
+    /// Explains every classification.
     pub fn contact(&mut self, id: &str) -> Result<ContactExplanation, RuntimeError> {
         let classes = (0..self.program.classes().len())
             .map(|c| self.class(c))

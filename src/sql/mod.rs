@@ -884,16 +884,24 @@ pub fn csv_load_script(d: Dialect, loads: &[CsvLoad]) -> String {
                 .join(between)
         };
         let line = d.ident(mapped::LINE_COLUMN);
+        let read_csv = || {
+            format!(
+                "read_csv({file}, header = true, auto_detect = false, delim = {delimiter}, quote = '\"', escape = '\"', columns = {{{}}})",
+                columns(
+                    &|h| format!("{}: '{text}'", expr::string_literal(d, h)),
+                    ", "
+                )
+            )
+        };
         out.push_str(&match (d, load.line) {
-            (Dialect::DuckDb, false) => format!(
-                "CREATE TABLE {table} AS SELECT * FROM read_csv({file}, header = true, auto_detect = false, delim = {delimiter}, quote = '\"', escape = '\"', columns = {{{}}});\n",
-                columns(&|h| format!("{}: '{text}'", expr::string_literal(d, h)), ", ")
-            ),
+            (Dialect::DuckDb, false) => {
+                format!("CREATE TABLE {table} AS SELECT * FROM {};\n", read_csv())
+            }
             // rows are inserted in the file's order (`preserve_insertion_order`), so a
             // row's `rowid` is its number in the file
             (Dialect::DuckDb, true) => format!(
-                "CREATE TEMPORARY TABLE qualify_cells AS SELECT * FROM read_csv({file}, header = true, auto_detect = false, delim = {delimiter}, quote = '\"', escape = '\"', columns = {{{}}});\nCREATE TABLE {table} AS SELECT *, CAST(rowid + 2 AS {text}) AS {line} FROM qualify_cells;\nDROP TABLE qualify_cells;\n",
-                columns(&|h| format!("{}: '{text}'", expr::string_literal(d, h)), ", ")
+                "CREATE TEMPORARY TABLE qualify_cells AS SELECT * FROM {};\nCREATE TABLE {table} AS SELECT *, CAST(rowid + 2 AS {text}) AS {line} FROM qualify_cells;\nDROP TABLE qualify_cells;\n",
+                read_csv()
             ),
             (Dialect::Postgres, false) => format!(
                 "CREATE TABLE {table} (\n{}\n);\n\\copy {table} FROM {file} WITH (FORMAT csv, HEADER true, DELIMITER {delimiter})\n",

@@ -131,20 +131,16 @@ pub fn structure_lines(s: &Structure, reaches: &[(String, Vec<String>)]) -> Vec<
                             } else {
                                 format!("row {to} (row {from} before)")
                             };
+                            // a rewrite keeps its value or its condition (`diff::structure`)
                             if old.0 == new.0 {
                                 format!(
                                     "classification `{name}`: {row} `{}`: `{}` → `{}`",
                                     new.0, old.1, new.1
                                 )
-                            } else if old.1 == new.1 {
+                            } else {
                                 format!(
                                     "classification `{name}`: {row} when `{}`: `{}` → `{}`",
                                     new.1, old.0, new.0
-                                )
-                            } else {
-                                format!(
-                                    "classification `{name}`: {row}: `{} when {}` → `{} when {}`",
-                                    old.0, old.1, new.0, new.1
                                 )
                             }
                         }
