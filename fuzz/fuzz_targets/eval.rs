@@ -8,12 +8,15 @@
 //! time). The rest of the input is the contact data.
 #![no_main]
 
+#[path = "common.rs"]
+mod common;
+
 use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
 use qualify::compile::{Program, compile};
-use qualify::data::{DataError, InputFormat};
-use qualify::run::{self, Classified, ErrorPolicy, Input, Options, Sink};
+use qualify::data::InputFormat;
+use qualify::run::{self, ErrorPolicy, Input, Options};
 use qualify::source::SourceMap;
 
 /// The reference rules, as `qualify eval rules/` loads them.
@@ -74,30 +77,6 @@ fn dynamic() -> &'static Fixture {
     F.get_or_init(|| fixture(&[("dynamic.qual", DYNAMIC)]))
 }
 
-/// Counts what it receives and renders each data error as the CLI would.
-#[derive(Default)]
-struct Count {
-    classified: usize,
-    failed: usize,
-}
-
-impl Sink for Count {
-    type Error = std::convert::Infallible;
-
-    fn classified(&mut self, record: Classified<'_>) -> Result<(), Self::Error> {
-        self.classified += 1;
-        assert!(!record.outcomes.is_empty());
-        Ok(())
-    }
-
-    fn failed(&mut self, error: &DataError) -> Result<(), Self::Error> {
-        self.failed += 1;
-        let _ = qualify::cli::render::data::line(error);
-        let _ = qualify::cli::render::data::field_problem(error);
-        Ok(())
-    }
-}
-
 fuzz_target!(|data: &[u8]| {
     let Some((&selector, rest)) = data.split_first() else {
         return;
@@ -129,7 +108,7 @@ fuzz_target!(|data: &[u8]| {
         base: None,
     };
     let input = Input::bytes("fuzz", format, text.as_bytes());
-    let mut sink = Count::default();
+    let mut sink = common::Count::default();
     let Ok(tally) = run::run(
         &fixture.program,
         &fixture.sources,

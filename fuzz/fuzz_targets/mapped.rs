@@ -12,14 +12,17 @@
 //! two threads; bit 4: no activities at all.
 #![no_main]
 
+#[path = "common.rs"]
+mod common;
+
 use std::io::Write;
 use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
 use qualify::compile::{Program, compile};
-use qualify::data::{Activities, DataError, InputFormat};
+use qualify::data::{Activities, InputFormat};
 use qualify::mapping::Mapping;
-use qualify::run::{self, Classified, ErrorPolicy, Input, Options, Sink};
+use qualify::run::{self, ErrorPolicy, Input, Options};
 use qualify::source::SourceMap;
 
 struct Fixture {
@@ -67,28 +70,21 @@ const MAPPED_RULES: [(&str, &str); 1] = [(
 )];
 const MAPPED_TOML: &str = include_str!("../../tests/sql/mapped/qualify.toml");
 
-fn crm() -> &'static Fixture {
-    static F: OnceLock<Fixture> = OnceLock::new();
-    F.get_or_init(|| {
-        fixture(
-            &MAPPED_RULES,
-            MAPPED_TOML,
-            ("export-fuzz.csv", "tasks-fuzz.csv"),
-            (InputFormat::Csv, InputFormat::Csv),
-        )
-    })
-}
-
-fn crm_ny() -> &'static Fixture {
-    static F: OnceLock<Fixture> = OnceLock::new();
-    F.get_or_init(|| {
-        fixture(
-            &MAPPED_RULES,
-            MAPPED_TOML,
-            ("ny-export-fuzz.csv", "tasks-fuzz.csv"),
-            (InputFormat::Csv, InputFormat::Csv),
-        )
-    })
+/// The export of tests/sql/mapped read through `crm` (`ny` false) or `crm_ny`: the file
+/// name picks the source.
+fn export(ny: bool) -> &'static Fixture {
+    static F: OnceLock<[Fixture; 2]> = OnceLock::new();
+    let both = F.get_or_init(|| {
+        ["export-fuzz.csv", "ny-export-fuzz.csv"].map(|contacts| {
+            fixture(
+                &MAPPED_RULES,
+                MAPPED_TOML,
+                (contacts, "tasks-fuzz.csv"),
+                (InputFormat::Csv, InputFormat::Csv),
+            )
+        })
+    });
+    &both[usize::from(ny)]
 }
 
 /// HubSpot's API contacts (`tests/cases/mapping/hubspot_api/`: key paths under
@@ -128,35 +124,11 @@ fn hubspot() -> &'static Fixture {
         );
         fixture(
             &[("rules.qual", HUBSPOT_RULES)],
-            Box::leak(toml.into_boxed_str()),
+            &toml,
             ("contacts-fuzz.jsonl", "calls-fuzz.jsonl"),
             (InputFormat::Jsonl, InputFormat::Jsonl),
         )
     })
-}
-
-/// Counts what it receives and renders each data error as the CLI would.
-#[derive(Default)]
-struct Count {
-    classified: usize,
-    failed: usize,
-}
-
-impl Sink for Count {
-    type Error = std::convert::Infallible;
-
-    fn classified(&mut self, record: Classified<'_>) -> Result<(), Self::Error> {
-        self.classified += 1;
-        assert!(!record.outcomes.is_empty());
-        Ok(())
-    }
-
-    fn failed(&mut self, error: &DataError) -> Result<(), Self::Error> {
-        self.failed += 1;
-        let _ = qualify::cli::render::data::line(error);
-        let _ = qualify::cli::render::data::field_problem(error);
-        Ok(())
-    }
 }
 
 fuzz_target!(|data: &[u8]| {
@@ -168,9 +140,9 @@ fuzz_target!(|data: &[u8]| {
     };
     let (contacts, activities) = text.split_once('\u{1}').unwrap_or((text, ""));
     let fixture = match selector & 3 {
-        1 => crm_ny(),
+        1 => export(true),
         2 => hubspot(),
-        _ => crm(),
+        _ => export(false),
     };
     let plan = fixture.program.plan();
     let joined = if selector & 16 == 0 {
@@ -178,7 +150,10 @@ fuzz_target!(|data: &[u8]| {
             Ok(Some(source)) => source,
             _ => panic!("the fixture has a source of activities"),
         };
-        let join = source.activities.as_ref().expect("a source of activities joins");
+        let join = source
+            .activities
+            .as_ref()
+            .expect("a source of activities joins");
         let original = (selector & 4 != 0).then(|| {
             let mut file = tempfile();
             file.write_all(activities.as_bytes()).expect("writes");
@@ -195,7 +170,9 @@ fuzz_target!(|data: &[u8]| {
                     plan,
                     source,
                     join,
-                    original.as_ref().map(|f| f.try_clone().expect("a third handle")),
+                    original
+                        .as_ref()
+                        .map(|f| f.try_clone().expect("a third handle")),
                 )
             }
             None => Activities::read(
@@ -236,7 +213,7 @@ fuzz_target!(|data: &[u8]| {
         base: None,
     };
     let input = Input::bytes(fixture.contacts, fixture.format, contacts.as_bytes()).through(source);
-    let mut sink = Count::default();
+    let mut sink = common::Count::default();
     let Ok(tally) = run::run(
         &fixture.program,
         &fixture.sources,
@@ -252,7 +229,10 @@ fuzz_target!(|data: &[u8]| {
         assert!(counts.contacts_without <= tally.read, "{counts:?}");
         // a pair is of a contact read or an orphan; an activity with no key is in none
         assert!(counts.orphans <= counts.links, "{counts:?}");
-        assert!(counts.keyless + counts.unreadable <= counts.read, "{counts:?}");
+        assert!(
+            counts.keyless + counts.unreadable <= counts.read,
+            "{counts:?}"
+        );
     }
 });
 
