@@ -687,13 +687,38 @@ Example: `customer when bought_premium`, and no record has `purchases`.
 Use instead: fix what the other findings name, then check again."#;
 
     DataNotContacts = "Q1106", Warning, "a data file does not look like contacts",
-r#"`qualify check --data FILE` read a file in which most records could not be read, or in
-which no record has any field the rules read besides the id: it is probably another
-export, or its columns are named otherwise.
+r#"`qualify check --data FILE` read a file that holds no records, or in which no record has
+any field the rules read besides the id: it is probably another export, or its columns are
+named otherwise.
 
 Example: an activities export passed as contacts.
 
 Use instead: pass the contacts export, or map its columns in `qualify.toml`."#;
+
+    DataUnreadable = "Q1107", Warning, "records of the data cannot be read",
+r#"`qualify check --data FILE` found records that `qualify eval` cannot read or classify: a
+cell that is not of its field's type, a date in another format than the mapping's, a
+malformed line. One finding per reason and column, with the count and the first record's
+file, line and column; the other findings count only the records that could be read.
+
+Example: the mapping reads `Create Date` with `format = "%m/%d/%Y"`, and a row holds
+`2026-11-20 7:45pm`.
+
+Use instead: fix the export, or the mapping's options for that column (`docs/mappings.md`)."#;
+
+    DataActivitiesOrphaned = "Q1108", Warning, "most activities name no contact of the data",
+r#"`qualify check --data FILE --activities FILE` joined the activities to the contacts and
+more than half of them named no contact read: the mapping's `key` is probably another
+column (the account, the activity's own id), or the activities export is of other
+contacts. Not reported under `--sample` when the sample left contacts unread.
+
+Example: `key = "AccountId"` where each Task names its lead in `WhoId`.
+
+Use instead:
+
+    [source.tasks]
+    activities = "tasks"
+    key = "WhoId""#;
 }
 
 #[cfg(test)]

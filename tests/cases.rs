@@ -104,7 +104,7 @@ fn mapping() {
 
 /// A data-lint case is a directory with `rules.qual` (maybe a `qualify.toml`), one
 /// `contacts.*` file and an `args` file: `qualify check DIR --data contacts.*` holds the
-/// rules against the file (Q1101–Q1106).
+/// rules against the file (Q1101–Q1108).
 #[test]
 fn datalint() {
     insta::glob!("cases/datalint/*/rules.qual", |path| {

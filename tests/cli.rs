@@ -502,7 +502,8 @@ fn invalid_utf8_is_an_error_of_its_record_in_every_format_and_the_run_goes_on() 
     let dir = scratch("utf8");
     let jsonl: &[u8] = b"{\"id\": \"a\", \"decision_maker\": true}\n{\"id\": \"b\", \"ignored\": \"\xff\xfe\", \"decision_maker\": true}\n{\"id\": \"c\", \"decision_maker\": true}\n";
     let json: &[u8] = b"[\n {\"id\": \"d\", \"decision_maker\": true},\n {\"id\": \"e\", \"note\": \"caf\xe9\"},\n {\"id\": \"f\", \"decision_maker\": true}\n]\n";
-    let csv: &[u8] = b"id,note,decision_maker\ng,fine,yes\nh,caf\xe9,yes\ni,,yes\n";
+    // in CSV a cell no rule reads (`note`) fails nothing; one a rule reads (`size`) fails
+    let csv: &[u8] = b"id,note,decision_maker,size\ng,fine,yes,\nh,caf\xe9,yes,\ni,,yes,1\xff\n";
     let output = eval_files(
         &dir,
         &[("a.jsonl", jsonl), ("b.json", json), ("c.csv", csv)],
@@ -512,7 +513,7 @@ fn invalid_utf8_is_an_error_of_its_record_in_every_format_and_the_run_goes_on() 
     assert_eq!(output.status.code(), Some(3), "{err}");
     assert_eq!(
         stdout(&output),
-        "id,stage\na,lead\nc,lead\nd,lead\nf,lead\ng,lead\ni,lead\n"
+        "id,stage\na,lead\nc,lead\nd,lead\nf,lead\ng,lead\nh,lead\n"
     );
     let lines: Vec<&str> = err.lines().collect();
     assert_eq!(lines.len(), 4, "{err}");
@@ -525,7 +526,7 @@ fn invalid_utf8_is_an_error_of_its_record_in_every_format_and_the_run_goes_on() 
         "{err}"
     );
     assert!(
-        lines[2].contains("c.csv:3: contact `h`: field `note` (column 2): the record is not UTF-8"),
+        lines[2].contains("c.csv:4: contact `i`: field `size` (column 4): the record is not UTF-8"),
         "{err}"
     );
     assert_eq!(lines[3], "9 contacts read: 6 classified, 3 failed");
@@ -1010,6 +1011,26 @@ fn activities_that_cannot_be_read_are_usage_errors() {
         stderr(&twice)
     );
     assert!(stdout(&twice).is_empty());
+    // one file under two spellings of its path is the same file
+    let spelled = qualify(
+        &[
+            &base[..],
+            &[
+                "--activities",
+                "examples/salesforce/tasks.csv",
+                "--activities",
+                "./examples/../examples/salesforce/tasks.csv",
+            ],
+        ]
+        .concat(),
+    );
+    assert_eq!(spelled.status.code(), Some(2));
+    assert!(
+        stderr(&spelled).contains("are the same file"),
+        "{}",
+        stderr(&spelled)
+    );
+    assert!(stdout(&spelled).is_empty());
 }
 
 /// Issue "change review", end to end through a real temporary git repository: raising

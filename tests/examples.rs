@@ -192,6 +192,16 @@ fn the_leadforge_export_is_checked_against_its_rules() {
         text(&whole),
         text(&sample)
     ));
+    // the same export twice, however spelt, would count each lead twice
+    let twice = qualify(&[
+        "check",
+        "examples/leadforge/",
+        "--data",
+        data,
+        &format!("./{data}"),
+    ]);
+    assert_eq!(twice.status.code(), Some(2), "{}", text(&twice));
+    assert!(text(&twice).contains("is given twice"), "{}", text(&twice));
 }
 
 /// The reference examples read three ways give the same classifications: as they are

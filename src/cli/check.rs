@@ -47,7 +47,8 @@ pub struct CheckArgs {
 
     /// Also hold the rules against these contact files (read through the mapping in
     /// `qualify.toml` beside the rules): fields never or mostly missing, values the schema
-    /// does not know, tested values and rows no contact reaches (Q1101–Q1106)
+    /// does not know, records that cannot be read, tested values, rows no contact reaches and
+    /// activities that name no contact (Q1101–Q1108)
     #[arg(long, value_name = "FILE", num_args = 1..)]
     pub data: Vec<PathBuf>,
 
@@ -117,10 +118,7 @@ pub fn run(args: &CheckArgs) -> Result<ExitStatus, CliError> {
         && let Some(program) = &analysis.program
         && !diagnostics.iter().any(Diagnostic::is_error)
     {
-        let found = match data_lint(args, program, &sources, &analysis.rules, &mapping)? {
-            Ok(found) => found,
-            Err(status) => return Ok(status),
-        };
+        let found = data_lint(args, program, &sources, &analysis.rules, &mapping)?;
         diagnostics.extend(config.apply(found));
     }
     // buffered: diagnostics are written one at a time, and standard output alone would
@@ -165,7 +163,7 @@ fn data_lint(
     sources: &SourceMap,
     rules: &crate::check::RuleSet,
     mapping: &crate::mapping::Mapping,
-) -> Result<Result<Vec<Diagnostic>, ExitStatus>, CliError> {
+) -> Result<Vec<Diagnostic>, CliError> {
     let now = super::eval::parse_as_of(args.as_of.as_deref())?;
     if args
         .data
@@ -177,14 +175,25 @@ fn data_lint(
             "`check --data` reads files, not standard input: save the export and pass its path",
         ));
     }
+    for (i, path) in args.data.iter().enumerate() {
+        // its records would be counted twice in every finding
+        if let Some(earlier) = args.data[..i].iter().find(|p| load::same_file(p, path)) {
+            return Err(CliError::usage(format!(
+                "`--data {}` is given twice (also as `{}`); each of its records would be counted twice",
+                path.display(),
+                earlier.display()
+            )));
+        }
+    }
     let mut files = args
         .data
         .iter()
         .map(|path| load::data_file(path, None))
         .collect::<Result<Vec<_>, _>>()?;
+    let word = render::data::located;
     let activities = match super::eval::read_activities(&args.activities, None, program, mapping)? {
         Ok(activities) => activities,
-        Err(status) => return Ok(Err(status)),
+        Err((e, _)) => return Ok(vec![crate::lint::data::stopped(program, rules, &e, &word)]),
     };
     let mut profiles = Vec::new();
     for file in &mut files {
@@ -216,7 +225,10 @@ fn data_lint(
         );
         profiles.push(sink.profile);
     }
-    Ok(Ok(crate::lint::data::findings(program, rules, &profiles)))
+    let joins: Vec<_> = activities.iter().map(|a| a.counts()).collect();
+    Ok(crate::lint::data::findings(
+        program, rules, &profiles, &joins, &word,
+    ))
 }
 
 /// The directory of the (first) rule path, where its `qualify.toml` is.

@@ -151,7 +151,17 @@ impl ReadingArgs {
         program: &Program,
         mapping: &Mapping,
     ) -> Result<Result<Vec<crate::data::Activities>, ExitStatus>, CliError> {
-        read_activities(&self.activities, self.input_format(), program, mapping)
+        Ok(
+            read_activities(&self.activities, self.input_format(), program, mapping)?.map_err(
+                |(e, shown)| {
+                    super::stderr_line!("{}", render::data::line(&e));
+                    super::stderr_line!(
+                        "no contact was classified: {shown} could not be read, and every contact's activities are in it"
+                    );
+                    ExitStatus::DataErrors
+                },
+            ),
+        )
     }
 
     /// Opens the contact files `data` (standard input at most once among them and the
@@ -179,16 +189,25 @@ impl ReadingArgs {
 }
 
 /// Reads files of activities (`--activities`) through their mapping sources, before any
-/// contact: the activities, or the exit status after their file's error was printed.
+/// contact: the activities, or the error that ends the first file that cannot be read
+/// (with the file as messages show it).
 pub fn read_activities(
     paths: &[PathBuf],
     format: Option<InputFormat>,
     program: &Program,
     mapping: &Mapping,
-) -> Result<Result<Vec<crate::data::Activities>, ExitStatus>, CliError> {
+) -> Result<Result<Vec<crate::data::Activities>, (crate::data::DataError, String)>, CliError> {
     let mut out: Vec<crate::data::Activities> = Vec::new();
     for (i, path) in paths.iter().enumerate() {
-        if paths[..i].contains(path) {
+        // one file under two spellings (`tasks.csv`, `./tasks.csv`) would be joined twice
+        if let Some(earlier) = paths[..i].iter().find(|p| load::same_file(p, path)) {
+            if earlier != path {
+                return Err(CliError::usage(format!(
+                    "`--activities {}` and `--activities {}` are the same file; each of its activities would be joined twice",
+                    earlier.display(),
+                    path.display()
+                )));
+            }
             return Err(CliError::usage(format!(
                 "`--activities {}` is given twice; each of its activities would be joined twice",
                 path.display()
@@ -246,13 +265,7 @@ pub fn read_activities(
                 }
                 out.push(activities)
             }
-            Err(e) => {
-                super::stderr_line!("{}", render::data::line(&e));
-                super::stderr_line!(
-                    "no contact was classified: {shown} could not be read, and every contact's activities are in it"
-                );
-                return Ok(Err(ExitStatus::DataErrors));
-            }
+            Err(e) => return Ok(Err((*e, shown))),
         }
     }
     Ok(Ok(out))

@@ -253,13 +253,18 @@ impl DataFile {
         shown(&self.name)
     }
 
-    /// The mapping's source that reads this file, if any; an error when two sources match
-    /// it.
+    /// The mapping's source that reads this file, if any (noted on standard error where
+    /// none does though the mapping has sources of contacts); an error when two match it.
     pub fn source<'m>(
         &self,
         mapping: &'m Mapping,
     ) -> Result<Option<&'m crate::mapping::Source>, CliError> {
-        mapping.source_for(&self.name).map_err(CliError::usage)
+        let source = mapping.source_for(&self.name).map_err(CliError::usage)?;
+        // a file the patterns miss is read without the mapping: said, never silent
+        if let Some(note) = mapping.unread_note(&self.name, &self.shown()) {
+            super::stderr_line!("note: {note}");
+        }
+        Ok(source)
     }
 
     /// The file as a run input (its bytes can be taken once; a second input reads nothing).
@@ -275,6 +280,12 @@ impl DataFile {
             source: None,
         }
     }
+}
+
+/// Whether two paths name one file, however each is spelt (`tasks.csv`, `./tasks.csv`).
+pub fn same_file(a: &Path, b: &Path) -> bool {
+    a == b
+        || matches!((std::fs::canonicalize(a), std::fs::canonicalize(b)), (Ok(a), Ok(b)) if a == b)
 }
 
 /// An input as messages name it: `` `path` ``, or standard input.

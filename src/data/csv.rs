@@ -168,6 +168,27 @@ enum RowId {
 }
 
 impl Header {
+    /// Whether column `at` is read: it fills a field, or is part of the row's id.
+    fn reads(&self, at: usize) -> bool {
+        self.columns.get(at).is_some_and(Option::is_some)
+            || matches!(&self.id, RowId::Cells(cells) if cells.contains(&at))
+    }
+
+    /// A row that is not all UTF-8 as text, where only cells no rule reads are not (their
+    /// bad bytes read as U+FFFD: a name in Latin-1 fails no contact whose name no rule
+    /// reads); or the first cell that is read and is not UTF-8.
+    fn text_row(&self, bad: &::csv::ByteRecord) -> Result<::csv::StringRecord, usize> {
+        let mut row = ::csv::StringRecord::with_capacity(bad.as_slice().len(), bad.len());
+        for (at, cell) in bad.iter().enumerate() {
+            match std::str::from_utf8(cell) {
+                Ok(text) => row.push_field(text),
+                Err(_) if !self.reads(at) => row.push_field(&String::from_utf8_lossy(cell)),
+                Err(_) => return Err(at),
+            }
+        }
+        Ok(row)
+    }
+
     /// The id of a JSON record on `line` that could not be read whole, from its top-level
     /// members as far as they can be found in its text (for its error).
     pub fn recovered_id(&self, bytes: &[u8], line: usize, plan: &FieldPlan) -> Option<String> {
@@ -288,10 +309,8 @@ pub fn activity_header(
         let problem = DataProblem::NoKeyColumn {
             key: key.to_string(),
             source: source.name.clone(),
-            near: headers
-                .iter()
-                .find(|h| h.trim().to_lowercase() == key.to_lowercase())
-                .map(|h| h.trim().to_string()),
+            near: crate::diagnostic::did_you_mean(key, headers.iter().map(|h| h.trim()))
+                .map(str::to_string),
         };
         return header_error(file, line, problem, Code::NoActivityKey).map(|h| (h, 0));
     };
@@ -533,6 +552,18 @@ fn header_of(
     if headers.len() <= 1 && headers.first().is_none_or(|h| h.trim().is_empty()) {
         return header_error(DataProblem::EmptyCsv, Code::MalformedCsv);
     }
+    // one column no rule reads, whose text another delimiter would split: the wrong
+    // delimiter, which would otherwise leave every field missing without an error
+    if let ([only], [None]) = (headers.as_slice(), columns.as_slice())
+        && let Some(looks) = looks_separated(only, delimiter)
+    {
+        let problem = DataProblem::OtherDelimiter {
+            looks: looks as char,
+            delimiter: delimiter as char,
+            source: source.map(|s| s.name.clone()),
+        };
+        return header_error(problem, Code::MalformedCsv);
+    }
     let mut absent = absent_columns(&headers, source);
     // a field another header of the file fills (its own name) is not missing
     absent.retain(|(_, field, _)| {
@@ -591,10 +622,9 @@ fn header_of(
             .flatten()
             .any(|c| c.steps.len() == 1 && c.steps[0] == (0, plan.id_slot))
     {
-        let semicolons = headers.len() == 1 && headers.iter().any(|h| h.contains(';'));
+        // (a header of one column that another delimiter would split is refused above)
         let problem = DataProblem::NoIdColumn {
             id_field: plan.id_field.clone(),
-            semicolons,
         };
         return header_error(problem, Code::MissingContactId);
     }
@@ -607,6 +637,19 @@ fn header_of(
         absent,
         paths: None,
         direct: false,
+    })
+}
+
+/// The delimiter a one-column header looks separated by, other than the file's own: the
+/// first of `,` `;` tab `|` that splits it into two names or more.
+fn looks_separated(header: &str, delimiter: u8) -> Option<u8> {
+    [b',', b';', b'\t', b'|'].into_iter().find(|&d| {
+        d != delimiter
+            && header
+                .split(d as char)
+                .filter(|name| !name.trim().is_empty())
+                .count()
+                >= 2
     })
 }
 
@@ -784,16 +827,21 @@ pub fn rows(
         let mut row = match ::csv::StringRecord::from_byte_record(bytes) {
             Ok(row) => row,
             Err(e) => {
-                let field = e.utf8_error().field();
-                let column = headers.get(field).map(|h| h.trim().to_string());
                 let bad = e.into_byte_record();
-                let id = header.row_id(bad.iter().map(String::from_utf8_lossy), line, plan);
-                spare = Some(bad);
-                out.push(refuse(DataProblem::NotUtf8, column, id).map_err(|mut e| {
-                    e.cell = Some(field + 1);
-                    e
-                }));
-                return Ok(());
+                match header.text_row(&bad) {
+                    Ok(row) => row,
+                    Err(field) => {
+                        let column = headers.get(field).map(|h| h.trim().to_string());
+                        let cells = bad.iter().map(String::from_utf8_lossy);
+                        let id = header.row_id(cells, line, plan);
+                        spare = Some(bad);
+                        out.push(refuse(DataProblem::NotUtf8, column, id).map_err(|mut e| {
+                            e.cell = Some(field + 1);
+                            e
+                        }));
+                        return Ok(());
+                    }
+                }
             }
         };
         out.push(if row.len() != width {
@@ -1109,16 +1157,18 @@ pub fn decode_element(
     };
     let mut row = match ::csv::StringRecord::from_byte_record(record) {
         Ok(row) => row,
-        Err(e) => {
-            let at = e.utf8_error().field();
-            let column = header.headers.get(at).map(|h| h.trim().to_string());
-            return Err(refuse(
-                Code::MalformedCsv,
-                DataProblem::NotUtf8,
-                column,
-                Some(at + 1),
-            ));
-        }
+        Err(e) => match header.text_row(&e.into_byte_record()) {
+            Ok(row) => row,
+            Err(at) => {
+                let column = header.headers.get(at).map(|h| h.trim().to_string());
+                return Err(refuse(
+                    Code::MalformedCsv,
+                    DataProblem::NotUtf8,
+                    column,
+                    Some(at + 1),
+                ));
+            }
+        },
     };
     if !header.json && row.len() != header.headers.len() {
         let problem = DataProblem::RowWidth {

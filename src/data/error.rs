@@ -158,7 +158,7 @@ pub enum DataProblem {
         key: String,
         /// The mapping's source.
         source: String,
-        /// A header of the file equal to it but for letter case.
+        /// A header of the file equal to it but for letter case, or spelt nearly as it is.
         near: Option<String>,
     },
     /// A cell that is not the part of a date its column holds.
@@ -222,8 +222,15 @@ pub enum DataProblem {
     NoIdColumn {
         /// The id field's name.
         id_field: String,
-        /// Whether the header looks separated by `;` instead of `,`.
-        semicolons: bool,
+    },
+    /// A CSV header of one column that no rule reads and another delimiter would split.
+    OtherDelimiter {
+        /// The delimiter it looks separated by.
+        looks: char,
+        /// The delimiter the file is read with.
+        delimiter: char,
+        /// The mapping's source that sets it, if any.
+        source: Option<String>,
     },
     /// A CSV row with another number of cells than the header.
     RowWidth {

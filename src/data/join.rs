@@ -1607,9 +1607,11 @@ impl<'a> Frame<'a> {
     }
 }
 
-/// The key of the first frame in `bytes`.
+/// The key of the first frame in `bytes`, which may end after the key (its head read
+/// alone, as [`Activities::is_key`] does).
 fn frame_key(bytes: &[u8]) -> Option<&[u8]> {
-    Frame::parse(bytes).map(|(f, _)| f.key)
+    let key_len = u32_at(bytes.get(..FRAME_HEAD)?, 0) as usize;
+    bytes.get(FRAME_HEAD..FRAME_HEAD + key_len)
 }
 
 fn write_frame(

@@ -227,3 +227,40 @@ fn an_id_no_rule_reads_is_the_contacts_id_only_and_one_read_is_a_value_too() {
         assert_eq!(rows[3].as_ref().expect("decodes").id, "c2");
     }
 }
+
+#[test]
+fn a_cell_not_utf8_fails_its_row_only_where_a_rule_reads_it() {
+    let program = plan(RULES);
+    // `name` is no field of the schema: its Latin-1 `ö` fails nothing
+    let csv = b"id,name,company.size\na,J\xf6nah,3\nb,Bo,\xff\n";
+    let rows: Vec<_> = read(InputFormat::Csv, "f", &csv[..], program.plan()).collect();
+    let a = rows[0].as_ref().expect("an unread cell is read as text");
+    assert_eq!(a.id, "a");
+    let error = rows[1].as_ref().expect_err("a read cell must be text");
+    assert_eq!(error.problem, DataProblem::NotUtf8);
+    assert_eq!(error.field.as_deref(), Some("company.size"));
+    assert_eq!((error.line, error.cell), (Some(3), Some(3)));
+    assert_eq!(error.id.as_deref(), Some("b"));
+}
+
+#[test]
+fn a_header_another_delimiter_would_split_is_an_error_of_the_file() {
+    let rows = read_all(InputFormat::Csv, "id;company.size\na;3\n");
+    let error = rows[0].as_ref().expect_err("the wrong delimiter");
+    assert_eq!(
+        error.problem,
+        DataProblem::OtherDelimiter {
+            looks: ';',
+            delimiter: ',',
+            source: None
+        }
+    );
+    assert!(error.fatal);
+    assert_eq!(error.line, Some(1));
+    // one column a rule reads is a file of one column, whatever its text
+    let program = plan("schema contact {\n  id: string\n}\n");
+    let rows: Vec<_> = read(InputFormat::Csv, "f", "id\na,b\n", program.plan()).collect();
+    assert!(rows[0].is_err(), "a row wider than its header");
+    let rows: Vec<_> = read(InputFormat::Csv, "f", "id\n\"a,b\"\n", program.plan()).collect();
+    assert_eq!(rows[0].as_ref().map(|c| c.id.as_str()), Ok("a,b"));
+}

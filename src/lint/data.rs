@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use crate::check::{RuleSet, ir};
 use crate::codes::Code;
 use crate::compile::{CompareOp, Node, PlanType, Program};
-use crate::data::{DataError, DataProblem};
+use crate::data::{DataError, DataProblem, JoinCounts};
 use crate::diagnostic::{Diagnostic, did_you_mean};
 use crate::run::{Classified, Sink};
 use crate::semantics::Value;
@@ -45,6 +45,20 @@ pub struct Profile {
     rows: Vec<Vec<usize>>,
     /// Values the schema does not know, by (field as the file names it, value).
     unknown: BTreeMap<(String, String), Unknown>,
+    /// Other records that could not be read, by (file, code, field as the file names it).
+    unread: BTreeMap<(String, &'static str, String), Unread>,
+    /// The error that ended the reading (the file's header, a file that changed while it
+    /// was read): the rest of the data is unread, so its findings would mislead.
+    stopped: Option<DataError>,
+}
+
+/// Records that could not be read for one reason in one place.
+#[derive(Debug)]
+struct Unread {
+    /// How many.
+    count: usize,
+    /// The first of them.
+    first: DataError,
 }
 
 /// A value of a `one of` field that the schema does not list, as the data holds it.
@@ -85,6 +99,8 @@ impl Profile {
                 .map(|c| vec![0; c.rows.len()])
                 .collect(),
             unknown: BTreeMap::new(),
+            unread: BTreeMap::new(),
+            stopped: None,
         }
     }
 
@@ -157,13 +173,24 @@ impl Sink for Filling<'_> {
 
     fn failed(&mut self, error: &DataError) -> Result<(), SampleFull> {
         let profile = &mut self.profile;
+        if error.fatal {
+            // not a record that failed: the reading that ended
+            profile.stopped.get_or_insert_with(|| error.clone());
+            return Ok(());
+        }
         profile.failed += 1;
-        if let DataProblem::NotInEnum { found, allowed, .. } = &error.problem {
-            let text = match found {
-                crate::data::Found::Text { shown, truncated } if *truncated => format!("{shown}…"),
-                crate::data::Found::Text { shown, .. } => shown.clone(),
-                _ => return Ok(()),
-            };
+        let text = match &error.problem {
+            DataProblem::NotInEnum {
+                found: crate::data::Found::Text { shown, truncated },
+                ..
+            } => Some(if *truncated {
+                format!("{shown}…")
+            } else {
+                shown.clone()
+            }),
+            _ => None,
+        };
+        if let (DataProblem::NotInEnum { allowed, .. }, Some(text)) = (&error.problem, text) {
             let key = (error.field.clone().unwrap_or_default(), text);
             let entry = profile.unknown.entry(key).or_insert(Unknown {
                 count: 0,
@@ -171,6 +198,18 @@ impl Sink for Filling<'_> {
                 allowed: allowed.to_vec(),
                 // the file the value is in: an activity's is the file of activities
                 file: error.file.clone(),
+            });
+            entry.count += 1;
+        } else {
+            // every other failure, by its kind and place: the first of each shown
+            let key = (
+                error.file.clone(),
+                error.code.as_str(),
+                error.field.clone().unwrap_or_default(),
+            );
+            let entry = profile.unread.entry(key).or_insert_with(|| Unread {
+                count: 0,
+                first: error.clone(),
             });
             entry.count += 1;
         }
@@ -186,9 +225,51 @@ fn declaration(program: &Program, rules: &RuleSet, layout: usize, slot: usize) -
     record.fields[field].decl
 }
 
-/// The findings of the profiles of every file, located in the rules, in source order;
-/// findings about a whole file are placed at the schema's first field.
-pub fn findings(program: &Program, rules: &RuleSet, profiles: &[Profile]) -> Vec<Diagnostic> {
+/// Where findings about a whole file are placed: the schema's first field (or the first
+/// row, with no schema).
+fn anchor(program: &Program, rules: &RuleSet) -> Span {
+    rules
+        .records
+        .get(ir::ROOT)
+        .and_then(|r| r.fields.iter().find_map(|f| f.decl))
+        .or_else(|| program.classes().first().map(|c| program.span(c.rows[0].1)))
+        .unwrap_or_default()
+}
+
+/// The finding of a data file that could not be read to its end (`error`, worded by
+/// `word`): an error of the check, and the only finding, since findings on part of the data
+/// would mislead.
+pub fn stopped(
+    program: &Program,
+    rules: &RuleSet,
+    error: &DataError,
+    word: &dyn Fn(&DataError) -> String,
+) -> Diagnostic {
+    let mut d = Diagnostic::new(error.code, anchor(program, rules), word(error))
+        .with_label("the schema these contacts should have")
+        .with_help("the data could not be read to its end, so nothing else of it is reported (findings on part of it would mislead); fix this and check again");
+    d.severity = crate::diagnostic::Severity::Error;
+    d
+}
+
+/// The findings of the profiles of every file and of the files of activities joined to
+/// them, located in the rules, in source order; findings about a whole file are placed at
+/// the schema's first field. `word` words a data error as `eval` does.
+pub fn findings(
+    program: &Program,
+    rules: &RuleSet,
+    profiles: &[Profile],
+    joins: &[JoinCounts],
+    word: &dyn Fn(&DataError) -> String,
+) -> Vec<Diagnostic> {
+    let stops: Vec<Diagnostic> = profiles
+        .iter()
+        .filter_map(|p| p.stopped.as_ref())
+        .map(|e| stopped(program, rules, e, word))
+        .collect();
+    if !stops.is_empty() {
+        return stops;
+    }
     let mut out = Vec::new();
     let plan = program.plan();
     let files = profiles
@@ -196,13 +277,9 @@ pub fn findings(program: &Program, rules: &RuleSet, profiles: &[Profile]) -> Vec
         .map(|p| format!("`{}`", p.file))
         .collect::<Vec<_>>()
         .join(", ");
-    let anchor = rules
-        .records
-        .get(ir::ROOT)
-        .and_then(|r| r.fields.iter().find_map(|f| f.decl))
-        .or_else(|| program.classes().first().map(|c| program.span(c.rows[0].1)))
-        .unwrap_or_default();
-    // a file whose records mostly fail, or that holds none of the fields the rules read
+    let anchor = anchor(program, rules);
+    // a file that holds no records, or none of the fields the rules read (records that
+    // fail are findings of their own, below, with their reason)
     for p in profiles {
         let read = p.contacts + p.failed;
         let has_any = p.present[0]
@@ -211,12 +288,7 @@ pub fn findings(program: &Program, rules: &RuleSet, profiles: &[Profile]) -> Vec
             .any(|(slot, &(_, n))| slot != plan.id_slot && n > 0);
         let why = if read == 0 {
             Some("it holds no records".to_string())
-        } else if p.failed * 2 > read {
-            Some(format!(
-                "{} of its {read} records could not be read",
-                p.failed
-            ))
-        } else if !has_any && p.present[0].len() > 1 {
+        } else if !has_any && p.contacts > 0 && p.present[0].len() > 1 {
             Some("none of its records has any field the rules read, besides the id".to_string())
         } else {
             None
@@ -313,10 +385,72 @@ pub fn findings(program: &Program, rules: &RuleSet, profiles: &[Profile]) -> Vec
             .with_help(&help),
         );
     }
+    // activities that mostly name no contact read: the key is another column, or the
+    // export is of other contacts (not counted where a sample left contacts unread)
+    let sampled = profiles
+        .iter()
+        .any(|p| p.sample.is_some_and(|n| p.contacts >= n));
+    for join in joins.iter().filter(|_| !sampled) {
+        if join.orphans == 0 || join.orphans * 2 <= join.links {
+            continue;
+        }
+        let list = plan.records[0]
+            .fields
+            .iter()
+            .position(|f| *f.name == *join.list)
+            .and_then(|slot| declaration(program, rules, 0, slot));
+        let joined = join.links - join.orphans;
+        out.push(
+            Diagnostic::new(
+                Code::DataActivitiesOrphaned,
+                list.unwrap_or(anchor),
+                format!(
+                    "{} of the {} activities of `{}` name no contact of {files} by `{}` ({joined} joined into `{}`)",
+                    join.orphans, join.links, join.file, join.key, join.list
+                ),
+            )
+            .with_label("the list they should fill")
+            .with_help("check that the mapping's `key` names the column that holds each activity's contact id, and that the activities export is of these contacts"),
+        );
+    }
+    // records that could not be read, by reason and place
+    for p in profiles {
+        for unread in p.unread.values() {
+            let Unread { count, first } = unread;
+            let message = if *count == 1 {
+                format!(
+                    "a record cannot be read, so no other finding counts it: {}",
+                    word(first)
+                )
+            } else {
+                format!(
+                    "{count} records cannot be read for this reason, so no other finding counts them; the first: {}",
+                    word(first)
+                )
+            };
+            // at the field's declaration where the file names it as the schema does
+            let field = first.field.as_deref().and_then(|name| {
+                let slot = plan.records[0]
+                    .fields
+                    .iter()
+                    .position(|f| *f.name == *name)?;
+                declaration(program, rules, 0, slot)
+            });
+            out.push(
+                Diagnostic::new(Code::DataUnreadable, field.unwrap_or(anchor), message)
+                    .with_label(if field.is_some() {
+                        "the field these cells should fit"
+                    } else {
+                        "the schema these records should fit"
+                    })
+                    .with_help("`qualify eval` fails each of them; fix the export, or the mapping in qualify.toml that reads this column"),
+            );
+        }
+    }
     // the findings below count only the records that could be read
     let failed: usize = profiles.iter().map(|p| p.failed).sum();
     let unread = if failed > 0 {
-        format!(" ({failed} more could not be read: `qualify eval` shows why)")
+        format!(" that could be read ({failed} more could not)")
     } else {
         String::new()
     };
@@ -371,7 +505,7 @@ pub fn findings(program: &Program, rules: &RuleSet, profiles: &[Profile]) -> Vec
                     Diagnostic::new(
                         Code::DataValueNeverOccurs,
                         program.span(id),
-                        format!("the rules test `{path}` for \"{value}\", which no record of {files} that could be read holds{unread}"),
+                        format!("the rules test `{path}` for \"{value}\", which no record of {files}{unread} holds"),
                     )
                     .with_label("never in the data")
                     .with_help("if the export spells it otherwise, map it with `values` in qualify.toml; if it is simply rare, this sample has none"),

@@ -179,6 +179,47 @@ impl Mapping {
         self.matching(file, false)
     }
 
+    /// Why a file of contacts that no source reads is read as it is, where the mapping has
+    /// sources of contacts (a name the patterns miss, often by letter case, would otherwise
+    /// be read silently without the mapping, every mapped column missing).
+    pub fn unread_note(&self, file: &str, shown: &str) -> Option<String> {
+        if !matches!(self.matching(file, false), Ok(None)) {
+            return None;
+        }
+        let name = file_name(file);
+        let sources: Vec<&Source> = self
+            .sources
+            .iter()
+            .filter(|s| s.activities.is_none())
+            .collect();
+        let patterns = |s: &Source| {
+            s.files
+                .iter()
+                .map(|p| format!("`{p}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let read_by = sources
+            .iter()
+            .map(|s| format!("`{}` reads {}", s.name, patterns(s)))
+            .collect::<Vec<_>>()
+            .join("; ");
+        let near = sources.iter().find(|s| {
+            s.files
+                .iter()
+                .any(|p| glob(&p.to_lowercase(), &name.to_lowercase()))
+        });
+        let near = near.map_or(String::new(), |s| {
+            format!(
+                "; `{}` matches it but for letter case, and patterns match names exactly",
+                s.name
+            )
+        });
+        (!sources.is_empty()).then(|| {
+            format!("no source of the mapping reads {shown} ({read_by}{near}), so it is read as it is, its headers taken as the schema's field names")
+        })
+    }
+
     /// The source of activities that reads a file (`Ok(None)`: no source does); an error
     /// when two do.
     pub fn activities_for(&self, file: &str) -> Result<Option<&Source>, String> {

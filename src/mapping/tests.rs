@@ -405,3 +405,37 @@ fn a_part_of_a_date_reads_numbers_and_month_names() {
     assert_eq!(read::date_of(29, 2, 2023), None);
     assert!(read::date_of(29, 2, 2024).is_some());
 }
+
+#[test]
+fn a_file_no_source_reads_is_noted_naming_the_patterns() {
+    let mapping = parse_with(
+        "[source.crm]\nfiles = [\"leads*.csv\"]\n[source.touches]\nfiles = [\"touches*\"]\nactivities = \"events\"\nkey = \"Lead\"\n",
+    )
+    .expect("parses");
+    assert_eq!(
+        mapping.unread_note("in/leads_1.csv", "`in/leads_1.csv`"),
+        None
+    );
+    let note = mapping
+        .unread_note("Leads_Nov.csv", "`Leads_Nov.csv`")
+        .expect("noted");
+    assert!(
+        note.contains("(`crm` reads `leads*.csv`; `crm` matches it but for letter case"),
+        "{note}"
+    );
+    let note = mapping
+        .unread_note("other.csv", "`other.csv`")
+        .expect("noted");
+    assert!(
+        !note.contains("letter case") && !note.contains("touches"),
+        "{note}"
+    );
+    // a source without patterns reads every file; no mapping of contacts, nothing to note
+    let every = parse_with("[source.all]\ndelimiter = \";\"\n").expect("parses");
+    assert_eq!(every.unread_note("x.csv", "`x.csv`"), None);
+    let none = parse_with(
+        "[source.touches]\nfiles = [\"touches*\"]\nactivities = \"events\"\nkey = \"Lead\"\n",
+    )
+    .expect("parses");
+    assert_eq!(none.unread_note("x.csv", "`x.csv`"), None);
+}

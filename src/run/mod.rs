@@ -237,6 +237,14 @@ impl Tally {
     pub fn failed(&self) -> usize {
         self.read - self.classified
     }
+
+    /// Notes that the run stops at a bad record under `policy`.
+    fn stop(&mut self, policy: ErrorPolicy) {
+        self.stopped = true;
+        if let ErrorPolicy::StopAfter(n) = policy {
+            self.stopped_after = Some(n);
+        }
+    }
 }
 
 /// The records of one piece after decoding and classifying, in input order: each the
@@ -297,6 +305,11 @@ pub fn run<S: Sink>(
     for problem in options.activities.iter().flat_map(|a| a.problems()) {
         consumer.tally.errors += 1;
         consumer.sink.failed(problem)?;
+        // a bad activity is a bad record: `--on-error fail` stops before any contact
+        if consumer.on_error.stops_at(consumer.tally.errors) {
+            consumer.tally.stop(consumer.on_error);
+            return Ok(consumer.tally);
+        }
     }
     // a file of activities that changed since it was read classifies no contact
     let changed: Vec<data::DataError> = options
@@ -534,10 +547,7 @@ impl<S: Sink> Consumer<'_, S> {
                     tally.errors += 1;
                     self.sink.failed(error)?;
                     if self.on_error.stops_at(tally.errors) {
-                        tally.stopped = true;
-                        if let ErrorPolicy::StopAfter(n) = self.on_error {
-                            tally.stopped_after = Some(n);
-                        }
+                        tally.stop(self.on_error);
                         return Ok(false);
                     }
                 }

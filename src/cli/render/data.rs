@@ -19,12 +19,38 @@ pub fn field_problem(error: &DataError) -> String {
     FieldProblem(error).to_string()
 }
 
+/// A data error without its code: ``file:line:col: contact `x`: field `y`: what is wrong``
+/// (the message of a diagnostic that carries the code).
+pub fn located(error: &DataError) -> String {
+    Located(error).to_string()
+}
+
+/// A delimiter as a mapping writes it (a tab as `\t`).
+struct Delimiter(char);
+
+impl fmt::Display for Delimiter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            '\t' => f.write_str("\\t"),
+            c => write!(f, "{c}"),
+        }
+    }
+}
+
 struct Line<'a>(&'a DataError);
 
 impl fmt::Display for Line<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "error[{}]: {}", self.0.code.as_str(), Located(self.0))
+    }
+}
+
+struct Located<'a>(&'a DataError);
+
+impl fmt::Display for Located<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let e = self.0;
-        write!(f, "error[{}]: {}", e.code.as_str(), e.file)?;
+        f.write_str(&e.file)?;
         if let Some(line) = e.line {
             write!(f, ":{line}")?;
             if let Some(column) = e.column {
@@ -134,20 +160,24 @@ impl fmt::Display for Problem<'_> {
             DataProblem::EmptyCsv => {
                 f.write_str("the file is empty: a CSV file starts with a header row")
             }
-            DataProblem::NoIdColumn {
-                id_field,
-                semicolons,
+            DataProblem::NoIdColumn { id_field } => write!(
+                f,
+                "the header has no `{id_field}` column, so contacts cannot be told apart"
+            ),
+            DataProblem::OtherDelimiter {
+                looks,
+                delimiter,
+                source,
             } => {
+                let (looks, delimiter) = (Delimiter(*looks), Delimiter(*delimiter));
                 write!(
                     f,
-                    "the header has no `{id_field}` column, so contacts cannot be told apart"
+                    "the header is one column that no rule reads, and it looks separated by `{looks}`, but the file is read as separated by `{delimiter}`"
                 )?;
-                if *semicolons {
-                    f.write_str(
-                        " (the header looks separated by `;`: qualify reads comma-separated files)",
-                    )?;
+                match source {
+                    Some(source) => write!(f, " (the `delimiter` of source `{source}`): set `delimiter = \"{looks}\"` there, or check the export"),
+                    None => write!(f, ": a mapping source's `delimiter = \"{looks}\"` reads such files"),
                 }
-                Ok(())
             }
             DataProblem::RowWidth {
                 cells,
@@ -212,7 +242,8 @@ impl fmt::Display for Problem<'_> {
                     "the mapping's source `{source}` names each activity's contact by the column `{key}`, which this file does not have"
                 )?;
                 match near {
-                    Some(near) => write!(f, " (it has `{near}`: headers are matched exactly, case included)"),
+                    Some(near) if near.to_lowercase() == key.to_lowercase() => write!(f, " (it has `{near}`: headers are matched exactly, case included)"),
+                    Some(near) => write!(f, " (did you mean `{near}`? it has that column)"),
                     None => Ok(()),
                 }
             }

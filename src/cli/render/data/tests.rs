@@ -113,7 +113,7 @@ fn csv_files_that_cannot_be_read() {
     assert_eq!(
         lines(NO_SCHEMA, InputFormat::Csv, "id;n\na;1\n"),
         [
-            "error[Q0105]: f:1: the header has no `id` column, so contacts cannot be told apart (the header looks separated by `;`: qualify reads comma-separated files)"
+            "error[Q0102]: f:1: the header is one column that no rule reads, and it looks separated by `;`, but the file is read as separated by `,`: a mapping source's `delimiter = \";\"` reads such files"
         ]
     );
     assert_eq!(
