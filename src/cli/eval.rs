@@ -251,12 +251,7 @@ pub fn read_activities(
         ) {
             Ok(activities) => {
                 for (header, field, near) in activities.absent_columns() {
-                    let near = match near {
-                        Some(near) => format!(
-                            " (it has `{near}`: headers are matched exactly, case included)"
-                        ),
-                        None => String::new(),
-                    };
+                    let near = render::near_header(header, near.as_deref());
                     super::stderr_line!(
                         "note: {shown} has no column `{}`, which the mapping reads into `{}`; that field is missing for every activity of it{near}",
                         render::printable(header),
@@ -361,10 +356,7 @@ pub fn run(args: &EvalArgs) -> Result<ExitStatus, CliError> {
     }
     let tally = tally.unwrap_or_default();
     for absent in &tally.absent_columns {
-        let near = match &absent.near {
-            Some(near) => format!(" (it has `{near}`: headers are matched exactly, case included)"),
-            None => String::new(),
-        };
+        let near = render::near_header(&absent.header, absent.near.as_deref());
         super::stderr_line!(
             "note: {} has no column `{}`, which the mapping reads into `{}`; that field is missing for every contact of it{near}",
             load::shown(&absent.file),

@@ -654,7 +654,7 @@ fn looks_separated(header: &str, delimiter: u8) -> Option<u8> {
 }
 
 /// Columns a source reads that `headers` lack: (header, field, a header equal to it but
-/// for letter case). A header spelt otherwise in the file (`Lead status`) would be dropped
+/// for letter case, or spelt nearly as it is). A header spelt otherwise in the file (`Lead status`) would be dropped
 /// without a word.
 fn absent_columns(
     headers: &[String],
@@ -666,10 +666,8 @@ fn absent_columns(
             .iter()
             .filter(|c| !headers.iter().any(|h| h.trim() == c.header))
             .map(|c| {
-                let near = headers
-                    .iter()
-                    .find(|h| h.trim().to_lowercase() == c.header.to_lowercase())
-                    .map(|h| h.trim().to_string());
+                let headers = headers.iter().map(|h| h.trim());
+                let near = crate::diagnostic::did_you_mean(&c.header, headers).map(str::to_string);
                 (c.header.clone(), c.field.clone(), near)
             })
             .collect()

@@ -13,7 +13,7 @@ use crate::codes::Code;
 use crate::compile::{CompareOp, Node, PlanType, Program};
 use crate::data::{DataError, DataProblem, JoinCounts};
 use crate::diagnostic::{Diagnostic, did_you_mean};
-use crate::run::{Classified, Sink};
+use crate::run::{AbsentColumn, Classified, Sink};
 use crate::semantics::Value;
 use crate::semantics::rows::Decision;
 use crate::source::Span;
@@ -50,6 +50,10 @@ pub struct Profile {
     /// The error that ended the reading (the file's header, a file that changed while it
     /// was read): the rest of the data is unread, so its findings would mislead.
     stopped: Option<DataError>,
+    /// Columns the mapping reads that the file lacks.
+    absent: Vec<AbsentColumn>,
+    /// Whether the sample was full before the file's end.
+    cut: bool,
 }
 
 /// Records that could not be read for one reason in one place.
@@ -101,7 +105,14 @@ impl Profile {
             unknown: BTreeMap::new(),
             unread: BTreeMap::new(),
             stopped: None,
+            absent: Vec::new(),
+            cut: false,
         }
+    }
+
+    /// Whether `--sample` stopped the reading before the file's end.
+    fn sampled(&self) -> bool {
+        self.cut
     }
 
     fn count(&mut self, program: &Program, layout: usize, slots: &[Value]) {
@@ -159,6 +170,7 @@ impl Sink for Filling<'_> {
     fn classified(&mut self, record: Classified<'_>) -> Result<(), SampleFull> {
         let profile = &mut self.profile;
         if profile.sample.is_some_and(|n| profile.contacts >= n) {
+            profile.cut = true;
             return Err(SampleFull);
         }
         profile.contacts += 1;
@@ -169,6 +181,10 @@ impl Sink for Filling<'_> {
             }
         }
         Ok(())
+    }
+
+    fn absent_column(&mut self, column: &AbsentColumn) {
+        self.profile.absent.push(column.clone());
     }
 
     fn failed(&mut self, error: &DataError) -> Result<(), SampleFull> {
@@ -272,9 +288,13 @@ pub fn findings(
     }
     let mut out = Vec::new();
     let plan = program.plan();
+    // a file cut short by `--sample` is named with the part read
     let files = profiles
         .iter()
-        .map(|p| format!("`{}`", p.file))
+        .map(|p| match p.sample {
+            Some(n) if p.sampled() => format!("`{}` (its first {n} contacts, `--sample`)", p.file),
+            _ => format!("`{}`", p.file),
+        })
         .collect::<Vec<_>>()
         .join(", ");
     let anchor = anchor(program, rules);
@@ -324,6 +344,20 @@ pub fn findings(
             let path = fields.field_path(slot);
             let missing = records - present;
             if present == 0 {
+                // a column the mapping reads into it that the file lacks is the likely cause
+                let from = profiles
+                    .iter()
+                    .flat_map(|p| &p.absent)
+                    .find(|a| layout == 0 && a.field == path);
+                let help = match from {
+                    Some(a) => format!(
+                        "the mapping reads it from the column `{}`, which `{}` does not have{}; fix the header in qualify.toml, or the export",
+                        a.header,
+                        a.file,
+                        a.near.as_ref().map_or(String::new(), |n| format!(" (it has `{n}`)"))
+                    ),
+                    None => "map the column that holds it in qualify.toml, or check the export's columns; every condition on it is unknown for every contact".to_string(),
+                };
                 out.push(
                     Diagnostic::new(
                         Code::DataFieldAbsent,
@@ -331,7 +365,7 @@ pub fn findings(
                         format!("the rules read `{path}`, but no record of {files} has it ({records} without it)"),
                     )
                     .with_label("never in the data")
-                    .with_help("map the column that holds it in qualify.toml, or check the export's columns; every condition on it is unknown for every contact"),
+                    .with_help(help),
                 );
             } else if missing > 0 {
                 let share = 100.0 * missing as f64 / records as f64;
@@ -387,9 +421,7 @@ pub fn findings(
     }
     // activities that mostly name no contact read: the key is another column, or the
     // export is of other contacts (not counted where a sample left contacts unread)
-    let sampled = profiles
-        .iter()
-        .any(|p| p.sample.is_some_and(|n| p.contacts >= n));
+    let sampled = profiles.iter().any(Profile::sampled);
     for join in joins.iter().filter(|_| !sampled) {
         if join.orphans == 0 || join.orphans * 2 <= join.links {
             continue;

@@ -188,6 +188,9 @@ pub trait Sink {
     fn empty(&mut self, _input: &str) -> Result<(), Self::Error> {
         Ok(())
     }
+    /// A CSV input lacks a column its mapping reads (also in [`Tally::absent_columns`]),
+    /// before any of its records.
+    fn absent_column(&mut self, _column: &AbsentColumn) {}
     /// `bytes` of input number `input` (in the order given to [`run`]) have been read and
     /// their records given to the sink (for progress).
     fn read(&mut self, _input: usize, _bytes: u64) {}
@@ -228,7 +231,7 @@ pub struct AbsentColumn {
     pub header: String,
     /// The field it would fill.
     pub field: String,
-    /// A header of the file equal to it but for letter case.
+    /// A header of the file equal to it but for letter case, or spelt nearly as it is.
     pub near: Option<String>,
 }
 
@@ -331,12 +334,14 @@ pub fn run<S: Sink>(
         let (decoder, pieces) = data::open(input.format, name, input.reader, &plan, input.source);
         let decoder = decoder.joined(options.activities);
         for (header, field, near) in decoder.absent_columns() {
-            consumer.tally.absent_columns.push(AbsentColumn {
+            let absent = AbsentColumn {
                 file: name.to_string(),
                 header: header.clone(),
                 field: field.clone(),
                 near: near.clone(),
-            });
+            };
+            consumer.sink.absent_column(&absent);
+            consumer.tally.absent_columns.push(absent);
         }
         let (go_on, blank) = if options.jobs > 1 {
             parallel::run(

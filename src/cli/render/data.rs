@@ -241,11 +241,7 @@ impl fmt::Display for Problem<'_> {
                     f,
                     "the mapping's source `{source}` names each activity's contact by the column `{key}`, which this file does not have"
                 )?;
-                match near {
-                    Some(near) if near.to_lowercase() == key.to_lowercase() => write!(f, " (it has `{near}`: headers are matched exactly, case included)"),
-                    Some(near) => write!(f, " (did you mean `{near}`? it has that column)"),
-                    None => Ok(()),
-                }
+                f.write_str(&super::near_header(key, near.as_deref()))
             }
             DataProblem::MalformedActivity { reason } => write!(f, "malformed JSON: {reason}"),
             DataProblem::NotADatePart { part, found } => {

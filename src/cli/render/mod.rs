@@ -891,6 +891,20 @@ pub fn calendar_problem(problem: crate::semantics::time::CalendarProblem) -> Str
     }
 }
 
+/// What a file has instead of the column `wanted` it lacks (` (it has …)`), for the
+/// messages that name a header a mapping reads: one equal but for letter case, or one
+/// spelt nearly so.
+pub fn near_header(wanted: &str, near: Option<&str>) -> String {
+    match near {
+        Some(near) if near.to_lowercase() == wanted.to_lowercase() => format!(
+            " (it has `{}`: headers are matched exactly, case included)",
+            printable(near)
+        ),
+        Some(near) => format!(" (it has `{}`: did you mean it?)", printable(near)),
+        None => String::new(),
+    }
+}
+
 /// `n` and a noun, the noun in the plural unless `n` is 1 (`1 record`, `2 records`).
 pub fn count(n: usize, singular: &str, plural: &str) -> String {
     format!("{n} {}", if n == 1 { singular } else { plural })
