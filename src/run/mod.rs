@@ -205,6 +205,9 @@ pub struct Tally {
     pub classified: usize,
     /// Errors reported, including those that stopped reading a file.
     pub errors: usize,
+    /// Of those, the errors of files of activities that fail no one contact: records whose
+    /// contact is unknown, a file that changed while it was read.
+    pub activity_errors: usize,
     /// Contacts whose id was seen before in the run.
     pub repeated_ids: usize,
     /// The first repeated id.
@@ -307,6 +310,7 @@ pub fn run<S: Sink>(
     // the run, reported before any contact
     for problem in options.activities.iter().flat_map(|a| a.problems()) {
         consumer.tally.errors += 1;
+        consumer.tally.activity_errors += 1;
         consumer.sink.failed(problem)?;
         // a bad activity is a bad record: `--on-error fail` stops before any contact
         if consumer.on_error.stops_at(consumer.tally.errors) {
@@ -322,6 +326,7 @@ pub fn run<S: Sink>(
         .collect();
     for e in &changed {
         consumer.tally.errors += 1;
+        consumer.tally.activity_errors += 1;
         consumer.sink.failed(e)?;
     }
     if !changed.is_empty() {
@@ -375,6 +380,7 @@ pub fn run<S: Sink>(
     // or changed while contacts were joined to it: their results may be wrong
     for e in options.activities.iter().filter_map(|a| a.changed()) {
         consumer.tally.errors += 1;
+        consumer.tally.activity_errors += 1;
         consumer.sink.failed(&e)?;
     }
     if finished {

@@ -923,6 +923,13 @@ pub fn tally(tally: &crate::run::Tally) -> String {
         tally.classified,
         tally.failed()
     );
+    // errors that are no contact's, so that the line says why the run failed
+    if tally.activity_errors > 0 {
+        line.push_str(&format!(
+            "; {} in files of activities (above)",
+            count(tally.activity_errors, "error", "errors")
+        ));
+    }
     if !tally.lost.is_empty() {
         line.push_str(&format!(
             "; reading stopped early in {} (the rest of the file could not be read)",
