@@ -706,11 +706,12 @@ Example: the mapping reads `Create Date` with `format = "%m/%d/%Y"`, and a row h
 
 Use instead: fix the export, or the mapping's options for that column (`docs/mappings.md`)."#;
 
-    DataActivitiesOrphaned = "Q1108", Warning, "most activities name no contact of the data",
+    DataActivitiesOrphaned = "Q1108", Warning, "most activities join no contact of the data",
 r#"`qualify check --data FILE --activities FILE` joined the activities to the contacts and
-more than half of them named no contact read: the mapping's `key` is probably another
-column (the account, the activity's own id), or the activities export is of other
-contacts. Not reported under `--sample` when the sample left contacts unread.
+more than half of them named no contact read, or had no key at all: the mapping's `key`
+is probably another column (the account, the activity's own id), a key path spelt
+otherwise than the file's, or the activities export is of other contacts. Orphans are
+not counted under `--sample` when the sample left contacts unread.
 
 Example: `key = "AccountId"` where each Task names its lead in `WhoId`.
 

@@ -662,6 +662,23 @@ fn eval_output_replaces_the_file_whole_and_leaves_nothing_behind_on_error() {
         .filter(|n| n.ends_with(".tmp"))
         .collect();
     assert!(left.is_empty(), "{left:?}");
+    // the output is one of the inputs: refused before anything is read or written
+    let export = dir.join("c.jsonl");
+    let over = eval_files(
+        &dir,
+        &[("c.jsonl", b"{\"id\": \"a\"}\n")],
+        &["--output", &format!("{}/./c.jsonl", dir.display())],
+    );
+    assert_eq!(over.status.code(), Some(2), "{}", stderr(&over));
+    assert!(
+        stderr(&over).contains("the results would replace the export"),
+        "{}",
+        stderr(&over)
+    );
+    assert_eq!(
+        std::fs::read_to_string(&export).expect("the export"),
+        "{\"id\": \"a\"}\n"
+    );
 }
 
 #[test]
@@ -1031,6 +1048,15 @@ fn activities_that_cannot_be_read_are_usage_errors() {
         stderr(&spelled)
     );
     assert!(stdout(&spelled).is_empty());
+    // standard input has no name for `files` to match: only a source without them reads it
+    let stdin = qualify(&[&base[..], &["--activities", "-", "--input-format", "csv"]].concat());
+    assert_eq!(stdin.status.code(), Some(2));
+    assert!(
+        stderr(&stdin)
+            .contains("reads standard input as activities: add a `[source.NAME]` with no `files`,"),
+        "{}",
+        stderr(&stdin)
+    );
 }
 
 /// Issue "change review", end to end through a real temporary git repository: raising

@@ -224,11 +224,18 @@ pub fn read_activities(
             .activities_for(&file.name)
             .map_err(CliError::usage)?
         else {
+            // standard input has no name: only a source without `files` reads it
+            let files = if path.as_os_str() == "-" {
+                "no `files`".to_string()
+            } else {
+                let name = path
+                    .file_name()
+                    .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+                format!("`files = [\"{name}\"]`")
+            };
             return Err(CliError::usage(format!(
-                "no source of the mapping reads {} as activities: add a `[source.NAME]` with `files = [\"{}\"]`, `activities = \"LIST\"` (the list field its rows fill) and `key = \"HEADER\"` (the column naming each row's contact); see docs/mappings.md",
+                "no source of the mapping reads {} as activities: add a `[source.NAME]` with {files}, `activities = \"LIST\"` (the list field its rows fill) and `key = \"HEADER\"` (the column naming each row's contact); see docs/mappings.md",
                 file.shown(),
-                path.file_name()
-                    .map_or_else(String::new, |n| n.to_string_lossy().into_owned())
             )));
         };
         let Some(join) = &source.activities else {
@@ -280,6 +287,20 @@ pub fn run(args: &EvalArgs) -> Result<ExitStatus, CliError> {
     } else {
         OutputFormat::Csv
     });
+    // the results would replace an export before it is read
+    if let Some(output) = &args.output
+        && let Some(input) = args
+            .data
+            .iter()
+            .chain(&args.reading.activities)
+            .find(|p| load::same_file(p, output))
+    {
+        return Err(CliError::usage(format!(
+            "`--output {}` is the input `{}`: the results would replace the export; write them to another file",
+            output.display(),
+            input.display()
+        )));
+    }
     // Open every input before writing anything, so a missing file fails the run cleanly.
     let mut files = args.reading.data_files(&args.data)?;
     let through = files

@@ -147,5 +147,23 @@ pub fn run(args: &ExplainArgs) -> Result<ExitStatus, CliError> {
     std::io::stdout()
         .write_all(out.as_bytes())
         .map_err(|e| CliError::io("cannot write to standard output".to_string(), e))?;
+    // activities whose contact could not be read may be this contact's: said, as eval does
+    let unread: Vec<_> = activities
+        .iter()
+        .flat_map(|a| a.problems().iter().cloned().chain(a.changed()))
+        .collect();
+    for e in &unread {
+        super::stderr_line!("{}", super::render::data::line(e));
+    }
+    if !unread.is_empty() {
+        let errors = match unread.len() {
+            1 => "error".to_string(),
+            n => format!("{n} errors"),
+        };
+        super::stderr_line!(
+            "the explanation may be incomplete: the {errors} above, in files of activities, may concern this contact"
+        );
+        return Ok(ExitStatus::DataErrors);
+    }
     Ok(ExitStatus::Success)
 }

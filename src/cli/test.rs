@@ -64,10 +64,12 @@ pub enum TestFormat {
     Junit,
 }
 
-/// Reads `from:` files relative to the test file.
-struct DiskFiles;
+/// Reads `from:` files relative to the test file, through the mapping beside the rules.
+struct DiskFiles<'m> {
+    mapping: &'m crate::mapping::Mapping,
+}
 
-impl ContactFiles for DiskFiles {
+impl ContactFiles for DiskFiles<'_> {
     fn read(
         &mut self,
         test_file: &str,
@@ -90,6 +92,10 @@ impl ContactFiles for DiskFiles {
     fn describe(&self, error: &DataError) -> String {
         render::data::field_problem(error)
     }
+
+    fn source(&self, name: &str) -> Result<Option<&crate::mapping::Source>, String> {
+        self.mapping.source_for(name)
+    }
 }
 
 /// Runs `qualify test`.
@@ -105,19 +111,21 @@ pub fn run(args: &TestArgs) -> Result<ExitStatus, CliError> {
                 path.display()
             )));
         }
-        let (mut sources, program) = match load::program(path, &args.id_field)? {
-            Ok(loaded) => loaded,
-            Err(_) => {
-                // the diagnostics are on standard error; reports for CI still say so
-                problems.push(Problem {
-                    file: load::display_path(path),
-                    line: 0,
-                    message: "the rules have errors, so no case ran (`qualify check` lists them)"
-                        .to_string(),
-                });
-                continue;
-            }
-        };
+        let (mut sources, program, mapping) =
+            match load::program_and_mapping(path, &args.id_field, None)? {
+                Ok(loaded) => loaded,
+                Err(_) => {
+                    // the diagnostics are on standard error; reports for CI still say so
+                    problems.push(Problem {
+                        file: load::display_path(path),
+                        line: 0,
+                        message:
+                            "the rules have errors, so no case ran (`qualify check` lists them)"
+                                .to_string(),
+                    });
+                    continue;
+                }
+            };
         let rule_files = sources.iter().count();
         let files = load::walk(path, &["yaml", "yml"])?;
         if files.is_empty() {
@@ -132,7 +140,8 @@ pub fn run(args: &TestArgs) -> Result<ExitStatus, CliError> {
             let text = std::fs::read_to_string(file)
                 .map_err(|e| CliError::io(format!("cannot read `{}`", file.display()), e))?;
             let id = sources.add(load::display_path(file), text);
-            let (cases, found) = suite::load(&sources, id, &program, &mut DiskFiles);
+            let mut files = DiskFiles { mapping: &mapping };
+            let (cases, found) = suite::load(&sources, id, &program, &mut files);
             diagnostics.extend(found);
             for case in cases {
                 if args

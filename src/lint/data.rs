@@ -422,15 +422,31 @@ pub fn findings(
     // activities that mostly name no contact read: the key is another column, or the
     // export is of other contacts (not counted where a sample left contacts unread)
     let sampled = profiles.iter().any(Profile::sampled);
-    for join in joins.iter().filter(|_| !sampled) {
-        if join.orphans == 0 || join.orphans * 2 <= join.links {
-            continue;
-        }
+    for join in joins {
         let list = plan.records[0]
             .fields
             .iter()
             .position(|f| *f.name == *join.list)
             .and_then(|slot| declaration(program, rules, 0, slot));
+        // a key no record has (a key path spelt otherwise) leaves every list empty
+        if join.keyless * 2 > join.read {
+            out.push(
+                Diagnostic::new(
+                    Code::DataActivitiesOrphaned,
+                    list.unwrap_or(anchor),
+                    format!(
+                        "{} of the {} activities of `{}` have no `{}`, so they join no contact",
+                        join.keyless, join.read, join.file, join.key
+                    ),
+                )
+                .with_label("the list they should fill")
+                .with_help("check that the mapping's `key` names the column or key path that holds each activity's contact id, spelt as the file spells it"),
+            );
+            continue;
+        }
+        if sampled || join.orphans == 0 || join.orphans * 2 <= join.links {
+            continue;
+        }
         let joined = join.links - join.orphans;
         out.push(
             Diagnostic::new(

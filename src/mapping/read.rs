@@ -311,8 +311,14 @@ pub fn time_zone(name: &str) -> Option<TimeZone> {
 /// Whether a `strftime` format can be used to read dates: every directive known, and a
 /// date written in it reads back as that date (`%H:%M` or `%Y` alone cannot).
 pub fn valid_format(format: &str) -> bool {
-    let sample = jiff::civil::date(2024, 3, 15).at(9, 14, 0, 0);
-    let Ok(written) = jiff::fmt::strtime::format(format, sample) else {
+    // a time with an offset, so that a format may write it (`%z`, `%:z`)
+    let Ok(sample) = jiff::civil::date(2024, 3, 15)
+        .at(9, 14, 0, 0)
+        .to_zoned(TimeZone::fixed(jiff::tz::offset(1)))
+    else {
+        return false;
+    };
+    let Ok(written) = jiff::fmt::strtime::format(format, &sample) else {
         return false;
     };
     jiff::fmt::strtime::parse(format, &written)
@@ -322,8 +328,18 @@ pub fn valid_format(format: &str) -> bool {
 
 /// A date written in `format`.
 pub fn date(text: &str, format: &str) -> Option<jiff::civil::Date> {
-    let parsed = jiff::fmt::strtime::parse(format, text.trim()).ok()?;
+    let parsed = parsed(text.trim(), format)?;
     parsed.to_date().ok()
+}
+
+/// `text` read in `format`, where its year (if any) has four digits: `%Y` also reads `24`,
+/// which in an export is `%y`'s 2024 written with the wrong format, never the year 24.
+fn parsed(text: &str, format: &str) -> Option<jiff::fmt::strtime::BrokenDownTime> {
+    let parsed = jiff::fmt::strtime::parse(format, text).ok()?;
+    match parsed.year() {
+        Some(year) if year < 1000 => None,
+        _ => Some(parsed),
+    }
 }
 
 /// A date-time written in `format` (or, without one, as RFC 3339 or a plain
@@ -337,7 +353,7 @@ pub fn datetime(text: &str, format: Option<&str>, zone: Option<&TimeZone>) -> Op
         let civil: jiff::civil::DateTime = text.parse().ok()?;
         return zone?.to_timestamp(civil).ok();
     };
-    let parsed = jiff::fmt::strtime::parse(format, text).ok()?;
+    let parsed = parsed(text, format)?;
     if parsed.offset().is_some() {
         return parsed.to_timestamp().ok();
     }
@@ -511,5 +527,28 @@ mod tests {
         for no_date in ["%H:%M", "%Y", "%Y-%m", ""] {
             assert!(!valid_format(no_date), "{no_date:?} reads no date");
         }
+        // a format may read the offset a cell writes
+        for with_offset in ["%Y-%m-%d %H:%M:%S %z", "%Y-%m-%dT%H:%M:%S%:z"] {
+            assert!(valid_format(with_offset), "{with_offset:?}");
+        }
+        let t = datetime(
+            "2024-03-10 10:00:00 +0100",
+            Some("%Y-%m-%d %H:%M:%S %z"),
+            None,
+        );
+        assert_eq!(
+            t.map(|t| t.to_string()),
+            Some("2024-03-10T09:00:00Z".into())
+        );
+        // `%Y` does not take a two-digit year as the first century's
+        assert_eq!(date("03/10/24", "%m/%d/%Y"), None);
+        assert_eq!(
+            datetime("03/10/24 10:00", Some("%m/%d/%Y %H:%M"), Some(&berlin)),
+            None
+        );
+        assert_eq!(
+            date("03/10/24", "%m/%d/%y"),
+            Some(jiff::civil::date(2024, 3, 10))
+        );
     }
 }

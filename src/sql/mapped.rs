@@ -965,7 +965,8 @@ impl<'a> Reader<'a> {
         let last_year = if datetime { 9998 } else { 9999 };
         let mut valid = checks;
         valid.extend([
-            format!("{year} BETWEEN 1 AND {last_year}"),
+            // four digits, as eval reads `%Y` (`24` is no year of an export)
+            format!("{year} BETWEEN 1000 AND {last_year}"),
             format!("{month} BETWEEN 1 AND 12"),
             format!("{day} BETWEEN 1 AND 31"),
         ]);
@@ -990,9 +991,9 @@ impl<'a> Reader<'a> {
             None => self.try_cast(&date, &time),
         };
         let what = if datetime {
-            format!("not a date-time written `{format}` (years 1 to 9998)")
+            format!("not a date-time written `{format}` (years 1000 to 9998)")
         } else {
-            format!("not a date written `{format}` (years 1 to 9999)")
+            format!("not a date written `{format}` (years 1000 to 9999)")
         };
         let fail = self.fail(header, &what, trimmed, &time);
         let matches = regex_test(d, trimmed, &literal);
@@ -1680,7 +1681,7 @@ mod tests {
             }
         }
         let (year, month, day) = (year?, month?, day?);
-        if !(1..=9999).contains(&year) || clock[0] > 23 || clock[1] > 59 || clock[2] > 60 {
+        if !(1000..=9999).contains(&year) || clock[0] > 23 || clock[1] > 59 || clock[2] > 60 {
             return None;
         }
         let date = jiff::civil::Date::new(year as i16, month as i8, day as i8).ok()?;
@@ -1784,7 +1785,7 @@ mod tests {
                 let sql = read_as_sql(&pattern, &groups, cell);
                 // eval's reading (`mapping::read`): the date, and the clock of a date-time
                 let eval = jiff::fmt::strtime::parse(format, cell).ok().and_then(|p| {
-                    let date = p.to_date().ok()?;
+                    let date = p.to_date().ok().filter(|d| d.year() >= 1000)?;
                     let time = p.to_time().unwrap_or(jiff::civil::Time::midnight());
                     let clock = [time.hour(), time.minute(), time.second()].map(i64::from);
                     Some((date, clock))
@@ -1796,9 +1797,9 @@ mod tests {
                 );
                 match (sql, eval) {
                     (Some(sql), Some(eval)) => assert_eq!(sql, eval, "{format}: {cell:?}"),
-                    // the SQL reads years 1 to 9999 only
+                    // the SQL reads years to 9999 only
                     (None, Some((date, _))) => {
-                        assert!(date.year() < 1, "{format}: {cell:?} read by eval only")
+                        assert!(date.year() > 9999, "{format}: {cell:?} read by eval only")
                     }
                     (Some(_), None) => panic!("{format}: {cell:?} read by the SQL only"),
                     (None, None) => {}

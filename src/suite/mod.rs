@@ -53,6 +53,10 @@ pub trait ContactFiles {
     /// The message of a diagnostic about a contact that cannot be decoded: its field and
     /// what is wrong, without the place (the diagnostic points at the test file).
     fn describe(&self, error: &data::DataError) -> String;
+
+    /// The mapping's source that reads the file `name` (as [`ContactFiles::read`] gave
+    /// it), as `eval` would read it; or why none can.
+    fn source(&self, name: &str) -> Result<Option<&crate::mapping::Source>, String>;
 }
 
 #[derive(Debug, Deserialize)]
@@ -358,7 +362,19 @@ fn contact(
                     return None;
                 }
             };
-            let input = crate::run::Input::bytes(&name, format, text.as_bytes());
+            // read as `eval` reads it: through the mapping's source for the file
+            let source = match files.source(&name) {
+                Ok(source) => source,
+                Err(reason) => {
+                    problems.push(
+                        Diagnostic::new(Code::TestContactNotFound, span, reason)
+                            .with_label("named here")
+                            .with_help("a `from:` file is read through the mapping beside the rules, as `qualify eval` reads it"),
+                    );
+                    return None;
+                }
+            };
+            let input = crate::run::Input::bytes(&name, format, text.as_bytes()).through(source);
             let found = crate::run::find(program, input, &id_text, &[]);
             match (
                 found.first_problem(),
