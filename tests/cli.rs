@@ -681,6 +681,21 @@ fn eval_output_replaces_the_file_whole_and_leaves_nothing_behind_on_error() {
     );
 }
 
+/// A data file no `files` pattern of the mapping matches is read without it, and said.
+#[test]
+fn a_file_no_source_reads_is_noted_with_the_patterns() {
+    let dir = scratch("unmatched");
+    let copy = dir.join("Leads.csv");
+    std::fs::copy("examples/salesforce/leads.csv", &copy).expect("a copy");
+    let output = qualify(&["eval", "examples/salesforce/", &copy.display().to_string()]);
+    let err = stderr(&output);
+    assert!(
+        err.contains("note: no source of the mapping reads")
+            && err.contains("`salesforce_leads` matches it but for letter case"),
+        "{err}"
+    );
+}
+
 #[test]
 fn eval_command_line_mistakes_say_what_to_do() {
     let dir = scratch("usage");

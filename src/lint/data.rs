@@ -52,8 +52,8 @@ pub struct Profile {
     stopped: Option<DataError>,
     /// Columns the mapping reads that the file lacks.
     absent: Vec<AbsentColumn>,
-    /// Whether the sample was full before the file's end.
-    cut: bool,
+    /// Whether `--sample` stopped the reading before the file's end.
+    sampled: bool,
 }
 
 /// Records that could not be read for one reason in one place.
@@ -106,13 +106,8 @@ impl Profile {
             unread: BTreeMap::new(),
             stopped: None,
             absent: Vec::new(),
-            cut: false,
+            sampled: false,
         }
-    }
-
-    /// Whether `--sample` stopped the reading before the file's end.
-    fn sampled(&self) -> bool {
-        self.cut
     }
 
     fn count(&mut self, program: &Program, layout: usize, slots: &[Value]) {
@@ -170,7 +165,7 @@ impl Sink for Filling<'_> {
     fn classified(&mut self, record: Classified<'_>) -> Result<(), SampleFull> {
         let profile = &mut self.profile;
         if profile.sample.is_some_and(|n| profile.contacts >= n) {
-            profile.cut = true;
+            profile.sampled = true;
             return Err(SampleFull);
         }
         profile.contacts += 1;
@@ -241,6 +236,13 @@ fn declaration(program: &Program, rules: &RuleSet, layout: usize, slot: usize) -
     record.fields[field].decl
 }
 
+/// The schema's declaration of the contact's own field `name`, if it is one the plan reads.
+fn contact_field(program: &Program, rules: &RuleSet, name: &str) -> Option<Span> {
+    let fields = &program.plan().records[0].fields;
+    let slot = fields.iter().position(|f| *f.name == *name)?;
+    declaration(program, rules, 0, slot)
+}
+
 /// Where findings about a whole file are placed: the schema's first field (or the first
 /// row, with no schema).
 fn anchor(program: &Program, rules: &RuleSet) -> Span {
@@ -292,7 +294,7 @@ pub fn findings(
     let files = profiles
         .iter()
         .map(|p| match p.sample {
-            Some(n) if p.sampled() => format!("`{}` (its first {n} contacts, `--sample`)", p.file),
+            Some(n) if p.sampled => format!("`{}` (its first {n} contacts, `--sample`)", p.file),
             _ => format!("`{}`", p.file),
         })
         .collect::<Vec<_>>()
@@ -421,13 +423,9 @@ pub fn findings(
     }
     // activities that mostly name no contact read: the key is another column, or the
     // export is of other contacts (not counted where a sample left contacts unread)
-    let sampled = profiles.iter().any(Profile::sampled);
+    let sampled = profiles.iter().any(|p| p.sampled);
     for join in joins {
-        let list = plan.records[0]
-            .fields
-            .iter()
-            .position(|f| *f.name == *join.list)
-            .and_then(|slot| declaration(program, rules, 0, slot));
+        let list = contact_field(program, rules, &join.list);
         // a key no record has (a key path spelt otherwise) leaves every list empty
         if join.keyless * 2 > join.read {
             out.push(
@@ -477,13 +475,10 @@ pub fn findings(
                 )
             };
             // at the field's declaration where the file names it as the schema does
-            let field = first.field.as_deref().and_then(|name| {
-                let slot = plan.records[0]
-                    .fields
-                    .iter()
-                    .position(|f| *f.name == *name)?;
-                declaration(program, rules, 0, slot)
-            });
+            let field = first
+                .field
+                .as_deref()
+                .and_then(|name| contact_field(program, rules, name));
             out.push(
                 Diagnostic::new(Code::DataUnreadable, field.unwrap_or(anchor), message)
                     .with_label(if field.is_some() {
