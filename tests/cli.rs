@@ -1063,6 +1063,29 @@ fn activities_that_cannot_be_read_are_usage_errors() {
         stderr(&spelled)
     );
     assert!(stdout(&spelled).is_empty());
+    // and under two names of one file (a hard link), where the system tells
+    #[cfg(unix)]
+    {
+        let dir = scratch("activities-linked");
+        let (tasks, linked) = (dir.join("tasks.csv"), dir.join("tasks-copy.csv"));
+        std::fs::copy("examples/salesforce/tasks.csv", &tasks).expect("tasks");
+        std::fs::hard_link(&tasks, &linked).expect("hard link");
+        let (tasks, linked) = (tasks.to_string_lossy(), linked.to_string_lossy());
+        let extra = ["--activities", &tasks, "--activities", &linked];
+        let twice = qualify(&[&base[..], &extra[..]].concat());
+        assert_eq!(twice.status.code(), Some(2), "{}", stderr(&twice));
+        assert!(
+            stderr(&twice).contains("are the same file"),
+            "{}",
+            stderr(&twice)
+        );
+        // a copy is another file: both are joined
+        std::fs::remove_file(&*linked).expect("unlink");
+        std::fs::copy(&*tasks, &*linked).expect("copy");
+        let copied = qualify(&[&base[..], &extra[..]].concat());
+        assert_eq!(copied.status.code(), Some(0), "{}", stderr(&copied));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
     // standard input has no name for `files` to match: only a source without them reads it
     let stdin = qualify(&[&base[..], &["--activities", "-", "--input-format", "csv"]].concat());
     assert_eq!(stdin.status.code(), Some(2));

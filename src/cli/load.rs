@@ -282,10 +282,19 @@ impl DataFile {
     }
 }
 
-/// Whether two paths name one file, however each is spelt (`tasks.csv`, `./tasks.csv`).
+/// Whether two paths name one file, however each is spelt (`tasks.csv`, `./tasks.csv`), and
+/// where the system tells, under two names (a hard link).
 pub fn same_file(a: &Path, b: &Path) -> bool {
-    a == b
-        || matches!((std::fs::canonicalize(a), std::fs::canonicalize(b)), (Ok(a), Ok(b)) if a == b)
+    if a == b {
+        return true;
+    }
+    // one file is one device and inode, whatever links name it
+    #[cfg(unix)]
+    if let (Ok(x), Ok(y)) = (std::fs::metadata(a), std::fs::metadata(b)) {
+        use std::os::unix::fs::MetadataExt;
+        return x.dev() == y.dev() && x.ino() == y.ino();
+    }
+    matches!((std::fs::canonicalize(a), std::fs::canonicalize(b)), (Ok(a), Ok(b)) if a == b)
 }
 
 /// An input as messages name it: `` `path` ``, or standard input.

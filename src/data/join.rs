@@ -34,11 +34,19 @@ use crate::semantics::Value;
 /// (a store kept in memory is a sorted copy of them, so the peak is twice this).
 pub const MEMORY_BUDGET: usize = 32 << 20;
 
-/// The frame header: key length, payload length, line, column, flags (little-endian).
-const FRAME_HEAD: usize = 4 + 4 + 8 + 4 + 4;
+/// A frame's head, in one of two forms told apart by its first byte (its flags): short, 8
+/// bytes (key length `u8`, payload length `u16`, line `u32`; the column is 1), for most
+/// records of a file of lines; long, [`FRAME_HEAD`] bytes (key and payload length `u32`,
+/// line `u64`, column `u32`), for the rest. A head of 24 bytes for every frame was a fifth
+/// of what a shuffled file's frames wrote to temporary files and read back.
+const FRAME_SHORT: usize = 1 + 1 + 2 + 4;
+/// The long form of a frame's head (see [`FRAME_SHORT`]), the longest.
+const FRAME_HEAD: usize = 1 + 4 + 4 + 8 + 4;
+/// A frame's flag: the head is in its short form.
+const SHORT: u8 = 2;
 
 /// A frame's flag: the record was larger than [`MAX_RECORD_BYTES`]; only its key was kept.
-const TOO_LARGE: u32 = 1;
+const TOO_LARGE: u8 = 1;
 
 /// The activities of one file, grouped by the contact they name.
 pub struct Activities {
@@ -642,7 +650,7 @@ impl Activities {
         self.each_keyed(pieces, key_at, delimiter, false, |this, keyed| {
             // a JSON record is its own payload, not a copy of it
             let cells;
-            let (flags, payload): (u32, &[u8]) = match keyed.body {
+            let (flags, payload): (u8, &[u8]) = match keyed.body {
                 Body::Unreadable => return Ok(()),
                 Body::TooLarge => (TOO_LARGE, &[]),
                 Body::Csv(record) => {
@@ -1575,43 +1583,94 @@ fn u32_at(bytes: &[u8], at: usize) -> u32 {
 /// One record in the store.
 #[derive(Debug, Clone, Copy)]
 struct Frame<'a> {
+    head_len: usize,
     key: &'a [u8],
     line: usize,
     column: usize,
-    flags: u32,
+    flags: u8,
     payload: &'a [u8],
 }
 
 impl<'a> Frame<'a> {
     /// The frame at the start of `bytes` and the bytes after it.
     fn parse(bytes: &'a [u8]) -> Option<(Frame<'a>, &'a [u8])> {
-        let head = bytes.get(..FRAME_HEAD)?;
-        let key_len = u32_at(head, 0) as usize;
-        let payload_len = u32_at(head, 4) as usize;
-        let line = u64::from_le_bytes(head[8..16].try_into().ok()?) as usize;
-        let column = u32_at(head, 16) as usize;
-        let flags = u32_at(head, 20);
-        let body = bytes.get(FRAME_HEAD..FRAME_HEAD + key_len + payload_len)?;
+        let head = FrameHead::parse(bytes)?;
+        let body = bytes.get(head.len..head.frame_len())?;
         let frame = Frame {
-            key: &body[..key_len],
-            line,
-            column,
-            flags,
-            payload: &body[key_len..],
+            head_len: head.len,
+            key: &body[..head.key_len],
+            line: head.line,
+            column: head.column,
+            flags: head.flags,
+            payload: &body[head.key_len..],
         };
-        Some((frame, &bytes[FRAME_HEAD + key_len + payload_len..]))
+        Some((frame, &bytes[head.frame_len()..]))
     }
 
+    /// The frame's length in the store (its head written as [`write_frame`] writes it).
     fn len(&self) -> usize {
-        FRAME_HEAD + self.key.len() + self.payload.len()
+        self.head_len + self.key.len() + self.payload.len()
+    }
+}
+
+/// What a frame's head says.
+struct FrameHead {
+    key_len: usize,
+    payload_len: usize,
+    line: usize,
+    column: usize,
+    flags: u8,
+    /// The head's own length.
+    len: usize,
+}
+
+impl FrameHead {
+    /// The head at the start of `bytes`; `None` where it is not whole there.
+    #[inline]
+    fn parse(bytes: &[u8]) -> Option<FrameHead> {
+        let flags = *bytes.first()?;
+        if flags & SHORT != 0 {
+            let head = bytes.first_chunk::<FRAME_SHORT>()?;
+            return Some(FrameHead {
+                key_len: usize::from(head[1]),
+                payload_len: usize::from(u16::from_le_bytes([head[2], head[3]])),
+                line: u32::from_le_bytes([head[4], head[5], head[6], head[7]]) as usize,
+                column: 1,
+                flags,
+                len: FRAME_SHORT,
+            });
+        }
+        let head = bytes.first_chunk::<FRAME_HEAD>()?;
+        let u32_at = |at: usize| u32_at(head, at) as usize;
+        let line = u64::from_le_bytes(head[9..17].try_into().ok()?);
+        Some(FrameHead {
+            key_len: u32_at(1),
+            payload_len: u32_at(5),
+            line: usize::try_from(line).ok()?,
+            column: u32_at(17),
+            flags,
+            len: FRAME_HEAD,
+        })
+    }
+
+    /// The whole frame's length.
+    fn frame_len(&self) -> usize {
+        self.len + self.key_len + self.payload_len
     }
 }
 
 /// The key of the first frame in `bytes`, which may end after the key (its head read
 /// alone, as [`Activities::is_key`] does).
 fn frame_key(bytes: &[u8]) -> Option<&[u8]> {
-    let key_len = u32_at(bytes.get(..FRAME_HEAD)?, 0) as usize;
-    bytes.get(FRAME_HEAD..FRAME_HEAD + key_len)
+    let head = FrameHead::parse(bytes)?;
+    bytes.get(head.len..head.len + head.key_len)
+}
+
+/// The length of the first frame in `bytes` (whole there).
+fn frame_len(bytes: &[u8]) -> Option<usize> {
+    FrameHead::parse(bytes)
+        .map(|head| head.frame_len())
+        .filter(|&len| len <= bytes.len())
 }
 
 fn write_frame(
@@ -1619,14 +1678,28 @@ fn write_frame(
     key: &[u8],
     line: usize,
     column: usize,
-    flags: u32,
+    flags: u8,
     payload: &[u8],
 ) {
-    out.extend_from_slice(&(key.len() as u32).to_le_bytes());
-    out.extend_from_slice(&(payload.len() as u32).to_le_bytes());
-    out.extend_from_slice(&(line as u64).to_le_bytes());
-    out.extend_from_slice(&(column as u32).to_le_bytes());
-    out.extend_from_slice(&flags.to_le_bytes());
+    let short = (
+        u8::try_from(key.len()),
+        u16::try_from(payload.len()),
+        u32::try_from(line),
+    );
+    if let (Ok(key_len), Ok(payload_len), Ok(line)) = short
+        && column == 1
+    {
+        out.push(flags | SHORT);
+        out.push(key_len);
+        out.extend_from_slice(&payload_len.to_le_bytes());
+        out.extend_from_slice(&line.to_le_bytes());
+    } else {
+        out.push(flags & !SHORT);
+        out.extend_from_slice(&(key.len() as u32).to_le_bytes());
+        out.extend_from_slice(&(payload.len() as u32).to_le_bytes());
+        out.extend_from_slice(&(line as u64).to_le_bytes());
+        out.extend_from_slice(&(column as u32).to_le_bytes());
+    }
     out.extend_from_slice(key);
     out.extend_from_slice(payload);
 }
@@ -1637,6 +1710,11 @@ struct Frames {
     buf: Vec<u8>,
     /// ([`rank`] of the key, offset in `buf`) per frame, in input order.
     at: Vec<(u128, usize)>,
+    /// The offsets of the frames in `buf` in key order, once [`Frames::sort`] has run; and
+    /// the numbers it sorts where keys are short. Both kept from run to run: made anew for
+    /// each, they were grown and faulted in again each time.
+    order: Vec<usize>,
+    packed: Vec<u128>,
     runs: Vec<std::fs::File>,
 }
 
@@ -1646,6 +1724,8 @@ impl Frames {
             budget,
             buf: Vec::new(),
             at: Vec::new(),
+            order: Vec::new(),
+            packed: Vec::new(),
             runs: Vec::new(),
         }
     }
@@ -1655,7 +1735,7 @@ impl Frames {
         key: &[u8],
         line: usize,
         column: usize,
-        flags: u32,
+        flags: u8,
         payload: &[u8],
     ) -> io::Result<()> {
         let len = FRAME_HEAD + key.len() + payload.len();
@@ -1676,38 +1756,43 @@ impl Frames {
         Ok(())
     }
 
-    /// The offsets of the frames in `buf` in key order ([`rank`], then [`key_order`], then
-    /// input order).
-    fn sorted(&mut self) -> Vec<usize> {
+    /// Puts the offsets of the frames gathered in `buf` in key order into `order` ([`rank`],
+    /// then [`key_order`], then input order).
+    fn sort(&mut self) {
         let buf = &self.buf;
         let key = |offset: usize| frame_key(&buf[offset..]).unwrap_or_default();
-        let mut at = std::mem::take(&mut self.at);
+        self.order.clear();
         // where every key is whole in its rank with room to spare (ids of up to 10 bytes),
         // the offset fills the rank's last bytes: the sort is then of plain numbers, with
         // no order to call (it was a tenth of reading a shuffled file)
         let room = (RANKED - 4) as u128;
-        if buf.len() <= u32::MAX as usize && at.iter().all(|&(r, _)| r >> 112 <= room) {
-            let mut packed: Vec<u128> = at.iter().map(|&(r, o)| r | o as u128).collect();
-            packed.sort_unstable();
-            return packed.into_iter().map(|p| p as u32 as usize).collect();
+        if buf.len() <= u32::MAX as usize && self.at.iter().all(|&(r, _)| r >> 112 <= room) {
+            self.packed.clear();
+            self.packed
+                .extend(self.at.iter().map(|&(r, o)| r | o as u128));
+            self.packed.sort_unstable();
+            self.order
+                .extend(self.packed.iter().map(|&p| p as u32 as usize));
+        } else {
+            // ranks tell keys apart without reading them (but long ones of one rank);
+            // offsets are distinct, so an unstable sort keeps input order per key
+            self.at.sort_unstable_by(|a, b| {
+                ranked_order(a.0, b.0, || (key(a.1), key(b.1))).then(a.1.cmp(&b.1))
+            });
+            self.order.extend(self.at.iter().map(|&(_, offset)| offset));
         }
-        // ranks tell keys apart without reading them (but long ones of one rank); offsets
-        // are distinct, so an unstable sort keeps input order per key
-        at.sort_unstable_by(|a, b| {
-            ranked_order(a.0, b.0, || (key(a.1), key(b.1))).then(a.1.cmp(&b.1))
-        });
-        at.into_iter().map(|(_, offset)| offset).collect()
+        self.at.clear();
     }
 
     /// Writes the frames gathered so far, sorted, to a new temporary file.
     fn spill(&mut self) -> io::Result<()> {
-        let order = self.sorted();
+        self.sort();
         let mut file = temporary_file()?;
         {
             let mut out = BufWriter::with_capacity(1 << 16, &mut file);
-            for offset in order {
-                if let Some((frame, _)) = Frame::parse(&self.buf[offset..]) {
-                    out.write_all(&self.buf[offset..offset + frame.len()])?;
+            for &offset in &self.order {
+                if let Some(len) = frame_len(&self.buf[offset..]) {
+                    out.write_all(&self.buf[offset..offset + len])?;
                 }
             }
             out.flush()?;
@@ -1721,12 +1806,13 @@ impl Frames {
     fn finish(mut self) -> io::Result<(Store, Vec<Entry>)> {
         let mut index = Vec::new();
         if self.runs.is_empty() {
-            let order = self.sorted();
+            self.sort();
             let mut out = Vec::with_capacity(self.buf.len());
-            for offset in order {
+            for &offset in &self.order {
                 if let Some((frame, _)) = Frame::parse(&self.buf[offset..]) {
-                    note(&mut index, &out, frame);
-                    out.extend_from_slice(&self.buf[offset..offset + frame.len()]);
+                    let len = frame.len();
+                    note(&mut index, &out, frame.key, len);
+                    out.extend_from_slice(&self.buf[offset..offset + len]);
                 }
             }
             return Ok((Store::Memory(out), index));
@@ -1737,6 +1823,8 @@ impl Frames {
         // the merge needs only its readers
         self.buf = Vec::new();
         self.at = Vec::new();
+        self.order = Vec::new();
+        self.packed = Vec::new();
         // a k-way merge of the sorted runs: equal keys come out in run order, and each
         // run keeps input order, so a contact's activities stay in file order
         let mut runs = Vec::with_capacity(self.runs.len());
@@ -1748,7 +1836,7 @@ impl Frames {
         // the runs' ranks at their heads; a heap of the runs that have one, least first
         let mut ranks = Vec::with_capacity(runs.len());
         for run in &mut runs {
-            ranks.push(run.head()?.map_or(0, |frame| rank(frame.key)));
+            ranks.push(run.head()?.unwrap_or(0));
         }
         let mut heap: Vec<usize> = (0..runs.len()).filter(|&i| runs[i].has_head()).collect();
         for at in (0..heap.len() / 2).rev() {
@@ -1781,7 +1869,7 @@ impl Frames {
                 written += bytes.len() as u64;
                 runs[i].advance();
                 match runs[i].head()? {
-                    Some(frame) => ranks[i] = rank(frame.key),
+                    Some(rank) => ranks[i] = rank,
                     None => {
                         let end = heap.len() - 1;
                         heap.swap(0, end);
@@ -1796,14 +1884,14 @@ impl Frames {
     }
 }
 
-/// Adds a frame about to be written at the end of `out` to the index.
-fn note(index: &mut Vec<Entry>, out: &[u8], frame: Frame<'_>) {
+/// Adds a frame of `key`, `len` bytes, about to be written at the end of `out` to the index.
+fn note(index: &mut Vec<Entry>, out: &[u8], key: &[u8], len: usize) {
     let same = index
         .last()
-        .is_some_and(|e| frame_key(&out[e.offset as usize..]) == Some(frame.key));
+        .is_some_and(|e| frame_key(&out[e.offset as usize..]) == Some(key));
     if !same {
         index.push(Entry {
-            hash: hash_of(frame.key),
+            hash: hash_of(key),
             offset: out.len() as u64,
             len: 0,
             rows: 0,
@@ -1811,7 +1899,7 @@ fn note(index: &mut Vec<Entry>, out: &[u8], frame: Frame<'_>) {
         });
     }
     if let Some(entry) = index.last_mut() {
-        entry.len += frame.len() as u64;
+        entry.len += len as u64;
         entry.rows += 1;
     }
 }
@@ -1898,6 +1986,58 @@ mod order_tests {
     }
 
     #[test]
+    fn a_frame_reads_back_as_written_in_either_form_of_its_head() {
+        let long_key = vec![b'k'; 300];
+        let long_payload = vec![b'p'; 70_000];
+        // (key, line, column, flags, payload)
+        type Case<'a> = (&'a [u8], usize, usize, u8, &'a [u8]);
+        let cases: [Case<'_>; 7] = [
+            (b"c0751408", 12, 1, 0, b"{\"kind\":\"call\"}"),
+            (b"7", 1, 1, TOO_LARGE, b""),
+            // each in the long form: a column (a JSON array's element), a line past `u32`,
+            // a key past 255 bytes, a payload past 64 KiB
+            (b"7", 3, 40, 0, b"{}"),
+            (b"7", u32::MAX as usize + 1, 1, 0, b"{}"),
+            (&long_key, 2, 1, 0, b"{}"),
+            (b"7", 2, 1, TOO_LARGE, &long_payload),
+            (b"", 0, 0, 0, b""),
+        ];
+        let mut out = Vec::new();
+        for (key, line, column, flags, payload) in cases {
+            let start = out.len();
+            write_frame(&mut out, key, line, column, flags, payload);
+            let short = line <= u32::MAX as usize
+                && column == 1
+                && key.len() < 256
+                && payload.len() < 65_536;
+            let head = if short { FRAME_SHORT } else { FRAME_HEAD };
+            assert_eq!(out.len() - start, head + key.len() + payload.len());
+            assert_eq!(frame_key(&out[start..]), Some(key));
+            assert_eq!(frame_len(&out[start..]), Some(out.len() - start));
+        }
+        let mut rest = &out[..];
+        for (key, line, column, flags, payload) in cases {
+            let (frame, after) = Frame::parse(rest).expect("a whole frame");
+            assert_eq!(
+                (
+                    frame.key,
+                    frame.line,
+                    frame.column,
+                    frame.flags & TOO_LARGE,
+                    frame.payload
+                ),
+                (key, line, column, flags, payload)
+            );
+            rest = after;
+        }
+        assert!(rest.is_empty());
+        // a head cut short is no frame
+        for cut in [0, 1, FRAME_SHORT - 1] {
+            assert!(Frame::parse(&out[..cut]).is_none());
+        }
+    }
+
+    #[test]
     fn frames_of_short_keys_sort_as_frames_of_any_keys_do() {
         let mut random = crate::testing::Rng(11);
         for round in 0..40 {
@@ -1917,7 +2057,8 @@ mod order_tests {
             let mut want: Vec<usize> = (0..keys.len()).collect();
             want.sort_by(|&a, &b| key_order(&keys[a], &keys[b]).then(a.cmp(&b)));
             let want: Vec<usize> = want.into_iter().map(|i| offsets[i]).collect();
-            assert_eq!(frames.sorted(), want, "round {round}");
+            frames.sort();
+            assert_eq!(frames.order, want, "round {round}");
         }
     }
 }
@@ -1945,23 +2086,21 @@ impl<'f> Run<'f> {
         }
     }
 
-    /// The frame at the head of the run, read whole into the buffer; `None` at its end.
-    fn head(&mut self) -> io::Result<Option<Frame<'_>>> {
+    /// Reads the frame at the head of the run whole into the buffer: the [`rank`] of its
+    /// key; `None` at the run's end.
+    fn head(&mut self) -> io::Result<Option<u128>> {
         loop {
             if let Some((frame, _)) = Frame::parse(&self.buf[self.start..self.end]) {
-                self.head = Some(frame.len());
-                return Ok(Frame::parse(&self.buf[self.start..self.end]).map(|(f, _)| f));
+                let (len, rank) = (frame.len(), rank(frame.key));
+                self.head = Some(len);
+                return Ok(Some(rank));
             }
             // the head frame is not whole: the rest of the buffer to its start, then more
             self.buf.copy_within(self.start..self.end, 0);
             self.end -= self.start;
             self.start = 0;
-            let need = match self.buf.get(..FRAME_HEAD) {
-                Some(head) if self.end >= FRAME_HEAD => {
-                    FRAME_HEAD + u32_at(head, 0) as usize + u32_at(head, 4) as usize
-                }
-                _ => FRAME_HEAD,
-            };
+            let need =
+                FrameHead::parse(&self.buf[..self.end]).map_or(FRAME_HEAD, |head| head.frame_len());
             if need > self.buf.len() {
                 self.buf.resize(need, 0);
             }
