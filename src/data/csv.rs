@@ -215,10 +215,35 @@ impl Header {
                     .iter()
                     .map(|&i| cells.get(i).map_or("", |c| c.trim()))
                     .collect();
-                parts.iter().any(|p| !p.is_empty()).then(|| parts.join("|"))
+                parts
+                    .iter()
+                    .any(|p| !p.is_empty())
+                    .then(|| composite_id(&parts))
             }
         }
     }
+}
+
+/// The id a mapping's `id = [...]` makes of its cells (trimmed): one cell as it is; several
+/// joined by `|`, a `\` or `|` within a cell written `\\` or `\|`, so that two rows make
+/// one id only where their cells are the same (`a|b` and `c` is not `a` and `b|c`).
+pub fn composite_id(parts: &[&str]) -> String {
+    if let [one] = parts {
+        return one.to_string();
+    }
+    let mut id = String::new();
+    for (i, part) in parts.iter().enumerate() {
+        if i > 0 {
+            id.push('|');
+        }
+        for c in part.chars() {
+            if matches!(c, '\\' | '|') {
+                id.push('\\');
+            }
+            id.push(c);
+        }
+    }
+    id
 }
 
 /// Reads the header row from the first bytes of a CSV file (up to the end of the header

@@ -264,3 +264,44 @@ fn a_header_another_delimiter_would_split_is_an_error_of_the_file() {
     let rows: Vec<_> = read(InputFormat::Csv, "f", "id\n\"a,b\"\n", program.plan()).collect();
     assert_eq!(rows[0].as_ref().map(|c| c.id.as_str()), Ok("a,b"));
 }
+
+#[test]
+fn ids_of_several_cells_are_the_same_only_where_the_cells_are() {
+    use super::csv::composite_id;
+    assert_eq!(composite_id(&["a|b", "c"]), "a\\|b|c");
+    assert_eq!(composite_id(&["a", "b|c"]), "a|b\\|c");
+    assert_ne!(composite_id(&["a\\", "|b"]), composite_id(&["a\\|", "b"]));
+    assert_eq!(composite_id(&["x\\y", "z"]), "x\\\\y|z");
+    // one cell is the id as it is; cells without either byte are joined plainly
+    assert_eq!(composite_id(&["a|b\\c"]), "a|b\\c");
+    assert_eq!(
+        composite_id(&["ana@acme.example", "Acme"]),
+        "ana@acme.example|Acme"
+    );
+    // splitting at an unescaped `|` and unescaping gives the cells back
+    let mut random = crate::testing::Rng(5);
+    for _ in 0..500 {
+        let cells: Vec<String> = (0..2 + random.below(3))
+            .map(|_| {
+                (0..random.below(5))
+                    .map(|_| ['a', '|', '\\'][random.below(3)])
+                    .collect()
+            })
+            .collect();
+        let parts: Vec<&str> = cells.iter().map(String::as_str).collect();
+        let id = composite_id(&parts);
+        let (mut back, mut cell, mut escaped) = (Vec::new(), String::new(), false);
+        for c in id.chars() {
+            match (escaped, c) {
+                (false, '\\') => escaped = true,
+                (false, '|') => back.push(std::mem::take(&mut cell)),
+                _ => {
+                    cell.push(c);
+                    escaped = false;
+                }
+            }
+        }
+        back.push(cell);
+        assert_eq!(back, cells, "{id}");
+    }
+}

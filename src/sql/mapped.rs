@@ -185,7 +185,26 @@ impl<'a> Reader<'a> {
                         format!("coalesce({}, '')", self.trimmed(h))
                     })
                     .collect();
-                let joined = parts.join(" || '|' || ");
+                // several cells: a `\` or `|` within one escaped, as `data::csv::composite_id`
+                // does
+                let lit = |s: &str| string_literal(self.d, s);
+                let escaped: Vec<String> = if parts.len() > 1 {
+                    parts
+                        .iter()
+                        .map(|p| {
+                            format!(
+                                "replace(replace({p}, {}, {}), {}, {})",
+                                lit("\\"),
+                                lit("\\\\"),
+                                lit("|"),
+                                lit("\\|")
+                            )
+                        })
+                        .collect()
+                } else {
+                    parts.clone()
+                };
+                let joined = escaped.join(" || '|' || ");
                 let empty = parts
                     .iter()
                     .map(|p| format!("{p} = ''"))
