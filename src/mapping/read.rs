@@ -219,7 +219,9 @@ pub fn epoch(text: &str, unit: Unit) -> Option<Timestamp> {
     Timestamp::UNIX_EPOCH.checked_add(since).ok()
 }
 
-/// One bound of a range: a number with an optional currency sign and multiplier.
+/// One bound of a range: a number with an optional currency sign and multiplier, its
+/// thousands maybe grouped by commas (`1,000`, `$1,500,000`; groups of three digits only,
+/// so `1,5` is no bound).
 fn bound(text: &str) -> Option<f64> {
     let text = text.trim();
     let text = text
@@ -237,7 +239,24 @@ fn bound(text: &str) -> Option<f64> {
     if !digits.starts_with(|c: char| c.is_ascii_digit()) {
         return None;
     }
-    let n: f64 = digits.parse().ok()?;
+    let n: f64 = if digits.contains(',') {
+        let (whole, fraction) = match digits.split_once('.') {
+            Some((whole, fraction)) => (whole, Some(fraction)),
+            None => (digits, None),
+        };
+        let mut groups = whole.split(',');
+        let first = groups.next()?;
+        let grouped = (1..=3).contains(&first.len())
+            && groups.all(|g| g.len() == 3)
+            && whole.bytes().all(|b| b.is_ascii_digit() || b == b',')
+            && fraction.is_none_or(|f| f.bytes().all(|b| b.is_ascii_digit()));
+        if !grouped {
+            return None;
+        }
+        digits.replace(',', "").parse().ok()?
+    } else {
+        digits.parse().ok()?
+    };
     let n = n * factor;
     n.is_finite().then_some(n)
 }
@@ -398,6 +417,18 @@ mod tests {
         assert_eq!(low("10-"), None);
         assert_eq!(low("inf-5"), None);
         assert_eq!(low(""), None);
+        // thousands grouped by commas, in threes
+        assert_eq!(low("1,000-4,999"), Some(Some(1000.0)));
+        assert_eq!(high("1,000-4,999"), Some(Some(4999.0)));
+        assert_eq!(low("10,000+"), Some(Some(10_000.0)));
+        assert_eq!(low("$1,500,000"), Some(Some(1.5e6)));
+        assert_eq!(low("1,000.5-2,000"), Some(Some(1000.5)));
+        assert_eq!(low("1,5"), None, "a decimal comma is not a grouping");
+        assert_eq!(low("1,0000"), None);
+        assert_eq!(low(",100"), None);
+        assert_eq!(low("1,000,"), None);
+        assert_eq!(low("1,000e3"), None);
+        assert_eq!(low("1,000.5.5"), None);
     }
 
     #[test]

@@ -1137,7 +1137,8 @@ impl<'a> Reader<'a> {
 
     /// One bound of a range as a double, `NULL` where the text is not one
     /// (`mapping::read::range`'s `bound`): white space around it, one currency sign, digits
-    /// as Rust reads a float, white space, a multiplier.
+    /// as Rust reads a float (or thousands grouped by commas in threes, a fraction after
+    /// them), white space, a multiplier.
     fn bound(&self, x: &str) -> String {
         let d = self.d;
         let double = d.double();
@@ -1149,7 +1150,7 @@ impl<'a> Reader<'a> {
         let pattern = string_literal(
             d,
             &format!(
-                "{start}[{space}]*[$\u{20ac}\u{a3}]?[{space}]*([0-9]+(?:[.][0-9]*)?(?:[eE][+-]?[0-9]+)?)[{space}]*([kKmMbB]?)[{space}]*{end}"
+                "{start}[{space}]*[$\u{20ac}\u{a3}]?[{space}]*([0-9]{{1,3}}(?:,[0-9]{{3}})+(?:[.][0-9]*)?|[0-9]+(?:[.][0-9]*)?(?:[eE][+-]?[0-9]+)?)[{space}]*([kKmMbB]?)[{space}]*{end}"
             ),
         );
         let group = |n: usize| match d {
@@ -1157,6 +1158,7 @@ impl<'a> Reader<'a> {
             _ => format!("regexp_extract({x}, {pattern}, {n})"),
         };
         let (digits, unit) = (group(1), group(2));
+        let digits = format!("replace({digits}, ',', '')");
         let value = format!(
             "(CAST({digits} AS {double}) * CAST(CASE {unit} WHEN 'k' THEN 1000 WHEN 'K' THEN 1000 WHEN 'm' THEN 1000000 WHEN 'M' THEN 1000000 WHEN 'b' THEN 1000000000 WHEN 'B' THEN 1000000000 ELSE 1 END AS {double}))"
         );

@@ -74,7 +74,8 @@ MONTH_CELLS = ["1", "12", "mar", "MARCH", "Sept", "sept.", "Dec.", "ma.", "ju.",
 YEARS = ["2026", "2025", "2024", "0999", "+2026", "2023", " 2026 "]
 BANDS = ["200-499", "2000+", "$10M-$50M", "$200M+", "<10", "<=10", "42", "-5", "€1.5k – €2k",
          "10 to 20", "1e3-2e3", " 500 - 999 ", "10 M", "$ 5k", "300—400", "0.5-1", "5.-6.", "",
-         "N/A", "1e5+", "£300", "300-300", "-0", ".5", "10-20.5", "1k-1M", "0-0"]
+         "N/A", "1e5+", "£300", "300-300", "-0", ".5", "10-20.5", "1k-1M", "0-0", "1,000-4,999",
+         "10,000+", "$1,500,000", "1,000.5-2,000", "<1,000", "1,000."]
 
 
 def row(rng, i):
@@ -118,6 +119,8 @@ def bad_cells():
             ("Size Band", "big", False), ("Size Band", "-", False), ("Size Band", "10-", False),
             ("Size Band", "inf-5", False), ("Size Band", "$$10", False), ("Size Band", "10MM", False),
             ("Size Band High", "+", False), ("Revenue Band", "<", False), ("Size Band", "1e400", False),
+            ("Size Band", "1,5", False), ("Size Band", "1,0000", False), ("Size Band", ",100", False),
+            ("Size Band", "1,000e3", False),
             ("Converted", "Σ", False), ("Lead Source", "ΣWeb", False),
             ("Interests", "pricing;chat", False), ("Scores", "5|x", False),
             ("Priority", "High", False, "crm_ny"), ("Priority", "04.Urgent", False, "crm_ny"),
