@@ -432,6 +432,26 @@ mod tests {
     }
 
     #[test]
+    fn local_times_the_clocks_skip_or_repeat_read_as_documented() {
+        let berlin = time_zone("Europe/Berlin");
+        let read = |t| datetime(t, Some("%Y-%m-%d %H:%M"), berlin.as_ref()).map(|t| t.to_string());
+        // clocks went from 02:00 to 03:00: 02:30 is read later by the gap, as 03:30 CEST
+        assert_eq!(
+            read("2026-03-29 02:30"),
+            Some("2026-03-29T01:30:00Z".into())
+        );
+        // clocks went back from 03:00 to 02:00: 02:30 is the earlier of the two, in CEST
+        assert_eq!(
+            read("2026-10-25 02:30"),
+            Some("2026-10-25T00:30:00Z".into())
+        );
+        assert_eq!(
+            read("2026-10-25 03:30"),
+            Some("2026-10-25T02:30:00Z".into())
+        );
+    }
+
+    #[test]
     fn units_and_epochs() {
         assert_eq!(
             duration("90", Unit::Minutes),
