@@ -1097,6 +1097,93 @@ fn activities_that_cannot_be_read_are_usage_errors() {
     );
 }
 
+/// Runs git in `dir` (as a user of its own, for commits), failing the test where it fails.
+fn git_in(dir: &Path, args: &[&str]) {
+    let out = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+        .args(args)
+        .output()
+        .expect("git runs");
+    assert!(out.status.success(), "git {args:?}: {}", stderr(&out));
+}
+
+/// `diff` reads each contact once, through the new rules' mapping: where the base rules'
+/// mapping (beside them, at a revision or in a directory) reads contacts otherwise, it says
+/// so; a change of comments or lints only, or one mapping named by `--mapping`, is none.
+#[test]
+fn diff_notes_a_mapping_that_changed_beside_the_rules() {
+    let dir = scratch("diff-mapping");
+    let rules = dir.join("sf");
+    copy_dir(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/salesforce"),
+        &rules,
+    );
+    let git = |args: &[&str]| git_in(&dir, args);
+    git(&["init", "-q"]);
+    git(&["add", "."]);
+    git(&["commit", "-q", "-m", "rules"]);
+    let diff = |base: &str, extra: &[&str]| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_qualify"));
+        cmd.current_dir(&dir)
+            .args(["diff", "--base", base, "sf", "sf/leads.csv"])
+            .args(["--activities", "sf/tasks.csv", "--as-of", "2026-11-22"])
+            .args(extra);
+        cmd.output().expect("qualify runs")
+    };
+    let noted = |output: &Output| stderr(output).contains("note: the mapping differs");
+    let mapping = rules.join("qualify.toml");
+    let text = std::fs::read_to_string(&mapping).expect("qualify.toml");
+    // unchanged, then changed in its comments and lints only: no note
+    let same = diff("HEAD", &[]);
+    assert_eq!(same.status.code(), Some(0), "{}", stderr(&same));
+    assert!(!noted(&same), "{}", stderr(&same));
+    let reworded = text.replace("# the 18-character Lead id", "# the Lead's id")
+        + "\n# a comment at the end\n";
+    std::fs::write(&mapping, &reworded).expect("write");
+    assert!(!noted(&diff("HEAD", &[])));
+    // a column read otherwise: noted, naming both files, whichever way the base is named
+    std::fs::write(
+        &mapping,
+        text.replace(
+            "\"Rating\" = \"rating\"",
+            "\"Rating\" = { field = \"rating\", case = \"fold\" }",
+        ),
+    )
+    .expect("write");
+    let changed = diff("HEAD", &[]);
+    let said = stderr(&changed);
+    assert!(
+        said.contains("note: the mapping differs between the base rules (`HEAD:sf/qualify.toml`) and the new ones (`sf/qualify.toml`): each contact is read once, through the new rules' mapping"),
+        "{said}"
+    );
+    assert!(noted(&diff("HEAD:sf/", &[])));
+    assert!(noted(&diff("HEAD:./sf/lead.qual", &[])));
+    let old = dir.join("old");
+    copy_dir(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/salesforce"),
+        &old,
+    );
+    let by_path = diff("old", &[]);
+    assert!(
+        stderr(&by_path).contains("(`old/qualify.toml`) and the new ones (`sf/qualify.toml`)"),
+        "{}",
+        stderr(&by_path)
+    );
+    // one mapping for both: nothing to note
+    assert!(!noted(&diff("HEAD", &["--mapping", "sf/qualify.toml"])));
+    // a base without a mapping beside it
+    std::fs::remove_file(old.join("qualify.toml")).expect("remove");
+    let none = diff("old", &[]);
+    assert!(
+        stderr(&none).contains("between the base rules (none) and the new ones"),
+        "{}",
+        stderr(&none)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 /// Issue "change review", end to end through a real temporary git repository: raising
 /// the persona threshold in a copy of `rules/` and diffing against the committed rules
 /// (`--base HEAD`, read through git with no checkout) prints the change in meaning with a
@@ -1111,16 +1198,7 @@ fn diff_against_a_git_revision_shows_the_meaning_and_the_contacts_that_moved() {
             .as_path(),
         &rules,
     );
-    let git = |args: &[&str]| {
-        let out = Command::new("git")
-            .arg("-C")
-            .arg(&dir)
-            .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
-            .args(args)
-            .output()
-            .expect("git runs");
-        assert!(out.status.success(), "git {args:?}: {}", stderr(&out));
-    };
+    let git = |args: &[&str]| git_in(&dir, args);
     git(&["init", "-q"]);
     git(&["add", "."]);
     git(&["commit", "-q", "-m", "rules"]);

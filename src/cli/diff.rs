@@ -2,7 +2,7 @@
 //! how many of them move from which value to which, with examples and why.
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
 
@@ -339,6 +339,43 @@ pub struct Review<'a> {
     pub verdict: &'a Verdict,
 }
 
+/// Notes where the mapping beside the base rules reads contacts otherwise than the new
+/// rules' mapping (their `[source.…]` differ): `diff` reads each contact once, through the
+/// new one, so what the mapping's own change moves is not in its report. Nothing is noted
+/// under `--mapping`, which names one mapping for both.
+fn note_mapping_change(base: &Base, args: &DiffArgs, here: &Path) -> Result<(), CliError> {
+    if args.reading.mapping.is_some() {
+        return Ok(());
+    }
+    let old = revision::mapping_text(base, &args.new, here)?;
+    let new = match load::mapping_file(&args.new, None) {
+        Some(file) => Some((load::display_path(&file), load::read_rule_file(&file)?)),
+        None => None,
+    };
+    // the sources as TOML values (comments, layout and `[lints]` read nothing); a file
+    // that is not TOML as its text, which reading it will refuse
+    let sources = |mapping: &Option<(String, String)>| {
+        let (_, text) = mapping.as_ref()?;
+        match toml::from_str::<toml::Table>(text) {
+            Ok(mut table) => table.remove("source").map(Ok),
+            Err(_) => Some(Err(text.clone())),
+        }
+    };
+    if sources(&old) == sources(&new) {
+        return Ok(());
+    }
+    let name = |m: &Option<(String, String)>| {
+        m.as_ref()
+            .map_or("none".to_string(), |(name, _)| format!("`{name}`"))
+    };
+    super::stderr_line!(
+        "note: the mapping differs between the base rules ({}) and the new ones ({}): each contact is read once, through the new rules' mapping, so what the mapping's own change moves is not compared (run `qualify eval` with each to see it)",
+        name(&old),
+        name(&new)
+    );
+    Ok(())
+}
+
 /// Runs `qualify diff`.
 pub fn run(args: &DiffArgs) -> Result<ExitStatus, CliError> {
     let now = parse_as_of(args.reading.as_of.as_deref())?;
@@ -358,6 +395,7 @@ pub fn run(args: &DiffArgs) -> Result<ExitStatus, CliError> {
         .map_err(|e| CliError::io("cannot read the current directory".to_string(), e))?;
     let old_sources = revision::rule_set(&base, &args.new, &here)?;
     let new_sources = load::rule_set(std::slice::from_ref(&args.new))?;
+    note_mapping_change(&base, args, &here)?;
     let id_field = &args.reading.id_field;
     let Ok(old_checked) = load::checked(&old_sources, id_field)? else {
         super::stderr_line!(

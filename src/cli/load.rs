@@ -110,7 +110,7 @@ pub fn program(
 
 /// The mapping file of a run: the one named by `--mapping`, or `qualify.toml` beside the
 /// rules if it exists.
-fn mapping_file(rules: &Path, flag: Option<&Path>) -> Option<PathBuf> {
+pub fn mapping_file(rules: &Path, flag: Option<&Path>) -> Option<PathBuf> {
     if let Some(flag) = flag {
         return Some(flag.to_path_buf());
     }

@@ -63,6 +63,69 @@ pub fn rule_set(base: &Base, new: &Path, here: &Path) -> Result<SourceMap, CliEr
     }
 }
 
+/// The mapping beside the rule set `base` names (`qualify.toml` in its directory, or beside
+/// its file), found as [`rule_set`] finds the rules: its name as messages give it and its
+/// text; `None` where there is none.
+pub fn mapping_text(
+    base: &Base,
+    new: &Path,
+    here: &Path,
+) -> Result<Option<(String, String)>, CliError> {
+    const FILE: &str = "qualify.toml";
+    let (dir, spec, shown) = match base {
+        Base::Path(path) => {
+            let Some(file) = super::load::mapping_file(path, None) else {
+                return Ok(None);
+            };
+            let text = super::load::read_rule_file(&file)?;
+            return Ok(Some((display_path(&file), text)));
+        }
+        Base::Revision(rev) => {
+            let (dir, path) = match (new.parent(), new.file_name()) {
+                (Some(parent), Some(name)) if !parent.as_os_str().is_empty() => (
+                    parent.to_path_buf(),
+                    format!("./{}", name.to_string_lossy()),
+                ),
+                (_, Some(name)) => (here.to_path_buf(), format!("./{}", name.to_string_lossy())),
+                _ => (new.to_path_buf(), ".".to_string()),
+            };
+            // beside a rule file, in a directory of rules
+            let beside = if new.is_dir() {
+                format!("{path}/{FILE}")
+            } else {
+                format!("./{FILE}")
+            };
+            let shown = match (new.is_dir(), new.parent()) {
+                (true, _) => format!("{rev}:{}/{FILE}", display_path(new).trim_end_matches('/')),
+                (false, Some(parent)) if !parent.as_os_str().is_empty() => {
+                    format!("{rev}:{}/{FILE}", display_path(parent))
+                }
+                _ => format!("{rev}:{FILE}"),
+            };
+            (dir, format!("{rev}:{beside}"), shown)
+        }
+        Base::RevisionPath(rev, path) => {
+            let at = format!("{rev}:{}", path.trim_end_matches('/'));
+            let tree = git(here, &["cat-file", "-t", &at], &at).is_ok_and(|k| k.trim() == "tree");
+            let beside = if tree {
+                format!("{}/{FILE}", path.trim_end_matches('/'))
+            } else {
+                match path.trim_end_matches('/').rsplit_once('/') {
+                    Some((parent, _)) => format!("{parent}/{FILE}"),
+                    None => format!("./{FILE}"),
+                }
+            };
+            let spec = format!("{rev}:{beside}");
+            (here.to_path_buf(), spec.clone(), spec)
+        }
+    };
+    // none at the revision: the base was read without a mapping
+    if git(&dir, &["cat-file", "-e", &spec], &shown).is_err() {
+        return Ok(None);
+    }
+    Ok(Some((shown.clone(), git_text(&dir, &spec, &shown)?)))
+}
+
 /// The `.qual` files of `path` at `rev`, with git run in `dir`; `shown` names the base in
 /// errors and its files in diagnostics.
 fn at_revision(dir: &Path, rev: &str, path: &str, shown: &str) -> Result<SourceMap, CliError> {
