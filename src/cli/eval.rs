@@ -257,12 +257,17 @@ pub fn read_activities(
             original,
         ) {
             Ok(activities) => {
-                for (header, field, near) in activities.absent_columns() {
-                    let near = render::near_header(header, near.as_deref());
+                for a in activities.absent_columns() {
+                    let what = render::absent_column(
+                        &a.header,
+                        a.near.as_deref(),
+                        a.filled_by.as_deref(),
+                        "activity",
+                    );
                     super::stderr_line!(
-                        "note: {shown} has no column `{}`, which the mapping reads into `{}`; that field is missing for every activity of it{near}",
-                        render::printable(header),
-                        field
+                        "note: {shown} has no column `{}`, which the mapping reads into `{}`; {what}",
+                        render::printable(&a.header),
+                        a.field
                     );
                 }
                 out.push(activities)
@@ -377,9 +382,14 @@ pub fn run(args: &EvalArgs) -> Result<ExitStatus, CliError> {
     }
     let tally = tally.unwrap_or_default();
     for absent in &tally.absent_columns {
-        let near = render::near_header(&absent.header, absent.near.as_deref());
+        let what = render::absent_column(
+            &absent.header,
+            absent.near.as_deref(),
+            absent.filled_by.as_deref(),
+            "contact",
+        );
         super::stderr_line!(
-            "note: {} has no column `{}`, which the mapping reads into `{}`; that field is missing for every contact of it{near}",
+            "note: {} has no column `{}`, which the mapping reads into `{}`; {what}",
             load::shown(&absent.file),
             render::printable(&absent.header),
             absent.field

@@ -76,9 +76,8 @@ pub struct Header {
     id: RowId,
     /// Whether the "columns" are key paths of JSON records (their errors name no column).
     json: bool,
-    /// Columns the mapping reads that the file does not have: (header, field, a header of
-    /// the file equal to it but for letter case).
-    absent: Vec<(String, String, Option<String>)>,
+    /// Columns the mapping reads that the file does not have.
+    absent: Vec<Absent>,
     /// For JSON records: the key paths, to read cells without building the record.
     paths: Option<super::paths::Paths>,
     /// For JSON records of activities: whether the header only renames the element's
@@ -90,7 +89,7 @@ pub struct Header {
 impl Header {
     /// Columns the mapping reads that this CSV file does not have: (header, field, a
     /// header of the file equal to it but for letter case).
-    pub fn absent(&self) -> &[(String, String, Option<String>)] {
+    pub fn absent(&self) -> &[Absent] {
         &self.absent
     }
 
@@ -590,11 +589,18 @@ fn header_of(
         return header_error(problem, Code::MalformedCsv);
     }
     let mut absent = absent_columns(&headers, source);
-    // a field another header of the file fills (its own name) is not missing
-    absent.retain(|(_, field, _)| {
-        column(plan, root, field, "")
-            .is_none_or(|wanted| !columns.iter().flatten().any(|c| c.steps == wanted.steps))
-    });
+    // a field another header of the file fills (its own name) is not missing, but read
+    // without what the mapping says of the column it lacks
+    for a in &mut absent {
+        let Some(wanted) = column(plan, root, &a.field, "") else {
+            continue;
+        };
+        a.filled_by = columns
+            .iter()
+            .zip(&headers)
+            .find(|(c, _)| c.as_ref().is_some_and(|c| c.steps == wanted.steps))
+            .map(|(_, h)| h.trim().to_string());
+    }
     if root != 0 {
         return Ok(Header {
             headers,
@@ -678,13 +684,22 @@ fn looks_separated(header: &str, delimiter: u8) -> Option<u8> {
     })
 }
 
-/// Columns a source reads that `headers` lack: (header, field, a header equal to it but
-/// for letter case, or spelt nearly as it is). A header spelt otherwise in the file (`Lead status`) would be dropped
-/// without a word.
-fn absent_columns(
-    headers: &[String],
-    source: Option<&Source>,
-) -> Vec<(String, String, Option<String>)> {
+/// A column a source reads that a file lacks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Absent {
+    /// The header the mapping names.
+    pub header: String,
+    /// The field it would fill.
+    pub field: String,
+    /// A header of the file equal to it but for letter case, or spelt nearly as it is.
+    pub near: Option<String>,
+    /// A header of the file that fills the field under the field's own name instead.
+    pub filled_by: Option<String>,
+}
+
+/// Columns a source reads that `headers` lack. A header spelt otherwise in the file (`Lead
+/// status`) would be dropped without a word.
+fn absent_columns(headers: &[String], source: Option<&Source>) -> Vec<Absent> {
     source.map_or_else(Vec::new, |source| {
         source
             .columns
@@ -693,7 +708,12 @@ fn absent_columns(
             .map(|c| {
                 let headers = headers.iter().map(|h| h.trim());
                 let near = crate::diagnostic::did_you_mean(&c.header, headers).map(str::to_string);
-                (c.header.clone(), c.field.clone(), near)
+                Absent {
+                    header: c.header.clone(),
+                    field: c.field.clone(),
+                    near,
+                    filled_by: None,
+                }
             })
             .collect()
     })

@@ -983,7 +983,7 @@ impl Activities {
 
     /// Columns the source reads that a CSV file of activities does not have (see
     /// `csv::Header::absent`).
-    pub fn absent_columns(&self) -> &[(String, String, Option<String>)] {
+    pub fn absent_columns(&self) -> &[csv::Absent] {
         self.header.as_ref().map_or(&[], |h| h.absent())
     }
 

@@ -272,7 +272,7 @@ impl<'p> Decoder<'p> {
 
     /// Columns the mapping reads that this CSV file does not have (see
     /// `csv::Header::absent`).
-    pub fn absent_columns(&self) -> &[(String, String, Option<String>)] {
+    pub fn absent_columns(&self) -> &[csv::Absent] {
         self.header.as_ref().map_or(&[], |h| h.absent())
     }
 

@@ -236,6 +236,8 @@ pub struct AbsentColumn {
     pub field: String,
     /// A header of the file equal to it but for letter case, or spelt nearly as it is.
     pub near: Option<String>,
+    /// A header of the file that fills the field under the field's own name instead.
+    pub filled_by: Option<String>,
 }
 
 impl Tally {
@@ -338,12 +340,13 @@ pub fn run<S: Sink>(
         let name = input.name;
         let (decoder, pieces) = data::open(input.format, name, input.reader, &plan, input.source);
         let decoder = decoder.joined(options.activities);
-        for (header, field, near) in decoder.absent_columns() {
+        for a in decoder.absent_columns() {
             let absent = AbsentColumn {
                 file: name.to_string(),
-                header: header.clone(),
-                field: field.clone(),
-                near: near.clone(),
+                header: a.header.clone(),
+                field: a.field.clone(),
+                near: a.near.clone(),
+                filled_by: a.filled_by.clone(),
             };
             consumer.sink.absent_column(&absent);
             consumer.tally.absent_columns.push(absent);

@@ -905,6 +905,29 @@ pub fn near_header(wanted: &str, near: Option<&str>) -> String {
     }
 }
 
+/// What follows from a column `wanted` that a file lacks, for each of its records (`record`:
+/// `contact` or `activity`): the field is missing, or another column of the file fills it
+/// under the field's own name, read without what the mapping says of `wanted`.
+pub fn absent_column(
+    wanted: &str,
+    near: Option<&str>,
+    filled_by: Option<&str>,
+    record: &str,
+) -> String {
+    match filled_by {
+        Some(by) => format!(
+            "its column `{}` fills that field instead, under the field's own name, read without what the mapping says of `{}`{}",
+            printable(by),
+            printable(wanted),
+            near_header(wanted, near.filter(|n| *n != by)),
+        ),
+        None => format!(
+            "that field is missing for every {record} of it{}",
+            near_header(wanted, near)
+        ),
+    }
+}
+
 /// `n` and a noun, the noun in the plural unless `n` is 1 (`1 record`, `2 records`).
 pub fn count(n: usize, singular: &str, plural: &str) -> String {
     format!("{n} {}", if n == 1 { singular } else { plural })
